@@ -1,0 +1,201 @@
+//! Typed errors of the core domains: records, strategy configs and strategy runs.
+//!
+//! Every error says where (record field, config key, data column) and what was expected.
+
+use thiserror::Error;
+
+/// A record, value or timestamp that could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum RecordError {
+    /// A timestamp in none of the accepted forms, or out of range.
+    #[error("timestamp `{text}`: expected {expected}")]
+    Timestamp {
+        /// The offending text (at most 64 characters).
+        text: String,
+        /// What would have been accepted.
+        expected: String,
+    },
+    /// A record that is not valid JSON for the seed's envelope.
+    #[error("record: {message}")]
+    Json {
+        /// serde_json's message, with its line and column.
+        message: String,
+    },
+    /// A payload field that is missing or has the wrong type.
+    #[error("payload field `{field}`: expected {expected}, found {found}")]
+    Field {
+        /// The payload key.
+        field: String,
+        /// What the reader needed.
+        expected: String,
+        /// What it found.
+        found: String,
+    },
+}
+
+impl RecordError {
+    pub(crate) fn timestamp(text: String, expected: &str) -> Self {
+        RecordError::Timestamp {
+            text,
+            expected: expected.to_owned(),
+        }
+    }
+}
+
+/// A strategy configuration that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// A key whose value is outside its allowed range or set.
+    #[error("{strategy}: `{field}` = {value}: expected {expected}")]
+    Invalid {
+        /// The strategy id.
+        strategy: String,
+        /// The config key, as spelled in the config.
+        field: String,
+        /// The rejected value, as JSON.
+        value: String,
+        /// The allowed range or set.
+        expected: String,
+    },
+    /// A config that does not deserialize: unknown key, wrong type, malformed JSON.
+    #[error("{strategy}: invalid config: {message}")]
+    Parse {
+        /// The strategy id.
+        strategy: String,
+        /// serde's message (names the key and the expected type).
+        message: String,
+    },
+    /// A request naming a strategy the registry does not hold.
+    #[error("unknown strategy `{id}` (known: {known})")]
+    UnknownStrategy {
+        /// The requested id.
+        id: String,
+        /// The registered ids, comma-separated.
+        known: String,
+    },
+    /// A registration under an id that is already taken.
+    #[error("a strategy with id `{id}` is already registered")]
+    DuplicateId {
+        /// The clashing id.
+        id: String,
+    },
+    /// A config naming an input field the data does not have.
+    #[error(
+        "{strategy}: `{field}` names no numeric field of the input (numeric fields: {available})"
+    )]
+    MissingField {
+        /// The strategy id.
+        strategy: String,
+        /// The missing field.
+        field: String,
+        /// The numeric fields the input does have, comma-separated.
+        available: String,
+    },
+}
+
+impl ConfigError {
+    /// An [`ConfigError::Invalid`] for `strategy`'s key `field`.
+    pub fn invalid(
+        strategy: &str,
+        field: &str,
+        value: impl std::fmt::Display,
+        expected: impl Into<String>,
+    ) -> Self {
+        ConfigError::Invalid {
+            strategy: strategy.to_owned(),
+            field: field.to_owned(),
+            value: value.to_string(),
+            expected: expected.into(),
+        }
+    }
+}
+
+/// A strategy run that could not produce a result.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum StrategyError {
+    /// The configuration is unusable for this input.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// Too few usable points for the strategy.
+    #[error("{strategy}: needs at least {needed} data points in `{field}`, got {got}")]
+    NotEnoughData {
+        /// The strategy id.
+        strategy: String,
+        /// The input field.
+        field: String,
+        /// The minimum.
+        needed: usize,
+        /// What the input had.
+        got: usize,
+    },
+    /// A numerical failure the strategy could not answer (reported, never a panic or NaN).
+    #[error("{strategy}: {message}")]
+    Numeric {
+        /// The strategy id.
+        strategy: String,
+        /// What failed and why.
+        message: String,
+    },
+    /// An error raised by a user plug-in.
+    #[error("plug-in `{strategy}` failed: {source}")]
+    Plugin {
+        /// The plug-in's id.
+        strategy: String,
+        /// The plug-in's own error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync + 'static>,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync + 'static>() {}
+
+    #[test]
+    fn errors_are_send_sync_and_say_where() {
+        assert_send_sync::<RecordError>();
+        assert_send_sync::<ConfigError>();
+        assert_send_sync::<StrategyError>();
+        let e = ConfigError::invalid("moving_average", "period", 0, "an integer in 1..=1000000");
+        assert_eq!(
+            e.to_string(),
+            "moving_average: `period` = 0: expected an integer in 1..=1000000"
+        );
+    }
+}
+
+/// A frame whose columns do not fit together.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum FrameError {
+    /// A column whose length differs from the frame's.
+    #[error("column `{column}` has {got} rows, expected {expected}")]
+    Length {
+        /// The column name.
+        column: String,
+        /// The frame's row count.
+        expected: usize,
+        /// The column's row count.
+        got: usize,
+    },
+    /// Two columns with the same name.
+    #[error("column `{column}` appears twice")]
+    DuplicateColumn {
+        /// The repeated name.
+        column: String,
+    },
+    /// A record or row with no usable timestamp in a frame that has a time column.
+    #[error("row {row}: {source}")]
+    Record {
+        /// 0-based row (record) index.
+        row: usize,
+        /// What was wrong with it.
+        #[source]
+        source: RecordError,
+    },
+}

@@ -1,0 +1,450 @@
+//! The columnar batch that ingest produces and strategies read.
+
+use std::collections::HashMap;
+
+use crate::error::{FrameError, RecordError};
+use crate::record::Record;
+use crate::schema::Schema;
+use crate::series::Series;
+use crate::timestamp::Timestamp;
+use crate::value::Value;
+
+/// A named numeric column, NaN for missing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NumericColumn {
+    /// The column name.
+    pub name: String,
+    /// One value per row, NaN where missing.
+    pub values: Vec<f64>,
+}
+
+/// A named text column, dictionary-encoded: each row holds a code into `dictionary`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CategoryColumn {
+    name: String,
+    dictionary: Vec<String>,
+    index: HashMap<String, u32>,
+    codes: Vec<u32>,
+}
+
+impl CategoryColumn {
+    /// The code of a missing cell.
+    pub const MISSING: u32 = u32::MAX;
+
+    /// An empty column.
+    pub fn new(name: impl Into<String>) -> Self {
+        CategoryColumn {
+            name: name.into(),
+            ..CategoryColumn::default()
+        }
+    }
+
+    /// Appends a row (`None` for a missing cell).
+    pub fn push(&mut self, value: Option<&str>) {
+        let code = match value {
+            None => Self::MISSING,
+            Some(v) => match self.index.get(v) {
+                Some(&c) => c,
+                None => {
+                    // More than u32::MAX - 1 distinct values cannot fit in memory anyway;
+                    // saturate to MISSING rather than wrap.
+                    let c = u32::try_from(self.dictionary.len()).unwrap_or(Self::MISSING);
+                    self.dictionary.push(v.to_owned());
+                    self.index.insert(v.to_owned(), c);
+                    c
+                }
+            },
+        };
+        self.codes.push(code);
+    }
+
+    /// The column name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The value of row `row`, `None` when missing or out of range.
+    pub fn get(&self, row: usize) -> Option<&str> {
+        let code = *self.codes.get(row)?;
+        self.dictionary.get(code as usize).map(String::as_str)
+    }
+
+    /// The distinct values, in order of first appearance.
+    pub fn dictionary(&self) -> &[String] {
+        &self.dictionary
+    }
+
+    /// One code per row into [`CategoryColumn::dictionary`], [`CategoryColumn::MISSING`] for
+    /// missing cells.
+    pub fn codes(&self) -> &[u32] {
+        &self.codes
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.codes.len()
+    }
+
+    /// True when the column has no rows.
+    pub fn is_empty(&self) -> bool {
+        self.codes.is_empty()
+    }
+}
+
+/// A columnar batch: an optional time column, numeric columns (f64, NaN for missing), category
+/// columns, and the [`Schema`] that names their roles.
+///
+/// # Examples
+/// ```
+/// use stratos_core::{Frame, NumericColumn, Timestamp};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let ts = vec![Timestamp::parse("2025-01-01")?, Timestamp::parse("2025-01-02")?];
+/// let frame = Frame::builder()
+///     .timestamps("date", ts)
+///     .numeric("close", vec![10.0, 11.0])
+///     .build()?;
+/// assert_eq!(frame.len(), 2);
+/// assert_eq!(frame.main_series().map(|s| s.values), Some(&[10.0, 11.0][..]));
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Frame {
+    len: usize,
+    timestamps: Option<Vec<Timestamp>>,
+    numeric: Vec<NumericColumn>,
+    categories: Vec<CategoryColumn>,
+    schema: Schema,
+}
+
+impl Frame {
+    /// Starts a frame.
+    pub fn builder() -> FrameBuilder {
+        FrameBuilder::default()
+    }
+
+    /// A frame holding one numeric column, no time column.
+    pub fn from_values(name: &str, values: Vec<f64>) -> Self {
+        let len = values.len();
+        Frame {
+            len,
+            timestamps: None,
+            schema: Schema {
+                value_fields: vec![name.to_owned()],
+                ..Schema::default()
+            },
+            numeric: vec![NumericColumn {
+                name: name.to_owned(),
+                values,
+            }],
+            categories: Vec::new(),
+        }
+    }
+
+    /// Builds a frame from records: `stream_id` becomes a category column, numeric payload
+    /// fields numeric columns (a field is numeric when every non-null value is a number), other
+    /// fields category columns (numbers and bools in them kept as text), in order of first
+    /// appearance. Time comes from [`Record::time`]; if any record has one, all must.
+    ///
+    /// # Errors
+    /// [`FrameError::Record`] with the record index when a record's time is missing or
+    /// unreadable while others have one.
+    pub fn from_records(records: &[Record]) -> Result<Self, FrameError> {
+        let mut order: Vec<&str> = Vec::new();
+        let mut numeric_ok: HashMap<&str, bool> = HashMap::new();
+        for r in records {
+            for (k, v) in &r.payload {
+                if k == "timestamp" && r.timestamp.is_none() {
+                    continue;
+                }
+                let ok = numeric_ok.entry(k.as_str()).or_insert_with(|| {
+                    order.push(k.as_str());
+                    true
+                });
+                *ok &= matches!(v, Value::Number(_) | Value::Null);
+            }
+        }
+        let times: Vec<Option<Timestamp>> = records
+            .iter()
+            .enumerate()
+            .map(|(row, r)| {
+                r.time()
+                    .map_err(|source| FrameError::Record { row, source })
+            })
+            .collect::<Result<_, _>>()?;
+        let mut b = Frame::builder();
+        if times.iter().any(Option::is_some) {
+            let ts = times
+                .iter()
+                .enumerate()
+                .map(|(row, t)| {
+                    t.ok_or_else(|| FrameError::Record {
+                        row,
+                        source: RecordError::Field {
+                            field: "timestamp".into(),
+                            expected: "a timestamp, as the other records have".into(),
+                            found: "nothing".into(),
+                        },
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            b = b.timestamps("timestamp", ts);
+        }
+        let mut stream = CategoryColumn::new("stream_id");
+        for r in records {
+            stream.push(Some(&r.stream_id));
+        }
+        b = b.category(stream);
+        for name in order {
+            if numeric_ok.get(name).copied().unwrap_or(false) {
+                let values = records
+                    .iter()
+                    .map(|r| {
+                        r.payload
+                            .get(name)
+                            .and_then(Value::as_f64)
+                            .unwrap_or(f64::NAN)
+                    })
+                    .collect();
+                b = b.numeric(name, values);
+            } else {
+                let mut col = CategoryColumn::new(name);
+                for r in records {
+                    match r.payload.get(name) {
+                        None | Some(Value::Null) => col.push(None),
+                        Some(Value::Text(s)) => col.push(Some(s)),
+                        Some(Value::Number(v)) => col.push(Some(&v.to_string())),
+                        Some(Value::Bool(v)) => col.push(Some(if *v { "true" } else { "false" })),
+                    }
+                }
+                b = b.category(col);
+            }
+        }
+        b.build()
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True when the frame has no rows.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The schema: which column is time, which are values and categories.
+    pub fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    /// Mutable access to the schema's units (the only part that may change after building).
+    pub fn units_mut(&mut self) -> &mut std::collections::BTreeMap<String, String> {
+        &mut self.schema.units
+    }
+
+    /// The time column, if the frame has one.
+    pub fn timestamps(&self) -> Option<&[Timestamp]> {
+        self.timestamps.as_deref()
+    }
+
+    /// The numeric columns, in schema order.
+    pub fn numeric_columns(&self) -> &[NumericColumn] {
+        &self.numeric
+    }
+
+    /// The category columns, in schema order.
+    pub fn category_columns(&self) -> &[CategoryColumn] {
+        &self.categories
+    }
+
+    /// A numeric column's values.
+    pub fn column(&self, name: &str) -> Option<&[f64]> {
+        self.numeric
+            .iter()
+            .find(|c| c.name == name)
+            .map(|c| c.values.as_slice())
+    }
+
+    /// A category column.
+    pub fn category(&self, name: &str) -> Option<&CategoryColumn> {
+        self.categories.iter().find(|c| c.name == name)
+    }
+
+    /// A numeric column as a [`Series`] with the frame's timestamps.
+    pub fn series(&self, name: &str) -> Option<Series<'_>> {
+        self.numeric
+            .iter()
+            .find(|c| c.name == name)
+            .map(|c| Series {
+                name: &c.name,
+                values: &c.values,
+                timestamps: self.timestamps.as_deref(),
+            })
+    }
+
+    /// The series of [`Schema::main_value_field`].
+    pub fn main_series(&self) -> Option<Series<'_>> {
+        self.schema.main_value_field().and_then(|f| self.series(f))
+    }
+}
+
+/// Assembles a [`Frame`] column by column; [`FrameBuilder::build`] checks lengths and names.
+#[derive(Debug, Default, Clone)]
+pub struct FrameBuilder {
+    timestamp_field: Option<String>,
+    timestamps: Option<Vec<Timestamp>>,
+    numeric: Vec<NumericColumn>,
+    categories: Vec<CategoryColumn>,
+    units: std::collections::BTreeMap<String, String>,
+}
+
+impl FrameBuilder {
+    /// Sets the time column.
+    pub fn timestamps(mut self, name: impl Into<String>, values: Vec<Timestamp>) -> Self {
+        self.timestamp_field = Some(name.into());
+        self.timestamps = Some(values);
+        self
+    }
+
+    /// Adds a numeric column.
+    pub fn numeric(mut self, name: impl Into<String>, values: Vec<f64>) -> Self {
+        self.numeric.push(NumericColumn {
+            name: name.into(),
+            values,
+        });
+        self
+    }
+
+    /// Adds a category column.
+    pub fn category(mut self, column: CategoryColumn) -> Self {
+        self.categories.push(column);
+        self
+    }
+
+    /// Records a field's unit.
+    pub fn unit(mut self, field: impl Into<String>, unit: impl Into<String>) -> Self {
+        self.units.insert(field.into(), unit.into());
+        self
+    }
+
+    /// Checks the columns and builds the frame.
+    ///
+    /// # Errors
+    /// [`FrameError::Length`] when columns differ in length; [`FrameError::DuplicateColumn`]
+    /// when two columns share a name.
+    pub fn build(self) -> Result<Frame, FrameError> {
+        let len = self
+            .timestamps
+            .as_ref()
+            .map(Vec::len)
+            .or_else(|| self.numeric.first().map(|c| c.values.len()))
+            .or_else(|| self.categories.first().map(CategoryColumn::len))
+            .unwrap_or(0);
+        let mut seen = std::collections::HashSet::new();
+        let names = self
+            .timestamp_field
+            .iter()
+            .map(|n| (n.as_str(), self.timestamps.as_ref().map_or(0, Vec::len)))
+            .chain(
+                self.numeric
+                    .iter()
+                    .map(|c| (c.name.as_str(), c.values.len())),
+            )
+            .chain(self.categories.iter().map(|c| (c.name.as_str(), c.len())));
+        for (name, n) in names {
+            if !seen.insert(name) {
+                return Err(FrameError::DuplicateColumn {
+                    column: name.to_owned(),
+                });
+            }
+            if n != len {
+                return Err(FrameError::Length {
+                    column: name.to_owned(),
+                    expected: len,
+                    got: n,
+                });
+            }
+        }
+        let schema = Schema {
+            timestamp_field: self.timestamp_field,
+            value_fields: self.numeric.iter().map(|c| c.name.clone()).collect(),
+            category_fields: self.categories.iter().map(|c| c.name.clone()).collect(),
+            units: self.units,
+        };
+        Ok(Frame {
+            len,
+            timestamps: self.timestamps,
+            numeric: self.numeric,
+            categories: self.categories,
+            schema,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builder_checks_lengths_and_names() {
+        let e = Frame::builder()
+            .numeric("a", vec![1.0])
+            .numeric("b", vec![1.0, 2.0])
+            .build();
+        assert_eq!(
+            e.unwrap_err(),
+            FrameError::Length {
+                column: "b".into(),
+                expected: 1,
+                got: 2
+            }
+        );
+        let e = Frame::builder()
+            .numeric("a", vec![1.0])
+            .numeric("a", vec![1.0])
+            .build();
+        assert_eq!(
+            e.unwrap_err(),
+            FrameError::DuplicateColumn { column: "a".into() }
+        );
+        let empty = Frame::builder().build().unwrap();
+        assert!(empty.is_empty());
+        assert_eq!(empty.main_series(), None);
+    }
+
+    #[test]
+    fn from_records_types_columns() {
+        let lines = [
+            r#"{"stream_id":"a","payload":{"price":1.5,"symbol":"X","flag":true},"timestamp":1}"#,
+            r#"{"stream_id":"b","payload":{"price":null,"symbol":"Y","extra":2},"timestamp":2}"#,
+        ];
+        let recs: Vec<Record> = lines
+            .iter()
+            .map(|l| Record::from_json(l.as_bytes()).unwrap())
+            .collect();
+        let f = Frame::from_records(&recs).unwrap();
+        assert_eq!(f.schema().value_fields, vec!["price", "extra"]);
+        assert_eq!(
+            f.schema().category_fields,
+            vec!["stream_id", "flag", "symbol"]
+        );
+        assert_eq!(f.schema().timestamp_field.as_deref(), Some("timestamp"));
+        let price = f.column("price").unwrap();
+        assert_eq!(price[0], 1.5);
+        assert!(price[1].is_nan());
+        assert_eq!(f.category("stream_id").unwrap().get(1), Some("b"));
+        assert_eq!(f.category("flag").unwrap().get(1), None);
+        assert_eq!(f.main_series().unwrap().name, "price");
+    }
+
+    #[test]
+    fn from_records_requires_time_on_all_or_none() {
+        let a = Record::new("s")
+            .with_field("v", 1.0)
+            .with_timestamp(Timestamp::EPOCH);
+        let b = Record::new("s").with_field("v", 2.0);
+        let e = Frame::from_records(&[a, b.clone()]).unwrap_err();
+        assert!(matches!(e, FrameError::Record { row: 1, .. }), "{e}");
+        assert!(Frame::from_records(&[b]).unwrap().timestamps().is_none());
+    }
+}
