@@ -1,1 +1,55 @@
-//! placeholder
+#![doc = include_str!("../README.md")]
+#![cfg_attr(test, allow(clippy::float_cmp))]
+
+pub mod anomaly;
+mod fmt;
+pub mod moving_average;
+
+use stratos_core::{Builtin, Registry};
+
+/// A registry holding every built-in strategy: `moving_average` and `anomaly_detection`.
+///
+/// Add your own with [`Registry::register_plugin`].
+///
+/// # Examples
+/// ```
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let registry = stratos_strategies::registry();
+/// let strategy = registry.build("moving_average", serde_json::json!({"period": 20}))?;
+/// assert_eq!(strategy.id(), "moving_average");
+/// # Ok(()) }
+/// ```
+pub fn registry() -> Registry {
+    let mut r = Registry::new();
+    for factory in builtins() {
+        // Built-in ids are distinct constants; a clash is impossible, and would only skip one.
+        let _ = r.register(factory);
+    }
+    r
+}
+
+/// The factories of the built-in strategies.
+pub fn builtins() -> Vec<Box<dyn stratos_core::StrategyFactory>> {
+    vec![
+        Box::new(Builtin::<anomaly::AnomalyStrategy>::new()),
+        Box::new(Builtin::<moving_average::MovingAverageStrategy>::new()),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn registry_holds_the_builtins() {
+        let r = super::registry();
+        assert_eq!(
+            r.ids().collect::<Vec<_>>(),
+            ["anomaly_detection", "moving_average"]
+        );
+        let info = r.info("anomaly_detection").unwrap();
+        assert!(
+            info.keys
+                .iter()
+                .any(|k| k.name == "window_size" && k.default == 100)
+        );
+    }
+}
