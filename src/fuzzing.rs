@@ -1,0 +1,289 @@
+//! Fuzz bodies, shared by the cargo-fuzz targets in `fuzz/` and by `tests/fuzz_corpus.rs`,
+//! which replays the committed corpus (and every minimised crash in `fuzz/regressions/`) on
+//! stable Rust.
+//!
+//! Each body takes arbitrary bytes and must return without panicking. Besides "no panic",
+//! each checks invariants the rest of the library relies on, with `assert!`, so that the
+//! fuzzer reports their violations as crashes:
+//!
+//! - every frame a reader returns is consistent (column lengths, schema names), and the
+//!   built-in strategies run over it without panicking and with results in range;
+//! - every ingest error on well-formed options is bad data (the CLI's exit code 65), and the
+//!   line it names lies inside the input;
+//! - a record read from JSON writes back to JSON that reads as the same record;
+//! - a timestamp that parses prints as RFC 3339 that parses to the same instant;
+//! - a strategy's effective config rebuilds the same strategy.
+//!
+//! Not part of the public API: names and checks may change at any time.
+
+use std::sync::OnceLock;
+
+use stratos_core::{
+    Frame, Record, Registry, RowRef, Schema, Strategy, StrategyRequest, StrategyResult, Timestamp,
+};
+use stratos_ingest::{Format, IngestError, ReadOptions};
+
+/// The built-in registry, built once per process.
+fn registry() -> &'static Registry {
+    static REGISTRY: OnceLock<Registry> = OnceLock::new();
+    REGISTRY.get_or_init(crate::registry)
+}
+
+/// Short-window built-ins run over every frame a reader returns, so that whatever numbers a
+/// parser produces (NaN, ±inf, 1e308, −0) also go through the strategies.
+fn frame_strategies() -> &'static [Box<dyn Strategy>] {
+    static STRATEGIES: OnceLock<Vec<Box<dyn Strategy>>> = OnceLock::new();
+    STRATEGIES.get_or_init(|| {
+        [
+            ("moving_average", serde_json::json!({"period": 2})),
+            (
+                "moving_average",
+                serde_json::json!({"kind": "ema", "fast": 2, "slow": 3}),
+            ),
+            ("anomaly_detection", serde_json::json!({"window_size": 2})),
+        ]
+        .into_iter()
+        .filter_map(|(id, config)| registry().build(id, config).ok())
+        .collect()
+    })
+}
+
+/// Number of physical lines in `data` (a last line without `\n` counts).
+fn line_count(data: &[u8]) -> u64 {
+    data.iter().filter(|&&b| b == b'\n').count() as u64 + 1
+}
+
+/// Checks a reader's answer on `data`: a consistent frame, or a bad-data error whose line
+/// lies in the input.
+fn check_read(data: &[u8], read: Result<Frame, IngestError>) {
+    match read {
+        Ok(frame) => check_frame(&frame),
+        Err(e) => {
+            assert!(e.is_bad_data(), "not a bad-data error: {e:?}");
+            if let Some(line) = e.location().line {
+                assert!(
+                    (1..=line_count(data)).contains(&line),
+                    "line {line} outside the input: {e}"
+                );
+            }
+            let _ = e.to_string();
+        }
+    }
+}
+
+/// Checks that a frame's columns fit its schema and length, then runs the short-window
+/// built-ins over it, batch and online.
+fn check_frame(frame: &Frame) {
+    let n = frame.len();
+    let schema = frame.schema();
+    if let Some(ts) = frame.timestamps() {
+        assert_eq!(ts.len(), n, "time column length");
+        assert!(
+            schema.timestamp_field.is_some(),
+            "time column without a name"
+        );
+    }
+    let numeric: Vec<&str> = frame
+        .numeric_columns()
+        .iter()
+        .map(|c| c.name.as_str())
+        .collect();
+    assert_eq!(schema.value_fields, numeric, "schema value fields");
+    for c in frame.numeric_columns() {
+        assert_eq!(c.values.len(), n, "column `{}` length", c.name);
+    }
+    for c in frame.category_columns() {
+        assert_eq!(c.len(), n, "category `{}` length", c.name());
+    }
+    for strategy in frame_strategies() {
+        if let Ok(result) = strategy.execute(frame) {
+            check_result(&result, n);
+        }
+        run_online(strategy.as_ref(), schema, frame);
+    }
+}
+
+/// Checks the ranges and shapes every result promises.
+fn check_result(result: &StrategyResult, rows: usize) {
+    assert!(
+        (0.0..=1.0).contains(&result.confidence),
+        "confidence {}",
+        result.confidence
+    );
+    if let Some(s) = &result.signal {
+        assert!((0.0..=1.0).contains(&s.strength), "strength {}", s.strength);
+    }
+    for c in &result.outputs.columns {
+        assert_eq!(c.values.len(), rows, "output `{}` length", c.name);
+    }
+    let json = serde_json::to_string(result);
+    assert!(json.is_ok(), "result does not serialize: {json:?}");
+}
+
+/// Feeds every row of `frame` to the strategy's online form, if it has one.
+fn run_online(strategy: &dyn Strategy, schema: &Schema, frame: &Frame) {
+    let Ok(Some(mut online)) = strategy.online(schema) else {
+        return;
+    };
+    let columns: Vec<&[f64]> = frame
+        .numeric_columns()
+        .iter()
+        .map(|c| c.values.as_slice())
+        .collect();
+    let mut values = Vec::with_capacity(columns.len());
+    let mut out = Vec::new();
+    for i in 0..frame.len() {
+        values.clear();
+        values.extend(
+            columns
+                .iter()
+                .map(|c| c.get(i).copied().unwrap_or(f64::NAN)),
+        );
+        let row = RowRef {
+            stream_id: "fuzz",
+            timestamp: frame.timestamps().and_then(|t| t.get(i).copied()),
+            values: &values,
+        };
+        online.update(row, &mut out);
+    }
+    for e in &out {
+        assert_eq!(e.stream_id(), "fuzz");
+        let json = serde_json::to_string(e);
+        assert!(json.is_ok(), "event does not serialize: {json:?}");
+    }
+    online.reset();
+}
+
+/// CSV/TSV bytes through the reader: as CSV (delimiter and header sniffed), as TSV, as
+/// sniffed content, and with the header and delimiter stated. Checks every frame and every
+/// error as described in the module docs.
+pub fn csv(data: &[u8]) {
+    let csv = ReadOptions::default().with_format(Format::Csv);
+    for options in [
+        csv.clone(),
+        ReadOptions::default().with_format(Format::Tsv),
+        ReadOptions::default(),
+        csv.clone().with_header(false),
+        csv.with_delimiter(b';').with_header(true),
+    ] {
+        check_read(data, stratos_ingest::read_bytes(data, &options));
+    }
+}
+
+/// NDJSON bytes: the batch reader (whose frame must have one row per non-blank line), then
+/// each line as a [`Record`] that must survive a JSON round trip, and as a one-row frame.
+pub fn ndjson(data: &[u8]) {
+    let read =
+        stratos_ingest::read_bytes(data, &ReadOptions::default().with_format(Format::Ndjson));
+    if let Ok(frame) = &read {
+        let body = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
+        let records = body
+            .split(|&b| b == b'\n')
+            .filter(|l| !l.trim_ascii().is_empty())
+            .count();
+        assert_eq!(frame.len(), records, "one row per non-blank line");
+    }
+    check_read(data, read);
+    for line in data.split(|&b| b == b'\n') {
+        let Ok(record) = Record::from_json(line) else {
+            continue;
+        };
+        let json = serde_json::to_vec(&record);
+        assert!(json.is_ok(), "record does not serialize: {record:?}");
+        if let Ok(json) = json {
+            let again = Record::from_json(&json);
+            assert_eq!(
+                again.as_ref().ok(),
+                Some(&record),
+                "round trip via {again:?}"
+            );
+        }
+        let _ = record.time();
+        if let Ok(frame) = Frame::from_records(std::slice::from_ref(&record)) {
+            check_frame(&frame);
+        }
+    }
+}
+
+/// Timestamp text in every accepted form: what parses prints as RFC 3339 and parses back to
+/// the same instant; calendar-looking text always parses; JSON forms (`"…"`, numbers,
+/// `{"seconds": …, "nanos": …}`) write back as text that reads the same.
+pub fn timestamp(data: &[u8]) {
+    let parsed = Timestamp::parse_bytes(data);
+    if let Ok(t) = parsed {
+        let text = t.to_string();
+        assert_eq!(
+            Timestamp::parse(&text).ok(),
+            Some(t),
+            "round trip of {text}"
+        );
+    }
+    if Timestamp::looks_like_calendar(data) {
+        assert!(
+            parsed.is_ok(),
+            "calendar text that does not parse: {parsed:?}"
+        );
+    }
+    if let Ok(t) = serde_json::from_slice::<Timestamp>(data) {
+        let json = serde_json::to_string(&t).unwrap_or_default();
+        let again = serde_json::from_str::<Timestamp>(&json).ok();
+        assert_eq!(again, Some(t), "JSON round trip via {json}");
+    }
+}
+
+/// A strategy request, `{"strategy_id": …, "config": …}`, or a bare config tried against
+/// every built-in. Each strategy that builds is rebuilt from its effective config (which must
+/// succeed and agree), then run over a series with a constant run, a gap of NaNs, values near
+/// 1e9 and a spike, in batch and online.
+pub fn strategy_config(data: &[u8]) {
+    let registry = registry();
+    let requests: Vec<(String, serde_json::Value)> =
+        match serde_json::from_slice::<StrategyRequest>(data) {
+            Ok(r) => vec![(r.strategy_id, r.config)],
+            Err(_) => match serde_json::from_slice::<serde_json::Value>(data) {
+                Ok(config) => registry
+                    .ids()
+                    .map(|id| (id.to_owned(), config.clone()))
+                    .collect(),
+                Err(_) => return,
+            },
+        };
+    let frame = Frame::from_values("value", edge_series());
+    for (id, config) in requests {
+        let Ok(strategy) = registry.build(&id, config) else {
+            continue;
+        };
+        let effective = strategy.config();
+        let rebuilt = registry.build(&id, effective.clone());
+        assert!(
+            rebuilt.is_ok(),
+            "{id}: effective config {effective} does not rebuild: {:?}",
+            rebuilt.err()
+        );
+        if let Ok(rebuilt) = rebuilt {
+            assert_eq!(
+                rebuilt.config(),
+                effective,
+                "{id}: config drifts on rebuild"
+            );
+        }
+        if let Ok(result) = strategy.execute(&frame) {
+            check_result(&result, frame.len());
+        }
+        run_online(strategy.as_ref(), frame.schema(), &frame);
+    }
+}
+
+/// 80 values: constant, a ramp with NaNs, near 1e9 with small steps, a spike, negatives.
+fn edge_series() -> Vec<f64> {
+    (0..80)
+        .map(|i| match i {
+            0..16 => 5.0,
+            16..32 if i % 5 == 0 => f64::NAN,
+            16..32 => f64::from(i),
+            32..56 => 1e9 + f64::from(i % 7) * 0.25,
+            56 => 1e12,
+            _ => -f64::from(i % 11) - 0.5,
+        })
+        .collect()
+}
