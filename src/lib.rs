@@ -1,1 +1,67 @@
-//! placeholder
+//! # Stratos
+//!
+//! Embeddable time-series analytics: ingest files and streams into columnar frames, run
+//! strategies (moving averages, anomaly detection, …) in batch or record by record, and get
+//! results, trading-style signals and alerts.
+//!
+//! This facade re-exports the member crates: [`core`] (records, frames, the strategy
+//! contract), [`strategies`] (the built-ins and their kernels) and [`ingest`] (file readers).
+//!
+//! ```
+//! use stratos::prelude::*;
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // A CSV of daily closes, read into a frame with a detected schema.
+//! let csv = "date,close\n2024-01-01,100\n2024-01-02,101\n2024-01-03,102\n2024-01-04,107\n";
+//! let frame = stratos::ingest::read_bytes(csv.as_bytes(), &ReadOptions::default())?;
+//! assert_eq!(frame.schema().timestamp_field.as_deref(), Some("date"));
+//!
+//! // A strategy built from the seed's request shape.
+//! let registry = stratos::registry();
+//! let request: StrategyRequest = serde_json::from_str(
+//!     r#"{"strategy_id": "moving_average", "config": {"period": 3, "signal_threshold": 0.02}}"#,
+//! )?;
+//! let result = registry.build_request(&request)?.execute(&frame)?;
+//! let signal = result.signal.expect("a signal");
+//! assert_eq!(signal.action, Action::Buy);
+//! assert_eq!(signal.reason, "price 107 is 3.55% above its 3-period SMA 103.3333");
+//! # Ok(()) }
+//! ```
+//!
+//! Online, the same strategies consume one row at a time with bounded state:
+//!
+//! ```
+//! use stratos::prelude::*;
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let registry = stratos::registry();
+//! let detector = registry.build("anomaly_detection", serde_json::json!({"window_size": 5, "threshold": 3}))?;
+//! let schema = Schema { value_fields: vec!["value".into()], ..Schema::default() };
+//! let mut online = detector.online(&schema)?.expect("anomaly_detection runs online");
+//! let mut events = Vec::new();
+//! for v in [10.0, 10.5, 9.8, 10.2, 10.1, 25.0] {
+//!     online.update(RowRef { stream_id: "sensor_01", timestamp: None, values: &[v] }, &mut events);
+//! }
+//! assert_eq!(events.len(), 1);
+//! assert!(events[0].is_alert());
+//! # Ok(()) }
+//! ```
+
+pub use stratos_core as core;
+pub use stratos_ingest as ingest;
+pub use stratos_strategies as strategies;
+
+pub use stratos_strategies::registry;
+
+#[doc(hidden)]
+pub mod fuzzing;
+
+/// The types most programs need.
+pub mod prelude {
+    pub use stratos_core::{
+        Action, Alert, AlertLevel, ConfigError, Event, Frame, OnlineStrategy, Plugin, Record,
+        Registry, ResultType, RowRef, Schema, Signal, Strategy, StrategyError, StrategyRequest,
+        StrategyResult, Timestamp,
+    };
+    pub use stratos_ingest::{Format, IngestError, ReadOptions};
+}

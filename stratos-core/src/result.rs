@@ -23,6 +23,25 @@ pub enum ResultType {
     Aggregate,
 }
 
+impl ResultType {
+    /// `PREDICTION`, `SIGNAL`, `ANOMALY`, `TREND` or `AGGREGATE`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResultType::Prediction => "PREDICTION",
+            ResultType::Signal => "SIGNAL",
+            ResultType::Anomaly => "ANOMALY",
+            ResultType::Trend => "TREND",
+            ResultType::Aggregate => "AGGREGATE",
+        }
+    }
+}
+
+impl std::fmt::Display for ResultType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The values of one per-row output column.
 #[derive(Debug, Clone, PartialEq)]
 pub enum OutputValues {

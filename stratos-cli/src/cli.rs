@@ -1,0 +1,150 @@
+//! Command-line arguments (clap derive): raw arguments only; `cmd::*` validates and builds.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Time-series analytics on files and streams: moving averages, anomaly detection, signals
+/// and alerts.
+#[derive(Debug, Parser)]
+#[command(
+    name = "stratos",
+    version,
+    about,
+    after_help = "Examples:
+  stratos run moving_average examples/data/ohlcv_daily.csv --config '{\"period\":20}'
+  stratos run anomaly_detection data.csv --config '{\"window_size\":50,\"threshold\":3}' --format csv
+  producer | stratos stream --strategy anomaly_detection --config '{\"window_size\":50}' | consumer
+  stratos strategies
+
+Exit codes: 0 ok, 2 usage, 65 bad data, 66 missing input, 1 other."
+)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Run a strategy over a file (or stdin) and print its result.
+    #[command(after_help = "Examples:
+  stratos run moving_average examples/data/ohlcv_daily.csv --config '{\"period\":20}'
+  stratos run moving_average prices.csv --config '{\"fast\":10,\"slow\":20}' --format csv
+  stratos run anomaly_detection sensor.csv --field temperature --format json
+  cat prices.csv | stratos run moving_average - --config @ma.json
+
+Output formats:
+  table   a summary and the last rows (default)
+  json    the StrategyResult, with per-row outputs
+  ndjson  one JSON object per input row: timestamp, input value, outputs
+  csv     one row per input row, e.g. timestamp,close,sma,signal")]
+    Run(RunArgs),
+    /// Stream records from stdin through online strategies; NDJSON events on stdout.
+    #[command(after_help = "Input: NDJSON records in the seed's envelope
+  {\"stream_id\":\"sensor_01\",\"payload\":{\"value\":23.5},\"timestamp\":\"2025-01-15T10:30:00Z\"}
+or CSV with a header, e.g. timestamp,stream_id,value (a `stream_id` or `stream` column names the
+stream; a `timestamp`, `time`, `ts`, `date` or `datetime` column gives the time).
+State is kept per stream_id. Each event is one JSON line, flushed as it happens.
+
+Examples:
+  stratos stream --strategy anomaly_detection --config '{\"method\":\"z_score\",\"window_size\":50,\"threshold\":3}' < records.ndjson
+  stratos stream --strategy moving_average --config '{\"period\":5}' --input-format csv < ticks.csv | head -1
+
+Several strategies: repeat --strategy; the n-th --config belongs to the n-th --strategy.")]
+    Stream(StreamArgs),
+    /// List the built-in strategies with their config keys, defaults and ranges.
+    #[command(after_help = "Examples:
+  stratos strategies
+  stratos strategies --format json")]
+    Strategies(StrategiesArgs),
+}
+
+/// Output formats of `run`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum RunFormat {
+    Table,
+    Json,
+    Ndjson,
+    Csv,
+}
+
+/// Output formats of `strategies`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ListFormat {
+    Table,
+    Json,
+}
+
+/// Input formats for files and stdin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum InputFormat {
+    Csv,
+    Tsv,
+    Ndjson,
+}
+
+/// Input formats of `stream`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum StreamFormat {
+    Ndjson,
+    Csv,
+}
+
+/// What `stream` does with a malformed line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub(crate) enum OnError {
+    /// Report it on stderr with its line number, skip it, go on.
+    #[default]
+    Skip,
+    /// Report it and stop with exit code 65.
+    Fail,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RunArgs {
+    /// Strategy id (see `stratos strategies`).
+    pub(crate) strategy: String,
+    /// Input file, or `-` for stdin (the default).
+    pub(crate) input: Option<PathBuf>,
+    /// Strategy config: inline JSON, or @FILE to read it from a file.
+    #[arg(long, short)]
+    pub(crate) config: Option<String>,
+    /// Input field to analyse (sets the config's `data_field`).
+    #[arg(long)]
+    pub(crate) field: Option<String>,
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = RunFormat::Table)]
+    pub(crate) format: RunFormat,
+    /// Input format (default: from the file extension, else from the content).
+    #[arg(long, value_enum)]
+    pub(crate) input_format: Option<InputFormat>,
+    /// Rows shown by the table format (0: all).
+    #[arg(long, default_value_t = 10)]
+    pub(crate) rows: usize,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct StreamArgs {
+    /// Strategy id; repeat for several strategies.
+    #[arg(long, short, required = true)]
+    pub(crate) strategy: Vec<String>,
+    /// Config of the strategy in the same position: inline JSON or @FILE.
+    #[arg(long, short)]
+    pub(crate) config: Vec<String>,
+    /// Input field for every strategy whose config names none.
+    #[arg(long)]
+    pub(crate) field: Option<String>,
+    /// Input format (default: NDJSON when the first character is `{`, else CSV).
+    #[arg(long, value_enum)]
+    pub(crate) input_format: Option<StreamFormat>,
+    /// What to do with a malformed line.
+    #[arg(long, value_enum, default_value_t = OnError::Skip)]
+    pub(crate) on_error: OnError,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct StrategiesArgs {
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = ListFormat::Table)]
+    pub(crate) format: ListFormat,
+}

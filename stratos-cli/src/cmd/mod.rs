@@ -1,0 +1,74 @@
+//! The subcommands.
+
+pub(crate) mod run;
+pub(crate) mod strategies;
+pub(crate) mod stream;
+
+use crate::exit::CliError;
+
+/// Reads `--config`: inline JSON, or `@FILE`; absent means all defaults (`null`).
+pub(crate) fn parse_config(arg: Option<&str>) -> Result<serde_json::Value, CliError> {
+    let Some(arg) = arg else {
+        return Ok(serde_json::Value::Null);
+    };
+    let (text, origin) = match arg.strip_prefix('@') {
+        Some(path) => (
+            std::fs::read_to_string(path)
+                .map_err(|e| CliError::Usage(format!("--config @{path}: {e}")))?,
+            format!("--config @{path}"),
+        ),
+        None => (arg.to_owned(), "--config".to_owned()),
+    };
+    serde_json::from_str(&text).map_err(|e| CliError::Usage(format!("{origin}: invalid JSON: {e}")))
+}
+
+/// Applies `--field` to a config: sets `data_field` unless the config lists `fields`. With
+/// `only_if_unset`, a config that already names a field keeps it.
+pub(crate) fn apply_field(
+    mut config: serde_json::Value,
+    field: Option<&str>,
+    only_if_unset: bool,
+) -> Result<serde_json::Value, CliError> {
+    let Some(field) = field else {
+        return Ok(config);
+    };
+    if config.is_null() {
+        config = serde_json::json!({});
+    }
+    let Some(map) = config.as_object_mut() else {
+        return Err(CliError::Usage("--config: expected a JSON object".into()));
+    };
+    if map.contains_key("fields") {
+        if only_if_unset {
+            return Ok(config);
+        }
+        return Err(CliError::Usage(
+            "--field conflicts with the config's `fields`".into(),
+        ));
+    }
+    if !(only_if_unset && map.contains_key("data_field")) {
+        map.insert("data_field".into(), field.into());
+    }
+    Ok(config)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_goes_into_the_config() {
+        let c = apply_field(serde_json::Value::Null, Some("close"), false).unwrap();
+        assert_eq!(c, serde_json::json!({"data_field": "close"}));
+        let c = apply_field(serde_json::json!({"data_field": "a"}), Some("b"), true).unwrap();
+        assert_eq!(c["data_field"], "a");
+        assert!(apply_field(serde_json::json!({"fields": ["a"]}), Some("b"), false).is_err());
+        assert!(apply_field(serde_json::json!([1]), Some("b"), false).is_err());
+        assert!(
+            parse_config(Some("{"))
+                .unwrap_err()
+                .to_string()
+                .starts_with("--config: invalid JSON")
+        );
+    }
+}

@@ -1,0 +1,165 @@
+//! `stratos run STRATEGY [INPUT|-]`: one batch run over a file or stdin.
+
+use std::io::Write;
+use std::path::Path;
+
+use stratos_core::{Frame, Registry, ResultType, StrategyResult};
+use stratos_ingest::{Format, ReadOptions};
+
+use super::{apply_field, parse_config};
+use crate::cli::{InputFormat, RunArgs, RunFormat};
+use crate::exit::{CliError, write_err};
+use crate::output::rows::RowView;
+use crate::output::table::{Table, write_pairs};
+use crate::output::{self, float_cell};
+
+pub(crate) fn input_options(format: Option<InputFormat>) -> ReadOptions {
+    let options = ReadOptions::default();
+    match format {
+        Some(InputFormat::Csv) => options.with_format(Format::Csv),
+        Some(InputFormat::Tsv) => options.with_format(Format::Tsv),
+        Some(InputFormat::Ndjson) => options.with_format(Format::Ndjson),
+        None => options,
+    }
+}
+
+/// Reads a path, or stdin for `-` / no path.
+pub(crate) fn read_input(input: Option<&Path>, options: ReadOptions) -> Result<Frame, CliError> {
+    match input {
+        Some(p) if p.as_os_str() != "-" => Ok(stratos_ingest::read_path(p, &options)?),
+        _ => Ok(stratos_ingest::read_reader(
+            std::io::stdin().lock(),
+            &options.with_source_name("<stdin>"),
+        )?),
+    }
+}
+
+pub(crate) fn run(args: &RunArgs, registry: &Registry) -> Result<(), CliError> {
+    let config = apply_field(
+        parse_config(args.config.as_deref())?,
+        args.field.as_deref(),
+        false,
+    )?;
+    let strategy = registry.build(&args.strategy, config)?;
+    let frame = read_input(args.input.as_deref(), input_options(args.input_format))?;
+    let result = strategy.execute(&frame)?;
+    let mut out = output::stdout();
+    let view = RowView::new(&frame, &result);
+    match args.format {
+        RunFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &result).map_err(write_err)?;
+            writeln!(out).map_err(write_err)?;
+        }
+        RunFormat::Ndjson => view.write_ndjson(&mut out)?,
+        RunFormat::Csv => view.write_csv(&mut out)?,
+        RunFormat::Table => {
+            write_table(&mut out, args, &frame, &result, &view).map_err(write_err)?
+        }
+    }
+    out.flush().map_err(write_err)
+}
+
+fn write_table<W: Write>(
+    out: &mut W,
+    args: &RunArgs,
+    frame: &Frame,
+    result: &StrategyResult,
+    view: &RowView<'_>,
+) -> std::io::Result<()> {
+    let source = args
+        .input
+        .as_deref()
+        .filter(|p| p.as_os_str() != "-")
+        .map_or("<stdin>".into(), |p| p.display().to_string());
+    let field = result.outputs.field.as_deref().unwrap_or("-");
+    let mut pairs = vec![
+        (
+            "strategy",
+            format!("{} ({})", result.strategy_id, result.kind),
+        ),
+        (
+            "input",
+            format!("{source}: {} rows, field `{field}`", frame.len()),
+        ),
+    ];
+    if let Some(s) = &result.signal {
+        pairs.push((
+            "signal",
+            format!(
+                "{} (strength {}): {}",
+                s.action,
+                round(s.strength),
+                s.reason
+            ),
+        ));
+    }
+    pairs.push(("confidence", round(result.confidence)));
+    let metrics: Vec<String> = result
+        .metrics
+        .iter()
+        .map(|(k, v)| format!("{k} {}", round(*v)))
+        .collect();
+    pairs.push(("metrics", metrics.join(", ")));
+    write_pairs(out, &pairs)?;
+
+    let n = view.len();
+    let (rows, what): (Vec<usize>, String) = if result.kind == ResultType::Anomaly {
+        let flagged: Vec<usize> = match result.outputs.get("is_anomaly") {
+            Some(stratos_core::OutputValues::Flag(f)) => f
+                .iter()
+                .enumerate()
+                .filter(|(_, b)| **b)
+                .map(|(i, _)| i)
+                .collect(),
+            _ => Vec::new(),
+        };
+        let shown = if args.rows == 0 {
+            flagged.len()
+        } else {
+            args.rows.min(flagged.len())
+        };
+        (
+            flagged[..shown].to_vec(),
+            format!("anomalous rows: {shown} of {} shown", flagged.len()),
+        )
+    } else {
+        let shown = if args.rows == 0 { n } else { args.rows.min(n) };
+        (
+            (n - shown..n).collect(),
+            format!("last {shown} of {n} rows"),
+        )
+    };
+    if view.headers().is_empty() || n == 0 {
+        return Ok(());
+    }
+    writeln!(out, "\n{what} (--rows N for more, --format csv for all)")?;
+    let mut t = Table::new(view.headers());
+    for i in rows {
+        t.row(view.cells(i).into_iter().map(|c| shorten(&c)).collect());
+    }
+    t.write(out)
+}
+
+fn round(v: f64) -> String {
+    if v.is_nan() {
+        return "-".into();
+    }
+    let s = format!("{v:.4}");
+    s.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
+/// Floats in tables get at most 6 decimals.
+fn shorten(cell: &str) -> String {
+    match cell.parse::<f64>() {
+        Ok(v) if cell.contains('.') && !cell.contains('T') => {
+            let s = format!("{v:.6}");
+            let t = s.trim_end_matches('0').trim_end_matches('.');
+            if t.len() < cell.len() {
+                t.to_owned()
+            } else {
+                float_cell(v)
+            }
+        }
+        _ => cell.to_owned(),
+    }
+}

@@ -1,0 +1,122 @@
+//! CLI errors and their exit codes.
+
+use std::io;
+use std::process::ExitCode;
+
+use stratos_core::{ConfigError, StrategyError};
+use stratos_ingest::IngestError;
+use thiserror::Error;
+
+/// Everything that can end a command early.
+#[derive(Debug, Error)]
+pub(crate) enum CliError {
+    /// Wrong arguments (exit 2).
+    #[error("{0}")]
+    Usage(String),
+    /// A strategy config that cannot be used (exit 2; 65 when the data lacks a field).
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// Unreadable or missing input (exit 65 or 66).
+    #[error(transparent)]
+    Ingest(#[from] IngestError),
+    /// A strategy that could not run on the data (exit 65 or 1).
+    #[error(transparent)]
+    Strategy(#[from] StrategyError),
+    /// A malformed stream line under `--on-error fail` (exit 65).
+    #[error("line {line}: {message}")]
+    BadLine {
+        /// 1-based line number.
+        line: u64,
+        /// What was wrong.
+        message: String,
+    },
+    /// Reading stdin or writing stdout failed (exit 1; a closed stdout exits 0 quietly).
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done.
+        context: &'static str,
+        /// The I/O error.
+        #[source]
+        source: io::Error,
+    },
+}
+
+const USAGE: u8 = 2;
+const DATA: u8 = 65;
+const NO_INPUT: u8 = 66;
+const OTHER: u8 = 1;
+
+impl CliError {
+    pub(crate) fn io(context: &'static str) -> impl FnOnce(io::Error) -> CliError {
+        move |source| CliError::Io { context, source }
+    }
+
+    fn config_code(e: &ConfigError) -> u8 {
+        match e {
+            ConfigError::MissingField { .. } => DATA,
+            _ => USAGE,
+        }
+    }
+
+    /// The process exit code: 2 usage, 65 bad data, 66 missing input, 1 other.
+    pub(crate) fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Usage(_) => USAGE,
+            CliError::Config(e) => Self::config_code(e),
+            CliError::Ingest(e) if e.is_not_found() => NO_INPUT,
+            CliError::Ingest(_) => DATA,
+            CliError::Strategy(StrategyError::Config(e)) => Self::config_code(e),
+            CliError::Strategy(StrategyError::NotEnoughData { .. }) => DATA,
+            CliError::Strategy(_) => OTHER,
+            CliError::BadLine { .. } => DATA,
+            CliError::Io { .. } => OTHER,
+        }
+    }
+
+    /// True when the error is (or wraps) a closed pipe: the reader went away, which is not a
+    /// failure of ours.
+    pub(crate) fn is_broken_pipe(&self) -> bool {
+        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(self);
+        while let Some(e) = source {
+            if let Some(io) = e.downcast_ref::<io::Error>()
+                && io.kind() == io::ErrorKind::BrokenPipe
+            {
+                return true;
+            }
+            source = e.source();
+        }
+        false
+    }
+
+    /// Prints the one-line message (unless the pipe closed) and returns the exit code.
+    pub(crate) fn report(&self) -> ExitCode {
+        if self.is_broken_pipe() {
+            return ExitCode::SUCCESS;
+        }
+        eprintln!("stratos: {self}");
+        ExitCode::from(self.exit_code())
+    }
+}
+
+/// Wraps a write error; `serde_json` and `csv` errors that carry an I/O error keep it as the
+/// source so a closed pipe is still recognised.
+pub(crate) fn write_err(e: impl Into<io::Error>) -> CliError {
+    CliError::Io {
+        context: "writing output",
+        source: e.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn broken_pipe_is_found_through_wrappers() {
+        let json_err = serde_json::Error::io(io::Error::new(io::ErrorKind::BrokenPipe, "closed"));
+        assert!(write_err(json_err).is_broken_pipe());
+        let csv_err: csv::Error = io::Error::new(io::ErrorKind::BrokenPipe, "closed").into();
+        assert!(write_err(io::Error::other(csv_err)).is_broken_pipe());
+        assert!(!CliError::Usage("x".into()).is_broken_pipe());
+    }
+}

@@ -1,0 +1,138 @@
+//! Per-row outputs of a batch run: one row per input row, as CSV, NDJSON or table cells.
+
+use std::io::Write;
+
+use stratos_core::{Frame, OutputValues, StrategyResult};
+
+use super::float_cell;
+use crate::exit::{CliError, write_err};
+
+/// The row view of a result over its input: time (when the frame has it), the input field,
+/// then each output column.
+pub(crate) struct RowView<'a> {
+    frame: &'a Frame,
+    result: &'a StrategyResult,
+    input: Option<&'a [f64]>,
+}
+
+impl<'a> RowView<'a> {
+    pub(crate) fn new(frame: &'a Frame, result: &'a StrategyResult) -> Self {
+        let input = result
+            .outputs
+            .field
+            .as_deref()
+            .and_then(|f| frame.column(f));
+        RowView {
+            frame,
+            result,
+            input,
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.result
+            .outputs
+            .columns
+            .iter()
+            .map(|c| c.values.len())
+            .max()
+            .unwrap_or(0)
+    }
+
+    pub(crate) fn headers(&self) -> Vec<String> {
+        let mut h = Vec::new();
+        if self.frame.timestamps().is_some() {
+            h.push(
+                self.frame
+                    .schema()
+                    .timestamp_field
+                    .clone()
+                    .unwrap_or_else(|| "timestamp".into()),
+            );
+        }
+        if let (Some(f), Some(_)) = (&self.result.outputs.field, self.input) {
+            h.push(f.clone());
+        }
+        h.extend(self.result.outputs.columns.iter().map(|c| c.name.clone()));
+        h
+    }
+
+    /// The text cells of row `i`.
+    pub(crate) fn cells(&self, i: usize) -> Vec<String> {
+        let mut cells = Vec::new();
+        if let Some(ts) = self.frame.timestamps() {
+            cells.push(ts.get(i).map(ToString::to_string).unwrap_or_default());
+        }
+        if let Some(input) = self.input {
+            cells.push(input.get(i).map_or_else(String::new, |v| float_cell(*v)));
+        }
+        for c in &self.result.outputs.columns {
+            cells.push(match &c.values {
+                OutputValues::Number(v) => v.get(i).map_or_else(String::new, |x| float_cell(*x)),
+                OutputValues::Flag(v) => v.get(i).map_or_else(String::new, ToString::to_string),
+                OutputValues::Action(v) => v
+                    .get(i)
+                    .copied()
+                    .flatten()
+                    .map_or_else(String::new, |a| a.to_string()),
+            });
+        }
+        cells
+    }
+
+    /// Row `i` as a JSON object with typed values.
+    pub(crate) fn json(&self, i: usize) -> serde_json::Value {
+        let mut m = serde_json::Map::new();
+        let num = |v: Option<&f64>| {
+            v.and_then(|x| serde_json::Number::from_f64(*x))
+                .map_or(serde_json::Value::Null, serde_json::Value::Number)
+        };
+        if let Some(ts) = self.frame.timestamps() {
+            let name = self
+                .frame
+                .schema()
+                .timestamp_field
+                .clone()
+                .unwrap_or_else(|| "timestamp".into());
+            m.insert(
+                name,
+                ts.get(i)
+                    .map_or(serde_json::Value::Null, |t| t.to_string().into()),
+            );
+        }
+        if let (Some(f), Some(input)) = (&self.result.outputs.field, self.input) {
+            m.insert(f.clone(), num(input.get(i)));
+        }
+        for c in &self.result.outputs.columns {
+            let v = match &c.values {
+                OutputValues::Number(v) => num(v.get(i)),
+                OutputValues::Flag(v) => v.get(i).map_or(serde_json::Value::Null, |b| (*b).into()),
+                OutputValues::Action(v) => v
+                    .get(i)
+                    .copied()
+                    .flatten()
+                    .map_or(serde_json::Value::Null, |a| a.as_str().into()),
+            };
+            m.insert(c.name.clone(), v);
+        }
+        serde_json::Value::Object(m)
+    }
+
+    pub(crate) fn write_csv<W: Write>(&self, out: &mut W) -> Result<(), CliError> {
+        let mut w = csv::Writer::from_writer(out);
+        w.write_record(self.headers())
+            .map_err(|e| write_err(std::io::Error::from(e)))?;
+        for i in 0..self.len() {
+            w.write_record(self.cells(i))
+                .map_err(|e| write_err(std::io::Error::from(e)))?;
+        }
+        w.flush().map_err(write_err)
+    }
+
+    pub(crate) fn write_ndjson<W: Write>(&self, out: &mut W) -> Result<(), CliError> {
+        for i in 0..self.len() {
+            super::json_line(out, &self.json(i)).map_err(write_err)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,430 @@
+//! End-to-end tests of the `stratos` binary: exact stdout, exit codes, one-line stderr.
+#![allow(clippy::float_cmp)]
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+use stratos_core::{Frame, OutputValues};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_stratos"))
+}
+
+/// Writes `contents` to a fresh file under the test's temp dir.
+fn file(name: &str, contents: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli");
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, contents).unwrap();
+    p
+}
+
+fn run(args: &[&str], stdin: &str) -> Output {
+    let mut child = bin()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    let data = stdin.to_owned();
+    let writer = std::thread::spawn(move || {
+        let _ = input.write_all(data.as_bytes());
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    out
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).unwrap()
+}
+
+const PRICES: &str =
+    "date,close\n2024-01-01,10\n2024-01-02,11\n2024-01-03,12\n2024-01-04,13\n2024-01-05,11\n";
+
+#[test]
+fn run_csv_prints_one_row_per_input_row() {
+    let p = file("prices.csv", PRICES);
+    let o = run(
+        &[
+            "run",
+            "moving_average",
+            p.to_str().unwrap(),
+            "--config",
+            r#"{"period":3}"#,
+            "--format",
+            "csv",
+        ],
+        "",
+    );
+    assert_eq!(stderr(&o), "");
+    assert!(o.status.success());
+    assert_eq!(
+        stdout(&o),
+        "date,close,sma,signal\n\
+         2024-01-01T00:00:00Z,10,,\n\
+         2024-01-02T00:00:00Z,11,,\n\
+         2024-01-03T00:00:00Z,12,11,BUY\n\
+         2024-01-04T00:00:00Z,13,12,BUY\n\
+         2024-01-05T00:00:00Z,11,12,SELL\n"
+    );
+}
+
+#[test]
+fn run_json_prints_the_strategy_result() {
+    let p = file("prices_json.csv", PRICES);
+    let o = run(
+        &[
+            "run",
+            "moving_average",
+            p.to_str().unwrap(),
+            "--config",
+            r#"{"period":3}"#,
+            "--format",
+            "json",
+        ],
+        "",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["strategy_id"], "moving_average");
+    assert_eq!(v["type"], "SIGNAL");
+    assert_eq!(v["data"]["movingAverage"], 12.0);
+    assert_eq!(v["signal"]["action"], "SELL");
+    assert_eq!(v["outputs"]["columns"]["sma"][2], 11.0);
+}
+
+#[test]
+fn run_table_and_ndjson_from_stdin() {
+    let o = run(
+        &["run", "moving_average", "-", "--config", r#"{"period":3}"#],
+        PRICES,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let t = stdout(&o);
+    assert!(
+        t.starts_with("strategy    moving_average (SIGNAL)\n"),
+        "{t}"
+    );
+    assert!(
+        t.contains("signal      SELL (strength 1): price 11 is 8.33% below its 3-period SMA 12\n"),
+        "{t}"
+    );
+    assert!(
+        t.contains("date                  close  sma  signal\n"),
+        "{t}"
+    );
+    let o = run(
+        &[
+            "run",
+            "moving_average",
+            "--config",
+            r#"{"period":3}"#,
+            "--format",
+            "ndjson",
+        ],
+        PRICES,
+    );
+    let lines: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 5);
+    assert_eq!(
+        lines[2],
+        serde_json::json!({"date": "2024-01-03T00:00:00Z", "close": 12.0, "sma": 11.0, "signal": "BUY"})
+    );
+}
+
+#[test]
+fn run_anomaly_csv_header_names_the_outputs() {
+    let mut csv = String::from("timestamp,value\n");
+    for i in 0..30 {
+        let v = if i == 25 { 50.0 } else { 10.0 + (i % 3) as f64 };
+        csv.push_str(&format!("2025-01-15T10:{i:02}:00Z,{v}\n"));
+    }
+    let p = file("sensor.csv", &csv);
+    let o = run(
+        &[
+            "run",
+            "anomaly_detection",
+            p.to_str().unwrap(),
+            "--config",
+            r#"{"window_size":10}"#,
+            "--format",
+            "csv",
+        ],
+        "",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let mut lines = out.lines();
+    assert_eq!(
+        lines.next(),
+        Some("timestamp,value,zscore,anomaly_score,is_anomaly")
+    );
+    let flagged: Vec<&str> = lines.filter(|l| l.ends_with(",true")).collect();
+    assert_eq!(flagged.len(), 1);
+    assert!(
+        flagged[0].starts_with("2025-01-15T10:25:00Z,50,"),
+        "{}",
+        flagged[0]
+    );
+}
+
+#[test]
+fn errors_have_exit_codes_and_one_stderr_line() {
+    let cases: [(&[&str], i32, &str); 5] = [
+        (
+            &["run", "moving_average", "/nonexistent/prices.csv"],
+            66,
+            "stratos: ",
+        ),
+        (
+            &["run", "moving_average", "-", "--config", "{"],
+            2,
+            "stratos: --config: invalid JSON",
+        ),
+        (
+            &["run", "moving_averages", "-"],
+            2,
+            "stratos: unknown strategy `moving_averages` (known: anomaly_detection, moving_average)",
+        ),
+        (
+            &["run", "moving_average", "-", "--config", r#"{"period":0}"#],
+            2,
+            "stratos: moving_average: `period` = 0: expected a value in 1..=1000000",
+        ),
+        (
+            &["run", "moving_average", "-", "--config", r#"{"period":30}"#],
+            65,
+            "stratos: moving_average: needs at least 30 data points in `close`, got 5",
+        ),
+    ];
+    for (args, code, prefix) in cases {
+        let o = run(args, PRICES);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(code), "{args:?}: {err}");
+        assert!(err.starts_with(prefix), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+    }
+    let o = run(
+        &["run", "moving_average", "-"],
+        "date,close\n2024-01-01,10\n2024-01-02,11,12\n",
+    );
+    assert_eq!(o.status.code(), Some(65), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(":3"),
+        "ragged row names its line: {}",
+        stderr(&o)
+    );
+    let o = run(&["bogus"], "");
+    assert_eq!(o.status.code(), Some(2));
+}
+
+/// Deterministic readings for several streams, with spikes; a malformed line in the middle.
+fn sensor_lines(ndjson: bool) -> (String, Vec<(String, Vec<f64>)>) {
+    let streams = ["motor_01", "motor_02", "motor_03"];
+    let mut series: Vec<(String, Vec<f64>)> = streams
+        .iter()
+        .map(|s| (s.to_string(), Vec::new()))
+        .collect();
+    let mut text = if ndjson {
+        String::new()
+    } else {
+        "timestamp,stream_id,value\n".to_owned()
+    };
+    for i in 0..300 {
+        for (k, s) in streams.iter().enumerate() {
+            let mut v = 20.0 + ((i * 7 + k * 3) % 11) as f64 * 0.3;
+            if i % (97 + k * 13) == 96 {
+                v += 25.0;
+            }
+            series[k].1.push(v);
+            let secs = 1_736_935_200 + i * 60;
+            if ndjson {
+                text.push_str(&format!(r#"{{"stream_id":"{s}","data_type":"IOT_SENSOR","payload":{{"value":{v}}},"timestamp":{secs}}}"#));
+            } else {
+                text.push_str(&format!("{secs},{s},{v}"));
+            }
+            text.push('\n');
+        }
+        if i == 150 {
+            text.push_str(if ndjson {
+                "{\"stream_id\": \"motor_01\", \"payload\": \n"
+            } else {
+                "oops,motor_01\n"
+            });
+        }
+    }
+    (text, series)
+}
+
+fn check_stream(ndjson: bool) {
+    let config = r#"{"method":"z_score","window_size":50,"threshold":3}"#;
+    let (input, series) = sensor_lines(ndjson);
+    let o = run(
+        &[
+            "stream",
+            "--strategy",
+            "anomaly_detection",
+            "--config",
+            config,
+        ],
+        &input,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let malformed_line = if ndjson { 454 } else { 455 };
+    let err = stderr(&o);
+    assert!(
+        err.contains(&format!("stratos: line {malformed_line}: skipped: ")),
+        "{err}"
+    );
+    assert!(err.contains("stratos: stream: 900 records"), "{err}");
+    assert!(err.contains("1 skipped lines"), "{err}");
+    let events: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let registry = stratos_strategies::registry();
+    let strategy = registry
+        .build("anomaly_detection", serde_json::from_str(config).unwrap())
+        .unwrap();
+    for (name, values) in &series {
+        let got: Vec<f64> = events
+            .iter()
+            .filter(|e| e["stream_id"] == name.as_str())
+            .map(|e| {
+                assert_eq!(e["event"], "alert");
+                assert_eq!(e["level"], "WARNING");
+                e["context"]["value"].as_f64().unwrap()
+            })
+            .collect();
+        let batch = strategy
+            .execute(&Frame::from_values("value", values.clone()))
+            .unwrap();
+        let Some(OutputValues::Flag(flags)) = batch.outputs.get("is_anomaly") else {
+            panic!("no flags")
+        };
+        let want: Vec<f64> = flags
+            .iter()
+            .zip(values)
+            .filter(|(f, _)| **f)
+            .map(|(_, v)| *v)
+            .collect();
+        assert!(!want.is_empty(), "{name} has spikes");
+        assert_eq!(got, want, "{name}: stream alerts equal batch anomalies");
+    }
+}
+
+#[test]
+fn stream_ndjson_alerts_per_stream_and_reports_bad_lines() {
+    check_stream(true);
+}
+
+#[test]
+fn stream_csv_alerts_per_stream_and_reports_bad_lines() {
+    check_stream(false);
+}
+
+#[test]
+fn stream_on_error_fail_stops_with_65() {
+    let (input, _) = sensor_lines(false);
+    let o = run(
+        &[
+            "stream",
+            "--strategy",
+            "anomaly_detection",
+            "--on-error",
+            "fail",
+        ],
+        &input,
+    );
+    assert_eq!(o.status.code(), Some(65));
+    assert_eq!(
+        stderr(&o).trim_end(),
+        "stratos: line 455: expected 3 fields, found 2"
+    );
+}
+
+#[test]
+fn stream_into_a_closed_pipe_exits_quietly() {
+    let mut child = bin()
+        .args([
+            "stream",
+            "--strategy",
+            "moving_average",
+            "--config",
+            r#"{"period":2}"#,
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        for i in 0..200_000 {
+            let line = format!(
+                "{{\"stream_id\":\"s\",\"payload\":{{\"price\":{}}}}}\n",
+                100 + i % 7
+            );
+            if input.write_all(line.as_bytes()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(
+        first.starts_with(r#"{"event":"strategy_result","stream_id":"s""#),
+        "{first}"
+    );
+    // stdout is dropped here, as `| head -1` does.
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(out.status.code(), Some(0), "{err}");
+}
+
+#[test]
+fn strategies_lists_keys_defaults_and_ranges() {
+    let o = run(&["strategies"], "");
+    assert!(o.status.success());
+    let t = stdout(&o);
+    assert!(t.contains("moving_average  (SIGNAL, batch + online"), "{t}");
+    assert!(t.contains("window_size"), "{t}");
+    let o = run(&["strategies", "--format", "json"], "");
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let ids: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["anomaly_detection", "moving_average"]);
+}
+
+#[test]
+fn help_has_examples() {
+    for args in [
+        &["--help"][..],
+        &["run", "--help"],
+        &["stream", "--help"],
+        &["strategies", "--help"],
+    ] {
+        let o = run(args, "");
+        assert!(o.status.success());
+        assert!(stdout(&o).contains("Examples:"), "{args:?}");
+    }
+}
