@@ -1,1 +1,242 @@
-//! placeholder
+#![doc = include_str!("../README.md")]
+#![cfg_attr(test, allow(clippy::float_cmp))]
+
+mod cell;
+mod csv;
+mod error;
+mod format;
+mod frame_builder;
+mod location;
+mod ndjson;
+mod sniff;
+
+use std::io::Read;
+use std::path::Path;
+
+use stratos_core::Frame;
+
+pub use crate::cell::{MISSING_TOKENS, TIME_COLUMN_NAMES};
+pub use crate::csv::SAMPLE_ROWS;
+pub use crate::error::IngestError;
+pub use crate::format::Format;
+pub use crate::location::Location;
+pub use crate::sniff::{DELIMITERS, sniff_format};
+
+/// How to read an input. The default sniffs everything: format, delimiter and header.
+///
+/// # Examples
+/// ```
+/// use stratos_ingest::{Format, ReadOptions};
+/// let opts = ReadOptions::default()
+///     .with_format(Format::Csv)
+///     .with_delimiter(b';')
+///     .with_header(true)
+///     .with_source_name("prices.csv");
+/// assert_eq!(opts.delimiter(), Some(b';'));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReadOptions {
+    format: Option<Format>,
+    delimiter: Option<u8>,
+    header: Option<bool>,
+    source_name: Option<String>,
+}
+
+impl ReadOptions {
+    /// Reads the input as `format` instead of choosing by extension or content.
+    pub fn with_format(mut self, format: Format) -> Self {
+        self.format = Some(format);
+        self
+    }
+
+    /// Uses `delimiter` for CSV/TSV instead of sniffing (`,` `\t` `;` `|`) or TSV's tab.
+    /// A quote or line break is refused when reading ([`IngestError::InvalidOptions`]).
+    pub fn with_delimiter(mut self, delimiter: u8) -> Self {
+        self.delimiter = Some(delimiter);
+        self
+    }
+
+    /// States whether the first CSV/TSV row is a header instead of sniffing it. Without a
+    /// header, columns are named `column_1`, `column_2`, …
+    pub fn with_header(mut self, header: bool) -> Self {
+        self.header = Some(header);
+        self
+    }
+
+    /// Names the input in error locations (defaults to the path for [`read_path`], nothing
+    /// otherwise).
+    pub fn with_source_name(mut self, name: impl Into<String>) -> Self {
+        self.source_name = Some(name.into());
+        self
+    }
+
+    /// The format, if set.
+    pub fn format(&self) -> Option<Format> {
+        self.format
+    }
+
+    /// The delimiter, if set.
+    pub fn delimiter(&self) -> Option<u8> {
+        self.delimiter
+    }
+
+    /// Whether the first row is a header, if set.
+    pub fn header(&self) -> Option<bool> {
+        self.header
+    }
+
+    /// The source name, if set.
+    pub fn source_name(&self) -> Option<&str> {
+        self.source_name.as_deref()
+    }
+}
+
+/// Reads a file into a frame. The format comes from the options, else the extension
+/// ([`Format::from_extension`]), else the content ([`sniff_format`]); errors name the path
+/// (or the options' source name).
+///
+/// # Errors
+/// [`IngestError::Io`] when the file cannot be read ([`IngestError::is_not_found`] when it
+/// does not exist); otherwise as [`read_bytes`].
+///
+/// # Examples
+/// ```
+/// use std::path::Path;
+/// use stratos_ingest::{read_path, ReadOptions};
+/// let e = read_path(Path::new("no/such/file.csv"), &ReadOptions::default()).unwrap_err();
+/// assert!(e.is_not_found());
+/// assert!(e.to_string().starts_with("no/such/file.csv: cannot read input"));
+/// ```
+pub fn read_path(path: &Path, options: &ReadOptions) -> Result<Frame, IngestError> {
+    let name = options
+        .source_name
+        .clone()
+        .unwrap_or_else(|| path.display().to_string());
+    let bytes = std::fs::read(path).map_err(|e| IngestError::io(Some(&name), e))?;
+    let format = options.format.or_else(|| {
+        path.extension()
+            .and_then(|e| e.to_str())
+            .and_then(Format::from_extension)
+    });
+    read_as(&bytes, format, options, Some(&name))
+}
+
+/// Reads an input held in memory into a frame. The format comes from the options, else the
+/// content ([`sniff_format`]). Never panics, whatever the bytes.
+///
+/// CSV/TSV: an input with no rows is an empty frame with no columns; a header with no rows
+/// is an empty frame whose columns are numeric. See the crate docs for the typing rules.
+///
+/// # Errors
+/// [`IngestError::Ragged`] for a row with the wrong number of fields;
+/// [`IngestError::Cell`] for a missing time in the time column;
+/// [`IngestError::Json`] for a malformed NDJSON line or records that do not form a frame;
+/// [`IngestError::Unsupported`] for a JSON array; [`IngestError::InvalidOptions`] for a
+/// quote or line break as the delimiter. Each carries the line.
+///
+/// # Examples
+/// ```
+/// use stratos_ingest::{read_bytes, ReadOptions};
+/// # fn main() -> Result<(), stratos_ingest::IngestError> {
+/// let frame = read_bytes(b"a;b\n1;x\n2;y\n", &ReadOptions::default())?;
+/// assert_eq!(frame.column("a"), Some(&[1.0, 2.0][..]));
+/// let e = read_bytes(b"a;b\n1;x\n2\n", &ReadOptions::default()).unwrap_err();
+/// assert_eq!(e.to_string(), "line 3: expected 2 fields, found 1");
+/// # Ok(()) }
+/// ```
+pub fn read_bytes(bytes: &[u8], options: &ReadOptions) -> Result<Frame, IngestError> {
+    read_as(
+        bytes,
+        options.format,
+        options,
+        options.source_name.as_deref(),
+    )
+}
+
+/// Reads everything from `reader`, then reads it as [`read_bytes`] does.
+///
+/// # Errors
+/// [`IngestError::Io`] when reading fails; otherwise as [`read_bytes`].
+///
+/// # Examples
+/// ```
+/// use stratos_ingest::{read_reader, ReadOptions};
+/// # fn main() -> Result<(), stratos_ingest::IngestError> {
+/// let input: &[u8] = br#"{"stream_id":"s1","payload":{"v":1.5},"timestamp":"2025-01-15T10:30:00Z"}"#;
+/// let frame = read_reader(input, &ReadOptions::default())?;
+/// assert_eq!(frame.column("v"), Some(&[1.5][..]));
+/// # Ok(()) }
+/// ```
+pub fn read_reader<R: Read>(mut reader: R, options: &ReadOptions) -> Result<Frame, IngestError> {
+    let mut bytes = Vec::new();
+    reader
+        .read_to_end(&mut bytes)
+        .map_err(|e| IngestError::io(options.source_name.as_deref(), e))?;
+    read_bytes(&bytes, options)
+}
+
+fn read_as(
+    bytes: &[u8],
+    format: Option<Format>,
+    options: &ReadOptions,
+    source: Option<&str>,
+) -> Result<Frame, IngestError> {
+    let format = match format {
+        Some(f) => f,
+        None => match sniff::sniff_content(bytes) {
+            sniff::Content::Csv => Format::Csv,
+            sniff::Content::Ndjson => Format::Ndjson,
+            sniff::Content::JsonArray => {
+                return Err(IngestError::Unsupported {
+                    location: Box::new(Location::source(source)),
+                    what: "a JSON array: not readable yet; use NDJSON (one record per line)"
+                        .to_owned(),
+                });
+            }
+        },
+    };
+    let settings = csv::CsvSettings {
+        delimiter: options.delimiter,
+        header: options.header,
+    };
+    match format {
+        Format::Csv => csv::read_csv(bytes, settings, source),
+        Format::Tsv => csv::read_csv(
+            bytes,
+            csv::CsvSettings {
+                delimiter: options.delimiter.or(Some(b'\t')),
+                ..settings
+            },
+            source,
+        ),
+        Format::Ndjson => ndjson::read_ndjson(bytes, source),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn public_types_are_send_and_sync() {
+        assert_send_sync::<ReadOptions>();
+        assert_send_sync::<Format>();
+        assert_send_sync::<Location>();
+        assert_send_sync::<IngestError>();
+    }
+
+    #[test]
+    fn a_json_array_is_unsupported_unless_a_format_is_given() {
+        let e = read_bytes(b" [1,2]", &ReadOptions::default()).unwrap_err();
+        assert!(matches!(e, IngestError::Unsupported { .. }));
+        let f = read_bytes(
+            b"[1,2]\n[3,4]\n",
+            &ReadOptions::default().with_format(Format::Csv),
+        )
+        .unwrap();
+        assert_eq!(f.len(), 2);
+        assert_eq!(f.category("column_1").unwrap().get(1), Some("[3"));
+    }
+}

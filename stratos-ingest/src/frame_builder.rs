@@ -1,0 +1,563 @@
+//! Column type inference and typed column builders shared by the readers.
+//!
+//! A reader infers each column's type with a [`Tally`], turns the types into a [`Plan`]
+//! (which column is time, which are numeric, which are categories), parses rows into
+//! [`Block`]s (one per thread-sized piece of the input), and appends the blocks in input
+//! order to an [`Assembled`] frame.
+
+use std::borrow::Cow;
+
+use rustc_hash::FxHashMap;
+use stratos_core::{CategoryColumn, Frame, FrameError, Timestamp};
+
+use crate::cell::{self, Number, Time, TimeParser};
+
+/// The type a column's cells support.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Inferred {
+    /// Every cell is missing: read as a numeric column of NaN.
+    Empty,
+    /// Every present cell is a calendar timestamp (or, in a column whose name says time, an
+    /// integer epoch).
+    Time,
+    /// Every present cell is a number.
+    Number,
+    /// Anything else: text.
+    Text,
+}
+
+/// Accumulates the evidence for a column's type, cell by cell.
+#[derive(Debug, Clone)]
+pub(crate) struct Tally {
+    time_named: bool,
+    present: u64,
+    time_ok: bool,
+    number_ok: bool,
+    parser: TimeParser,
+}
+
+impl Tally {
+    /// A tally for a column; `time_named` when its name says time (integers may be epochs).
+    pub(crate) fn new(time_named: bool) -> Self {
+        Tally {
+            time_named,
+            present: 0,
+            time_ok: true,
+            number_ok: true,
+            parser: TimeParser::default(),
+        }
+    }
+
+    /// Adds one cell.
+    pub(crate) fn add(&mut self, cell: &[u8]) {
+        if cell::is_missing(cell.trim_ascii()) {
+            return;
+        }
+        self.present += 1;
+        if self.time_ok {
+            self.time_ok = matches!(self.parser.parse(cell, self.time_named), Time::Value(_));
+        }
+        if self.number_ok {
+            self.number_ok = matches!(cell::parse_number(cell), Number::Value(_));
+        }
+    }
+
+    /// The type the cells seen so far support.
+    pub(crate) fn inferred(&self) -> Inferred {
+        if self.present == 0 {
+            Inferred::Empty
+        } else if self.time_ok {
+            Inferred::Time
+        } else if self.number_ok {
+            Inferred::Number
+        } else {
+            Inferred::Text
+        }
+    }
+}
+
+/// How a column is parsed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// f64, NaN for missing.
+    Numeric,
+    /// The frame's time column.
+    Time {
+        /// Integer epochs are accepted (the column's name says time).
+        allow_epoch: bool,
+    },
+    /// Text, dictionary-encoded.
+    Category,
+}
+
+/// The columns' names and kinds.
+#[derive(Debug, Clone)]
+pub(crate) struct Plan {
+    pub(crate) names: Vec<String>,
+    pub(crate) kinds: Vec<Kind>,
+}
+
+impl Plan {
+    /// The time column is the first time-typed column whose name says time, else the first
+    /// time-typed column; other time-typed columns keep their text as categories.
+    pub(crate) fn new(names: Vec<String>, inferred: &[Inferred]) -> Plan {
+        let is_time = |i: &usize| inferred.get(*i) == Some(&Inferred::Time);
+        let time = (0..names.len())
+            .filter(is_time)
+            .find(|&i| names.get(i).is_some_and(|n| cell::is_time_name(n)))
+            .or_else(|| (0..names.len()).find(is_time));
+        let kinds = (0..names.len())
+            .map(|i| {
+                if Some(i) == time {
+                    Kind::Time {
+                        allow_epoch: names.get(i).is_some_and(|n| cell::is_time_name(n)),
+                    }
+                } else {
+                    match inferred.get(i) {
+                        Some(Inferred::Empty | Inferred::Number) => Kind::Numeric,
+                        _ => Kind::Category,
+                    }
+                }
+            })
+            .collect();
+        Plan { names, kinds }
+    }
+}
+
+/// A row that could not be added to a block.
+#[derive(Debug)]
+pub(crate) struct RowError {
+    /// Byte offset of the row in the reader's input.
+    pub(crate) offset: usize,
+    pub(crate) kind: RowErrorKind,
+}
+
+/// What was wrong with a row.
+#[derive(Debug)]
+pub(crate) enum RowErrorKind {
+    /// Wrong field count.
+    Ragged { expected: usize, found: usize },
+    /// A cell its column's (sampled) type does not admit.
+    Contradiction { column: usize, cell: Vec<u8> },
+    /// A missing cell in the time column.
+    MissingTime { column: usize, cell: Vec<u8> },
+    /// The csv crate's tokenizer failed.
+    Csv(csv::Error),
+    /// A block of the parallel line parser holds a quote or a lone carriage return: the
+    /// input needs the `csv` crate's tokenizer.
+    NotLines,
+}
+
+/// Why a cell was refused.
+#[derive(Debug, Clone, Copy)]
+enum CellIssue {
+    Contradiction,
+    MissingTime,
+}
+
+#[derive(Debug)]
+enum Column {
+    Numeric(Vec<f64>),
+    Time {
+        values: Vec<Timestamp>,
+        allow_epoch: bool,
+        parser: TimeParser,
+    },
+    Category {
+        index: Dictionary,
+        dictionary: Vec<Vec<u8>>,
+        codes: Vec<u32>,
+    },
+}
+
+/// A cell of at most 16 bytes as a fixed-size key: its first and last 8 bytes (overlapping
+/// for 8 to 16 bytes, zero-padded below 8) and its length determine it, and compare without
+/// a `memcmp` call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct ShortKey {
+    head: u64,
+    tail: u64,
+    len: u8,
+}
+
+impl ShortKey {
+    #[inline]
+    fn new(cell: &[u8]) -> Option<Self> {
+        let len = cell.len();
+        if len > 16 {
+            return None;
+        }
+        let word = |b: &[u8]| -> u64 {
+            match <[u8; 8]>::try_from(b) {
+                Ok(w) => u64::from_le_bytes(w),
+                Err(_) => b
+                    .iter()
+                    .rev()
+                    .fold(0u64, |acc, &c| (acc << 8) | u64::from(c)),
+            }
+        };
+        let (head, tail) = if len >= 8 {
+            (
+                word(cell.get(..8).unwrap_or_default()),
+                word(cell.get(len - 8..).unwrap_or_default()),
+            )
+        } else {
+            (word(cell), 0)
+        };
+        Some(ShortKey {
+            head,
+            tail,
+            // At most 16.
+            len: len as u8,
+        })
+    }
+}
+
+/// Distinct cells to their codes: short cells by [`ShortKey`], long ones by their bytes.
+#[derive(Debug, Default)]
+struct Dictionary {
+    short: FxHashMap<ShortKey, u32>,
+    long: FxHashMap<Vec<u8>, u32>,
+}
+
+impl Dictionary {
+    /// The cell's code, inserting it with the code `next` when new; `true` when inserted.
+    #[inline]
+    fn code(&mut self, cell: &[u8], next: u32) -> (u32, bool) {
+        let mut inserted = false;
+        let code = match ShortKey::new(cell) {
+            Some(k) => *self.short.entry(k).or_insert_with(|| {
+                inserted = true;
+                next
+            }),
+            None => match self.long.get(cell) {
+                Some(&c) => c,
+                None => {
+                    inserted = true;
+                    self.long.insert(cell.to_vec(), next);
+                    next
+                }
+            },
+        };
+        (code, inserted)
+    }
+}
+
+impl Column {
+    fn new(kind: Kind, capacity: usize) -> Self {
+        match kind {
+            Kind::Numeric => Column::Numeric(Vec::with_capacity(capacity)),
+            Kind::Time { allow_epoch } => Column::Time {
+                values: Vec::with_capacity(capacity),
+                allow_epoch,
+                parser: TimeParser::default(),
+            },
+            Kind::Category => Column::Category {
+                index: Dictionary::default(),
+                dictionary: Vec::new(),
+                codes: Vec::with_capacity(capacity),
+            },
+        }
+    }
+
+    #[inline]
+    fn push(&mut self, cell: &[u8]) -> Result<(), CellIssue> {
+        match self {
+            Column::Numeric(values) => match cell::parse_number(cell) {
+                Number::Value(v) => values.push(v),
+                Number::Missing => values.push(f64::NAN),
+                Number::Bad => return Err(CellIssue::Contradiction),
+            },
+            Column::Time {
+                values,
+                allow_epoch,
+                parser,
+            } => match parser.parse(cell, *allow_epoch) {
+                Time::Value(t) => values.push(t),
+                Time::Missing => return Err(CellIssue::MissingTime),
+                Time::Bad => return Err(CellIssue::Contradiction),
+            },
+            Column::Category {
+                index,
+                dictionary,
+                codes,
+            } => {
+                let code = if cell::is_missing(cell.trim_ascii()) {
+                    CategoryColumn::MISSING
+                } else {
+                    // Saturating: u32::MAX distinct values cannot fit in memory anyway.
+                    let next = u32::try_from(dictionary.len()).unwrap_or(CategoryColumn::MISSING);
+                    let (code, inserted) = index.code(cell, next);
+                    if inserted {
+                        dictionary.push(cell.to_vec());
+                    }
+                    code
+                };
+                codes.push(code);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Typed columns for a run of consecutive rows.
+#[derive(Debug)]
+pub(crate) struct Block {
+    columns: Vec<Column>,
+}
+
+impl Block {
+    /// An empty block for `plan`, with room for `capacity` rows.
+    pub(crate) fn new(plan: &Plan, capacity: usize) -> Self {
+        Block {
+            columns: plan
+                .kinds
+                .iter()
+                .map(|&k| Column::new(k, capacity))
+                .collect(),
+        }
+    }
+
+    /// Adds a row whose first byte is at `offset`.
+    ///
+    /// # Errors
+    /// A [`RowError`] for a wrong field count or a refused cell; the block is then unusable.
+    #[inline]
+    pub(crate) fn push_row<'f, I>(&mut self, offset: usize, mut fields: I) -> Result<(), RowError>
+    where
+        I: Iterator<Item = &'f [u8]>,
+    {
+        let expected = self.columns.len();
+        for (j, col) in self.columns.iter_mut().enumerate() {
+            let Some(cell) = fields.next() else {
+                return Err(RowError {
+                    offset,
+                    kind: RowErrorKind::Ragged { expected, found: j },
+                });
+            };
+            if let Err(issue) = col.push(cell) {
+                let cell = cell.to_vec();
+                let kind = match issue {
+                    CellIssue::Contradiction => RowErrorKind::Contradiction { column: j, cell },
+                    CellIssue::MissingTime => RowErrorKind::MissingTime { column: j, cell },
+                };
+                return Err(RowError { offset, kind });
+            }
+        }
+        if fields.next().is_some() {
+            return Err(RowError {
+                offset,
+                kind: RowErrorKind::Ragged {
+                    expected,
+                    found: expected + 1 + fields.count(),
+                },
+            });
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug)]
+enum FinalColumn {
+    Numeric(Vec<f64>),
+    Time(Vec<Timestamp>),
+    Category(CategoryColumn),
+}
+
+/// The frame's columns, appended block by block in input order.
+#[derive(Debug)]
+pub(crate) struct Assembled {
+    columns: Vec<FinalColumn>,
+}
+
+impl Assembled {
+    /// Empty columns for `plan`, numeric and time columns with room for `capacity` rows.
+    pub(crate) fn new(plan: &Plan, capacity: usize) -> Self {
+        Assembled {
+            columns: plan
+                .kinds
+                .iter()
+                .zip(&plan.names)
+                .map(|(k, name)| match k {
+                    Kind::Numeric => FinalColumn::Numeric(Vec::with_capacity(capacity)),
+                    Kind::Time { .. } => FinalColumn::Time(Vec::with_capacity(capacity)),
+                    Kind::Category => FinalColumn::Category(CategoryColumn::new(name.as_str())),
+                })
+                .collect(),
+        }
+    }
+
+    /// Appends a block built for the same plan.
+    pub(crate) fn append(&mut self, block: Block) {
+        for (dst, src) in self.columns.iter_mut().zip(block.columns) {
+            match (dst, src) {
+                (FinalColumn::Numeric(d), Column::Numeric(s)) => extend_or_take(d, s),
+                (FinalColumn::Time(d), Column::Time { values, .. }) => extend_or_take(d, values),
+                (
+                    FinalColumn::Category(d),
+                    Column::Category {
+                        dictionary, codes, ..
+                    },
+                ) => {
+                    let text: Vec<Cow<'_, str>> = dictionary
+                        .iter()
+                        .map(|b| String::from_utf8_lossy(b))
+                        .collect();
+                    for code in codes {
+                        d.push(text.get(code as usize).map(AsRef::as_ref));
+                    }
+                }
+                // Blocks are built from the same plan, so kinds always line up.
+                _ => {}
+            }
+        }
+    }
+
+    /// Builds the frame: the time column, numeric columns and category columns, each in
+    /// input order.
+    pub(crate) fn into_frame(self, plan: &Plan) -> Result<Frame, FrameError> {
+        let mut b = Frame::builder();
+        let mut categories = Vec::new();
+        for (col, name) in self.columns.into_iter().zip(&plan.names) {
+            match col {
+                FinalColumn::Time(values) => b = b.timestamps(name.as_str(), values),
+                FinalColumn::Numeric(values) => b = b.numeric(name.as_str(), values),
+                FinalColumn::Category(c) => categories.push(c),
+            }
+        }
+        for c in categories {
+            b = b.category(c);
+        }
+        b.build()
+    }
+}
+
+/// Appends `src`, moving it instead when `dst` is empty and has no room reserved.
+fn extend_or_take<T>(dst: &mut Vec<T>, src: Vec<T>) {
+    if dst.is_empty() && dst.capacity() < src.len() {
+        *dst = src;
+    } else {
+        dst.extend(src);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn infer(cells: &[&str], time_named: bool) -> Inferred {
+        let mut t = Tally::new(time_named);
+        for c in cells {
+            t.add(c.as_bytes());
+        }
+        t.inferred()
+    }
+
+    #[test]
+    fn inference_rules() {
+        assert_eq!(infer(&[], false), Inferred::Empty);
+        assert_eq!(infer(&["", "NA"], true), Inferred::Empty);
+        assert_eq!(infer(&["1.5", "NA", "2"], false), Inferred::Number);
+        assert_eq!(
+            infer(&["2025-01-01", "", "2025-01-02T10:00:00Z"], false),
+            Inferred::Time
+        );
+        assert_eq!(
+            infer(&["1705312200", "1705312260"], false),
+            Inferred::Number
+        );
+        assert_eq!(infer(&["1705312200", "1705312260"], true), Inferred::Time);
+        assert_eq!(infer(&["1705312200.5"], true), Inferred::Number);
+        assert_eq!(infer(&["2025-01-01", "x"], false), Inferred::Text);
+        assert_eq!(infer(&["1", "x"], false), Inferred::Text);
+    }
+
+    #[test]
+    fn short_keys_tell_cells_apart() {
+        let cells: [&[u8]; 9] = [
+            b"",
+            b"a",
+            b"a\0",
+            b"stream_01",
+            b"stream_10",
+            b"abcdefgh",
+            b"abcdefghi",
+            b"0123456789abcdef",
+            b"1123456789abcdef",
+        ];
+        for (i, a) in cells.iter().enumerate() {
+            for (j, b) in cells.iter().enumerate() {
+                assert_eq!(ShortKey::new(a) == ShortKey::new(b), i == j, "{a:?} {b:?}");
+            }
+        }
+        assert_eq!(ShortKey::new(&[b'x'; 17]), None);
+        let mut d = Dictionary::default();
+        assert_eq!(d.code(b"x", 0), (0, true));
+        assert_eq!(d.code(&[b'y'; 40], 1), (1, true));
+        assert_eq!(d.code(b"x", 2), (0, false));
+        assert_eq!(d.code(&[b'y'; 40], 2), (1, false));
+    }
+
+    #[test]
+    fn plan_prefers_a_time_named_column() {
+        let names = vec!["created".to_string(), "ts".into(), "v".into(), "s".into()];
+        let p = Plan::new(
+            names,
+            &[
+                Inferred::Time,
+                Inferred::Time,
+                Inferred::Empty,
+                Inferred::Text,
+            ],
+        );
+        assert_eq!(
+            p.kinds,
+            vec![
+                Kind::Category,
+                Kind::Time { allow_epoch: true },
+                Kind::Numeric,
+                Kind::Category
+            ]
+        );
+        let p = Plan::new(vec!["a".into()], &[Inferred::Time]);
+        assert_eq!(p.kinds, vec![Kind::Time { allow_epoch: false }]);
+    }
+
+    #[test]
+    fn blocks_append_in_order() {
+        let plan = Plan::new(
+            vec!["t".into(), "s".into(), "v".into()],
+            &[Inferred::Time, Inferred::Text, Inferred::Number],
+        );
+        let mut a = Block::new(&plan, 1);
+        a.push_row(0, ["2025-01-01", "x", "1"].iter().map(|s| s.as_bytes()))
+            .unwrap();
+        let mut b = Block::new(&plan, 1);
+        b.push_row(0, ["2025-01-02", "y", ""].iter().map(|s| s.as_bytes()))
+            .unwrap();
+        b.push_row(0, ["2025-01-03", "x", "3"].iter().map(|s| s.as_bytes()))
+            .unwrap();
+        let e = b
+            .push_row(9, ["2025-01-03", "x"].iter().map(|s| s.as_bytes()))
+            .unwrap_err();
+        assert!(matches!(
+            e.kind,
+            RowErrorKind::Ragged {
+                expected: 3,
+                found: 2
+            }
+        ));
+        let mut out = Assembled::new(&plan, 0);
+        out.append(a);
+        let mut b = Block::new(&plan, 1);
+        b.push_row(0, ["2025-01-02", "y", ""].iter().map(|s| s.as_bytes()))
+            .unwrap();
+        out.append(b);
+        let f = out.into_frame(&plan).unwrap();
+        assert_eq!(f.len(), 2);
+        let v = f.column("v").unwrap();
+        assert_eq!(v[0], 1.0);
+        assert!(v[1].is_nan());
+        assert_eq!(f.category("s").unwrap().dictionary(), ["x", "y"]);
+    }
+}

@@ -1,0 +1,217 @@
+//! Sniffing: the format from content, and a CSV file's delimiter and header.
+
+use crate::cell;
+use crate::format::Format;
+
+/// The UTF-8 byte order mark.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Candidate delimiters, in order of preference on ties.
+pub const DELIMITERS: [u8; 4] = [b',', b'\t', b';', b'|'];
+
+/// How much of the input delimiter sniffing looks at.
+const SNIFF_BYTES: usize = 64 * 1024;
+/// How many records delimiter sniffing compares.
+const SNIFF_RECORDS: usize = 50;
+/// How many records header sniffing looks at.
+pub(crate) const HEADER_RECORDS: usize = 20;
+
+/// The input without a leading UTF-8 byte order mark.
+pub(crate) fn strip_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(BOM).unwrap_or(bytes)
+}
+
+/// What the content looks like.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Content {
+    Csv,
+    Ndjson,
+    JsonArray,
+}
+
+/// The content's kind, from its first non-blank byte (after a byte order mark).
+pub(crate) fn sniff_content(bytes: &[u8]) -> Content {
+    match strip_bom(bytes).trim_ascii_start().first() {
+        Some(b'{') => Content::Ndjson,
+        Some(b'[') => Content::JsonArray,
+        _ => Content::Csv,
+    }
+}
+
+/// The format content looks like: [`Format::Ndjson`] when the first non-blank byte (after a
+/// UTF-8 byte order mark) is `{`, else [`Format::Csv`].
+///
+/// # Examples
+/// ```
+/// use stratos_ingest::{sniff_format, Format};
+/// assert_eq!(sniff_format(b"\n{\"stream_id\":\"a\"}\n"), Format::Ndjson);
+/// assert_eq!(sniff_format(b"timestamp,value\n"), Format::Csv);
+/// ```
+pub fn sniff_format(bytes: &[u8]) -> Format {
+    match sniff_content(bytes) {
+        Content::Ndjson => Format::Ndjson,
+        Content::Csv | Content::JsonArray => Format::Csv,
+    }
+}
+
+/// True for a record of one blank field: such lines are skipped.
+pub(crate) fn is_blank_record(record: &csv::ByteRecord) -> bool {
+    record.len() == 1 && record.get(0).is_some_and(|f| f.trim_ascii().is_empty())
+}
+
+/// A reader with the crate's CSV settings: RFC 4180 quotes, any field count (checked by the
+/// caller, who knows the line), no header handling.
+pub(crate) fn csv_reader(bytes: &[u8], delimiter: u8) -> csv::Reader<&[u8]> {
+    csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes)
+}
+
+/// The first `max` non-blank records, as owned fields. Stops quietly at a tokenizer error
+/// (the full read reports it with its line).
+pub(crate) fn head_records(bytes: &[u8], delimiter: u8, max: usize) -> Vec<Vec<Vec<u8>>> {
+    let mut reader = csv_reader(bytes, delimiter);
+    let mut record = csv::ByteRecord::new();
+    let mut rows = Vec::new();
+    while rows.len() < max && matches!(reader.read_byte_record(&mut record), Ok(true)) {
+        if !is_blank_record(&record) {
+            rows.push(record.iter().map(<[u8]>::to_vec).collect());
+        }
+    }
+    rows
+}
+
+/// Picks the delimiter among [`DELIMITERS`]: the one that splits the first records into the
+/// same number (more than one) of fields, preferring more fields, then the order of
+/// [`DELIMITERS`]. When none is consistent, the one whose most common field count (above
+/// one) covers the most records; when every candidate yields one field, `,`.
+pub(crate) fn sniff_delimiter(bytes: &[u8]) -> u8 {
+    let truncated = bytes.len() > SNIFF_BYTES;
+    let head = bytes.get(..SNIFF_BYTES).unwrap_or(bytes);
+    // Cut a truncated head at its last line break so no record is cut short.
+    let head = if truncated {
+        memchr::memrchr(b'\n', head)
+            .and_then(|i| head.get(..i))
+            .unwrap_or(head)
+    } else {
+        head
+    };
+    let mut consistent: Option<(usize, u8)> = None;
+    let mut modal: Option<(usize, u8)> = None;
+    for d in DELIMITERS {
+        let counts: Vec<usize> = head_records(head, d, SNIFF_RECORDS)
+            .iter()
+            .map(Vec::len)
+            .collect();
+        let Some(&first) = counts.first() else {
+            continue;
+        };
+        if first > 1 && counts.iter().all(|&c| c == first) {
+            if consistent.is_none_or(|(n, _)| first > n) {
+                consistent = Some((first, d));
+            }
+            continue;
+        }
+        let mut freq: Vec<(usize, usize)> = Vec::new();
+        for &c in counts.iter().filter(|&&c| c > 1) {
+            match freq.iter_mut().find(|(n, _)| *n == c) {
+                Some((_, k)) => *k += 1,
+                None => freq.push((c, 1)),
+            }
+        }
+        if let Some(best) = freq.iter().map(|&(_, k)| k).max()
+            && modal.is_none_or(|(k, _)| best > k)
+        {
+            modal = Some((best, d));
+        }
+    }
+    consistent.or(modal).map_or(b',', |(_, d)| d)
+}
+
+/// Decides whether the first record is a header: some column holds a name in the first
+/// record (not a number, timestamp or missing token) and only numbers and timestamps (at
+/// least one) below it. A lone record is a header when every cell is a non-empty name.
+pub(crate) fn sniff_header(rows: &[Vec<Vec<u8>>]) -> bool {
+    let Some((first, body)) = rows.split_first() else {
+        return false;
+    };
+    let is_name = |c: &[u8]| !c.trim_ascii().is_empty() && !cell::is_value_like(c);
+    if body.is_empty() {
+        return first.iter().all(|c| is_name(c));
+    }
+    first.iter().enumerate().any(|(j, head)| {
+        if !is_name(head) {
+            return false;
+        }
+        let mut present = 0;
+        let all_values = body
+            .iter()
+            .filter_map(|row| row.get(j))
+            .filter(|c| !cell::is_missing(c.trim_ascii()))
+            .all(|c| {
+                present += 1;
+                cell::is_value_like(c)
+            });
+        all_values && present > 0
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(text: &str, d: u8) -> Vec<Vec<Vec<u8>>> {
+        head_records(text.as_bytes(), d, HEADER_RECORDS)
+    }
+
+    #[test]
+    fn delimiters() {
+        assert_eq!(sniff_delimiter(b"a,b,c\n1,2,3\n"), b',');
+        assert_eq!(sniff_delimiter(b"a\tb\n1\t2\n"), b'\t');
+        assert_eq!(sniff_delimiter(b"a;b\n1,5;2,5\n3,5;4\n"), b';');
+        assert_eq!(sniff_delimiter(b"a|b|c\n1|2|3\n"), b'|');
+        assert_eq!(
+            sniff_delimiter(b"name\tnote\nx\t\"a, b\"\ny\t\"c, d, e\"\n"),
+            b'\t'
+        );
+        assert_eq!(sniff_delimiter(b"1\n2\n3\n"), b',');
+        assert_eq!(sniff_delimiter(b""), b',');
+        // Ragged: the most common count wins.
+        assert_eq!(sniff_delimiter(b"a;b\n1;2\n3;4;5\n6;7\n"), b';');
+    }
+
+    #[test]
+    fn delimiter_sniffing_ignores_a_cut_last_line() {
+        let mut text = String::from("t;v\n");
+        while text.len() < SNIFF_BYTES + 100 {
+            text.push_str("2025-01-01;1,25\n");
+        }
+        assert_eq!(sniff_delimiter(text.as_bytes()), b';');
+    }
+
+    #[test]
+    fn headers() {
+        assert!(sniff_header(&rows(
+            "timestamp,value\n2025-01-01,1.5\n",
+            b','
+        )));
+        assert!(sniff_header(&rows("a,b\nx,1\ny,NA\n", b',')));
+        assert!(!sniff_header(&rows("1,2\n3,4\n", b',')));
+        assert!(!sniff_header(&rows("x,1\ny,2\n", b',')));
+        assert!(!sniff_header(&rows("a,b\nc,d\n", b',')));
+        assert!(sniff_header(&rows("timestamp,value\n", b',')));
+        assert!(!sniff_header(&rows("2025-01-01,4\n", b',')));
+        assert!(!sniff_header(&rows("a,\n", b',')));
+        assert!(!sniff_header(&[]));
+    }
+
+    #[test]
+    fn content() {
+        assert_eq!(sniff_content(b"\xEF\xBB\xBF {"), Content::Ndjson);
+        assert_eq!(sniff_content(b"[{}]"), Content::JsonArray);
+        assert_eq!(sniff_content(b""), Content::Csv);
+        assert_eq!(strip_bom(b"\xEF\xBB\xBFa"), b"a");
+    }
+}
