@@ -124,8 +124,9 @@ pub(crate) enum Time {
 /// path gives identical results for the shapes it accepts (a property test says so).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct TimeParser {
-    /// The last valid `YYYY-MM-DD` seen and its midnight in microseconds.
-    day: Option<([u8; 10], i64)>,
+    /// The last valid `YYYY-MM-DD` seen (as two integers, compared without `memcmp`) and its
+    /// midnight in microseconds.
+    day: Option<((u64, u16), i64)>,
 }
 
 const MICROS_PER_SEC: i64 = 1_000_000;
@@ -157,8 +158,13 @@ impl TimeParser {
     #[inline]
     fn fast(&mut self, b: &[u8]) -> Option<Timestamp> {
         let date: &[u8; 10] = b.get(..10)?.try_into().ok()?;
+        let [a, b0, c, d, e, f, g, h, i, j] = *date;
+        let key = (
+            u64::from_le_bytes([a, b0, c, d, e, f, g, h]),
+            u16::from_le_bytes([i, j]),
+        );
         let day_micros = match self.day {
-            Some((key, micros)) if key == *date => micros,
+            Some((k, micros)) if k == key => micros,
             _ => {
                 let shaped = date[4] == b'-'
                     && date[7] == b'-'
@@ -171,7 +177,7 @@ impl TimeParser {
                 }
                 // A bare date parses as its midnight, or is rejected as invalid.
                 let micros = Timestamp::parse_bytes(date).ok()?.micros();
-                self.day = Some((*date, micros));
+                self.day = Some((key, micros));
                 micros
             }
         };

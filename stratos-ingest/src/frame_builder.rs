@@ -173,7 +173,7 @@ enum Column {
 /// A cell of at most 16 bytes as a fixed-size key: its first and last 8 bytes (overlapping
 /// for 8 to 16 bytes, zero-padded below 8) and its length determine it, and compare without
 /// a `memcmp` call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct ShortKey {
     head: u64,
     tail: u64,
@@ -210,6 +210,19 @@ impl ShortKey {
             // At most 16.
             len: len as u8,
         })
+    }
+}
+
+impl std::hash::Hash for ShortKey {
+    /// One folded multiply of both words: cells such as `stream_01` … `stream_19` differ
+    /// only in their last bytes, which a plain Fx hash leaves in the high bits, so the table
+    /// would probe one group for all of them.
+    #[inline]
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        const K1: u64 = 0x9E37_79B9_7F4A_7C15;
+        const K2: u64 = 0xD6E8_FEB8_6659_FD93;
+        let m = u128::from(self.head ^ K1) * u128::from(self.tail ^ K2 ^ u64::from(self.len));
+        state.write_u64((m as u64) ^ ((m >> 64) as u64));
     }
 }
 
