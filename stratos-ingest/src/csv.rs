@@ -357,9 +357,14 @@ impl Input<'_> {
     fn parse(&self, plan: &Plan, row_bytes: usize) -> Result<Assembled, RowError> {
         let len = self.bytes.len();
         let rows_estimate = len.saturating_sub(self.start) / row_bytes + 1;
-        let threads = std::thread::available_parallelism()
-            .map_or(1, NonZeroUsize::get)
-            .min(MAX_THREADS);
+        // Inputs of one block never ask for the core count (a few system calls).
+        let threads = if len.saturating_sub(self.start) > BLOCK_BYTES {
+            std::thread::available_parallelism()
+                .map_or(1, NonZeroUsize::get)
+                .min(MAX_THREADS)
+        } else {
+            1
+        };
         if threads > 1 {
             let ranges = self.blocks();
             if ranges.len() > 1 {
