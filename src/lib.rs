@@ -65,3 +65,8 @@ pub mod prelude {
     };
     pub use stratos_ingest::{Format, IngestError, ReadOptions};
 }
+
+/// The README's Rust examples, compiled and run as doctests so they cannot rot.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

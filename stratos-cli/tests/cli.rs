@@ -1,5 +1,5 @@
 //! End-to-end tests of the `stratos` binary: exact stdout, exit codes, one-line stderr.
-#![allow(clippy::float_cmp)]
+#![allow(clippy::float_cmp, clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
