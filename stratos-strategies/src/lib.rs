@@ -2,6 +2,7 @@
 #![cfg_attr(test, allow(clippy::float_cmp))]
 
 pub mod anomaly;
+pub mod arima;
 mod fmt;
 pub mod moving_average;
 

@@ -1,0 +1,8 @@
+//! ARIMA(p, d, q) forecasting by exact Gaussian maximum likelihood, giving statsmodels'
+//! answers: state-space form with a Kalman filter, statsmodels' approximate diffuse start for
+//! d > 0, L-BFGS in an unconstrained space mapped to stationary / invertible polynomials,
+//! forecasts with intervals, information criteria; the ADF and KPSS stationarity tests; order
+//! search; and the `arima_prediction` strategy.
+//!
+//! Conventions (parameterisation, sigma2, how the criteria count parameters) follow
+//! statsmodels 0.15 `statsmodels.tsa.arima.model.ARIMA` with its defaults.
