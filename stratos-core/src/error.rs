@@ -189,6 +189,14 @@ pub enum FrameError {
         /// The repeated name.
         column: String,
     },
+    /// A dictionary-encoded column whose parts do not fit together.
+    #[error("column `{column}`: {message}")]
+    Category {
+        /// The column name.
+        column: String,
+        /// What is wrong.
+        message: String,
+    },
     /// A record or row with no usable timestamp in a frame that has a time column.
     #[error("row {row}: {source}")]
     Record {

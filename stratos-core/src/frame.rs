@@ -19,7 +19,7 @@ pub struct NumericColumn {
 }
 
 /// A named text column, dictionary-encoded: each row holds a code into `dictionary`.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Clone, PartialEq, Default)]
 pub struct CategoryColumn {
     name: String,
     dictionary: Vec<String>,
@@ -37,6 +37,54 @@ impl CategoryColumn {
             name: name.into(),
             ..CategoryColumn::default()
         }
+    }
+
+    /// A column from a dictionary of distinct values and one code per row into it
+    /// ([`CategoryColumn::MISSING`] for a missing cell), for readers that encode in bulk.
+    ///
+    /// # Errors
+    /// [`FrameError::Category`] when a dictionary value repeats or a code points past the
+    /// dictionary.
+    pub fn from_parts(
+        name: impl Into<String>,
+        dictionary: Vec<String>,
+        codes: Vec<u32>,
+    ) -> Result<Self, FrameError> {
+        let name = name.into();
+        let mut index = HashMap::with_capacity(dictionary.len());
+        for (i, v) in dictionary.iter().enumerate() {
+            let code = u32::try_from(i).ok().filter(|c| *c != Self::MISSING);
+            match code {
+                Some(c) if index.insert(v.clone(), c).is_none() => {}
+                _ => {
+                    return Err(FrameError::Category {
+                        column: name,
+                        message: format!(
+                            "dictionary value `{v}` at {i} repeats or exceeds the code range"
+                        ),
+                    });
+                }
+            }
+        }
+        if let Some((row, code)) = codes
+            .iter()
+            .enumerate()
+            .find(|(_, c)| **c != Self::MISSING && **c as usize >= dictionary.len())
+        {
+            return Err(FrameError::Category {
+                column: name,
+                message: format!(
+                    "row {row}: code {code} is past the dictionary of {} values",
+                    dictionary.len()
+                ),
+            });
+        }
+        Ok(CategoryColumn {
+            name,
+            dictionary,
+            index,
+            codes,
+        })
     }
 
     /// Appends a row (`None` for a missing cell).
@@ -88,6 +136,18 @@ impl CategoryColumn {
     /// True when the column has no rows.
     pub fn is_empty(&self) -> bool {
         self.codes.is_empty()
+    }
+}
+
+impl std::fmt::Debug for CategoryColumn {
+    /// The name, dictionary and codes; the lookup index is derived and left out, so equal
+    /// columns print alike.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CategoryColumn")
+            .field("name", &self.name)
+            .field("dictionary", &self.dictionary)
+            .field("codes", &self.codes)
+            .finish()
     }
 }
 
@@ -435,6 +495,27 @@ mod tests {
         assert_eq!(f.category("stream_id").unwrap().get(1), Some("b"));
         assert_eq!(f.category("flag").unwrap().get(1), None);
         assert_eq!(f.main_series().unwrap().name, "price");
+    }
+
+    #[test]
+    fn category_from_parts_checks_codes() {
+        let c = CategoryColumn::from_parts(
+            "s",
+            vec!["a".into(), "b".into()],
+            vec![1, CategoryColumn::MISSING, 0],
+        )
+        .unwrap();
+        assert_eq!((c.get(0), c.get(1), c.get(2)), (Some("b"), None, Some("a")));
+        let mut pushed = CategoryColumn::new("s");
+        for v in [Some("b"), None, Some("a")] {
+            pushed.push(v);
+        }
+        assert_eq!(
+            format!("{pushed:?}"),
+            r#"CategoryColumn { name: "s", dictionary: ["b", "a"], codes: [0, 4294967295, 1] }"#
+        );
+        assert!(CategoryColumn::from_parts("s", vec!["a".into()], vec![1]).is_err());
+        assert!(CategoryColumn::from_parts("s", vec!["a".into(), "a".into()], vec![]).is_err());
     }
 
     #[test]

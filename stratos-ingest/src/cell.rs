@@ -4,6 +4,7 @@
 //! typed column, so inference and parsing can never disagree.
 
 use stratos_core::Timestamp;
+use stratos_core::timestamp::TimestampParser;
 
 /// Cell texts read as missing (NaN in numeric columns, no value in text columns), after
 /// trimming ASCII whitespace. The empty cell is missing too.
@@ -124,12 +125,9 @@ pub(crate) enum Time {
 /// path gives identical results for the shapes it accepts (a property test says so).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct TimeParser {
-    /// The last valid `YYYY-MM-DD` seen (as two integers, compared without `memcmp`) and its
-    /// midnight in microseconds.
-    day: Option<((u64, u16), i64)>,
+    /// The same-day cache of core's parser.
+    cached: TimestampParser,
 }
-
-const MICROS_PER_SEC: i64 = 1_000_000;
 
 impl TimeParser {
     /// Parses one cell.
@@ -152,94 +150,9 @@ impl TimeParser {
         }
     }
 
-    /// `YYYY-MM-DD` optionally followed by `T`/`t`/space, `HH:MM:SS`, an optional `.`/`,`
-    /// fraction and an optional `Z`/`z`, with no surrounding whitespace. Other shapes return
-    /// `None` and take the general path.
     #[inline]
     fn fast(&mut self, b: &[u8]) -> Option<Timestamp> {
-        let date: &[u8; 10] = b.get(..10)?.try_into().ok()?;
-        let [a, b0, c, d, e, f, g, h, i, j] = *date;
-        let key = (
-            u64::from_le_bytes([a, b0, c, d, e, f, g, h]),
-            u16::from_le_bytes([i, j]),
-        );
-        let day_micros = match self.day {
-            Some((k, micros)) if k == key => micros,
-            _ => {
-                let shaped = date[4] == b'-'
-                    && date[7] == b'-'
-                    && date
-                        .iter()
-                        .enumerate()
-                        .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
-                if !shaped {
-                    return None;
-                }
-                // A bare date parses as its midnight, or is rejected as invalid.
-                let micros = Timestamp::parse_bytes(date).ok()?.micros();
-                self.day = Some((key, micros));
-                micros
-            }
-        };
-        let rest = b.get(10..)?;
-        let (secs, tail) = match rest {
-            [] => return Timestamp::from_micros(day_micros).ok(),
-            [
-                b'T' | b't' | b' ',
-                h1,
-                h2,
-                b':',
-                m1,
-                m2,
-                b':',
-                s1,
-                s2,
-                tail @ ..,
-            ] => {
-                let h = two_digits(*h1, *h2)?;
-                let m = two_digits(*m1, *m2)?;
-                let s = two_digits(*s1, *s2)?;
-                // 60 is a leap second, folded into the next second as the core parser does.
-                if h > 23 || m > 59 || s > 60 {
-                    return None;
-                }
-                (h * 3600 + m * 60 + s, tail)
-            }
-            _ => return None,
-        };
-        let (frac, tail) = match tail {
-            [b'.' | b',', digits @ ..] => {
-                let n = digits.iter().take_while(|c| c.is_ascii_digit()).count();
-                if n == 0 {
-                    return None;
-                }
-                let mut frac = 0i64;
-                for (i, c) in digits.iter().take(n).enumerate() {
-                    if i < 6 {
-                        frac = frac * 10 + i64::from(c - b'0');
-                    }
-                }
-                for _ in n..6 {
-                    frac *= 10;
-                }
-                (frac, digits.get(n..)?)
-            }
-            _ => (0, tail),
-        };
-        if !matches!(tail, [] | [b'Z'] | [b'z']) {
-            return None;
-        }
-        let micros = day_micros + secs * MICROS_PER_SEC + frac;
-        Timestamp::from_micros(micros).ok()
-    }
-}
-
-#[inline]
-fn two_digits(a: u8, b: u8) -> Option<i64> {
-    if a.is_ascii_digit() && b.is_ascii_digit() {
-        Some(i64::from(a - b'0') * 10 + i64::from(b - b'0'))
-    } else {
-        None
+        self.cached.parse_fast(b)
     }
 }
 

@@ -5,8 +5,6 @@
 //! [`Block`]s (one per thread-sized piece of the input), and appends the blocks in input
 //! order to an [`Assembled`] frame.
 
-use std::borrow::Cow;
-
 use rustc_hash::FxHashMap;
 use stratos_core::{CategoryColumn, Frame, FrameError, Timestamp};
 
@@ -374,7 +372,14 @@ impl Block {
 enum FinalColumn {
     Numeric(Vec<f64>),
     Time(Vec<Timestamp>),
-    Category(CategoryColumn),
+    /// A category column merged across blocks: the global dictionary, its lookup, and one
+    /// global code per row. Each block's codes are remapped through a per-block table, so a
+    /// row costs an array lookup, not a hash of its text.
+    Category {
+        dictionary: Vec<String>,
+        index: rustc_hash::FxHashMap<String, u32>,
+        codes: Vec<u32>,
+    },
 }
 
 /// The frame's columns, appended block by block in input order.
@@ -390,11 +395,14 @@ impl Assembled {
             columns: plan
                 .kinds
                 .iter()
-                .zip(&plan.names)
-                .map(|(k, name)| match k {
+                .map(|k| match k {
                     Kind::Numeric => FinalColumn::Numeric(Vec::with_capacity(capacity)),
                     Kind::Time { .. } => FinalColumn::Time(Vec::with_capacity(capacity)),
-                    Kind::Category => FinalColumn::Category(CategoryColumn::new(name.as_str())),
+                    Kind::Category => FinalColumn::Category {
+                        dictionary: Vec::new(),
+                        index: rustc_hash::FxHashMap::default(),
+                        codes: Vec::with_capacity(capacity),
+                    },
                 })
                 .collect(),
         }
@@ -407,18 +415,37 @@ impl Assembled {
                 (FinalColumn::Numeric(d), Column::Numeric(s)) => extend_or_take(d, s),
                 (FinalColumn::Time(d), Column::Time { values, .. }) => extend_or_take(d, values),
                 (
-                    FinalColumn::Category(d),
+                    FinalColumn::Category {
+                        dictionary: global,
+                        index,
+                        codes: global_codes,
+                    },
                     Column::Category {
                         dictionary, codes, ..
                     },
                 ) => {
-                    let text: Vec<Cow<'_, str>> = dictionary
+                    let remap: Vec<u32> = dictionary
                         .iter()
-                        .map(|b| String::from_utf8_lossy(b))
+                        .map(|b| {
+                            let text = String::from_utf8_lossy(b);
+                            if let Some(&c) = index.get(text.as_ref()) {
+                                return c;
+                            }
+                            // Saturates to MISSING only past u32::MAX - 1 distinct values.
+                            let c = u32::try_from(global.len()).unwrap_or(CategoryColumn::MISSING);
+                            if c != CategoryColumn::MISSING {
+                                global.push(text.clone().into_owned());
+                                index.insert(text.into_owned(), c);
+                            }
+                            c
+                        })
                         .collect();
-                    for code in codes {
-                        d.push(text.get(code as usize).map(AsRef::as_ref));
-                    }
+                    global_codes.extend(codes.iter().map(|&code| {
+                        remap
+                            .get(code as usize)
+                            .copied()
+                            .unwrap_or(CategoryColumn::MISSING)
+                    }));
                 }
                 // Blocks are built from the same plan, so kinds always line up.
                 _ => {}
@@ -435,7 +462,13 @@ impl Assembled {
             match col {
                 FinalColumn::Time(values) => b = b.timestamps(name.as_str(), values),
                 FinalColumn::Numeric(values) => b = b.numeric(name.as_str(), values),
-                FinalColumn::Category(c) => categories.push(c),
+                FinalColumn::Category {
+                    dictionary, codes, ..
+                } => categories.push(CategoryColumn::from_parts(
+                    name.as_str(),
+                    dictionary,
+                    codes,
+                )?),
             }
         }
         for c in categories {

@@ -16,6 +16,25 @@ use std::path::Path;
 use stratos_core::Frame;
 
 pub use crate::cell::{MISSING_TOKENS, TIME_COLUMN_NAMES};
+
+/// Parses one numeric cell exactly as the CSV reader does: surrounding ASCII whitespace
+/// ignored, an empty cell or a [`MISSING_TOKENS`] entry is NaN, anything else that is not a
+/// number is `None`. For callers that read cells themselves (the CLI's `stream`).
+///
+/// # Examples
+/// ```
+/// assert_eq!(stratos_ingest::parse_number_cell(b" 1.5 "), Some(1.5));
+/// assert!(stratos_ingest::parse_number_cell(b"NA").is_some_and(f64::is_nan));
+/// assert_eq!(stratos_ingest::parse_number_cell(b"abc"), None);
+/// ```
+#[inline]
+pub fn parse_number_cell(cell: &[u8]) -> Option<f64> {
+    match crate::cell::parse_number(cell) {
+        crate::cell::Number::Value(v) => Some(v),
+        crate::cell::Number::Missing => Some(f64::NAN),
+        crate::cell::Number::Bad => None,
+    }
+}
 pub use crate::csv::SAMPLE_ROWS;
 pub use crate::error::IngestError;
 pub use crate::format::Format;

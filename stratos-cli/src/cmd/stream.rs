@@ -4,6 +4,7 @@
 use std::io::{self, BufRead, BufReader, Read, Write};
 
 use rustc_hash::FxHashMap;
+use stratos_core::timestamp::TimestampParser;
 use stratos_core::{
     Event, OnlineStrategy, Record, Registry, RowRef, Schema, Strategy, Timestamp, Value,
 };
@@ -17,7 +18,6 @@ use crate::output;
 const MAX_REPORTS: u64 = 100;
 /// Column names taken as the stream id and the time in CSV input.
 const STREAM_COLUMNS: [&str; 2] = ["stream_id", "stream"];
-const TIME_COLUMNS: [&str; 5] = ["timestamp", "time", "ts", "date", "datetime"];
 
 /// Counts for the final summary.
 #[derive(Debug, Default)]
@@ -337,7 +337,7 @@ fn csv<R: Read>(
             .position(|h| names.iter().any(|n| h.eq_ignore_ascii_case(n)))
     };
     let stream_col = find(&STREAM_COLUMNS);
-    let time_col = find(&TIME_COLUMNS);
+    let time_col = find(&stratos_ingest::TIME_COLUMN_NAMES);
     let offered = headers
         .iter()
         .enumerate()
@@ -353,6 +353,7 @@ fn csv<R: Read>(
     let names: Vec<String> = schema.value_fields.clone();
     let mut engine = Engine::new(strategies, schema, output::stdout(), on_error)?;
     let mut record = csv::ByteRecord::new();
+    let mut times = TimestampParser::new();
     let mut values = vec![0.0; cols.len()];
     let width = headers.len();
     loop {
@@ -379,7 +380,7 @@ fn csv<R: Read>(
         }
         let mut bad = None;
         for (slot, (&c, name)) in values.iter_mut().zip(cols.iter().zip(&names)) {
-            match parse_number(record.get(c).unwrap_or_default()) {
+            match stratos_ingest::parse_number_cell(record.get(c).unwrap_or_default()) {
                 Some(v) => *slot = v,
                 None => {
                     let raw = String::from_utf8_lossy(record.get(c).unwrap_or_default())
@@ -395,8 +396,7 @@ fn csv<R: Read>(
             engine.skip(line, message)?;
             continue;
         }
-        let time = match time_col.map(|c| Timestamp::parse_bytes(record.get(c).unwrap_or_default()))
-        {
+        let time = match time_col.map(|c| times.parse_bytes(record.get(c).unwrap_or_default())) {
             None => None,
             Some(Ok(t)) => Some(t),
             Some(Err(e)) => {
@@ -411,31 +411,4 @@ fn csv<R: Read>(
         engine.process(line, stream, time, &values)?;
     }
     Ok(engine.summary)
-}
-
-/// A CSV cell as a number: empty or a missing-value token is NaN; `None` when not a number.
-#[inline]
-fn parse_number(cell: &[u8]) -> Option<f64> {
-    let cell = cell.trim_ascii();
-    if cell.is_empty() {
-        return Some(f64::NAN);
-    }
-    let text = std::str::from_utf8(cell).ok()?;
-    match text.parse::<f64>() {
-        Ok(v) => Some(v),
-        Err(_) => matches!(text, "NA" | "N/A" | "null" | "NULL" | "None" | "-").then_some(f64::NAN),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn numbers_and_missing_tokens() {
-        assert_eq!(parse_number(b" 1.5 "), Some(1.5));
-        assert!(parse_number(b"").is_some_and(f64::is_nan));
-        assert!(parse_number(b"NA").is_some_and(f64::is_nan));
-        assert_eq!(parse_number(b"abc"), None);
-    }
 }
