@@ -4,6 +4,7 @@
 pub mod anomaly;
 pub mod arima;
 mod fmt;
+mod linalg;
 pub mod moving_average;
 
 use stratos_core::{Builtin, Registry};

@@ -6,3 +6,17 @@
 //!
 //! Conventions (parameterisation, sigma2, how the criteria count parameters) follow
 //! statsmodels 0.15 `statsmodels.tsa.arima.model.ARIMA` with its defaults.
+
+pub mod adf;
+mod constrain;
+mod error;
+mod forecast;
+mod kalman;
+pub mod kpss;
+mod likelihood;
+mod model;
+mod ols;
+
+pub use error::ArimaError;
+pub use forecast::Forecast;
+pub use model::{Arima, ArimaOrder, ArimaParams, DiffuseStart, FittedArima};

@@ -1,0 +1,655 @@
+//! The public ARIMA types: the order, the model (a configuration that never fails to build),
+//! its parameters, and the fitted model with criteria, in-sample predictions and residuals.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::constrain::{MAX_LAG, is_stationary};
+use super::error::ArimaError;
+use super::kalman::{self, ArmaSs, Data, Innovations, MAX_D, Start};
+use super::likelihood;
+
+/// An ARIMA order `(p, d, q)`: AR lags, differences, MA lags.
+///
+/// # Examples
+/// ```
+/// use stratos_strategies::arima::ArimaOrder;
+/// let order = ArimaOrder::new(2, 1, 2);
+/// assert_eq!(order.to_string(), "(2, 1, 2)");
+/// assert_eq!(order.n_params(), 5); // ar.L1, ar.L2, ma.L1, ma.L2, sigma2
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ArimaOrder {
+    /// AR order p (0..=10).
+    pub p: usize,
+    /// Integration order d (0..=2).
+    pub d: usize,
+    /// MA order q (0..=10).
+    pub q: usize,
+}
+
+impl ArimaOrder {
+    /// The order `(p, d, q)` (not validated; see [`ArimaOrder::validate`]).
+    pub const fn new(p: usize, d: usize, q: usize) -> Self {
+        ArimaOrder { p, d, q }
+    }
+
+    /// Checks `p ≤ 10`, `q ≤ 10`, `d ≤ 2`.
+    ///
+    /// # Errors
+    /// [`ArimaError::InvalidOrder`] naming the limit that is exceeded.
+    pub fn validate(&self) -> Result<(), ArimaError> {
+        let bad = |reason: &str| ArimaError::InvalidOrder {
+            p: self.p,
+            d: self.d,
+            q: self.q,
+            reason: reason.to_owned(),
+        };
+        if self.p > MAX_LAG {
+            return Err(bad("p must be at most 10"));
+        }
+        if self.q > MAX_LAG {
+            return Err(bad("q must be at most 10"));
+        }
+        if self.d > MAX_D {
+            return Err(bad("d must be at most 2"));
+        }
+        Ok(())
+    }
+
+    /// Whether the model has a constant: statsmodels' default trend, `'c'` when d = 0 and
+    /// `'n'` when d > 0.
+    pub const fn has_constant(&self) -> bool {
+        self.d == 0
+    }
+
+    /// The number of estimated parameters, statsmodels' `df_model`: `p + q + 1` (sigma2),
+    /// plus 1 for the constant when d = 0.
+    pub const fn n_params(&self) -> usize {
+        self.p + self.q + 1 + if self.has_constant() { 1 } else { 0 }
+    }
+}
+
+impl fmt::Display for ArimaOrder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "({}, {}, {})", self.p, self.d, self.q)
+    }
+}
+
+/// How the likelihood treats the d integration states when d > 0.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DiffuseStart {
+    /// statsmodels' default: the integration states `[y_{t-1}, Δy_{t-1}, …]` get the prior
+    /// `N(0, 1e6)` in data units and the first d log densities are dropped. The likelihood
+    /// depends (slightly) on the level of the series.
+    #[default]
+    Approximate,
+    /// The exact likelihood of the d-times differenced series (statsmodels'
+    /// `simple_differencing=True`): invariant to the level of the series.
+    ExactDifferenced,
+}
+
+impl DiffuseStart {
+    pub(crate) fn kalman(self) -> Start {
+        match self {
+            DiffuseStart::Approximate => Start::Approximate,
+            DiffuseStart::ExactDifferenced => Start::Differenced,
+        }
+    }
+}
+
+/// The parameters of an ARIMA model, in statsmodels' order `const, ar.L1..p, ma.L1..q,
+/// sigma2`.
+///
+/// ```text
+/// d = 0:  y_t = const + u_t,  φ(L) u_t = θ(L) e_t       (const is the process mean)
+/// d > 0:  φ(L) Δ^d y_t = θ(L) e_t                        (no constant)
+/// φ(L) = 1 − ar₁ L − … − ar_p L^p,   θ(L) = 1 + ma₁ L + … + ma_q L^q,   e_t ~ N(0, sigma2)
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ArimaParams {
+    /// The process mean when d = 0 (statsmodels' `const`); `None` when d > 0.
+    pub constant: Option<f64>,
+    /// AR coefficients `ar.L1..ar.Lp`.
+    pub ar: Vec<f64>,
+    /// MA coefficients `ma.L1..ma.Lq`.
+    pub ma: Vec<f64>,
+    /// Innovation variance.
+    pub sigma2: f64,
+}
+
+impl ArimaParams {
+    /// The parameters as one vector in statsmodels' order (`const`, `ar`, `ma`, `sigma2`).
+    pub fn to_vec(&self) -> Vec<f64> {
+        let mut v = Vec::with_capacity(self.ar.len() + self.ma.len() + 2);
+        v.extend(self.constant);
+        v.extend(&self.ar);
+        v.extend(&self.ma);
+        v.push(self.sigma2);
+        v
+    }
+
+    /// statsmodels' names for [`ArimaParams::to_vec`]'s entries (`const`, `ar.L1`, …,
+    /// `ma.L1`, …, `sigma2`).
+    pub fn names(&self) -> Vec<String> {
+        let mut v = Vec::new();
+        if self.constant.is_some() {
+            v.push("const".to_owned());
+        }
+        v.extend((1..=self.ar.len()).map(|i| format!("ar.L{i}")));
+        v.extend((1..=self.ma.len()).map(|i| format!("ma.L{i}")));
+        v.push("sigma2".to_owned());
+        v
+    }
+
+    /// Checks the parameters against `order`: lengths, a constant exactly when d = 0, finite
+    /// values, `sigma2 > 0`, a stationary AR polynomial. (Non-invertible MA polynomials are
+    /// allowed: the exact likelihood is defined for them.)
+    ///
+    /// # Errors
+    /// [`ArimaError::InvalidParams`] naming the field.
+    pub fn validate(&self, order: ArimaOrder) -> Result<(), ArimaError> {
+        if self.ar.len() != order.p {
+            return Err(ArimaError::invalid(
+                "ar",
+                format!("{:?}", self.ar),
+                format!("{} coefficients", order.p),
+            ));
+        }
+        if self.ma.len() != order.q {
+            return Err(ArimaError::invalid(
+                "ma",
+                format!("{:?}", self.ma),
+                format!("{} coefficients", order.q),
+            ));
+        }
+        match (order.has_constant(), self.constant) {
+            (true, None) => {
+                return Err(ArimaError::invalid(
+                    "const",
+                    "None",
+                    "a constant (the process mean) when d = 0",
+                ));
+            }
+            (false, Some(c)) => {
+                return Err(ArimaError::invalid(
+                    "const",
+                    c,
+                    "no constant when d > 0 (statsmodels' trend 'n')",
+                ));
+            }
+            (true, Some(c)) if !c.is_finite() => {
+                return Err(ArimaError::invalid("const", c, "a finite number"));
+            }
+            _ => {}
+        }
+        if let Some(v) = self.ar.iter().find(|v| !v.is_finite()) {
+            return Err(ArimaError::invalid("ar", v, "finite coefficients"));
+        }
+        if let Some(v) = self.ma.iter().find(|v| !v.is_finite()) {
+            return Err(ArimaError::invalid("ma", v, "finite coefficients"));
+        }
+        if !(self.sigma2 > 0.0 && self.sigma2.is_finite()) {
+            return Err(ArimaError::invalid(
+                "sigma2",
+                self.sigma2,
+                "a positive finite variance",
+            ));
+        }
+        if !is_stationary(&self.ar) {
+            return Err(ArimaError::invalid(
+                "ar",
+                format!("{:?}", self.ar),
+                "a stationary AR polynomial (all roots outside the unit circle)",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// An ARIMA(p, d, q) model: the configuration of a fit. Building one never fails; the order
+/// is checked by [`Arima::try_new`] or when the model is used.
+///
+/// # Examples
+/// ```
+/// # fn main() -> Result<(), stratos_strategies::arima::ArimaError> {
+/// use stratos_strategies::arima::{Arima, ArimaOrder};
+/// let y: Vec<f64> = (0..200).map(|t| 10.0 + ((t * 37 % 101) as f64 / 50.0 - 1.0)).collect();
+/// let fitted = Arima::try_new(ArimaOrder::new(1, 0, 0))?.fit(&y)?;
+/// assert!(fitted.converged());
+/// let fc = fitted.forecast(5, 0.05)?;
+/// assert_eq!(fc.mean.len(), 5);
+/// assert!(fc.lower[0] < fc.mean[0] && fc.mean[0] < fc.upper[0]);
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Arima {
+    order: ArimaOrder,
+    start: DiffuseStart,
+    max_iters: u64,
+    grad_tol: f64,
+}
+
+impl Arima {
+    /// The model of `order` with statsmodels' defaults ([`DiffuseStart::Approximate`]).
+    pub fn new(order: ArimaOrder) -> Self {
+        Arima {
+            order,
+            start: DiffuseStart::Approximate,
+            max_iters: 500,
+            grad_tol: 1e-9,
+        }
+    }
+
+    /// Like [`Arima::new`], checking the order first.
+    ///
+    /// # Errors
+    /// [`ArimaError::InvalidOrder`] when p or q exceeds 10 or d exceeds 2.
+    pub fn try_new(order: ArimaOrder) -> Result<Self, ArimaError> {
+        order.validate()?;
+        Ok(Arima::new(order))
+    }
+
+    /// Sets how the d integration states start (default [`DiffuseStart::Approximate`]).
+    pub fn with_start(mut self, start: DiffuseStart) -> Self {
+        self.start = start;
+        self
+    }
+
+    /// Sets the L-BFGS iteration budget (default 500, at least 1).
+    pub fn with_max_iters(mut self, max_iters: u64) -> Self {
+        self.max_iters = max_iters.max(1);
+        self
+    }
+
+    /// Sets the gradient-norm tolerance of the optimizer, on `−log L / (n − d)` in the
+    /// unconstrained parameters (default `1e-9`; NaN or negative values keep the default).
+    pub fn with_gradient_tolerance(mut self, tol: f64) -> Self {
+        if tol >= 0.0 {
+            self.grad_tol = tol;
+        }
+        self
+    }
+
+    /// The order.
+    pub fn order(&self) -> ArimaOrder {
+        self.order
+    }
+
+    /// The start of the integration states.
+    pub fn start(&self) -> DiffuseStart {
+        self.start
+    }
+
+    pub(crate) fn max_iters(&self) -> u64 {
+        self.max_iters
+    }
+
+    pub(crate) fn grad_tol(&self) -> f64 {
+        self.grad_tol
+    }
+
+    /// Checks the order and the series: every value finite, and more than `min_extra`
+    /// observations beyond the d lost to differencing.
+    pub(crate) fn check_series(&self, y: &[f64], needed: usize) -> Result<(), ArimaError> {
+        self.order.validate()?;
+        if let Some((index, &value)) = y.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+            return Err(ArimaError::NonFinite { index, value });
+        }
+        if y.len() < needed {
+            return Err(ArimaError::TooFewObservations {
+                order: self.order.to_string(),
+                needed,
+                got: y.len(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The exact Gaussian log-likelihood of `y` at `params`, statsmodels'
+    /// `ARIMA(y, order).loglike(params)`:
+    ///
+    /// ```text
+    /// log L = −½ Σ_{t ≥ d} (ln 2π + ln F_t + v_t² / F_t)
+    /// ```
+    ///
+    /// with `v_t`, `F_t` the Kalman filter's one-step prediction errors and variances (see
+    /// the module docs for the state-space form and the start).
+    ///
+    /// # Errors
+    /// [`ArimaError::InvalidOrder`], [`ArimaError::NonFinite`],
+    /// [`ArimaError::TooFewObservations`] (fewer than d + 1 values),
+    /// [`ArimaError::InvalidParams`] (see [`ArimaParams::validate`]).
+    ///
+    /// # Examples
+    /// ```
+    /// # fn main() -> Result<(), stratos_strategies::arima::ArimaError> {
+    /// use stratos_strategies::arima::{Arima, ArimaOrder, ArimaParams};
+    /// // White noise with mean 0 and variance 1: log L = −½ Σ (ln 2π + y_t²).
+    /// let y = [0.5, -1.0, 0.25];
+    /// let params = ArimaParams { constant: Some(0.0), ar: vec![], ma: vec![], sigma2: 1.0 };
+    /// let llf = Arima::new(ArimaOrder::new(0, 0, 0)).loglike(&y, &params)?;
+    /// let expected: f64 = y.iter().map(|v| -0.5 * ((2.0 * std::f64::consts::PI).ln() + v * v)).sum();
+    /// assert!((llf - expected).abs() < 1e-12);
+    /// # Ok(()) }
+    /// ```
+    pub fn loglike(&self, y: &[f64], params: &ArimaParams) -> Result<f64, ArimaError> {
+        self.check_series(y, self.order.d + 1)?;
+        params.validate(self.order)?;
+        let w = kalman::difference(y, self.order.d);
+        let data = Data {
+            y,
+            w: &w,
+            d: self.order.d,
+            start: self.start.kalman(),
+        };
+        let sys = ArmaSs::new(&params.ar, &params.ma, params.sigma2);
+        let out = kalman::filter(
+            &data,
+            &sys,
+            params.constant.unwrap_or(0.0),
+            &mut kalman::NoRecord,
+        )
+        .map_err(likelihood::filter_error)?;
+        finite_llf(out.loglike())
+    }
+
+    /// Runs the filter at `params` without optimising: a [`FittedArima`] with the
+    /// likelihood, criteria, in-sample predictions, residuals and forecasts at exactly these
+    /// parameters (`converged` is true, `iterations` 0).
+    ///
+    /// # Errors
+    /// As [`Arima::loglike`].
+    pub fn filter(&self, y: &[f64], params: &ArimaParams) -> Result<FittedArima, ArimaError> {
+        self.check_series(y, self.order.d + 1)?;
+        params.validate(self.order)?;
+        build_fitted(
+            self,
+            y,
+            params.clone(),
+            Convergence {
+                converged: true,
+                iterations: 0,
+                termination: "not optimised: parameters given".to_owned(),
+            },
+        )
+    }
+
+    /// Fits the model by maximum likelihood, as statsmodels' `ARIMA(y, order).fit()`:
+    /// L-BFGS (argmin, More–Thuente line search) on `−log L / (n − d)` with exact gradients
+    /// (forward-mode dual numbers through the Kalman filter), in the unconstrained space of
+    /// statsmodels' `transform_params` (stationary AR, invertible MA), with `log sigma2` and
+    /// `(const − mean(y)) / std(y)`, so the fit does not depend on the scale of the data.
+    /// Starting values are statsmodels' conditional-sum-of-squares `start_params` (zeros
+    /// when those are not stationary / invertible).
+    ///
+    /// # Errors
+    /// [`ArimaError::InvalidOrder`], [`ArimaError::NonFinite`],
+    /// [`ArimaError::TooFewObservations`] (fewer than `d + k + 2` values, k =
+    /// [`ArimaOrder::n_params`]), [`ArimaError::ConstantSeries`] (no variation after
+    /// differencing), [`ArimaError::Numerical`] (no finite likelihood anywhere the optimizer
+    /// went).
+    pub fn fit(&self, y: &[f64]) -> Result<FittedArima, ArimaError> {
+        self.check_series(y, self.order.d + self.order.n_params() + 2)?;
+        let (params, conv) = likelihood::fit(self, y)?;
+        build_fitted(self, y, params, conv)
+    }
+}
+
+fn finite_llf(llf: f64) -> Result<f64, ArimaError> {
+    if llf.is_finite() {
+        Ok(llf)
+    } else {
+        Err(ArimaError::Numerical {
+            message: format!("the log-likelihood is not finite ({llf})"),
+        })
+    }
+}
+
+/// How the optimizer ended.
+#[derive(Debug, Clone)]
+pub(crate) struct Convergence {
+    pub(crate) converged: bool,
+    pub(crate) iterations: u64,
+    pub(crate) termination: String,
+}
+
+/// Filters `y` at `params` and gathers everything a [`FittedArima`] holds.
+fn build_fitted(
+    model: &Arima,
+    y: &[f64],
+    params: ArimaParams,
+    conv: Convergence,
+) -> Result<FittedArima, ArimaError> {
+    let order = model.order;
+    let d = order.d;
+    let w = kalman::difference(y, d);
+    let data = Data {
+        y,
+        w: &w,
+        d,
+        start: model.start.kalman(),
+    };
+    let sys = ArmaSs::new(&params.ar, &params.ma, params.sigma2);
+    let mut rec = Innovations {
+        v: Vec::with_capacity(y.len()),
+    };
+    let out = kalman::filter(&data, &sys, params.constant.unwrap_or(0.0), &mut rec)
+        .map_err(likelihood::filter_error)?;
+    let llf = finite_llf(out.loglike())?;
+    let residuals = rec.v;
+    let fitted: Vec<f64> = y.iter().zip(&residuals).map(|(y, v)| y - v).collect();
+    let (mut abs_pct, mut n_pct, mut sse) = (0.0, 0usize, 0.0);
+    for (yt, rt) in y.iter().zip(&residuals).skip(d) {
+        sse += rt * rt;
+        if *yt != 0.0 {
+            abs_pct += (rt / yt).abs();
+            n_pct += 1;
+        }
+    }
+    let n_eff = y.len() - d;
+    let mape = if n_pct > 0 {
+        100.0 * abs_pct / n_pct as f64
+    } else {
+        0.0
+    };
+    let rmse = (sse / n_eff as f64).sqrt();
+    let levels: Vec<f64> = (0..d)
+        .map(|i| {
+            let tail = &y[y.len() - 1 - i..];
+            kalman::difference(tail, i).first().copied().unwrap_or(0.0)
+        })
+        .collect();
+    let r = sys.r;
+    let state = out.a[..r].to_vec();
+    let cov = (0..r).flat_map(|i| out.p[i][..r].to_vec()).collect();
+    Ok(FittedArima {
+        order,
+        start: model.start,
+        params,
+        llf,
+        nobs: y.len(),
+        nobs_effective: n_eff,
+        k: order.n_params(),
+        converged: conv.converged,
+        iterations: conv.iterations,
+        termination: conv.termination,
+        fitted,
+        residuals,
+        mape,
+        rmse,
+        levels,
+        state,
+        cov,
+    })
+}
+
+/// A fitted ARIMA model: parameters, log-likelihood, information criteria, in-sample
+/// one-step predictions and residuals, how the optimizer ended, and what forecasting needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FittedArima {
+    pub(crate) order: ArimaOrder,
+    pub(crate) start: DiffuseStart,
+    pub(crate) params: ArimaParams,
+    pub(crate) llf: f64,
+    pub(crate) nobs: usize,
+    pub(crate) nobs_effective: usize,
+    pub(crate) k: usize,
+    pub(crate) converged: bool,
+    pub(crate) iterations: u64,
+    pub(crate) termination: String,
+    pub(crate) fitted: Vec<f64>,
+    pub(crate) residuals: Vec<f64>,
+    pub(crate) mape: f64,
+    pub(crate) rmse: f64,
+    /// `Δ^i y_{n-1}`, i < d.
+    pub(crate) levels: Vec<f64>,
+    /// Predicted ARMA state for time n.
+    pub(crate) state: Vec<f64>,
+    /// Its covariance, row-major r × r.
+    pub(crate) cov: Vec<f64>,
+}
+
+impl FittedArima {
+    /// The order.
+    pub fn order(&self) -> ArimaOrder {
+        self.order
+    }
+
+    /// The start of the integration states used.
+    pub fn start(&self) -> DiffuseStart {
+        self.start
+    }
+
+    /// The estimated (or given) parameters.
+    pub fn params(&self) -> &ArimaParams {
+        &self.params
+    }
+
+    /// The log-likelihood at [`FittedArima::params`] (statsmodels' `llf`).
+    pub fn llf(&self) -> f64 {
+        self.llf
+    }
+
+    /// The number of observations n.
+    pub fn nobs(&self) -> usize {
+        self.nobs
+    }
+
+    /// `n − d`, the number of terms in the likelihood (statsmodels' `nobs_effective`).
+    pub fn nobs_effective(&self) -> usize {
+        self.nobs_effective
+    }
+
+    /// The number of estimated parameters including sigma2 and the constant
+    /// (statsmodels' `df_model`).
+    pub fn k(&self) -> usize {
+        self.k
+    }
+
+    /// Akaike: `−2 log L + 2k`.
+    pub fn aic(&self) -> f64 {
+        -2.0 * self.llf + 2.0 * self.k as f64
+    }
+
+    /// Schwarz: `−2 log L + k ln(n − d)`.
+    pub fn bic(&self) -> f64 {
+        -2.0 * self.llf + self.k as f64 * (self.nobs_effective as f64).ln()
+    }
+
+    /// Corrected Akaike: `aic + 2k(k + 1) / (n − d − k − 1)` (infinite when the denominator
+    /// is not positive).
+    pub fn aicc(&self) -> f64 {
+        let k = self.k as f64;
+        let denom = self.nobs_effective as f64 - k - 1.0;
+        if denom > 0.0 {
+            self.aic() + 2.0 * k * (k + 1.0) / denom
+        } else {
+            f64::INFINITY
+        }
+    }
+
+    /// Hannan–Quinn: `−2 log L + 2k ln ln(n − d)`.
+    pub fn hqic(&self) -> f64 {
+        -2.0 * self.llf + 2.0 * self.k as f64 * (self.nobs_effective as f64).ln().ln()
+    }
+
+    /// Whether the optimizer reached a stationary point (always true for
+    /// [`Arima::filter`]).
+    pub fn converged(&self) -> bool {
+        self.converged
+    }
+
+    /// L-BFGS iterations used (0 for [`Arima::filter`]).
+    pub fn iterations(&self) -> u64 {
+        self.iterations
+    }
+
+    /// Why the optimizer stopped (argmin's termination reason, in words).
+    pub fn termination(&self) -> &str {
+        &self.termination
+    }
+
+    /// One-step-ahead predictions of every `y_t` from `y_0..y_{t-1}` (levels). For d > 0 the
+    /// first d come from the diffuse prior (about 0).
+    pub fn fitted_values(&self) -> &[f64] {
+        &self.fitted
+    }
+
+    /// `y_t − fitted_t` for every t (the Kalman filter's prediction errors).
+    pub fn residuals(&self) -> &[f64] {
+        &self.residuals
+    }
+
+    /// Mean absolute percentage error of the in-sample predictions, in percent:
+    /// `100 · mean |r_t / y_t|` over `t ≥ d` with `y_t ≠ 0` (0 when there is no such t).
+    pub fn mape(&self) -> f64 {
+        self.mape
+    }
+
+    /// Root mean squared residual over `t ≥ d`.
+    pub fn rmse(&self) -> f64 {
+        self.rmse
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn order_counts_and_limits() {
+        assert_eq!(ArimaOrder::new(1, 0, 0).n_params(), 3);
+        assert_eq!(ArimaOrder::new(1, 1, 1).n_params(), 3);
+        assert!(Arima::try_new(ArimaOrder::new(11, 0, 0)).is_err());
+        assert!(Arima::try_new(ArimaOrder::new(0, 3, 0)).is_err());
+        assert!(Arima::try_new(ArimaOrder::new(10, 2, 10)).is_ok());
+    }
+
+    #[test]
+    fn params_are_validated() {
+        let order = ArimaOrder::new(1, 0, 0);
+        let ok = ArimaParams {
+            constant: Some(1.0),
+            ar: vec![0.5],
+            ma: vec![],
+            sigma2: 1.0,
+        };
+        assert!(ok.validate(order).is_ok());
+        assert_eq!(ok.names(), ["const", "ar.L1", "sigma2"]);
+        assert_eq!(ok.to_vec(), [1.0, 0.5, 1.0]);
+        let mut bad = ok.clone();
+        bad.ar = vec![1.5];
+        assert!(
+            matches!(bad.validate(order), Err(ArimaError::InvalidParams { field, .. }) if field == "ar")
+        );
+        let mut bad = ok.clone();
+        bad.sigma2 = 0.0;
+        assert!(bad.validate(order).is_err());
+        let mut bad = ok;
+        bad.constant = None;
+        assert!(bad.validate(order).is_err());
+    }
+}
