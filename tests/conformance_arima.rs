@@ -360,7 +360,11 @@ fn arima_filter_at_polished_params_reproduces_statsmodels() {
                 &format!("resid_all[{t}]"),
                 *g,
                 *e,
-                1e-8 * e.abs().max(scale),
+                // statsmodels carries the 1e6-variance integration states through the whole
+                // filter; their rounding (≈ 1e6 · ε in variance) moves its residuals by up
+                // to ~2e-7 relative (co2, interest R). Our filter drops those states after d
+                // steps, where they are exactly known.
+                1e-6 * e.abs().max(scale),
             );
         }
     }
