@@ -1,0 +1,1875 @@
+//! The augmented Dickey–Fuller unit-root test, giving statsmodels 0.15
+//! `statsmodels.tsa.stattools.adfuller` answers, with MacKinnon's p-values and critical values
+//! (`statsmodels.tsa.adfvalues.mackinnonp` / `mackinnoncrit`).
+//!
+//! ```text
+//! Δx_t = γ x_{t−1} + Σ_{i=1..L} b_i Δx_{t−i} + [c] + [β t] + [β₂ t²] + e_t        (OLS)
+//! statistic = γ̂ / se(γ̂)                     H0: unit root (γ = 0)
+//! ```
+//!
+//! Rules, as `adfuller`:
+//! - `max_lag` `None` → `⌈12 · (n/100)^{1/4}⌉`, capped at `n/2 − ntrend − 1` (integer
+//!   division; `ntrend` = 1 for `c`, 2 for `ct`, 3 for `ctt`, 0 for `n`); an explicit
+//!   `max_lag` above that cap is an error.
+//! - With an autolag criterion every `L` in `0..=max_lag` is fitted on the same sample (the
+//!   last `n − 1 − max_lag` differences), deterministic terms first, then the level, then the
+//!   lags (`_autolag`); AIC/BIC pick the smallest criterion (ties → smaller `L`); `t-stat`
+//!   walks down from `max_lag` and stops at the first lag whose |t| ≥ 1.6448536269514722.
+//!   The chosen `L` is then refitted on its own, longer, sample: `nobs = n − 1 − L`.
+//! - The final regression's columns are `[level, lag 1..L, const, t, t²]`, `t = 1..nobs`
+//!   (statsmodels `add_trend`, which also leaves the constant out when another column is a
+//!   non-zero constant).
+//!
+//! # Speed
+//! The autolag search does not refit `max_lag + 1` regressions. The search regressors are
+//! windows of two series (the level and the differences), so their Gram matrix `[X y]ᵀ[X y]`
+//! is built from `O(max_lag)` dot products, the lag × lag block by sliding each window
+//! (`S(i+1, j+1) = S(i, j) + first products − last products`). One Cholesky factor of that
+//! matrix gives every nested regression at once: for the first `p` columns
+//! `ssr_p = Σ_{i ≥ p} R[i][y]²` and the last coefficient's `t = R[p−1][y] / √(ssr_p/(m−p))`.
+//! Before that, the level is centred and the trend columns replaced by orthogonal polynomials
+//! (triangular changes of basis, which leave every nested fit unchanged) so the Gram matrix
+//! is well conditioned. An a-posteriori bound on the rounding of each `ssr_p` (first-order
+//! perturbation of the Schur complement) must stay below 1e-10 relative, else the search is
+//! redone by Householder QR of the full design. The chosen regression is always refitted by
+//! Householder QR. The input is scaled by a power of two (exact) so no square overflows.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::ols::{self, Qr};
+
+/// The deterministic terms of the test regression (statsmodels' `regression` argument; the
+/// serde names are statsmodels' strings).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub enum Regression {
+    /// `"c"`: constant only (statsmodels' default).
+    #[default]
+    #[serde(rename = "c")]
+    Constant,
+    /// `"ct"`: constant and linear trend.
+    #[serde(rename = "ct")]
+    ConstantTrend,
+    /// `"ctt"`: constant, linear and quadratic trend.
+    #[serde(rename = "ctt")]
+    ConstantTrendSquared,
+    /// `"n"`: no constant, no trend.
+    #[serde(rename = "n")]
+    None,
+}
+
+impl Regression {
+    /// statsmodels' name: `"c"`, `"ct"`, `"ctt"` or `"n"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Regression::Constant => "c",
+            Regression::ConstantTrend => "ct",
+            Regression::ConstantTrendSquared => "ctt",
+            Regression::None => "n",
+        }
+    }
+
+    /// The number of deterministic regressors (`ntrend` in `adfuller`): 1, 2, 3 or 0.
+    pub fn deterministic_terms(self) -> usize {
+        match self {
+            Regression::Constant => 1,
+            Regression::ConstantTrend => 2,
+            Regression::ConstantTrendSquared => 3,
+            Regression::None => 0,
+        }
+    }
+
+    fn table(self) -> &'static MackinnonTable {
+        match self {
+            Regression::Constant => &TABLE_CONSTANT,
+            Regression::ConstantTrend => &TABLE_CONSTANT_TREND,
+            Regression::ConstantTrendSquared => &TABLE_CONSTANT_TREND_SQUARED,
+            Regression::None => &TABLE_NONE,
+        }
+    }
+}
+
+impl fmt::Display for Regression {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How the number of lagged differences is chosen (statsmodels' `autolag`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Autolag {
+    /// `"AIC"`: smallest Akaike criterion (statsmodels' default).
+    #[serde(rename = "AIC", alias = "aic")]
+    Aic,
+    /// `"BIC"`: smallest Schwarz criterion.
+    #[serde(rename = "BIC", alias = "bic")]
+    Bic,
+    /// `"t-stat"`: from `max_lag` down, the first lag whose coefficient has |t| ≥ 1.645
+    /// (a two-sided 10 % test), else 0.
+    #[serde(rename = "t-stat")]
+    TStat,
+}
+
+/// Configuration of [`adf`]; [`Default`] is statsmodels' defaults
+/// (`regression="c"`, `maxlag=None`, `autolag="AIC"`).
+///
+/// # Examples
+/// ```
+/// use stratos_strategies::arima::adf::{AdfConfig, Autolag, Regression};
+/// let config = AdfConfig::default()
+///     .with_regression(Regression::ConstantTrend)
+///     .with_max_lag(Some(4))
+///     .with_autolag(None); // exactly 4 lags
+/// assert_eq!(config.autolag, None);
+/// assert_eq!(AdfConfig::default().autolag, Some(Autolag::Aic));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AdfConfig {
+    /// Deterministic terms. Defaults to [`Regression::Constant`].
+    pub regression: Regression,
+    /// Largest lag considered (the lag used when `autolag` is `None`). Defaults to `None`:
+    /// `⌈12 · (n/100)^{1/4}⌉`, capped at `n/2 − ntrend − 1`.
+    #[serde(rename = "maxlag", alias = "max_lag")]
+    pub max_lag: Option<usize>,
+    /// Lag selection; `None` uses `max_lag` lags. Defaults to `Some(Autolag::Aic)`.
+    pub autolag: Option<Autolag>,
+}
+
+impl Default for AdfConfig {
+    fn default() -> Self {
+        AdfConfig {
+            regression: Regression::Constant,
+            max_lag: None,
+            autolag: Some(Autolag::Aic),
+        }
+    }
+}
+
+impl AdfConfig {
+    /// Sets the deterministic terms.
+    pub fn with_regression(mut self, regression: Regression) -> Self {
+        self.regression = regression;
+        self
+    }
+
+    /// Sets the largest lag (`None`: statsmodels' rule).
+    pub fn with_max_lag(mut self, max_lag: Option<usize>) -> Self {
+        self.max_lag = max_lag;
+        self
+    }
+
+    /// Sets the lag selection (`None`: use `max_lag`).
+    pub fn with_autolag(mut self, autolag: Option<Autolag>) -> Self {
+        self.autolag = autolag;
+        self
+    }
+}
+
+/// Critical values of the ADF statistic (MacKinnon 2010 response surface at the regression's
+/// `nobs`); reject a unit root at a level when the statistic is below its value.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct CriticalValues {
+    /// 1 % level.
+    #[serde(rename = "1%")]
+    pub pct1: f64,
+    /// 5 % level.
+    #[serde(rename = "5%")]
+    pub pct5: f64,
+    /// 10 % level.
+    #[serde(rename = "10%")]
+    pub pct10: f64,
+}
+
+impl From<[f64; 3]> for CriticalValues {
+    fn from(v: [f64; 3]) -> Self {
+        CriticalValues {
+            pct1: v[0],
+            pct5: v[1],
+            pct10: v[2],
+        }
+    }
+}
+
+/// One row of the autolag search: the regression with `lag` lagged differences on the
+/// common sample.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct LagCriteria {
+    /// Number of lagged differences.
+    pub lag: usize,
+    /// Rows of the common sample (`n − 1 − max_lag`).
+    pub nobs: usize,
+    /// Residual sum of squares.
+    pub ssr: f64,
+    /// Akaike criterion, `−2 llf + 2k` with `k` = number of regressors.
+    pub aic: f64,
+    /// Schwarz criterion, `−2 llf + ln(nobs) · k`.
+    pub bic: f64,
+    /// t-value of the last regressor (lag `lag`'s coefficient; the level's when `lag` is 0),
+    /// which the `t-stat` rule reads.
+    pub t_last: f64,
+}
+
+/// The answer of [`adf`] (statsmodels' `ADFullerResult`, plus the final regression).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdfResult {
+    /// The ADF statistic, the t-value of the level's coefficient γ.
+    pub statistic: f64,
+    /// MacKinnon's (1994) approximate p-value.
+    pub p_value: f64,
+    /// Lags used in the final regression.
+    pub used_lag: usize,
+    /// Rows of the final regression (`n − 1 − used_lag`).
+    pub nobs: usize,
+    /// MacKinnon (2010) critical values at `nobs`.
+    pub critical_values: CriticalValues,
+    /// The best criterion of the autolag search (|t| for `t-stat`); `None` without autolag.
+    pub ic_best: Option<f64>,
+    /// The largest lag considered (after statsmodels' default and cap).
+    pub max_lag: usize,
+    /// The deterministic terms.
+    pub regression: Regression,
+    /// Coefficients of the final regression in statsmodels' order:
+    /// `[γ, b_1..b_L, const, trend, trend²]` (those present).
+    pub coefficients: Vec<f64>,
+    /// Their standard errors.
+    pub std_errors: Vec<f64>,
+    /// Residual sum of squares of the final regression.
+    pub ssr: f64,
+    /// The autolag search, one row per lag `0..=max_lag` (empty without autolag).
+    pub autolag_table: Vec<LagCriteria>,
+}
+
+/// Why a stationarity test ([`adf`], [`kpss`](super::kpss::kpss)) has no answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AdfError {
+    /// Fewer observations than the regression needs.
+    TooShort {
+        /// Observations given.
+        len: usize,
+        /// Smallest number accepted.
+        min: usize,
+    },
+    /// `max_lag` above statsmodels' limit `n/2 − ntrend − 1`.
+    MaxLagTooLarge {
+        /// The lag asked for.
+        max_lag: usize,
+        /// The largest lag allowed for this length and regression.
+        limit: usize,
+    },
+    /// A value is NaN or infinite.
+    NonFinite {
+        /// Its position in the series.
+        index: usize,
+    },
+    /// Every value is the same (statsmodels raises "x is constant").
+    Constant,
+    /// The regressors of the regression with `lag` lags are linearly dependent.
+    SingularRegression {
+        /// Lagged differences in that regression.
+        lag: usize,
+    },
+    /// The regression with `lag` lags leaves no residual variance (an exact fit, or no
+    /// degrees of freedom), so the t-statistic is undefined.
+    ExactFit {
+        /// Lagged differences in that regression.
+        lag: usize,
+    },
+    /// KPSS: the truncation lag must be below the number of observations.
+    LagsTooLarge {
+        /// The lag asked for.
+        lags: usize,
+        /// Observations.
+        nobs: usize,
+    },
+}
+
+impl fmt::Display for AdfError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AdfError::TooShort { len, min } => write!(
+                f,
+                "series of {len} observations is too short for this test: at least {min} needed"
+            ),
+            AdfError::MaxLagTooLarge { max_lag, limit } => write!(
+                f,
+                "max_lag {max_lag} is too large: at most n/2 - ntrend - 1 = {limit} for this series"
+            ),
+            AdfError::NonFinite { index } => {
+                write!(f, "value at index {index} is NaN or infinite")
+            }
+            AdfError::Constant => write!(f, "the series is constant"),
+            AdfError::SingularRegression { lag } => write!(
+                f,
+                "the test regression with {lag} lags has linearly dependent regressors"
+            ),
+            AdfError::ExactFit { lag } => write!(
+                f,
+                "the test regression with {lag} lags fits exactly, the t-statistic is undefined"
+            ),
+            AdfError::LagsTooLarge { lags, nobs } => write!(
+                f,
+                "lags ({lags}) must be below the number of observations ({nobs})"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for AdfError {}
+
+// ---------------------------------------------------------------------------------------------
+// MacKinnon tables
+// ---------------------------------------------------------------------------------------------
+
+/// MacKinnon's constants for one deterministic specification, indexed by `N − 1` (the number
+/// of I(1) series; 1 for the ADF test), as in statsmodels `statsmodels/tsa/adfvalues.py`:
+/// MacKinnon (1994) "Approximate asymptotic distribution functions for unit-root and
+/// cointegration tests", JBES 12, 167–76 (p-values), and MacKinnon (2010) "Critical values
+/// for cointegration tests", Queen's Economics Department Working Paper 1227 (critical
+/// values).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MackinnonTable {
+    /// Above this statistic the p-value is 1.
+    pub tau_max: [f64; 6],
+    /// Below this statistic the p-value is 0.
+    pub tau_min: [f64; 6],
+    /// At or below this statistic the small-p polynomial is used, above it the large-p one.
+    pub tau_star: [f64; 6],
+    /// Small-p coefficients `[c0, c1, c2]`, already scaled by `[1, 1, 1e-2]`.
+    pub small_p: [[f64; 3]; 6],
+    /// Large-p coefficients `[c0, c1, c2, c3]`, already scaled by `[1, 1e-1, 1e-1, 1e-2]`.
+    pub large_p: [[f64; 4]; 6],
+    /// Critical-value coefficients `[N − 1][level 1 %, 5 %, 10 %][b0, b1, b2, b3]`.
+    pub crit_2010: &'static [[[f64; 4]; 3]],
+}
+
+/// `asarray(tau_*_smallp) * small_scaling` of `adfvalues.py`.
+const fn scale_small(mut t: [[f64; 3]; 6]) -> [[f64; 3]; 6] {
+    let mut i = 0;
+    while i < 6 {
+        t[i][2] *= 1e-2;
+        i += 1;
+    }
+    t
+}
+
+/// `asarray(tau_*_largep) * large_scaling` of `adfvalues.py`.
+const fn scale_large(mut t: [[f64; 4]; 6]) -> [[f64; 4]; 6] {
+    let mut i = 0;
+    while i < 6 {
+        t[i][1] *= 1e-1;
+        t[i][2] *= 1e-1;
+        t[i][3] *= 1e-2;
+        i += 1;
+    }
+    t
+}
+
+/// `regression = "n"` (statsmodels `tau_*_nc` / `tau_nc_smallp` / `tau_nc_largep` /
+/// `tau_nc_2010`).
+const TABLE_NONE: MackinnonTable = MackinnonTable {
+    tau_max: [f64::INFINITY, 1.51, 0.86, 0.88, 1.05, 1.24],
+    tau_min: [-19.04, -19.62, -21.21, -23.25, -21.63, -25.74],
+    tau_star: [-1.04, -1.53, -2.68, -3.09, -3.07, -3.77],
+    small_p: scale_small([
+        [0.6344, 1.2378, 3.2496],
+        [1.9129, 1.3857, 3.5322],
+        [2.7648, 1.4502, 3.4186],
+        [3.4336, 1.4835, 3.19],
+        [4.0999, 1.5533, 3.59],
+        [4.5388, 1.5344, 2.9807],
+    ]),
+    large_p: scale_large([
+        [0.4797, 9.3557, -0.6999, 3.3066],
+        [1.5578, 8.558, -2.083, -3.3549],
+        [2.2268, 6.8093, -3.2362, -5.4448],
+        [2.7654, 6.4502, -3.0811, -4.4946],
+        [3.2684, 6.8051, -2.6778, -3.4972],
+        [3.7268, 7.167, -2.3648, -2.8288],
+    ]),
+    crit_2010: &[[
+        [-2.56574, -2.2358, -3.627, 0.0],
+        [-1.94100, -0.2686, -3.365, 31.223],
+        [-1.61682, 0.2656, -2.714, 25.364],
+    ]],
+};
+
+/// `regression = "c"` (statsmodels `tau_*_c` / `tau_c_smallp` / `tau_c_largep` /
+/// `tau_c_2010`).
+const TABLE_CONSTANT: MackinnonTable = MackinnonTable {
+    tau_max: [2.74, 0.92, 0.55, 0.61, 0.79, 1.0],
+    tau_min: [-18.83, -18.86, -23.48, -28.07, -25.96, -23.27],
+    tau_star: [-1.61, -2.62, -3.13, -3.47, -3.78, -3.93],
+    small_p: scale_small([
+        [2.1659, 1.4412, 3.8269],
+        [2.92, 1.5012, 3.9796],
+        [3.4699, 1.4856, 3.164],
+        [3.9673, 1.4777, 2.6315],
+        [4.5509, 1.5338, 2.9545],
+        [5.1399, 1.6036, 3.4445],
+    ]),
+    large_p: scale_large([
+        [1.7339, 9.3202, -1.2745, -1.0368],
+        [2.1945, 6.4695, -2.9198, -4.2377],
+        [2.5893, 4.5168, -3.6529, -5.0074],
+        [3.0387, 4.5452, -3.3666, -4.1921],
+        [3.5049, 5.2098, -2.9158, -3.3468],
+        [3.9489, 5.8933, -2.5359, -2.721],
+    ]),
+    crit_2010: &[
+        [
+            [-3.43035, -6.5393, -16.786, -79.433],
+            [-2.86154, -2.8903, -4.234, -40.040],
+            [-2.56677, -1.5384, -2.809, 0.0],
+        ],
+        [
+            [-3.89644, -10.9519, -33.527, 0.0],
+            [-3.33613, -6.1101, -6.823, 0.0],
+            [-3.04445, -4.2412, -2.720, 0.0],
+        ],
+        [
+            [-4.29374, -14.4354, -33.195, 47.433],
+            [-3.74066, -8.5632, -10.852, 27.982],
+            [-3.45218, -6.2143, -3.718, 0.0],
+        ],
+        [
+            [-4.64332, -18.1031, -37.972, 0.0],
+            [-4.09600, -11.2349, -11.175, 0.0],
+            [-3.81020, -8.3931, -4.137, 0.0],
+        ],
+        [
+            [-4.95756, -21.8883, -45.142, 0.0],
+            [-4.41519, -14.0405, -12.575, 0.0],
+            [-4.13157, -10.7417, -3.784, 0.0],
+        ],
+        [
+            [-5.24568, -25.6688, -57.737, 88.639],
+            [-4.70693, -16.9178, -17.492, 60.007],
+            [-4.42501, -13.1875, -5.104, 27.877],
+        ],
+        [
+            [-5.51233, -29.5760, -69.398, 164.295],
+            [-4.97684, -19.9021, -22.045, 110.761],
+            [-4.69648, -15.7315, -5.104, 27.877],
+        ],
+        [
+            [-5.76202, -33.5258, -82.189, 256.289],
+            [-5.22924, -23.0023, -24.646, 144.479],
+            [-4.95007, -18.3959, -7.344, 94.872],
+        ],
+        [
+            [-5.99742, -37.6572, -87.365, 248.316],
+            [-5.46697, -26.2057, -26.627, 176.382],
+            [-5.18897, -21.1377, -9.484, 172.704],
+        ],
+        [
+            [-6.22103, -41.7154, -102.680, 389.33],
+            [-5.69244, -29.4521, -30.994, 251.016],
+            [-5.41533, -24.0006, -7.514, 163.049],
+        ],
+        [
+            [-6.43377, -46.0084, -106.809, 352.752],
+            [-5.90714, -32.8336, -30.275, 249.994],
+            [-5.63086, -26.9693, -4.083, 151.427],
+        ],
+        [
+            [-6.63790, -50.2095, -124.156, 579.622],
+            [-6.11279, -36.2681, -32.505, 314.802],
+            [-5.83724, -29.9864, -2.686, 184.116],
+        ],
+    ],
+};
+
+/// `regression = "ct"` (statsmodels `tau_*_ct` / `tau_ct_smallp` / `tau_ct_largep` /
+/// `tau_ct_2010`).
+const TABLE_CONSTANT_TREND: MackinnonTable = MackinnonTable {
+    tau_max: [0.7, 0.63, 0.71, 0.93, 1.19, 1.42],
+    tau_min: [-16.18, -21.15, -25.37, -26.63, -26.53, -26.18],
+    tau_star: [-2.89, -3.19, -3.50, -3.65, -3.80, -4.36],
+    small_p: scale_small([
+        [3.2512, 1.6047, 4.9588],
+        [3.6646, 1.5419, 3.6448],
+        [4.0983, 1.5173, 2.9898],
+        [4.5844, 1.5338, 2.8796],
+        [5.0722, 1.5634, 2.9472],
+        [5.53, 1.5914, 3.0392],
+    ]),
+    large_p: scale_large([
+        [2.5261, 6.1654, -3.7956, -6.0285],
+        [2.85, 5.272, -3.6622, -5.1695],
+        [3.221, 5.255, -3.2685, -4.1501],
+        [3.652, 5.9758, -2.7483, -3.2081],
+        [4.0712, 6.6428, -2.3464, -2.546],
+        [4.4735, 7.1757, -2.0681, -2.1196],
+    ]),
+    crit_2010: &[
+        [
+            [-3.95877, -9.0531, -28.428, -134.155],
+            [-3.41049, -4.3904, -9.036, -45.374],
+            [-3.12705, -2.5856, -3.925, -22.380],
+        ],
+        [
+            [-4.32762, -15.4387, -35.679, 0.0],
+            [-3.78057, -9.5106, -12.074, 0.0],
+            [-3.49631, -7.0815, -7.538, 21.892],
+        ],
+        [
+            [-4.66305, -18.7688, -49.793, 104.244],
+            [-4.11890, -11.8922, -19.031, 77.332],
+            [-3.83511, -9.0723, -8.504, 35.403],
+        ],
+        [
+            [-4.96940, -22.4694, -52.599, 51.314],
+            [-4.42871, -14.5876, -18.228, 39.647],
+            [-4.14633, -11.2500, -9.873, 54.109],
+        ],
+        [
+            [-5.25276, -26.2183, -59.631, 50.646],
+            [-4.71537, -17.3569, -22.660, 91.359],
+            [-4.43422, -13.6078, -10.238, 76.781],
+        ],
+        [
+            [-5.51727, -29.9760, -75.222, 202.253],
+            [-4.98228, -20.3050, -25.224, 132.03],
+            [-4.70233, -16.1253, -9.836, 94.272],
+        ],
+        [
+            [-5.76537, -33.9165, -84.312, 245.394],
+            [-5.23299, -23.3328, -28.955, 182.342],
+            [-4.95405, -18.7352, -10.168, 120.575],
+        ],
+        [
+            [-6.00003, -37.8892, -96.428, 335.92],
+            [-5.46971, -26.4771, -31.034, 220.165],
+            [-5.19183, -21.4328, -10.726, 157.955],
+        ],
+        [
+            [-6.22288, -41.9496, -109.881, 466.068],
+            [-5.69447, -29.7152, -33.784, 273.002],
+            [-5.41738, -24.2882, -8.584, 169.891],
+        ],
+        [
+            [-6.43551, -46.1151, -120.814, 566.823],
+            [-5.90887, -33.0251, -37.208, 346.189],
+            [-5.63255, -27.2042, -6.792, 177.666],
+        ],
+        [
+            [-6.63894, -50.4287, -128.997, 642.781],
+            [-6.11404, -36.4610, -36.246, 348.554],
+            [-5.83850, -30.1995, -5.163, 210.338],
+        ],
+        [
+            [-6.83488, -54.7119, -139.800, 736.376],
+            [-6.31127, -39.9676, -37.021, 406.051],
+            [-6.03650, -33.2381, -6.606, 317.776],
+        ],
+    ],
+};
+
+/// `regression = "ctt"` (statsmodels `tau_*_ctt` / `tau_ctt_smallp` / `tau_ctt_largep` /
+/// `tau_ctt_2010`).
+const TABLE_CONSTANT_TREND_SQUARED: MackinnonTable = MackinnonTable {
+    tau_max: [0.54, 0.79, 1.08, 1.43, 3.49, 1.92],
+    tau_min: [-17.17, -21.1, -24.33, -24.03, -24.33, -28.22],
+    tau_star: [-3.21, -3.51, -3.81, -3.83, -4.12, -4.63],
+    small_p: scale_small([
+        [4.0003, 1.658, 4.8288],
+        [4.3534, 1.6016, 3.7947],
+        [4.7343, 1.5768, 3.2396],
+        [5.214, 1.6077, 3.3449],
+        [5.6481, 1.6274, 3.3455],
+        [5.9296, 1.5929, 2.8223],
+    ]),
+    large_p: scale_large([
+        [3.0778, 4.9529, -4.1477, -5.9359],
+        [3.4713, 5.967, -3.2507, -4.2286],
+        [3.8637, 6.7852, -2.6286, -3.1381],
+        [4.2736, 7.6199, -2.1534, -2.4026],
+        [4.6679, 8.2618, -1.822, -1.9147],
+        [5.0009, 8.3735, -1.6994, -1.6928],
+    ]),
+    crit_2010: &[
+        [
+            [-4.37113, -11.5882, -35.819, -334.047],
+            [-3.83239, -5.9057, -12.490, -118.284],
+            [-3.55326, -3.6596, -5.293, -63.559],
+        ],
+        [
+            [-4.69276, -20.2284, -64.919, 88.884],
+            [-4.15387, -13.3114, -28.402, 72.741],
+            [-3.87346, -10.4637, -17.408, 66.313],
+        ],
+        [
+            [-4.99071, -23.5873, -76.924, 184.782],
+            [-4.45311, -15.7732, -32.316, 122.705],
+            [-4.17280, -12.4909, -17.912, 83.285],
+        ],
+        [
+            [-5.26780, -27.2836, -78.971, 137.871],
+            [-4.73244, -18.4833, -31.875, 111.817],
+            [-4.45268, -14.7199, -17.969, 101.92],
+        ],
+        [
+            [-5.52826, -30.9051, -92.490, 248.096],
+            [-4.99491, -21.2360, -37.685, 194.208],
+            [-4.71587, -17.0820, -18.631, 136.672],
+        ],
+        [
+            [-5.77379, -34.7010, -105.937, 393.991],
+            [-5.24217, -24.2177, -39.153, 232.528],
+            [-4.96397, -19.6064, -18.858, 174.919],
+        ],
+        [
+            [-6.00609, -38.7383, -108.605, 365.208],
+            [-5.47664, -27.3005, -39.498, 246.918],
+            [-5.19921, -22.2617, -17.910, 208.494],
+        ],
+        [
+            [-6.22758, -42.7154, -119.622, 421.395],
+            [-5.69983, -30.4365, -44.300, 345.48],
+            [-5.42320, -24.9686, -19.688, 274.462],
+        ],
+        [
+            [-6.43933, -46.7581, -136.691, 651.38],
+            [-5.91298, -33.7584, -42.686, 346.629],
+            [-5.63704, -27.8965, -13.880, 236.975],
+        ],
+        [
+            [-6.64235, -50.9783, -145.462, 752.228],
+            [-6.11753, -37.056, -48.719, 473.905],
+            [-5.84215, -30.8119, -14.938, 316.006],
+        ],
+        [
+            [-6.83743, -55.2861, -152.651, 792.577],
+            [-6.31396, -40.5507, -46.771, 487.185],
+            [-6.03921, -33.8950, -9.122, 285.164],
+        ],
+        [
+            [-7.02582, -59.6037, -166.368, 989.879],
+            [-6.50353, -44.0797, -47.242, 543.889],
+            [-6.22941, -36.9673, -10.868, 418.414],
+        ],
+    ],
+};
+
+/// MacKinnon's constants for `regression` (see [`MackinnonTable`]).
+pub fn mackinnon_table(regression: Regression) -> &'static MackinnonTable {
+    regression.table()
+}
+
+/// numpy `polyval(coefs[::-1], x)`: Horner from the highest power, starting at 0 as numpy.
+fn polyval_rev(coefs: &[f64], x: f64) -> f64 {
+    coefs.iter().rev().fold(0.0, |acc, &c| acc * x + c)
+}
+
+/// MacKinnon's (1994) approximate p-value of a unit-root t-statistic, statsmodels
+/// `mackinnonp(teststat, regression, N)`:
+///
+/// ```text
+/// stat > tau_max[N−1]  → 1            stat < tau_min[N−1] → 0
+/// stat ≤ tau_star[N−1] → Φ(c0 + c1·stat + c2·stat²)              (small-p coefficients)
+/// otherwise            → Φ(c0 + c1·stat + c2·stat² + c3·stat³)    (large-p coefficients)
+/// ```
+///
+/// `n_series` is `N`, the number of I(1) series (1 for the ADF test). Returns `None` when
+/// `n_series` is outside the table's `1..=6`.
+///
+/// # Examples
+/// ```
+/// use stratos_strategies::arima::adf::{mackinnon_p, Regression};
+/// let p = mackinnon_p(-2.86, Regression::Constant, 1).unwrap();
+/// assert!((p - 0.05).abs() < 0.005); // the 5 % critical value has p ≈ 0.05
+/// assert_eq!(mackinnon_p(-30.0, Regression::Constant, 1), Some(0.0));
+/// assert_eq!(mackinnon_p(0.0, Regression::Constant, 7), None);
+/// ```
+pub fn mackinnon_p(stat: f64, regression: Regression, n_series: usize) -> Option<f64> {
+    let t = regression.table();
+    let i = n_series.checked_sub(1)?;
+    let (max, min, star) = (*t.tau_max.get(i)?, *t.tau_min.get(i)?, *t.tau_star.get(i)?);
+    if stat > max {
+        return Some(1.0);
+    } else if stat < min {
+        return Some(0.0);
+    }
+    let v = if stat <= star {
+        polyval_rev(&t.small_p[i], stat)
+    } else {
+        polyval_rev(&t.large_p[i], stat)
+    };
+    Some(ndtr(v))
+}
+
+/// MacKinnon's (2010) critical values at the 1 %, 5 % and 10 % levels, statsmodels
+/// `mackinnoncrit(N, regression, nobs)`:
+///
+/// ```text
+/// cv = b0 + b1/nobs + b2/nobs² + b3/nobs³        (nobs = None: the asymptotic b0)
+/// ```
+///
+/// `n_series` is `N` (1 for the ADF test); returns `None` outside the table (`1..=12`, and
+/// only 1 for [`Regression::None`], whose values MacKinnon did not update).
+///
+/// # Examples
+/// ```
+/// use stratos_strategies::arima::adf::{mackinnon_crit, Regression};
+/// let cv = mackinnon_crit(Regression::Constant, 1, None).unwrap();
+/// assert_eq!(cv, [-3.43035, -2.86154, -2.56677]);
+/// let cv100 = mackinnon_crit(Regression::Constant, 1, Some(100)).unwrap();
+/// assert!(cv100[0] < cv[0]);
+/// ```
+pub fn mackinnon_crit(
+    regression: Regression,
+    n_series: usize,
+    nobs: Option<usize>,
+) -> Option<[f64; 3]> {
+    let t = regression.table();
+    let levels = t.crit_2010.get(n_series.checked_sub(1)?)?;
+    Some(match nobs {
+        None => [levels[0][0], levels[1][0], levels[2][0]],
+        Some(n) => {
+            let x = 1.0 / n as f64;
+            [
+                polyval_rev(&levels[0], x),
+                polyval_rev(&levels[1], x),
+                polyval_rev(&levels[2], x),
+            ]
+        }
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// The standard normal CDF, as scipy's `ndtr` (Cephes `ndtr.c`, S. L. Moshier), so p-values
+// agree with `scipy.stats.norm.cdf` to the last bits.
+// ---------------------------------------------------------------------------------------------
+
+const ERFC_P: [f64; 9] = [
+    2.461969814735305e-10,
+    0.5641895648310689,
+    7.463210564422699,
+    48.63719709856814,
+    196.5208329560771,
+    526.4451949954773,
+    934.5285271719576,
+    1027.5518868951572,
+    557.5353353693994,
+];
+const ERFC_Q: [f64; 8] = [
+    13.228195115474499,
+    86.70721408859897,
+    354.9377788878199,
+    975.7085017432055,
+    1823.9091668790973,
+    2246.3376081871097,
+    1656.6630919416134,
+    557.5353408177277,
+];
+const ERFC_R: [f64; 6] = [
+    0.5641895835477551,
+    1.275366707599781,
+    5.019050422511805,
+    6.160210979930536,
+    7.4097426995044895,
+    2.9788666537210022,
+];
+const ERFC_S: [f64; 6] = [
+    2.2605286322011726,
+    9.396035249380015,
+    12.048953980809666,
+    17.08144507475659,
+    9.608968090632859,
+    3.369076451000815,
+];
+const ERF_T: [f64; 5] = [
+    9.604973739870516,
+    90.02601972038427,
+    2232.005345946843,
+    7003.325141128051,
+    55592.30130103949,
+];
+const ERF_U: [f64; 5] = [
+    33.56171416475031,
+    521.3579497801527,
+    4594.323829709801,
+    22629.000061389095,
+    49267.39426086359,
+];
+/// Cephes `MAXLOG`, ln(DBL_MAX).
+const MAXLOG: f64 = 709.782712893384;
+
+/// Cephes `polevl`: Horner from `coef[0]` (the highest power).
+fn polevl(x: f64, coef: &[f64]) -> f64 {
+    match coef.split_first() {
+        Some((&first, rest)) => rest.iter().fold(first, |acc, &c| acc * x + c),
+        None => 0.0,
+    }
+}
+
+/// Cephes `p1evl`: as [`polevl`] with an implied leading coefficient 1.
+fn p1evl(x: f64, coef: &[f64]) -> f64 {
+    match coef.split_first() {
+        Some((&first, rest)) => rest.iter().fold(x + first, |acc, &c| acc * x + c),
+        None => 1.0,
+    }
+}
+
+/// Cephes `erf`.
+fn erf(x: f64) -> f64 {
+    if x.is_nan() {
+        return f64::NAN;
+    }
+    if x < 0.0 {
+        return -erf(-x);
+    }
+    if x.abs() > 1.0 {
+        return 1.0 - erfc(x);
+    }
+    let z = x * x;
+    x * polevl(z, &ERF_T) / p1evl(z, &ERF_U)
+}
+
+/// Cephes `erfc`.
+fn erfc(a: f64) -> f64 {
+    if a.is_nan() {
+        return f64::NAN;
+    }
+    let x = a.abs();
+    if x < 1.0 {
+        return 1.0 - erf(a);
+    }
+    let z = -a * a;
+    let under = if a < 0.0 { 2.0 } else { 0.0 };
+    if z < -MAXLOG {
+        return under;
+    }
+    let z = z.exp();
+    let (p, q) = if x < 8.0 {
+        (polevl(x, &ERFC_P), p1evl(x, &ERFC_Q))
+    } else {
+        (polevl(x, &ERFC_R), p1evl(x, &ERFC_S))
+    };
+    let mut y = (z * p) / q;
+    if a < 0.0 {
+        y = 2.0 - y;
+    }
+    if y != 0.0 { y } else { under }
+}
+
+/// Standard normal CDF, Cephes/scipy `ndtr`:
+/// `½ + ½ erf(a/√2)` for |a/√2| < 1/√2, else `½ erfc(|a|/√2)` reflected.
+fn ndtr(a: f64) -> f64 {
+    use std::f64::consts::FRAC_1_SQRT_2;
+    if a.is_nan() {
+        return f64::NAN;
+    }
+    let x = a * FRAC_1_SQRT_2;
+    let z = x.abs();
+    if z < FRAC_1_SQRT_2 {
+        0.5 + 0.5 * erf(x)
+    } else {
+        let y = 0.5 * erfc(z);
+        if x > 0.0 { 1.0 - y } else { y }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The test
+// ---------------------------------------------------------------------------------------------
+
+/// `stats.norm.ppf(.95)`, where `_autolag`'s `t-stat` rule stops.
+const T_STAT_STOP: f64 = 1.6448536269514722;
+
+/// Largest accepted a-posteriori rounding bound (relative) on a Gram-matrix residual sum of
+/// squares before the search falls back to Householder QR.
+const GRAM_SSR_RTOL: f64 = 1e-10;
+
+/// Smallest accepted Cholesky pivot relative to its diagonal entry on the Gram path.
+const GRAM_MIN_PIVOT: f64 = 1e-8;
+
+/// Runs the augmented Dickey–Fuller test on `y` (statsmodels 0.15 `adfuller(y, maxlag,
+/// regression, autolag)`; see the [module docs](self) for the rules).
+///
+/// # Errors
+/// - [`AdfError::NonFinite`] if a value is NaN or infinite;
+/// - [`AdfError::TooShort`] if `y.len() < 2 · (ntrend + 1)` (statsmodels: "sample size is too
+///   short");
+/// - [`AdfError::Constant`] if every value is equal;
+/// - [`AdfError::MaxLagTooLarge`] if `max_lag > n/2 − ntrend − 1`;
+/// - [`AdfError::SingularRegression`] if a regression's columns are linearly dependent (where
+///   statsmodels' pseudo-inverse would quietly drop one);
+/// - [`AdfError::ExactFit`] if the final regression leaves no residual variance.
+///
+/// # Examples
+/// ```
+/// use stratos_strategies::arima::adf::{adf, AdfConfig};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// // An AR(1) with coefficient 0.5: strongly stationary.
+/// let mut y = vec![0.0f64; 200];
+/// let mut state = 1u64;
+/// for t in 1..200 {
+///     state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+///     let noise = ((state >> 11) as f64 / (1u64 << 53) as f64) - 0.5;
+///     y[t] = 0.5 * y[t - 1] + noise;
+/// }
+/// let r = adf(&y, &AdfConfig::default())?;
+/// assert!(r.statistic < r.critical_values.pct1);
+/// assert!(r.p_value < 0.01);
+/// assert_eq!(r.nobs, 199 - r.used_lag);
+/// # Ok(()) }
+/// ```
+pub fn adf(y: &[f64], config: &AdfConfig) -> Result<AdfResult, AdfError> {
+    let n = y.len();
+    if let Some(index) = y.iter().position(|v| !v.is_finite()) {
+        return Err(AdfError::NonFinite { index });
+    }
+    let regression = config.regression;
+    let ntrend = regression.deterministic_terms();
+    let min = 2 * (ntrend + 1);
+    if n < min {
+        return Err(AdfError::TooShort { len: n, min });
+    }
+    if is_constant(y) {
+        return Err(AdfError::Constant);
+    }
+    // n ≥ 2 (ntrend + 1), so this cannot underflow.
+    let limit = n / 2 - ntrend - 1;
+    let max_lag = match config.max_lag {
+        None => {
+            let default = (12.0 * (n as f64 / 100.0).powf(0.25)).ceil();
+            (default as usize).min(limit)
+        }
+        Some(max_lag) if max_lag > limit => {
+            return Err(AdfError::MaxLagTooLarge { max_lag, limit });
+        }
+        Some(max_lag) => max_lag,
+    };
+
+    // Scale by a power of two: every operation below is then exactly the scaled version of the
+    // unscaled one, and no square overflows or underflows.
+    let amax = y.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    let e = binary_exponent(amax).clamp(-1022, 1022);
+    let (s, s_inv) = (pow2(-e), pow2(e));
+    let x: Vec<f64> = y.iter().map(|v| v * s).collect();
+    let d: Vec<f64> = x.windows(2).map(|w| w[1] - w[0]).collect();
+    let unscale_ssr = |ssr: f64| ssr * s_inv * s_inv;
+    let ln_ssr = |ssr: f64| {
+        let t = unscale_ssr(ssr);
+        if t.is_finite() && t > 0.0 {
+            t.ln()
+        } else {
+            ssr.ln() + 2.0 * f64::from(e) * std::f64::consts::LN_2
+        }
+    };
+    let criteria_llf = |ssr: f64, nobs: usize| {
+        let t = unscale_ssr(ssr);
+        if t.is_finite() && t > 0.0 {
+            ols::llf(t, nobs)
+        } else {
+            ols::llf_from_ln_ssr(ln_ssr(ssr), nobs)
+        }
+    };
+
+    let mut autolag_table = Vec::new();
+    let (used_lag, ic_best) = match config.autolag {
+        None => (max_lag, None),
+        Some(method) => {
+            let fits = search(&x, &d, regression, max_lag)?;
+            for (lag, (&ssr, &t_last)) in fits.ssr.iter().zip(&fits.t_last).enumerate() {
+                let k = fits.leading + 1 + lag;
+                let llf = criteria_llf(ssr, fits.nobs);
+                autolag_table.push(LagCriteria {
+                    lag,
+                    nobs: fits.nobs,
+                    ssr: unscale_ssr(ssr),
+                    aic: ols::aic(llf, k),
+                    bic: ols::bic(llf, fits.nobs, k),
+                    t_last,
+                });
+            }
+            let (lag, ic) = select_lag(&autolag_table, method);
+            (lag, Some(ic))
+        }
+    };
+
+    let (fit, n_det) = final_fit(&x, &d, regression, used_lag)?;
+    let statistic = fit.tvalue(0);
+    if !statistic.is_finite() {
+        return Err(AdfError::ExactFit { lag: used_lag });
+    }
+    let p_value = mackinnon_p(statistic, regression, 1).unwrap_or(f64::NAN);
+    let critical_values = mackinnon_crit(regression, 1, Some(fit.nobs))
+        .unwrap_or([f64::NAN; 3])
+        .into();
+    // Deterministic coefficients carry the data's unit; the rest are unit-free.
+    let first_det = fit.params.len() - n_det;
+    let unscale = |(i, v): (usize, &f64)| if i >= first_det { v * s_inv } else { *v };
+    Ok(AdfResult {
+        statistic,
+        p_value,
+        used_lag,
+        nobs: fit.nobs,
+        critical_values,
+        ic_best,
+        max_lag,
+        regression,
+        coefficients: fit.params.iter().enumerate().map(unscale).collect(),
+        std_errors: fit.bse.iter().enumerate().map(unscale).collect(),
+        ssr: unscale_ssr(fit.ssr),
+        autolag_table,
+    })
+}
+
+/// `e` with `|v| ∈ [2^e, 2^{e+1})` for normal `v` (−1022 for zero and subnormals).
+fn binary_exponent(v: f64) -> i32 {
+    let biased = ((v.to_bits() >> 52) & 0x7ff) as i32;
+    biased.max(1) - 1023
+}
+
+/// `2^k` for `k` in `-1022..=1023`.
+fn pow2(k: i32) -> f64 {
+    f64::from_bits(((k + 1023) as u64) << 52)
+}
+
+/// `_autolag`'s choice among the table rows: smallest AIC/BIC (first on ties), or the `t-stat`
+/// walk down from the largest lag.
+fn select_lag(table: &[LagCriteria], method: Autolag) -> (usize, f64) {
+    let by = |crit: fn(&LagCriteria) -> f64| {
+        let mut best = (0, f64::NAN);
+        for (i, row) in table.iter().enumerate() {
+            // Python's min over (ic, lag) tuples: a later row wins only if strictly smaller.
+            if i == 0 || crit(row) < best.1 {
+                best = (row.lag, crit(row));
+            }
+        }
+        best
+    };
+    match method {
+        Autolag::Aic => by(|r| r.aic),
+        Autolag::Bic => by(|r| r.bic),
+        Autolag::TStat => {
+            let mut best = (0, 0.0);
+            for row in table.iter().rev() {
+                best = (row.lag, row.t_last.abs());
+                if best.1 >= T_STAT_STOP {
+                    break;
+                }
+            }
+            best
+        }
+    }
+}
+
+/// Every value equal (statsmodels `x.max() == x.min()`); true for an empty slice.
+#[allow(clippy::float_cmp, reason = "exact equality is statsmodels' test")]
+pub(crate) fn is_constant(v: &[f64]) -> bool {
+    v.split_first()
+        .is_none_or(|(&first, rest)| rest.iter().all(|&u| u == first))
+}
+
+/// statsmodels `add_trend(..., has_constant="skip")`: the constant is left out when a column
+/// of the lag matrix is a non-zero constant (`ptp == 0` and first value `!= 0`).
+#[allow(clippy::float_cmp, reason = "exact equality is statsmodels' test")]
+fn is_nonzero_constant(v: &[f64]) -> bool {
+    match v.split_first() {
+        Some((&first, rest)) => first != 0.0 && rest.iter().all(|&u| u == first),
+        None => false,
+    }
+}
+
+/// Whether the regression over the sample of `m` rows starting at lag `lag` keeps its
+/// constant: `regression` has one and no level/lag column is a non-zero constant.
+fn keeps_constant(x: &[f64], d: &[f64], regression: Regression, lag: usize, m: usize) -> bool {
+    regression != Regression::None
+        && !is_nonzero_constant(&x[lag..lag + m])
+        && !(1..=lag).any(|j| is_nonzero_constant(&d[lag - j..lag - j + m]))
+}
+
+/// The deterministic columns over `m` rows. With the constant: `1`, then (centred) `t` and
+/// `t²` made orthogonal to the earlier ones when `centred`, else raw `t = 1..m`, `t²`
+/// (statsmodels `add_trend`). Without it (skipped): raw `t`, `t²` as present.
+fn deterministic_columns(
+    regression: Regression,
+    has_const: bool,
+    m: usize,
+    centred: bool,
+) -> Vec<Vec<f64>> {
+    let order = match regression {
+        Regression::None => return Vec::new(),
+        Regression::Constant => 0,
+        Regression::ConstantTrend => 1,
+        Regression::ConstantTrendSquared => 2,
+    };
+    let mut cols = Vec::with_capacity(order + 1);
+    if has_const {
+        cols.push(vec![1.0; m]);
+    }
+    if order >= 1 {
+        if has_const && centred {
+            let mid = (m as f64 - 1.0) / 2.0;
+            let t1: Vec<f64> = (0..m).map(|r| r as f64 - mid).collect();
+            if order >= 2 {
+                // Σ t1² / m = (m² − 1)/12, and Σ t1³ = 0: t2 ⟂ 1, t1.
+                let mf = m as f64;
+                let c = (mf * mf - 1.0) / 12.0;
+                let t2 = t1.iter().map(|t| t * t - c).collect();
+                cols.push(t1);
+                cols.push(t2);
+            } else {
+                cols.push(t1);
+            }
+        } else {
+            cols.push((1..=m).map(|t| t as f64).collect());
+            if order >= 2 {
+                cols.push((1..=m).map(|t| (t * t) as f64).collect());
+            }
+        }
+    }
+    cols
+}
+
+/// Every nested regression of the autolag search.
+#[derive(Debug)]
+struct NestedFits {
+    /// Rows of the common sample.
+    nobs: usize,
+    /// Deterministic columns ahead of the level.
+    leading: usize,
+    /// Residual sum of squares (scaled data) per lag `0..=max_lag`.
+    ssr: Vec<f64>,
+    /// t-value of the last regressor per lag.
+    t_last: Vec<f64>,
+}
+
+/// The autolag search of `adfuller`: lags `0..=k` on the common sample of the last
+/// `n − 1 − k` differences, columns `[deterministic…, level, lag 1..k]`.
+fn search(x: &[f64], d: &[f64], regression: Regression, k: usize) -> Result<NestedFits, AdfError> {
+    let n = x.len();
+    let m = n - 1 - k;
+    let has_const = keeps_constant(x, d, regression, k, m);
+    let det = deterministic_columns(regression, has_const, m, true);
+    let level = &x[k..k + m];
+    // Centring the level is a triangular change of basis when the constant comes first.
+    let shift = if has_const {
+        level.iter().sum::<f64>() / m as f64
+    } else {
+        0.0
+    };
+    let lev: Vec<f64> = level.iter().map(|v| v - shift).collect();
+    if let Some(fits) = gram_search(d, k, m, &det, &lev) {
+        return Ok(fits);
+    }
+    qr_search(d, k, m, &det, &lev)
+}
+
+/// The search from one Cholesky factor of the Gram matrix of `[det…, level, lags…, y]`.
+/// `None` when the a-posteriori rounding bound is not met.
+fn gram_search(d: &[f64], k: usize, m: usize, det: &[Vec<f64>], lev: &[f64]) -> Option<NestedFits> {
+    let h = det.len();
+    let p = h + 1 + k + 1;
+    let iy = p - 1;
+    // Column of lag j (0 = y).
+    let col = |j: usize| if j == 0 { iy } else { h + j };
+    let window = |j: usize| &d[k - j..k - j + m];
+    let mut g = vec![0.0; p * p];
+    let mut set = |a: usize, b: usize, v: f64| {
+        let (i, j) = if a <= b { (a, b) } else { (b, a) };
+        g[i * p + j] = v;
+    };
+    let y = window(0);
+    // Lag × lag: S(i, j) = Σ_r d[k+r−i] d[k+r−j]; the first row by dot products, the rest by
+    // sliding the windows one step: S(i+1, j+1) = S(i, j) + (first products) − (last).
+    for delta in 0..=k {
+        let mut s = ols::dot(y, window(delta));
+        set(col(0), col(delta), s);
+        for i in 0..(k - delta) {
+            let (a, b) = (k - 1 - i, k + m - 1 - i);
+            s = s + d[a] * d[a - delta] - d[b] * d[b - delta];
+            set(col(i + 1), col(i + 1 + delta), s);
+        }
+    }
+    // Deterministic columns and level against everything.
+    let mut leading: Vec<&[f64]> = det.iter().map(Vec::as_slice).collect();
+    leading.push(lev);
+    for (a, v) in leading.iter().enumerate() {
+        for j in 0..=k {
+            set(a, col(j), ols::dot(v, window(j)));
+        }
+        for (b, w) in leading.iter().enumerate().skip(a) {
+            set(a, b, ols::dot(v, w));
+        }
+    }
+    let r = ols::cholesky_upper(&g, p, GRAM_MIN_PIVOT)?;
+    let z = |i: usize| r[i * p + iy];
+    // tail[i] = Σ_{l ≥ i} R[l][y]² (including R[y][y]²).
+    let mut tail = vec![0.0; p];
+    tail[iy] = z(iy) * z(iy);
+    for i in (0..iy).rev() {
+        tail[i] = tail[i + 1] + z(i) * z(i);
+    }
+    // First-order rounding bound of each ssr: ε (Σ|b_i| ‖x_i‖ + ‖y‖)² / ssr.
+    let eps = 8.0 * ((m as f64).sqrt() + p as f64) * f64::EPSILON;
+    let norms: Vec<f64> = (0..p).map(|i| g[i * p + i].sqrt()).collect();
+    let mut ssr = Vec::with_capacity(k + 1);
+    let mut t_last = Vec::with_capacity(k + 1);
+    let mut b = vec![0.0; iy];
+    for lag in 0..=k {
+        let q = h + 1 + lag;
+        let s = tail[q];
+        for i in (0..q).rev() {
+            let mut v = z(i);
+            for l in (i + 1)..q {
+                v -= r[i * p + l] * b[l];
+            }
+            b[i] = v / r[i * p + i];
+        }
+        let amp: f64 = (0..q).map(|i| b[i].abs() * norms[i]).sum::<f64>() + norms[iy];
+        let bound = eps * amp * amp / s;
+        if bound.is_nan() || bound > GRAM_SSR_RTOL {
+            return None;
+        }
+        ssr.push(s);
+        t_last.push(z(q - 1) / (s / (m - q) as f64).sqrt());
+    }
+    Some(NestedFits {
+        nobs: m,
+        leading: h,
+        ssr,
+        t_last,
+    })
+}
+
+/// The search by one Householder QR of the full design `[det…, level, lags…]`: for the first
+/// `q` columns `ssr_q = Σ_{i ≥ q} (Qᵀy)_i²`, `t_last = sign(R_{q−1,q−1}) (Qᵀy)_{q−1} / s`.
+fn qr_search(
+    d: &[f64],
+    k: usize,
+    m: usize,
+    det: &[Vec<f64>],
+    lev: &[f64],
+) -> Result<NestedFits, AdfError> {
+    let h = det.len();
+    let cols = h + 1 + k;
+    let mut a = Vec::with_capacity(m * cols);
+    for v in det {
+        a.extend_from_slice(v);
+    }
+    a.extend_from_slice(lev);
+    for j in 1..=k {
+        a.extend_from_slice(&d[k - j..k - j + m]);
+    }
+    let qr =
+        Qr::factor(a, m, cols, d[k..k + m].to_vec()).map_err(|c| AdfError::SingularRegression {
+            lag: c.0.saturating_sub(h),
+        })?;
+    let z = qr.qty();
+    let mut tail = vec![0.0; cols + 1];
+    tail[cols] = ols::dot(&z[cols..], &z[cols..]);
+    for i in (0..cols).rev() {
+        tail[i] = tail[i + 1] + z[i] * z[i];
+    }
+    let mut ssr = Vec::with_capacity(k + 1);
+    let mut t_last = Vec::with_capacity(k + 1);
+    for lag in 0..=k {
+        let q = h + 1 + lag;
+        let s = tail[q];
+        let zq = if qr.r_diag(q - 1) < 0.0 {
+            -z[q - 1]
+        } else {
+            z[q - 1]
+        };
+        ssr.push(s);
+        t_last.push(zq / (s / (m - q) as f64).sqrt());
+    }
+    Ok(NestedFits {
+        nobs: m,
+        leading: h,
+        ssr,
+        t_last,
+    })
+}
+
+/// The final regression with `lag` lags on its own sample (`n − 1 − lag` rows), columns
+/// `[level, lag 1..lag, const, t, t²]` as statsmodels; returns the fit and the number of
+/// deterministic columns.
+fn final_fit(
+    x: &[f64],
+    d: &[f64],
+    regression: Regression,
+    lag: usize,
+) -> Result<(ols::OlsFit, usize), AdfError> {
+    let n = x.len();
+    let m = n - 1 - lag;
+    let has_const = keeps_constant(x, d, regression, lag, m);
+    let det = deterministic_columns(regression, has_const, m, false);
+    let cols = 1 + lag + det.len();
+    if m <= cols {
+        return Err(AdfError::ExactFit { lag });
+    }
+    let mut a = Vec::with_capacity(m * cols);
+    a.extend_from_slice(&x[lag..lag + m]);
+    for j in 1..=lag {
+        a.extend_from_slice(&d[lag - j..lag - j + m]);
+    }
+    for v in &det {
+        a.extend_from_slice(v);
+    }
+    let fit = ols::ols(a, m, cols, d[lag..].to_vec())
+        .map_err(|_| AdfError::SingularRegression { lag })?;
+    if fit.ssr.is_nan() || fit.ssr <= 0.0 {
+        return Err(AdfError::ExactFit { lag });
+    }
+    Ok((fit, det.len()))
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn rel(a: f64, b: f64) -> f64 {
+        if a == b { 0.0 } else { (a - b).abs() / b.abs() }
+    }
+
+    /// A seeded random walk (xorshift64* + Box–Muller).
+    fn random_walk(n: usize, seed: u64, drift: f64) -> Vec<f64> {
+        let mut s = seed.max(1);
+        let mut uniform = move || {
+            s ^= s >> 12;
+            s ^= s << 25;
+            s ^= s >> 27;
+            ((s.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+        };
+        let mut level = 0.0;
+        (0..n)
+            .map(|_| {
+                let z = (-2.0 * uniform().ln()).sqrt() * (std::f64::consts::TAU * uniform()).cos();
+                level += drift + z;
+                level
+            })
+            .collect()
+    }
+
+    /// `scipy.special.ndtr` (scipy 1.17.1), every branch of Cephes' erf/erfc.
+    #[test]
+    fn ndtr_matches_scipy_bit_for_bit() {
+        let reference = [
+            (-40.0, 0.0),
+            (-30.0, 4.906713927147908e-198),
+            (-8.5, 9.47953482220325e-18),
+            (-5.0, 2.866515718791933e-07),
+            (-2.0, 0.022750131948179195),
+            (-1.0, 0.15865525393145707),
+            (-0.9, 0.18406012534675947),
+            (-0.5, 0.3085375387259869),
+            (0.0, 0.5),
+            (0.3, 0.6179114221889526),
+            (0.7, 0.758036347776927),
+            (1.2, 0.8849303297782918),
+            (3.0, 0.9986501019683699),
+            (9.0, 1.0),
+            (12.0, 1.0),
+        ];
+        for (x, want) in reference {
+            assert_eq!(ndtr(x), want, "ndtr({x})");
+        }
+        assert!(ndtr(f64::NAN).is_nan());
+    }
+
+    /// statsmodels 0.15.0 `mackinnonp(stat, regression, N)`.
+    #[test]
+    fn mackinnon_p_matches_statsmodels() {
+        let reference = [
+            (Regression::None, 1, -25.0, 0.0),
+            (Regression::None, 1, -5.0, 1.0570487880413703e-06),
+            (Regression::None, 1, -3.5, 0.00048372740257371865),
+            (Regression::None, 1, -2.9, 0.003659953608501506),
+            (Regression::None, 1, -2.0, 0.043520623056049056),
+            (Regression::None, 1, -1.0, 0.28810611212633064),
+            (Regression::None, 1, 0.0, 0.6842796360469544),
+            (Regression::None, 1, 0.6, 0.84684320615554),
+            (Regression::None, 1, 2.0, 0.990238941547687),
+            (Regression::None, 1, 3.0, 0.9998068584192428),
+            (Regression::None, 3, -25.0, 0.0),
+            (Regression::None, 3, -5.0, 0.00014086202965464618),
+            (Regression::None, 3, -3.5, 0.029237397165442765),
+            (Regression::None, 3, -2.9, 0.12439861220451903),
+            (Regression::None, 3, -2.0, 0.5024111924626194),
+            (Regression::None, 3, -1.0, 0.8991455560863655),
+            (Regression::None, 3, 0.0, 0.9870196782995976),
+            (Regression::None, 3, 0.6, 0.993913583813351),
+            (Regression::None, 3, 2.0, 1.0),
+            (Regression::None, 3, 3.0, 1.0),
+            (Regression::Constant, 1, -25.0, 0.0),
+            (Regression::Constant, 1, -5.0, 2.2193154713956276e-05),
+            (Regression::Constant, 1, -3.5, 0.007987094061496709),
+            (Regression::Constant, 1, -2.9, 0.04534799747216563),
+            (Regression::Constant, 1, -2.0, 0.28657309916843154),
+            (Regression::Constant, 1, -1.0, 0.7532643012005655),
+            (Regression::Constant, 1, 0.0, 0.958532086060056),
+            (Regression::Constant, 1, 0.6, 0.9876156291656639),
+            (Regression::Constant, 1, 2.0, 0.9986729511999243),
+            (Regression::Constant, 1, 3.0, 1.0),
+            (Regression::Constant, 3, -25.0, 0.0),
+            (Regression::Constant, 3, -5.0, 0.0007698368160730042),
+            (Regression::Constant, 3, -3.5, 0.08978016598183797),
+            (Regression::Constant, 3, -2.9, 0.28386219280081637),
+            (Regression::Constant, 3, -2.0, 0.7341365326385638),
+            (Regression::Constant, 3, -1.0, 0.9658031459476534),
+            (Regression::Constant, 3, 0.0, 0.9951914365103041),
+            (Regression::Constant, 3, 0.6, 1.0),
+            (Regression::Constant, 3, 2.0, 1.0),
+            (Regression::Constant, 3, 3.0, 1.0),
+            (Regression::ConstantTrend, 1, -25.0, 0.0),
+            (Regression::ConstantTrend, 1, -5.0, 0.00020574728263882532),
+            (Regression::ConstantTrend, 1, -3.5, 0.03939102799324626),
+            (Regression::ConstantTrend, 1, -2.9, 0.16221506199000135),
+            (Regression::ConstantTrend, 1, -2.0, 0.6014337722402741),
+            (Regression::ConstantTrend, 1, -1.0, 0.9441147109023218),
+            (Regression::ConstantTrend, 1, 0.0, 0.9942331676947893),
+            (Regression::ConstantTrend, 1, 0.6, 0.9969869777639576),
+            (Regression::ConstantTrend, 1, 2.0, 1.0),
+            (Regression::ConstantTrend, 1, 3.0, 1.0),
+            (Regression::ConstantTrend, 3, -25.0, 3.908348602949688e-52),
+            (Regression::ConstantTrend, 3, -5.0, 0.0030649564383527853),
+            (Regression::ConstantTrend, 3, -3.5, 0.19877651160059995),
+            (Regression::ConstantTrend, 3, -2.9, 0.4842097564542134),
+            (Regression::ConstantTrend, 3, -2.0, 0.8838798889301969),
+            (Regression::ConstantTrend, 3, -1.0, 0.9920270403560341),
+            (Regression::ConstantTrend, 3, 0.0, 0.999361279259567),
+            (Regression::ConstantTrend, 3, 0.6, 0.9996747921042666),
+            (Regression::ConstantTrend, 3, 2.0, 1.0),
+            (Regression::ConstantTrend, 3, 3.0, 1.0),
+            (Regression::ConstantTrendSquared, 1, -25.0, 0.0),
+            (
+                Regression::ConstantTrendSquared,
+                1,
+                -5.0,
+                0.0010263486522916546,
+            ),
+            (
+                Regression::ConstantTrendSquared,
+                1,
+                -3.5,
+                0.11291474575803784,
+            ),
+            (
+                Regression::ConstantTrendSquared,
+                1,
+                -2.9,
+                0.34492816339941834,
+            ),
+            (
+                Regression::ConstantTrendSquared,
+                1,
+                -2.0,
+                0.8167402369138229,
+            ),
+            (
+                Regression::ConstantTrendSquared,
+                1,
+                -1.0,
+                0.9870296709815183,
+            ),
+            (Regression::ConstantTrendSquared, 1, 0.0, 0.9989573259007248),
+            (Regression::ConstantTrendSquared, 1, 0.6, 1.0),
+            (Regression::ConstantTrendSquared, 1, 2.0, 1.0),
+            (Regression::ConstantTrendSquared, 1, 3.0, 1.0),
+            (Regression::ConstantTrendSquared, 3, -25.0, 0.0),
+            (
+                Regression::ConstantTrendSquared,
+                3,
+                -5.0,
+                0.009647034468822462,
+            ),
+            (
+                Regression::ConstantTrendSquared,
+                3,
+                -3.5,
+                0.3498614220228092,
+            ),
+            (
+                Regression::ConstantTrendSquared,
+                3,
+                -2.9,
+                0.6738937241725657,
+            ),
+            (
+                Regression::ConstantTrendSquared,
+                3,
+                -2.0,
+                0.9560209034189311,
+            ),
+            (
+                Regression::ConstantTrendSquared,
+                3,
+                -1.0,
+                0.9984300597004894,
+            ),
+            (Regression::ConstantTrendSquared, 3, 0.0, 0.9999441588143071),
+            (Regression::ConstantTrendSquared, 3, 0.6, 0.9999847301460034),
+            (Regression::ConstantTrendSquared, 3, 2.0, 1.0),
+            (Regression::ConstantTrendSquared, 3, 3.0, 1.0),
+        ];
+        for (reg, n, stat, want) in reference {
+            let got = mackinnon_p(stat, reg, n).unwrap();
+            assert!(
+                rel(got, want) <= 1e-15,
+                "{reg} N={n} stat={stat}: {got} vs {want}"
+            );
+        }
+    }
+
+    /// statsmodels 0.15.0 `mackinnoncrit(N, regression, nobs)`.
+    #[test]
+    fn mackinnon_crit_matches_statsmodels() {
+        let reference = [
+            (
+                Regression::None,
+                1,
+                25,
+                [-2.6609751999999998, -1.955129728, -1.6089151039999998],
+            ),
+            (
+                Regression::None,
+                1,
+                500,
+                [-2.570226108, -1.9415504102160002, -1.616299453088],
+            ),
+            (
+                Regression::Constant,
+                1,
+                25,
+                [-3.7238633119999998, -2.98648896, -2.6328004],
+            ),
+            (
+                Regression::Constant,
+                1,
+                500,
+                [-3.443496379464, -2.8673378563200003, -2.569858036],
+            ),
+            (
+                Regression::Constant,
+                2,
+                25,
+                [-4.3881592000000005, -3.5914507999999996, -3.21845],
+            ),
+            (
+                Regression::Constant,
+                2,
+                500,
+                [-3.9184779080000003, -3.348377492, -3.05294328],
+            ),
+            (
+                Regression::Constant,
+                12,
+                25,
+                [-8.807833792, -7.595374672, -7.029210176],
+            ),
+            (
+                Regression::Constant,
+                12,
+                500,
+                [-6.738810987024, -6.1854537015840005, -5.897222071072],
+            ),
+            (
+                Regression::ConstantTrend,
+                1,
+                25,
+                [-4.3749647199999995, -3.6034675359999997, -3.23818632],
+            ),
+            (
+                Regression::ConstantTrend,
+                1,
+                500,
+                [-3.97699098524, -3.4193073069919997, -3.1322370790400003],
+            ),
+            (
+                Regression::ConstantTrend,
+                2,
+                25,
+                [-5.0022544, -4.1803124, -3.790229712],
+            ),
+            (
+                Regression::ConstantTrend,
+                2,
+                500,
+                [-4.358640115999999, -3.799639496, -3.5105029768639997],
+            ),
+            (
+                Regression::ConstantTrend,
+                12,
+                25,
+                [-9.199907936, -7.943220336, -7.356255936],
+            ),
+            (
+                Regression::ConstantTrend,
+                12,
+                500,
+                [-6.944857108992, -6.3913500355920005, -6.1030000817920005],
+            ),
+            (
+                Regression::ConstantTrendSquared,
+                1,
+                25,
+                [-4.913347408, -4.0961721760000005, -3.7121805759999997],
+            ),
+            (
+                Regression::ConstantTrendSquared,
+                1,
+                500,
+                [-4.394452348376, -3.844252306272, -3.5606008804719997],
+            ),
+            (
+                Regression::ConstantTrendSquared,
+                2,
+                25,
+                [-5.6000778239999995, -4.727113776, -4.315616768],
+            ),
+            (
+                Regression::ConstantTrendSquared,
+                2,
+                500,
+                [-4.7334757649279995, -4.180605826072, -3.894456501496],
+            ),
+            (
+                Regression::ConstantTrendSquared,
+                12,
+                25,
+                [-9.612804544, -8.307496304, -7.698712304],
+            ),
+            (
+                Regression::ConstantTrendSquared,
+                12,
+                500,
+                [-7.145684952968001, -6.591874016887999, -6.303384724688],
+            ),
+        ];
+        for (reg, n, nobs, want) in reference {
+            let got = mackinnon_crit(reg, n, Some(nobs)).unwrap();
+            for i in 0..3 {
+                assert!(
+                    rel(got[i], want[i]) <= 1e-15,
+                    "{reg} N={n} nobs={nobs}: {got:?} vs {want:?}"
+                );
+            }
+        }
+        assert_eq!(mackinnon_crit(Regression::Constant, 13, None), None);
+        assert_eq!(
+            mackinnon_crit(Regression::None, 1, None),
+            Some([-2.56574, -1.941, -1.61682])
+        );
+    }
+
+    #[test]
+    fn invalid_input_gives_typed_errors() {
+        let cfg = AdfConfig::default();
+        let mut y = random_walk(50, 1, 0.0);
+        y[7] = f64::NAN;
+        assert_eq!(adf(&y, &cfg), Err(AdfError::NonFinite { index: 7 }));
+        y[7] = f64::NEG_INFINITY;
+        assert_eq!(adf(&y, &cfg), Err(AdfError::NonFinite { index: 7 }));
+        assert_eq!(adf(&[], &cfg), Err(AdfError::TooShort { len: 0, min: 4 }));
+        assert_eq!(
+            adf(&[1.0, 2.0, 4.0], &cfg),
+            Err(AdfError::TooShort { len: 3, min: 4 })
+        );
+        let ctt = cfg.with_regression(Regression::ConstantTrendSquared);
+        assert_eq!(
+            adf(&[1.0, 2.0, 4.0, 3.0, 5.0, 9.0, 1.0], &ctt),
+            Err(AdfError::TooShort { len: 7, min: 8 })
+        );
+        assert_eq!(adf(&[3.5; 40], &cfg), Err(AdfError::Constant));
+        let y = random_walk(50, 2, 0.0);
+        // 50/2 − 1 − 1 = 23
+        assert_eq!(
+            adf(&y, &cfg.with_max_lag(Some(24))),
+            Err(AdfError::MaxLagTooLarge {
+                max_lag: 24,
+                limit: 23
+            })
+        );
+        assert!(adf(&y, &cfg.with_max_lag(Some(23))).is_ok());
+        // An exact line: the level is collinear with the constant and trend.
+        let line: Vec<f64> = (0..40).map(|t| 2.0 * t as f64).collect();
+        let ct = cfg
+            .with_regression(Regression::ConstantTrend)
+            .with_max_lag(Some(2))
+            .with_autolag(None);
+        assert!(matches!(
+            adf(&line, &ct),
+            Err(AdfError::SingularRegression { .. })
+        ));
+        let msg = AdfError::NonFinite { index: 7 }.to_string();
+        assert!(msg.contains("index 7"), "{msg}");
+    }
+
+    /// statsmodels `add_trend(has_constant="skip")`: a ramp with a final jump makes the lag
+    /// column the constant 1, so no constant is added. Reference: statsmodels 0.15.0
+    /// `adfuller(x, maxlag=1, regression="c", autolag=…)`, `x = [0, 1, …, 28, 33]`.
+    #[test]
+    fn constant_is_skipped_as_statsmodels() {
+        let mut x: Vec<f64> = (0..29).map(f64::from).collect();
+        x.push(33.0);
+        for autolag in [None, Some(Autolag::Aic)] {
+            let cfg = AdfConfig::default()
+                .with_max_lag(Some(1))
+                .with_autolag(autolag);
+            let r = adf(&x, &cfg).unwrap();
+            assert!(
+                rel(r.statistic, 1.7320508075688756) < 1e-12,
+                "{}",
+                r.statistic
+            );
+            assert!(rel(r.p_value, 0.9982042849867909) < 1e-12);
+            assert_eq!((r.used_lag, r.nobs, r.coefficients.len()), (1, 28, 2));
+            assert!(rel(r.coefficients[0], 0.029556650246305397) < 1e-12);
+            assert!(rel(r.coefficients[1], 0.7142857142857144) < 1e-12);
+            if autolag.is_some() {
+                assert!(rel(r.ic_best.unwrap(), 63.71544158546557) < 1e-12);
+                assert!(rel(r.autolag_table[0].aic, 67.84228149852513) < 1e-12);
+            }
+        }
+    }
+
+    /// The Gram/Cholesky search and the Householder one agree on every nested fit.
+    #[test]
+    fn gram_search_agrees_with_qr_search() {
+        for (seed, drift, reg) in [
+            (3, 0.0, Regression::Constant),
+            (4, 0.3, Regression::ConstantTrend),
+            (5, -0.1, Regression::ConstantTrendSquared),
+            (6, 0.0, Regression::None),
+        ] {
+            let x: Vec<f64> = random_walk(3000, seed, drift)
+                .iter()
+                .map(|v| v + 1e4)
+                .collect();
+            let d: Vec<f64> = x.windows(2).map(|w| w[1] - w[0]).collect();
+            let k = 20;
+            let m = x.len() - 1 - k;
+            let has_const = keeps_constant(&x, &d, reg, k, m);
+            let det = deterministic_columns(reg, has_const, m, true);
+            let shift = if has_const {
+                x[k..k + m].iter().sum::<f64>() / m as f64
+            } else {
+                0.0
+            };
+            let lev: Vec<f64> = x[k..k + m].iter().map(|v| v - shift).collect();
+            let g = gram_search(&d, k, m, &det, &lev).expect("well conditioned");
+            let q = qr_search(&d, k, m, &det, &lev).unwrap();
+            for lag in 0..=k {
+                assert!(rel(g.ssr[lag], q.ssr[lag]) < 1e-11, "{reg} lag {lag} ssr");
+                assert!(
+                    rel(g.t_last[lag], q.t_last[lag]) < 1e-9,
+                    "{reg} lag {lag} t"
+                );
+            }
+        }
+    }
+
+    /// Scaling the series by a power of ten changes no unit-free answer.
+    #[test]
+    fn answers_are_scale_free() {
+        let y = random_walk(400, 9, 0.05);
+        let cfg = AdfConfig::default().with_regression(Regression::ConstantTrend);
+        let base = adf(&y, &cfg).unwrap();
+        for scale in [1e-200, 1e-3, 1e7, 1e250] {
+            let ys: Vec<f64> = y.iter().map(|v| v * scale).collect();
+            let r = adf(&ys, &cfg).unwrap();
+            assert_eq!(r.used_lag, base.used_lag);
+            assert!(rel(r.statistic, base.statistic) < 1e-12, "scale {scale}");
+            assert!(rel(r.coefficients[0], base.coefficients[0]) < 1e-12);
+            let c = r.coefficients.len() - 2;
+            assert!(rel(r.coefficients[c], base.coefficients[c] * scale) < 1e-12);
+        }
+    }
+
+    #[test]
+    fn t_stat_rule_walks_down_from_max_lag() {
+        let y = random_walk(300, 12, 0.0);
+        let cfg = AdfConfig::default().with_autolag(Some(Autolag::TStat));
+        let r = adf(&y, &cfg).unwrap();
+        let t = &r.autolag_table;
+        let first_significant = t.iter().rev().find(|row| row.t_last.abs() >= T_STAT_STOP);
+        match first_significant {
+            Some(row) => assert_eq!(r.used_lag, row.lag),
+            None => assert_eq!(r.used_lag, 0),
+        }
+        assert_eq!(r.ic_best, Some(t[r.used_lag].t_last.abs()));
+    }
+
+    #[test]
+    fn config_serde_uses_statsmodels_names() {
+        let cfg: AdfConfig =
+            serde_json::from_str(r#"{"regression": "ctt", "maxlag": 3, "autolag": "t-stat"}"#)
+                .unwrap();
+        assert_eq!(
+            cfg,
+            AdfConfig::default()
+                .with_regression(Regression::ConstantTrendSquared)
+                .with_max_lag(Some(3))
+                .with_autolag(Some(Autolag::TStat))
+        );
+        let none: AdfConfig =
+            serde_json::from_str(r#"{"autolag": null, "regression": "n"}"#).unwrap();
+        assert_eq!(none.autolag, None);
+        assert_eq!(
+            serde_json::from_str::<AdfConfig>("{}").unwrap(),
+            AdfConfig::default()
+        );
+        assert!(serde_json::from_str::<AdfConfig>(r#"{"lags": 3}"#).is_err());
+        let cv = serde_json::to_value(CriticalValues::from([-3.0, -2.0, -1.0])).unwrap();
+        assert_eq!(cv["5%"], -2.0);
+    }
+
+    #[test]
+    fn public_types_are_send_and_sync() {
+        fn check<T: Send + Sync + 'static>() {}
+        check::<AdfConfig>();
+        check::<AdfResult>();
+        check::<AdfError>();
+        check::<MackinnonTable>();
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Any finite input gets an answer or a typed error, never a panic; answers are
+        /// finite with p in [0, 1].
+        #[test]
+        fn never_panics(
+            y in prop::collection::vec(
+                prop_oneof![
+                    -1e3f64..1e3,
+                    -1e300f64..1e300,
+                    -1e-300f64..1e-300,
+                    Just(0.0),
+                    Just(1.0),
+                ],
+                0..60,
+            ),
+            reg in prop_oneof![
+                Just(Regression::Constant),
+                Just(Regression::ConstantTrend),
+                Just(Regression::ConstantTrendSquared),
+                Just(Regression::None),
+            ],
+            autolag in prop_oneof![
+                Just(None),
+                Just(Some(Autolag::Aic)),
+                Just(Some(Autolag::Bic)),
+                Just(Some(Autolag::TStat)),
+            ],
+            max_lag in prop::option::of(0usize..30),
+        ) {
+            let cfg = AdfConfig { regression: reg, max_lag, autolag };
+            if let Ok(r) = adf(&y, &cfg) {
+                prop_assert!(r.statistic.is_finite());
+                prop_assert!((0.0..=1.0).contains(&r.p_value));
+                prop_assert_eq!(r.nobs, y.len() - 1 - r.used_lag);
+            }
+        }
+    }
+}

@@ -1,0 +1,380 @@
+//! Ordinary least squares by Householder QR, with the quantities the unit-root tests need:
+//! coefficients, residual sum of squares, standard errors, t-values and the Gaussian
+//! log-likelihood with the information criteria exactly as statsmodels' `OLS` defines them.
+//!
+//! ```text
+//! X = Q R  (Householder reflectors, no pivoting),   z = Qᵀy
+//! b   = R⁻¹ z[..k]                 ssr = Σ_{i ≥ k} z_i²
+//! s²  = ssr / (n − k)              se_i = √(s² · [(RᵀR)⁻¹]_ii)      t_i = b_i / se_i
+//! llf = −n/2 · ln(2π) − n/2 · ln(ssr / n) − n/2            (statsmodels OLS.loglike)
+//! aic = −2 llf + 2k                bic = −2 llf + ln(n) · k  (RegressionResults.info_criteria)
+//! ```
+//!
+//! statsmodels fits by the pseudo-inverse (SVD); on a full-rank design both give the same
+//! least-squares solution to rounding. A column whose part orthogonal to the earlier columns
+//! is below `max(n, k) · ε` of its own norm is reported as singular instead of being dropped
+//! as the pseudo-inverse would: the unit-root tests turn that into a typed error.
+//!
+//! Householder QR's backward error is column-wise, so the accuracy depends on the condition of
+//! the column-scaled design (a trend column `t²` next to a level of order one is harmless).
+
+/// The design is column-major: column `j` is `a[j * nrows..(j + 1) * nrows]`.
+#[derive(Debug, Clone)]
+pub(crate) struct Qr {
+    nrows: usize,
+    ncols: usize,
+    /// R in the upper triangle, the reflectors' tails below it.
+    a: Vec<f64>,
+    /// Qᵀy.
+    z: Vec<f64>,
+}
+
+/// A column that is (numerically) a combination of the columns before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SingularColumn(pub(crate) usize);
+
+/// A least-squares fit.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct OlsFit {
+    /// Coefficients, in the design's column order.
+    pub(crate) params: Vec<f64>,
+    /// Standard errors √(s² · diag((XᵀX)⁻¹)).
+    pub(crate) bse: Vec<f64>,
+    /// Residual sum of squares.
+    pub(crate) ssr: f64,
+    /// Rows.
+    pub(crate) nobs: usize,
+}
+
+impl OlsFit {
+    /// t-value of coefficient `i` (`params / bse`, as statsmodels' `tvalues`).
+    pub(crate) fn tvalue(&self, i: usize) -> f64 {
+        match (self.params.get(i), self.bse.get(i)) {
+            (Some(b), Some(se)) => b / se,
+            _ => f64::NAN,
+        }
+    }
+}
+
+/// Dot product with eight independent accumulators (vectorises, and its rounding error grows
+/// like that of eight interleaved sums).
+#[inline]
+pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    let mut acc = [0.0f64; 8];
+    let ca = a.chunks_exact(8);
+    let cb = b.chunks_exact(8);
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for i in 0..8 {
+            acc[i] += x[i] * y[i];
+        }
+    }
+    let mut s = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+    for (x, y) in ra.iter().zip(rb) {
+        s += x * y;
+    }
+    s
+}
+
+/// Euclidean norm, rescaled when the plain sum of squares would overflow or underflow.
+fn norm2(v: &[f64]) -> f64 {
+    let ss = dot(v, v);
+    if ss.is_finite() && ss > 1e-280 {
+        return ss.sqrt();
+    }
+    let amax = v.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+    if amax == 0.0 || !amax.is_finite() {
+        return amax;
+    }
+    let inv = 1.0 / amax;
+    let ss: f64 = v.iter().map(|x| (x * inv) * (x * inv)).sum();
+    amax * ss.sqrt()
+}
+
+/// Gaussian log-likelihood at the profile variance, statsmodels `OLS.loglike`:
+/// `−n/2 · ln(2π) − n/2 · ln(ssr/n) − n/2`.
+pub(crate) fn llf(ssr: f64, nobs: usize) -> f64 {
+    let n = nobs as f64;
+    let nobs2 = n / 2.0;
+    -nobs2 * (2.0 * std::f64::consts::PI).ln() - nobs2 * (ssr / n).ln() - nobs2
+}
+
+/// The same log-likelihood from `ln(ssr)` given directly (for sums of squares beyond the
+/// range of `f64`).
+pub(crate) fn llf_from_ln_ssr(ln_ssr: f64, nobs: usize) -> f64 {
+    let n = nobs as f64;
+    let nobs2 = n / 2.0;
+    -nobs2 * (2.0 * std::f64::consts::PI).ln() - nobs2 * (ln_ssr - n.ln()) - nobs2
+}
+
+/// Akaike's criterion with `k` parameters, statsmodels `info_criteria("aic")`.
+pub(crate) fn aic(llf: f64, k: usize) -> f64 {
+    -2.0 * llf + 2.0 * k as f64
+}
+
+/// Schwarz's criterion with `k` parameters, statsmodels `info_criteria("bic")`.
+pub(crate) fn bic(llf: f64, nobs: usize, k: usize) -> f64 {
+    -2.0 * llf + (nobs as f64).ln() * k as f64
+}
+
+impl Qr {
+    /// Factors the column-major `nrows × ncols` design `a` and applies Qᵀ to `y`.
+    ///
+    /// Needs `a.len() == nrows * ncols`, `y.len() == nrows` and `nrows >= ncols`; otherwise
+    /// (a caller bug) reports column 0 as singular.
+    pub(crate) fn factor(
+        mut a: Vec<f64>,
+        nrows: usize,
+        ncols: usize,
+        mut y: Vec<f64>,
+    ) -> Result<Qr, SingularColumn> {
+        let (m, k) = (nrows, ncols);
+        if a.len() != m * k || y.len() != m || m < k {
+            return Err(SingularColumn(0));
+        }
+        let tol = (m.max(k) as f64) * f64::EPSILON;
+        for j in 0..k {
+            let (left, right) = a.split_at_mut((j + 1) * m);
+            let col = &mut left[j * m..];
+            let full_norm = norm2(col);
+            let sub = &mut col[j..];
+            let sub_norm = norm2(sub);
+            if sub_norm.is_nan() || sub_norm <= tol * full_norm || !sub_norm.is_finite() {
+                return Err(SingularColumn(j));
+            }
+            // LAPACK dlarfg: H = I − τ v vᵀ with v[0] = 1, H·sub = (β, 0, …, 0).
+            let alpha = sub[0];
+            let beta = -sub_norm.copysign(alpha);
+            let tau = (beta - alpha) / beta;
+            let scale = 1.0 / (alpha - beta);
+            for v in &mut sub[1..] {
+                *v *= scale;
+            }
+            sub[0] = beta;
+            let v = &sub[1..];
+            for c in 0..(k - j - 1) {
+                let target = &mut right[c * m + j..(c + 1) * m];
+                apply_reflector(v, tau, target);
+            }
+            apply_reflector(v, tau, &mut y[j..]);
+        }
+        Ok(Qr {
+            nrows: m,
+            ncols: k,
+            a,
+            z: y,
+        })
+    }
+
+    fn r(&self, i: usize, j: usize) -> f64 {
+        self.a[j * self.nrows + i]
+    }
+
+    /// Qᵀy.
+    pub(crate) fn qty(&self) -> &[f64] {
+        &self.z
+    }
+
+    /// The diagonal entry `R[j][j]` (signed).
+    pub(crate) fn r_diag(&self, j: usize) -> f64 {
+        self.r(j, j)
+    }
+
+    /// Residual sum of squares of the regression on all columns.
+    pub(crate) fn ssr(&self) -> f64 {
+        let tail = &self.z[self.ncols..];
+        dot(tail, tail)
+    }
+
+    /// Coefficients by back substitution.
+    pub(crate) fn coefficients(&self) -> Vec<f64> {
+        let k = self.ncols;
+        let mut b = self.z[..k].to_vec();
+        for i in (0..k).rev() {
+            let (head, solved) = b.split_at_mut(i + 1);
+            let mut s = head[i];
+            for (j, bj) in solved.iter().enumerate() {
+                s -= self.r(i, i + 1 + j) * bj;
+            }
+            head[i] = s / self.r(i, i);
+        }
+        b
+    }
+
+    /// diag((RᵀR)⁻¹) = squared row norms of R⁻¹.
+    pub(crate) fn inverse_gram_diagonal(&self) -> Vec<f64> {
+        let k = self.ncols;
+        // Column j of R⁻¹ solves R x = e_j (upper triangular, zero below j).
+        let mut rinv = vec![0.0; k * k]; // row-major k × k
+        for j in 0..k {
+            rinv[j * k + j] = 1.0 / self.r(j, j);
+            for i in (0..j).rev() {
+                let mut s = 0.0;
+                for l in (i + 1)..=j {
+                    s += self.r(i, l) * rinv[l * k + j];
+                }
+                rinv[i * k + j] = -s / self.r(i, i);
+            }
+        }
+        (0..k)
+            .map(|i| rinv[i * k + i..(i + 1) * k].iter().map(|v| v * v).sum())
+            .collect()
+    }
+
+    /// The full fit: coefficients, standard errors and residual sum of squares.
+    pub(crate) fn fit(&self) -> OlsFit {
+        let params = self.coefficients();
+        let ssr = self.ssr();
+        let df = self.nrows.saturating_sub(self.ncols) as f64;
+        let scale = ssr / df;
+        let bse = self
+            .inverse_gram_diagonal()
+            .into_iter()
+            .map(|d| (scale * d).sqrt())
+            .collect();
+        OlsFit {
+            params,
+            bse,
+            ssr,
+            nobs: self.nrows,
+        }
+    }
+}
+
+/// target ← (I − τ v vᵀ) target, where `v = (1, tail)`.
+#[inline]
+fn apply_reflector(tail: &[f64], tau: f64, target: &mut [f64]) {
+    let Some((head, rest)) = target.split_first_mut() else {
+        return;
+    };
+    let w = tau * (*head + dot(tail, rest));
+    *head -= w;
+    for (t, v) in rest.iter_mut().zip(tail) {
+        *t -= w * v;
+    }
+}
+
+/// Fits `y` on the column-major design `a` (`nrows × ncols`).
+pub(crate) fn ols(
+    a: Vec<f64>,
+    nrows: usize,
+    ncols: usize,
+    y: Vec<f64>,
+) -> Result<OlsFit, SingularColumn> {
+    Ok(Qr::factor(a, nrows, ncols, y)?.fit())
+}
+
+/// Upper Cholesky factor `R` (row-major `p × p`, `G = RᵀR`) of the symmetric `p × p` matrix
+/// `g` (row-major; only the upper triangle is read). Returns `None` when a pivot is not
+/// positive or falls below `min_pivot_ratio` times its diagonal entry (the column is nearly a
+/// combination of the earlier ones), or is not finite.
+pub(crate) fn cholesky_upper(g: &[f64], p: usize, min_pivot_ratio: f64) -> Option<Vec<f64>> {
+    if g.len() != p * p {
+        return None;
+    }
+    let mut r = vec![0.0; p * p];
+    for j in 0..p {
+        for i in 0..j {
+            let mut s = g[i * p + j];
+            for l in 0..i {
+                s -= r[l * p + i] * r[l * p + j];
+            }
+            r[i * p + j] = s / r[i * p + i];
+        }
+        let mut d = g[j * p + j];
+        for l in 0..j {
+            d -= r[l * p + j] * r[l * p + j];
+        }
+        let diag = g[j * p + j];
+        if d.is_nan() || d <= 0.0 || !d.is_finite() || d < min_pivot_ratio * diag {
+            return None;
+        }
+        r[j * p + j] = d.sqrt();
+    }
+    Some(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_close(got: f64, want: f64, rtol: f64) {
+        assert!(
+            (got - want).abs() <= rtol * want.abs().max(1e-300),
+            "got {got}, expected {want}"
+        );
+    }
+
+    /// y = (1, 3, 2, 5) on [1, x] with x = (1, 2, 3, 4), by hand:
+    /// x̄ = 2.5, ȳ = 2.75, Sxx = 5, Sxy = 5.5 → slope 1.1, intercept ȳ − 1.1 · x̄ = 0;
+    /// residuals (−0.1, 0.8, −1.3, 0.6), ssr = 2.7, s² = 1.35,
+    /// se(slope) = √(1.35/5), se(intercept) = √(1.35 · (1/4 + 2.5²/5)).
+    #[test]
+    fn simple_regression_matches_hand_computation() {
+        let a = vec![1.0, 1.0, 1.0, 1.0, 1.0, 2.0, 3.0, 4.0];
+        let y = vec![1.0, 3.0, 2.0, 5.0];
+        let fit = ols(a, 4, 2, y).unwrap();
+        assert!(fit.params[0].abs() < 1e-14, "{}", fit.params[0]);
+        assert_close(fit.params[1], 1.1, 1e-14);
+        assert_close(fit.ssr, 2.7, 1e-14);
+        assert_close(fit.bse[1], (1.35f64 / 5.0).sqrt(), 1e-14);
+        assert_close(fit.bse[0], (1.35f64 * (0.25 + 6.25 / 5.0)).sqrt(), 1e-14);
+        assert_close(fit.tvalue(1), 1.1 / (1.35f64 / 5.0).sqrt(), 1e-14);
+        // llf = −2 ln(2π) − 2 ln(2.7/4) − 2
+        let l = llf(fit.ssr, 4);
+        assert_close(
+            l,
+            -2.0 * (2.0 * std::f64::consts::PI).ln() - 2.0 * (0.675f64).ln() - 2.0,
+            1e-14,
+        );
+        assert_close(aic(l, 2), -2.0 * l + 4.0, 1e-14);
+        assert_close(bic(l, 4, 2), -2.0 * l + 4f64.ln() * 2.0, 1e-14);
+        assert_close(llf_from_ln_ssr(fit.ssr.ln(), 4), l, 1e-14);
+    }
+
+    #[test]
+    fn collinear_columns_are_reported() {
+        // Third column = first + second.
+        let a = vec![1.0, 1.0, 1.0, 1.0, 1.0, 2.0, 3.0, 4.0, 2.0, 3.0, 4.0, 5.0];
+        let y = vec![1.0, 3.0, 2.0, 5.0];
+        assert_eq!(ols(a, 4, 3, y).unwrap_err(), SingularColumn(2));
+        let zero = vec![1.0, 1.0, 1.0, 0.0, 0.0, 0.0];
+        assert_eq!(
+            ols(zero, 3, 2, vec![1.0, 2.0, 4.0]).unwrap_err(),
+            SingularColumn(1)
+        );
+    }
+
+    #[test]
+    fn cholesky_of_gram_matches_qr() {
+        // Gram of [1, x, y] for the data above; R's last column gives Qᵀy up to sign.
+        let x = [1.0, 2.0, 3.0, 4.0];
+        let y = [1.0, 3.0, 2.0, 5.0];
+        let ones = [1.0; 4];
+        let cols = [&ones[..], &x[..], &y[..]];
+        let mut g = vec![0.0; 9];
+        for i in 0..3 {
+            for j in 0..3 {
+                g[i * 3 + j] = dot(cols[i], cols[j]);
+            }
+        }
+        let r = cholesky_upper(&g, 3, 1e-12).unwrap();
+        assert_close(r[2 * 3 + 2] * r[2 * 3 + 2], 2.7, 1e-13);
+        // A dependent column fails.
+        let g2 = [1.0, 2.0, 2.0, 4.0];
+        assert!(cholesky_upper(&g2, 2, 1e-12).is_none());
+    }
+
+    #[test]
+    fn dot_handles_every_length() {
+        for n in 0..20 {
+            let a: Vec<f64> = (0..n).map(|i| i as f64).collect();
+            let want: f64 = a.iter().map(|v| v * v).sum();
+            assert_eq!(dot(&a, &a), want);
+        }
+        assert_close(norm2(&[3e200, 4e200]), 5e200, 1e-15);
+        assert_close(norm2(&[3e-200, 4e-200]), 5e-200, 1e-15);
+    }
+}
