@@ -239,7 +239,7 @@ impl Arima {
             order,
             start: DiffuseStart::Approximate,
             max_iters: 500,
-            grad_tol: 1e-9,
+            grad_tol: 1e-8,
         }
     }
 
@@ -265,7 +265,7 @@ impl Arima {
     }
 
     /// Sets the gradient-norm tolerance of the optimizer, on `−log L / (n − d)` in the
-    /// unconstrained parameters (default `1e-9`; NaN or negative values keep the default).
+    /// unconstrained parameters (default `1e-8`; NaN or negative values keep the default).
     pub fn with_gradient_tolerance(mut self, tol: f64) -> Self {
         if tol >= 0.0 {
             self.grad_tol = tol;
