@@ -12,7 +12,10 @@
 //!   line it names lies inside the input;
 //! - a record read from JSON writes back to JSON that reads as the same record;
 //! - a timestamp that parses prints as RFC 3339 that parses to the same instant;
-//! - a strategy's effective config rebuilds the same strategy.
+//! - a strategy's effective config rebuilds the same strategy;
+//! - the moving-average and z-score kernels stay inside the range of the values they
+//!   average, and recover once non-finite values have left their window (pandas treats ±inf
+//!   as missing in `rolling` and `ewm`), as long as no sum can overflow.
 //!
 //! Not part of the public API: names and checks may change at any time.
 
@@ -22,6 +25,8 @@ use stratos_core::{
     Frame, Record, Registry, RowRef, Schema, Strategy, StrategyRequest, StrategyResult, Timestamp,
 };
 use stratos_ingest::{Format, IngestError, ReadOptions};
+use stratos_strategies::anomaly::RollingZScore;
+use stratos_strategies::moving_average::{Ema, Sma, Wma};
 
 /// The built-in registry, built once per process.
 fn registry() -> &'static Registry {
@@ -154,17 +159,16 @@ fn run_online(strategy: &dyn Strategy, schema: &Schema, frame: &Frame) {
     online.reset();
 }
 
-/// CSV/TSV bytes through the reader: as CSV (delimiter and header sniffed), as TSV, as
-/// sniffed content, and with the header and delimiter stated. Checks every frame and every
-/// error as described in the module docs.
+/// CSV/TSV bytes through the reader: as CSV (delimiter and header sniffed), as TSV, and with
+/// the delimiter and header stated. Checks every frame and every error as described in the
+/// module docs. (Content sniffing is the `ndjson` target's and the CLI's business: on input
+/// not starting with `{` or `[` it is the CSV read.)
 pub fn csv(data: &[u8]) {
     let csv = ReadOptions::default().with_format(Format::Csv);
     for options in [
         csv.clone(),
         ReadOptions::default().with_format(Format::Tsv),
-        ReadOptions::default(),
-        csv.clone().with_header(false),
-        csv.with_delimiter(b';').with_header(true),
+        csv.with_delimiter(b';').with_header(false),
     ] {
         check_read(data, stratos_ingest::read_bytes(data, &options));
     }
@@ -286,4 +290,140 @@ fn edge_series() -> Vec<f64> {
             _ => -f64::from(i % 11) - 0.5,
         })
         .collect()
+}
+
+/// A series of arbitrary `f64`s through the kernels and the built-ins. The first byte picks
+/// the period (1..=16) and the z-score's ddof; every following 8 bytes are one value's
+/// little-endian bits (every NaN payload, ±inf, subnormals, ±1.8e308), at most 512 values.
+///
+/// The kernels are checked against what any average must satisfy (see the module docs):
+/// while no finite value so far exceeds 1e150 in magnitude (so no sum can overflow), an SMA
+/// or WMA over a window of finite values is finite and within the window's [min, max]; an
+/// SMA over a window holding NaN is NaN; an EMA, once it has seen a finite value, is finite
+/// and within the [min, max] of the finite values so far; a z-score, when given, has a z
+/// that is not NaN, a positive std no larger than its window's range (give or take
+/// √ε·max), and a mean inside that range.
+/// Then the frame goes through the short-window built-ins, batch and online.
+pub fn series(data: &[u8]) {
+    let Some((&head, rest)) = data.split_first() else {
+        return;
+    };
+    let period = usize::from(head & 0x0f) + 1;
+    let ddof = usize::from(head >> 7);
+    let values: Vec<f64> = rest
+        .chunks_exact(8)
+        .take(512)
+        .map(|c| <[u8; 8]>::try_from(c).map_or(f64::NAN, f64::from_le_bytes))
+        .collect();
+    check_kernels(&values, period, ddof);
+    check_frame(&Frame::from_values("value", values));
+}
+
+/// Largest magnitude of a value that keeps every sum and sum of squares of up to 10⁶ values
+/// finite.
+const TAME: f64 = 1e150;
+
+fn check_kernels(values: &[f64], period: usize, ddof: usize) {
+    // Every violation is collected (the first few), so one input shows all kernels at fault.
+    let mut violations: Vec<String> = Vec::new();
+    macro_rules! check {
+        ($cond:expr, $($msg:tt)+) => {
+            let ok: bool = $cond;
+            if !ok && violations.len() < 12 {
+                violations.push(format!($($msg)+));
+            }
+        };
+    }
+    let mut sma = Sma::new(period);
+    let mut wma = Wma::new(period);
+    let mut emas = [Ema::new(period, false), Ema::new(period, true)];
+    let window = period + 1;
+    let mut z = RollingZScore::new(window, ddof);
+    // The z-score's window: its last `window` finite values.
+    let mut finite_window: std::collections::VecDeque<f64> = std::collections::VecDeque::new();
+    let (mut tame, mut max_abs) = (true, 0.0f64);
+    let (mut seen_min, mut seen_max) = (f64::INFINITY, f64::NEG_INFINITY);
+    for (t, &x) in values.iter().enumerate() {
+        if x.is_finite() {
+            tame &= x.abs() <= TAME;
+            max_abs = max_abs.max(x.abs());
+            seen_min = seen_min.min(x);
+            seen_max = seen_max.max(x);
+        }
+        let tol = 1e-9 * max_abs + 1e-300;
+        let within = |v: f64, lo: f64, hi: f64| v.is_finite() && v >= lo - tol && v <= hi + tol;
+
+        let win = values
+            .get((t + 1).saturating_sub(period)..=t)
+            .unwrap_or(&[]);
+        let full = t + 1 >= period;
+        let (lo, hi) = win
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+                (a.min(v), b.max(v))
+            });
+        let all_finite = win.iter().all(|v| v.is_finite());
+        let s = sma.push(x);
+        let w = wma.push(x);
+        if full && all_finite && tame {
+            check!(
+                within(s, lo, hi),
+                "row {t}: SMA({period}) {s} outside [{lo}, {hi}]"
+            );
+            check!(
+                within(w, lo, hi),
+                "row {t}: WMA({period}) {w} outside [{lo}, {hi}]"
+            );
+        }
+        if win.iter().any(|v| v.is_nan()) {
+            check!(
+                s.is_nan(),
+                "row {t}: SMA({period}) {s} over a window holding NaN"
+            );
+        }
+        for (ema, adjust) in emas.iter_mut().zip([false, true]) {
+            let e = ema.push(x);
+            if tame && seen_min <= seen_max {
+                check!(
+                    within(e, seen_min, seen_max),
+                    "row {t}: EMA({period}, adjust={adjust}) {e} outside [{seen_min}, {seen_max}]"
+                );
+            }
+        }
+
+        if let Some(p) = z.score(x) {
+            let (lo, hi) = finite_window
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+                    (a.min(v), b.max(v))
+                });
+            check!(!p.z.is_nan(), "row {t}: z-score {p:?}");
+            check!(p.std > 0.0, "row {t}: z-score {p:?}");
+            if tame {
+                check!(
+                    within(p.mean, lo, hi),
+                    "row {t}: z-score {p:?} vs [{lo}, {hi}]"
+                );
+                // Rolling updates leave a residue of order ε·max² in the sum of squares
+                // until the next resync, so the std is only good to about √ε·max.
+                let std_tol = 1e-6 * max_abs * (window as f64).sqrt();
+                check!(
+                    p.std <= (hi - lo) + std_tol,
+                    "row {t}: z-score {p:?} vs [{lo}, {hi}]"
+                );
+            }
+        }
+        z.add(x);
+        if x.is_finite() {
+            finite_window.push_back(x);
+            if finite_window.len() > window {
+                finite_window.pop_front();
+            }
+        }
+    }
+    assert!(
+        violations.is_empty(),
+        "kernel invariants violated (period {period}, ddof {ddof}):\n{}",
+        violations.join("\n")
+    );
 }
