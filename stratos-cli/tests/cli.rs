@@ -195,7 +195,7 @@ fn errors_have_exit_codes_and_one_stderr_line() {
         (
             &["run", "moving_averages", "-"],
             2,
-            "stratos: unknown strategy `moving_averages` (known: anomaly_detection, moving_average)",
+            "stratos: unknown strategy `moving_averages` (known: anomaly_detection, arima_prediction, hybrid_arima_ma, moving_average)",
         ),
         (
             &["run", "moving_average", "-", "--config", r#"{"period":0}"#],
@@ -412,7 +412,109 @@ fn strategies_lists_keys_defaults_and_ranges() {
         .iter()
         .map(|s| s["id"].as_str().unwrap())
         .collect();
-    assert_eq!(ids, ["anomaly_detection", "moving_average"]);
+    assert_eq!(
+        ids,
+        [
+            "anomaly_detection",
+            "arima_prediction",
+            "hybrid_arima_ma",
+            "moving_average"
+        ]
+    );
+}
+
+/// A seeded random walk with drift, as `date,close` CSV.
+fn walk_csv(n: usize) -> String {
+    let mut s = 0x2545_F491_4F6C_DD1Du64;
+    let mut x = 100.0;
+    let mut out = String::from("date,close\n");
+    for i in 0..n {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        x += 0.05 + ((s >> 11) as f64 / (1u64 << 53) as f64 - 0.5);
+        let day =
+            stratos_core::Timestamp::from_epoch_seconds(1_600_000_000 + i as i64 * 86_400).unwrap();
+        out.push_str(&format!("{},{x:.4}\n", &day.to_string()[..10]));
+    }
+    out
+}
+
+#[test]
+fn run_arima_prediction_and_hybrid() {
+    let p = file("walk.csv", &walk_csv(300));
+    let o = run(
+        &[
+            "run",
+            "arima_prediction",
+            p.to_str().unwrap(),
+            "--config",
+            r#"{"p":2,"d":1,"q":2,"steps":5}"#,
+        ],
+        "",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let t = stdout(&o);
+    assert!(
+        t.starts_with("strategy    arima_prediction (PREDICTION)\n"),
+        "{t}"
+    );
+    assert!(
+        t.contains("\nforecast\nstep  timestamp             prediction  lower 95%  upper 95%\n"),
+        "{t}"
+    );
+    assert_eq!(
+        t.lines()
+            .filter(|l| l.trim_start().starts_with(|c: char| c.is_ascii_digit()))
+            .count(),
+        5,
+        "{t}"
+    );
+    let o = run(
+        &[
+            "run",
+            "arima_prediction",
+            p.to_str().unwrap(),
+            "--config",
+            r#"{"p":2,"d":1,"q":2,"steps":5}"#,
+            "--format",
+            "json",
+        ],
+        "",
+    );
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["type"], "PREDICTION");
+    assert_eq!(
+        v["data"]["modelParams"],
+        serde_json::json!({"p": 2, "d": 1, "q": 2})
+    );
+    assert_eq!(v["data"]["predictions"].as_array().unwrap().len(), 5);
+    assert!(v["metrics"]["aic"].as_f64().unwrap().is_finite());
+    let o = run(
+        &[
+            "run",
+            "hybrid_arima_ma",
+            p.to_str().unwrap(),
+            "--config",
+            r#"{"arimaConfig":{"p":1,"d":1,"q":1,"steps":3},"maConfig":{"period":20}}"#,
+            "--format",
+            "json",
+        ],
+        "",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert!(["STRONG", "WEAK", "CONFLICT"].contains(&v["data"]["consensus"].as_str().unwrap()));
+    assert!(v["metrics"]["signalAlignment"].is_number());
+    let o = run(&["run", "arima_prediction", "-"], PRICES);
+    assert_eq!(o.status.code(), Some(65));
+    assert_eq!(
+        stderr(&o).trim_end(),
+        "stratos: arima_prediction: needs at least 100 data points in `close`, got 5"
+    );
+    let o = run(&["stream", "--strategy", "arima_prediction"], "");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("has no online form"), "{}", stderr(&o));
 }
 
 #[test]

@@ -4,12 +4,14 @@
 pub mod anomaly;
 pub mod arima;
 mod fmt;
+pub mod hybrid;
 mod linalg;
 pub mod moving_average;
 
 use stratos_core::{Builtin, Registry};
 
-/// A registry holding every built-in strategy: `moving_average` and `anomaly_detection`.
+/// A registry holding every built-in strategy: `moving_average`, `anomaly_detection`,
+/// `arima_prediction` and `hybrid_arima_ma`.
 ///
 /// Add your own with [`Registry::register_plugin`].
 ///
@@ -34,6 +36,8 @@ pub fn registry() -> Registry {
 pub fn builtins() -> Vec<Box<dyn stratos_core::StrategyFactory>> {
     vec![
         Box::new(Builtin::<anomaly::AnomalyStrategy>::new()),
+        Box::new(Builtin::<arima::ArimaStrategy>::new()),
+        Box::new(Builtin::<hybrid::HybridStrategy>::new()),
         Box::new(Builtin::<moving_average::MovingAverageStrategy>::new()),
     ]
 }

@@ -102,6 +102,12 @@ fn write_table<W: Write>(
     pairs.push(("metrics", metrics.join(", ")));
     write_pairs(out, &pairs)?;
 
+    if result.kind == ResultType::Prediction {
+        if let Some(t) = forecast_table(result) {
+            writeln!(out, "\nforecast")?;
+            return t.write(out);
+        }
+    }
     let n = view.len();
     let (rows, what): (Vec<usize>, String) = if result.kind == ResultType::Anomaly {
         let flagged: Vec<usize> = match result.outputs.get("is_anomaly") {
@@ -138,6 +144,51 @@ fn write_table<W: Write>(
         t.row(view.cells(i).into_iter().map(|c| shorten(&c)).collect());
     }
     t.write(out)
+}
+
+/// The forecast of a PREDICTION result (`predictions`, `confidenceInterval`, optional
+/// `forecastTimestamps`) as a table.
+fn forecast_table(result: &StrategyResult) -> Option<Table> {
+    let data = &result.data;
+    let mean = data.get("predictions")?.as_array()?;
+    let ci = data.get("confidenceInterval");
+    let col = |key: &str| ci.and_then(|c| c.get(key)).and_then(|v| v.as_array());
+    let (lower, upper) = (col("lower"), col("upper"));
+    let level = ci
+        .and_then(|c| c.get("level"))
+        .and_then(serde_json::Value::as_f64)
+        .map_or(String::new(), |l| format!(" {}%", round(l * 100.0)));
+    let times = data.get("forecastTimestamps").and_then(|v| v.as_array());
+    let mut headers = vec!["step".to_owned()];
+    if times.is_some() {
+        headers.push("timestamp".into());
+    }
+    headers.extend([
+        "prediction".to_owned(),
+        format!("lower{level}"),
+        format!("upper{level}"),
+    ]);
+    let cell = |v: Option<&serde_json::Value>| {
+        v.and_then(serde_json::Value::as_f64)
+            .map_or(String::new(), round)
+    };
+    let mut t = Table::new(headers);
+    for (i, m) in mean.iter().enumerate() {
+        let mut row = vec![(i + 1).to_string()];
+        if let Some(ts) = times {
+            row.push(
+                ts.get(i)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_owned(),
+            );
+        }
+        row.push(cell(Some(m)));
+        row.push(cell(lower.and_then(|l| l.get(i))));
+        row.push(cell(upper.and_then(|u| u.get(i))));
+        t.row(row);
+    }
+    Some(t)
 }
 
 fn round(v: f64) -> String {

@@ -8,6 +8,7 @@
 //! statsmodels 0.15 `statsmodels.tsa.arima.model.ARIMA` with its defaults.
 
 pub mod adf;
+mod config;
 mod constrain;
 mod error;
 mod forecast;
@@ -16,7 +17,11 @@ pub mod kpss;
 mod likelihood;
 mod model;
 mod ols;
+pub mod order_search;
+mod strategy;
 
+pub use config::{ArimaConfig, Criterion, ID, MAX_ORDER};
 pub use error::ArimaError;
 pub use forecast::Forecast;
 pub use model::{Arima, ArimaOrder, ArimaParams, DiffuseStart, FittedArima};
+pub use strategy::{ArimaStrategy, Prepared, prepare};

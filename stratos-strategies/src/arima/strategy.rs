@@ -1,0 +1,485 @@
+//! The `arima_prediction` strategy: fit (or search) an ARIMA model, forecast `steps` ahead with
+//! intervals, and turn the forecast into a BUY/SELL/HOLD signal.
+//!
+//! ```text
+//! change   = (forecast[steps] − current) / |current|
+//! action   = BUY if change > signal_threshold, SELL if change < −signal_threshold, else HOLD
+//! strength = 2·Φ(|forecast[steps] − current| / se[steps]) − 1
+//!            (the probability mass, under the forecast distribution, on the predicted side of
+//!            the current price beyond that of a coin flip; HOLD: 1 − that)
+//! confidence = (1 − MAPE/100) clamped to [0, 1], halved when the optimiser did not converge
+//! ```
+
+use serde_json::json;
+use stratos_core::strategy::{input_series, resolve_field};
+use stratos_core::{
+    Action, BuiltinStrategy, ConfigError, Frame, Outputs, ResultType, Schema, Signal, Strategy,
+    StrategyError, StrategyInfo, StrategyResult, Timestamp,
+};
+
+use super::config::{ArimaConfig, ID};
+use super::order_search::{OrderSearch, search};
+use super::{Arima, ArimaOrder, FittedArima, Forecast, adf};
+use crate::fmt::{json_num, num};
+
+/// The `arima_prediction` strategy.
+#[derive(Debug, Clone)]
+pub struct ArimaStrategy {
+    config: ArimaConfig,
+}
+
+/// A series made usable for ARIMA: leading and trailing missing values dropped, interior ones
+/// linearly interpolated (the seed's `outlierHandling: interpolate`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prepared {
+    /// The cleaned values.
+    pub values: Vec<f64>,
+    /// Index of the first kept input row.
+    pub start: usize,
+    /// How many interior values were interpolated.
+    pub interpolated: usize,
+    /// How many leading or trailing missing values were dropped.
+    pub trimmed: usize,
+}
+
+/// Cleans a series for fitting (see [`Prepared`]); non-finite values count as missing.
+pub fn prepare(values: &[f64]) -> Prepared {
+    let first = values.iter().position(|v| v.is_finite());
+    let last = values.iter().rposition(|v| v.is_finite());
+    let (Some(first), Some(last)) = (first, last) else {
+        return Prepared {
+            values: Vec::new(),
+            start: 0,
+            interpolated: 0,
+            trimmed: values.len(),
+        };
+    };
+    let mut out: Vec<f64> = values[first..=last].to_vec();
+    let mut interpolated = 0;
+    let mut i = 0;
+    while i < out.len() {
+        if out[i].is_finite() {
+            i += 1;
+            continue;
+        }
+        let gap_start = i;
+        while i < out.len() && !out[i].is_finite() {
+            i += 1;
+        }
+        // The slice starts and ends finite, so both neighbours exist.
+        let (a, b) = (out[gap_start - 1], out[i]);
+        let span = (i - gap_start + 1) as f64;
+        for (k, slot) in out[gap_start..i].iter_mut().enumerate() {
+            *slot = a + (b - a) * (k + 1) as f64 / span;
+        }
+        interpolated += i - gap_start;
+    }
+    Prepared {
+        values: out,
+        start: first,
+        interpolated,
+        trimmed: values.len() - (last - first + 1),
+    }
+}
+
+impl ArimaStrategy {
+    /// The validated config.
+    pub fn settings(&self) -> &ArimaConfig {
+        &self.config
+    }
+
+    fn fit(&self, y: &[f64]) -> Result<(FittedArima, serde_json::Value), StrategyError> {
+        let c = &self.config;
+        if c.auto {
+            let search_config = OrderSearch {
+                max_p: c.max_p,
+                max_q: c.max_q,
+                d: c.d,
+                criterion: c.criterion,
+                max_d: 2,
+            };
+            let found = search(y, &search_config)?;
+            let summary = json!({
+                "criterion": c.criterion,
+                "ordersTried": found.cells.len(),
+                "dSelection": found.d_selection,
+            });
+            Ok((found.best, summary))
+        } else {
+            let order = ArimaOrder {
+                p: c.p,
+                d: c.d_or_default(),
+                q: c.q,
+            };
+            Ok((Arima::new(order).fit(y)?, serde_json::Value::Null))
+        }
+    }
+
+    fn signal(&self, current: f64, forecast: &Forecast) -> Signal {
+        let (Some(&last), Some(&se)) = (forecast.mean.last(), forecast.se.last()) else {
+            return Signal::new(Action::Hold, 0.0, "no forecast");
+        };
+        let change = if current != 0.0 {
+            (last - current) / current.abs()
+        } else {
+            0.0
+        };
+        let sure = if se > 0.0 && se.is_finite() {
+            2.0 * normal_cdf((last - current).abs() / se) - 1.0
+        } else {
+            1.0
+        };
+        let pct = num(change.abs() * 100.0, 2);
+        let steps = forecast.mean.len();
+        let horizon = if steps == 1 {
+            "next step".to_owned()
+        } else {
+            format!("{steps} steps")
+        };
+        let t = self.config.signal_threshold;
+        if change > t {
+            Signal::new(
+                Action::Buy,
+                sure,
+                format!("ARIMA predicts {pct}% price increase over {horizon}"),
+            )
+        } else if change < -t {
+            Signal::new(
+                Action::Sell,
+                sure,
+                format!("ARIMA predicts {pct}% price decrease over {horizon}"),
+            )
+        } else {
+            let dir = if change >= 0.0 {
+                "increase"
+            } else {
+                "decrease"
+            };
+            Signal::new(
+                Action::Hold,
+                1.0 - sure,
+                format!(
+                    "ARIMA predicts {pct}% {dir} over {horizon}, within the {}% threshold",
+                    num(t * 100.0, 2)
+                ),
+            )
+        }
+    }
+}
+
+fn normal_cdf(x: f64) -> f64 {
+    0.5 * statrs::function::erf::erfc(-x / std::f64::consts::SQRT_2)
+}
+
+/// Timestamps for the forecast steps, spaced by the median step of the input's last 50
+/// timestamps (none when the input has no time column or it does not advance).
+fn forecast_times(times: Option<&[Timestamp]>, steps: usize) -> Option<Vec<Timestamp>> {
+    let times = times?;
+    let tail = &times[times.len().saturating_sub(51)..];
+    let mut gaps: Vec<i64> = tail
+        .windows(2)
+        .map(|w| w[1].micros() - w[0].micros())
+        .collect();
+    gaps.sort_unstable();
+    let step = *gaps.get(gaps.len() / 2)?;
+    let last = times.last()?.micros();
+    if step <= 0 {
+        return None;
+    }
+    (1..=steps as i64)
+        .map(|k| {
+            step.checked_mul(k)
+                .and_then(|d| last.checked_add(d))
+                .and_then(|m| Timestamp::from_micros(m).ok())
+        })
+        .collect()
+}
+
+impl BuiltinStrategy for ArimaStrategy {
+    type Config = ArimaConfig;
+
+    fn describe() -> StrategyInfo {
+        StrategyInfo {
+            id: ID.to_owned(),
+            name: "ARIMA prediction".to_owned(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            description: "ARIMA(p,d,q) by exact maximum likelihood (statsmodels' answers): forecasts with intervals, ADF stationarity, order search, BUY/SELL/HOLD".to_owned(),
+            result_type: ResultType::Prediction,
+            online: false,
+            keys: Vec::new(),
+        }
+    }
+
+    fn from_config(config: ArimaConfig) -> Result<Self, ConfigError> {
+        use stratos_core::StrategyConfig;
+        config.validate()?;
+        Ok(ArimaStrategy { config })
+    }
+}
+
+impl Strategy for ArimaStrategy {
+    fn id(&self) -> &str {
+        ID
+    }
+
+    fn config(&self) -> serde_json::Value {
+        serde_json::to_value(&self.config).unwrap_or_default()
+    }
+
+    fn input_fields(&self, schema: &Schema) -> Result<Vec<String>, ConfigError> {
+        resolve_field(ID, self.config.data_field.as_deref(), schema).map(|f| vec![f])
+    }
+
+    fn execute(&self, frame: &Frame) -> Result<StrategyResult, StrategyError> {
+        let c = &self.config;
+        let series = input_series(ID, c.data_field.as_deref(), frame)?;
+        let prepared = prepare(series.values);
+        let y = &prepared.values;
+        if y.len() < c.min_data_points {
+            return Err(StrategyError::NotEnoughData {
+                strategy: ID.to_owned(),
+                field: series.name.to_owned(),
+                needed: c.min_data_points,
+                got: y.len(),
+            });
+        }
+        if y.iter().all(|v| v.to_bits() == y[0].to_bits()) {
+            return Err(StrategyError::Numeric {
+                strategy: ID.to_owned(),
+                message: format!(
+                    "`{}` is constant ({}): an ARIMA model has no variance to fit",
+                    series.name, y[0]
+                ),
+            });
+        }
+        let (fit, search_summary) = self.fit(y)?;
+        let forecast = fit.forecast(c.steps, c.alpha)?;
+        let current = *y.last().unwrap_or(&f64::NAN);
+        let signal = self.signal(current, &forecast);
+        let stationarity = match adf::adf(y, &adf::AdfConfig::default()) {
+            Ok(r) => {
+                json!({"isStationary": r.p_value < 0.05, "pValue": json_num(r.p_value), "statistic": json_num(r.statistic), "usedLag": r.used_lag, "test": "adf"})
+            }
+            Err(e) => {
+                json!({"isStationary": null, "pValue": null, "error": e.to_string(), "test": "adf"})
+            }
+        };
+        let order = fit.order();
+        let params = fit.params();
+        let mut data = json!({
+            "field": series.name,
+            "currentPrice": json_num(current),
+            "predictions": forecast.mean.iter().map(|v| json_num(*v)).collect::<Vec<_>>(),
+            "standardErrors": forecast.se.iter().map(|v| json_num(*v)).collect::<Vec<_>>(),
+            "confidenceInterval": {
+                "upper": forecast.upper.iter().map(|v| json_num(*v)).collect::<Vec<_>>(),
+                "lower": forecast.lower.iter().map(|v| json_num(*v)).collect::<Vec<_>>(),
+                "level": 1.0 - c.alpha,
+            },
+            "signal": &signal,
+            "modelParams": {"p": order.p, "d": order.d, "q": order.q},
+            "stationarity": stationarity,
+            "ar": params.ar.iter().map(|v| json_num(*v)).collect::<Vec<_>>(),
+            "ma": params.ma.iter().map(|v| json_num(*v)).collect::<Vec<_>>(),
+            "sigma2": json_num(params.sigma2),
+            "logLikelihood": json_num(fit.llf()),
+            "converged": fit.converged(),
+            "iterations": fit.iterations(),
+            "points": y.len(),
+            "interpolated": prepared.interpolated,
+            "trimmed": prepared.trimmed,
+        });
+        if let Some(k) = params.constant {
+            data["const"] = json_num(k);
+        }
+        if let Some(times) = forecast_times(series.timestamps, c.steps) {
+            data["forecastTimestamps"] = json!(times);
+        }
+        if !search_summary.is_null() {
+            data["orderSearch"] = search_summary;
+        }
+        let mape = fit.mape();
+        let confidence =
+            (1.0 - mape / 100.0).clamp(0.0, 1.0) * if fit.converged() { 1.0 } else { 0.5 };
+        // Per-row outputs over the input rows; rows dropped or before the fit are NaN.
+        let n = series.len();
+        let mut fitted = vec![f64::NAN; n];
+        let mut resid = vec![f64::NAN; n];
+        for (i, (f, r)) in fit
+            .fitted_values()
+            .iter()
+            .zip(fit.residuals())
+            .enumerate()
+            .skip(order.d)
+        {
+            if let Some(slot) = fitted.get_mut(prepared.start + i) {
+                *slot = *f;
+            }
+            if let Some(slot) = resid.get_mut(prepared.start + i) {
+                *slot = *r;
+            }
+        }
+        let outputs = Outputs::new(series.name)
+            .number("fitted", fitted)
+            .number("residual", resid);
+        Ok(
+            StrategyResult::new(ID, ResultType::Prediction, data, confidence)
+                .with_metric("aic", fit.aic())
+                .with_metric("bic", fit.bic())
+                .with_metric("aicc", fit.aicc())
+                .with_metric("hqic", fit.hqic())
+                .with_metric("mape", mape)
+                .with_metric("rmse", fit.rmse())
+                .with_signal(signal)
+                .with_outputs(outputs),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prepare_trims_and_interpolates() {
+        let nan = f64::NAN;
+        let p = prepare(&[nan, 1.0, nan, nan, 4.0, 5.0, nan]);
+        assert_eq!(p.values, [1.0, 2.0, 3.0, 4.0, 5.0]);
+        assert_eq!((p.start, p.interpolated, p.trimmed), (1, 2, 2));
+        assert!(prepare(&[nan, nan]).values.is_empty());
+    }
+
+    fn strategy(config: serde_json::Value) -> ArimaStrategy {
+        use stratos_core::StrategyConfig;
+        ArimaStrategy::from_config(ArimaConfig::from_json(config).unwrap()).unwrap()
+    }
+
+    /// A seeded AR(1) around a trend: deterministic, non-constant, 200 points.
+    fn series(n: usize) -> Vec<f64> {
+        let mut s = 0x9E37_79B9_7F4A_7C15u64;
+        let mut x = 0.0;
+        (0..n)
+            .map(|i| {
+                s ^= s << 13;
+                s ^= s >> 7;
+                s ^= s << 17;
+                x = 0.6 * x + ((s >> 11) as f64 / (1u64 << 53) as f64 - 0.5);
+                100.0 + 0.05 * i as f64 + x
+            })
+            .collect()
+    }
+
+    #[test]
+    fn executes_with_the_seed_fields() {
+        let s = strategy(json!({"p": 1, "d": 1, "q": 1, "steps": 4}));
+        let r = s
+            .execute(&Frame::from_values("close", series(200)))
+            .unwrap();
+        let d = &r.data;
+        for key in [
+            "currentPrice",
+            "predictions",
+            "confidenceInterval",
+            "signal",
+            "modelParams",
+            "stationarity",
+            "ar",
+            "ma",
+            "sigma2",
+            "logLikelihood",
+            "converged",
+        ] {
+            assert!(d.get(key).is_some(), "missing {key}");
+        }
+        assert_eq!(d["predictions"].as_array().unwrap().len(), 4);
+        assert_eq!(d["modelParams"], json!({"p": 1, "d": 1, "q": 1}));
+        assert!(d.get("const").is_none(), "no constant when d > 0");
+        for m in ["aic", "bic", "aicc", "hqic", "mape", "rmse"] {
+            assert!(r.metrics[m].is_finite(), "{m}");
+        }
+        let upper = d["confidenceInterval"]["upper"][0].as_f64().unwrap();
+        let lower = d["confidenceInterval"]["lower"][0].as_f64().unwrap();
+        let mean = d["predictions"][0].as_f64().unwrap();
+        assert!(lower < mean && mean < upper);
+        assert_eq!(r.outputs.columns.len(), 2);
+        let r0 = strategy(json!({"p": 1, "d": 0, "q": 0}))
+            .execute(&Frame::from_values("close", series(200)))
+            .unwrap();
+        assert!(
+            r0.data["const"].as_f64().unwrap().is_finite(),
+            "a mean when d = 0"
+        );
+    }
+
+    #[test]
+    fn nans_are_interpolated_and_reported() {
+        let mut y = series(150);
+        y[10] = f64::NAN;
+        y[11] = f64::NAN;
+        y[0] = f64::NAN;
+        let r = strategy(json!({"p": 1, "d": 1, "q": 0}))
+            .execute(&Frame::from_values("close", y))
+            .unwrap();
+        assert_eq!(r.data["interpolated"], 2);
+        assert_eq!(r.data["trimmed"], 1);
+    }
+
+    #[test]
+    fn short_and_constant_inputs_are_typed_errors() {
+        let s = strategy(json!({}));
+        let e = s
+            .execute(&Frame::from_values("close", series(50)))
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "arima_prediction: needs at least 100 data points in `close`, got 50"
+        );
+        let e = s
+            .execute(&Frame::from_values("close", vec![5.0; 120]))
+            .unwrap_err();
+        assert!(e.to_string().contains("is constant"), "{e}");
+        let ok = strategy(json!({"minDataPoints": 30, "p": 0, "q": 1}))
+            .execute(&Frame::from_values("close", series(50)));
+        assert!(ok.is_ok(), "{ok:?}");
+    }
+
+    #[test]
+    fn auto_reports_the_chosen_order() {
+        let r = strategy(json!({"auto": true, "max_p": 2, "max_q": 1}))
+            .execute(&Frame::from_values("close", series(200)))
+            .unwrap();
+        assert_eq!(r.data["orderSearch"]["ordersTried"], 6);
+        let d = r.data["orderSearch"]["dSelection"]["d"].as_u64().unwrap();
+        assert_eq!(r.data["modelParams"]["d"].as_u64().unwrap(), d);
+        assert!(r.data["modelParams"]["p"].as_u64().unwrap() <= 2);
+    }
+
+    #[test]
+    fn signal_follows_the_predicted_change() {
+        let s = strategy(json!({"signal_threshold": 0.02}));
+        let f = |mean: f64, se: f64| Forecast {
+            mean: vec![mean],
+            se: vec![se],
+            lower: vec![],
+            upper: vec![],
+            alpha: 0.05,
+        };
+        let up = s.signal(100.0, &f(103.0, 1.0));
+        assert_eq!(up.action, Action::Buy);
+        assert_eq!(up.reason, "ARIMA predicts 3% price increase over next step");
+        assert!((up.strength - (2.0 * normal_cdf(3.0) - 1.0)).abs() < 1e-15);
+        assert_eq!(s.signal(100.0, &f(97.0, 1.0)).action, Action::Sell);
+        assert_eq!(s.signal(100.0, &f(101.0, 1.0)).action, Action::Hold);
+    }
+
+    #[test]
+    fn forecast_times_follow_the_median_step() {
+        let t: Vec<Timestamp> = [0, 86_400, 172_800, 259_200]
+            .iter()
+            .map(|s| Timestamp::from_epoch_seconds(*s).unwrap())
+            .collect();
+        let f = forecast_times(Some(&t), 2).unwrap();
+        assert_eq!(f[1].to_string(), "1970-01-06T00:00:00Z");
+        assert!(forecast_times(None, 2).is_none());
+    }
+}
