@@ -49,7 +49,12 @@ mod tests {
         let r = super::registry();
         assert_eq!(
             r.ids().collect::<Vec<_>>(),
-            ["anomaly_detection", "moving_average"]
+            [
+                "anomaly_detection",
+                "arima_prediction",
+                "hybrid_arima_ma",
+                "moving_average"
+            ]
         );
         let info = r.info("anomaly_detection").unwrap();
         assert!(

@@ -20,8 +20,8 @@ pub struct ZPoint {
 /// ```
 ///
 /// No score until `window` values have been seen; no score when the window is constant
-/// (s_t = 0, z undefined: reported as `None`, never a division by zero). Non-finite values get
-/// no score and are not added to the window. The moments come from
+/// (s_t = 0, z undefined: reported as `None`, never a division by zero), nor when the window's
+/// variance overflows. Non-finite values get no score and are not added to the window. The moments come from
 /// [`RollingMoments`], exact on series offset by 1e9.
 ///
 /// # Examples
@@ -53,15 +53,13 @@ impl RollingZScore {
             return None;
         }
         let std = self.moments.std(self.ddof)?;
-        if std.is_nan() || std <= 0.0 {
+        // A window whose variance overflows (values near f64::MAX) has no usable scale.
+        if !std.is_finite() || std <= 0.0 {
             return None;
         }
-        let dev = self.moments.deviation(x)?;
-        Some(ZPoint {
-            z: dev / std,
-            mean: self.moments.mean()?,
-            std,
-        })
+        let z = self.moments.deviation(x)? / std;
+        let mean = self.moments.mean()?;
+        (z.is_finite() && mean.is_finite()).then_some(ZPoint { z, mean, std })
     }
 
     /// Adds `x` to the window (non-finite values are skipped).
@@ -123,6 +121,15 @@ mod tests {
                 (za, zb) => assert_eq!(za, zb),
             }
         }
+    }
+
+    /// fuzz/regressions/series/zscore_nan_when_variance_overflows.
+    #[test]
+    fn overflowing_variance_gives_no_score() {
+        let mut z = RollingZScore::new(2, 1);
+        z.push(1e300);
+        z.push(-1e300);
+        assert_eq!(z.push(0.0), None);
     }
 
     #[test]

@@ -7,7 +7,9 @@ use stratos_core::numeric::{NeumaierSum, Ring};
 use super::config::MaKind;
 
 /// Simple moving average, pandas `Series.rolling(period).mean()` (`min_periods = period`):
-/// NaN until `period` values have arrived, and NaN while the window holds a NaN.
+/// NaN until `period` values have arrived, and NaN while the window holds a NaN. Infinities
+/// count as missing too (NaN out while one is in the window), so one bad value cannot poison
+/// the running sum for good.
 ///
 /// The running sum is compensated (Neumaier), so it stays exact to a few ulps on series offset
 /// by 1e9 over millions of updates.
@@ -41,13 +43,13 @@ impl Sma {
     /// Adds a value; returns the average (NaN while undefined).
     #[inline]
     pub fn push(&mut self, x: f64) -> f64 {
-        if x.is_nan() {
-            self.nans += 1;
-        } else {
+        if x.is_finite() {
             self.sum.add(x);
+        } else {
+            self.nans += 1;
         }
         if let Some(old) = self.ring.push(x) {
-            if old.is_nan() {
+            if !old.is_finite() {
                 self.nans -= 1;
             } else {
                 self.sum.add(-old);
@@ -80,6 +82,8 @@ impl Sma {
 ///                           adjust=false: w_new = α, then w_old ← 1
 /// the first value starts e; NaN outputs the previous e (NaN before the first value)
 /// ```
+///
+/// Infinities are treated as missing (like NaN), so the average stays finite.
 ///
 /// This is pandas' own recurrence (`pandas/_libs/window/aggregations.pyx`, `ewm`), operation
 /// for operation, so results agree to the last ulp.
@@ -117,14 +121,14 @@ impl Ema {
     #[inline]
     pub fn push(&mut self, x: f64) -> f64 {
         if self.value.is_nan() {
-            if !x.is_nan() {
+            if x.is_finite() {
                 self.value = x;
                 self.old_wt = 1.0;
             }
             return self.value;
         }
         self.old_wt *= self.decay;
-        if !x.is_nan() {
+        if x.is_finite() {
             if self.value.to_bits() != x.to_bits() {
                 self.value =
                     (self.old_wt * self.value + self.new_wt * x) / (self.old_wt + self.new_wt);
@@ -146,7 +150,8 @@ impl Ema {
 }
 
 /// Linearly weighted moving average: `Σ_{j=1..w} j·x_{t−w+j} / (w(w+1)/2)`, the newest value
-/// weighted `w`; NaN until `w` values have arrived and while the window holds a NaN.
+/// weighted `w`; NaN until `w` values have arrived and while the window holds a NaN (or an
+/// infinity, treated as missing).
 ///
 /// ```text
 /// sliding update (S = Σ x, W = Σ j·x over the window):  W ← W − S + w·x_new;  S ← S − x_old + x_new
@@ -206,12 +211,12 @@ impl Wma {
     #[inline]
     pub fn push(&mut self, x: f64) -> f64 {
         let old = self.ring.push(x);
-        if x.is_nan() {
+        if !x.is_finite() {
             self.nans += 1;
             self.stale = true;
         }
         if let Some(o) = old
-            && o.is_nan()
+            && !o.is_finite()
         {
             self.nans -= 1;
         }
@@ -345,6 +350,25 @@ mod tests {
                     a[i]
                 );
             }
+        }
+    }
+
+    /// fuzz/regressions/series/{sma_never_recovers_after_inf, ema_stays_inf_after_inf}.
+    #[test]
+    fn infinities_count_as_missing_and_averages_recover() {
+        let xs = [1.0, f64::INFINITY, 3.0, 4.0, 5.0, f64::NEG_INFINITY, 7.0];
+        let sma = MovingAverage::compute(MaKind::Sma, 2, false, &xs);
+        assert!(sma[1].is_nan() && sma[2].is_nan());
+        assert_eq!(sma[3], 3.5);
+        assert_eq!(sma[4], 4.5);
+        let wma = MovingAverage::compute(MaKind::Wma, 2, false, &xs);
+        assert_eq!(wma[4], (4.0 + 10.0) / 3.0);
+        for adjust in [false, true] {
+            let ema = MovingAverage::compute(MaKind::Ema, 3, adjust, &xs);
+            assert!(
+                ema.iter().all(|v| v.is_finite() && *v >= 1.0 && *v <= 7.0),
+                "{ema:?}"
+            );
         }
     }
 
