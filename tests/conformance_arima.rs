@@ -78,7 +78,7 @@ impl Check {
             self.worst = ratio;
             self.worst_at = format!("{case}: {what}");
         }
-        if !(err <= tol) {
+        if err.is_nan() || err > tol {
             self.failures.push(format!(
                 "{case}: {what}: got {got:.12e}, expected {expected:.12e} (|err| {err:.3e} > tol {tol:.3e})"
             ));

@@ -36,11 +36,6 @@ pub(crate) trait Real:
     fn sqrt(self) -> Self;
     /// `1 / self`.
     fn recip(self) -> Self;
-    /// `c - self` for a plain constant `c`.
-    #[inline]
-    fn rsub(self, c: f64) -> Self {
-        -self + c
-    }
 }
 
 impl Real for f64 {

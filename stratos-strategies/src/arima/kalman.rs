@@ -32,6 +32,9 @@
 //! Once `P` stops changing (every entry within `1e-14 · F_t` of the previous step; statsmodels
 //! likewise freezes a converged filter) the gain and `F` are frozen and each step costs O(r).
 
+// Index arithmetic on the small state matrices reads as the formulas above.
+#![allow(clippy::needless_range_loop)]
+
 use crate::arima::constrain::MAX_LAG;
 use crate::linalg::{Real, solve_in_place};
 
@@ -73,8 +76,6 @@ pub(crate) enum Start {
 pub(crate) struct ArmaSs<S> {
     /// State dimension `max(p, q + 1)`.
     pub(crate) r: usize,
-    /// AR order.
-    pub(crate) p: usize,
     /// `φ_1..φ_r` (zero-padded).
     pub(crate) phi: [S; MAX_R],
     /// `R = [1, θ_1, …, θ_{r-1}]` (zero-padded).
@@ -95,74 +96,78 @@ impl<S: Real> ArmaSs<S> {
         phi[..p].copy_from_slice(&ar[..p]);
         rv[0] = S::cst(1.0);
         rv[1..=q].copy_from_slice(&ma[..q]);
-        ArmaSs {
-            r,
-            p,
-            phi,
-            rv,
-            sigma2,
-        }
+        ArmaSs { r, phi, rv, sigma2 }
     }
 
-    /// The stationary covariance of the ARMA state, `P = T P T' + σ² R R'`, solved directly
-    /// for its `r (r + 1) / 2` distinct entries (pure MA: the finite sum `Σ_k T^k R R' T'^k`).
+    /// The stationary covariance of the ARMA state, the solution of the discrete Lyapunov
+    /// equation `P = T P T' + σ² R R'` (statsmodels' `Initialization(..., 'stationary')`).
+    ///
+    /// With Harvey's T the equation for entry (i, j) reads
+    ///
+    /// ```text
+    /// P_ij = φ_i φ_j P_00 + φ_i P_{0,j+1} + φ_j P_{0,i+1} + P_{i+1,j+1} + R_i R_j   (P_{·,r} = 0)
+    /// ```
+    ///
+    /// so unrolling it along the diagonal expresses every entry through the first row
+    /// `s = P_{0,·}`. The first row's own equations form an `r × r` system (instead of the
+    /// `r(r+1)/2`-unknown Kronecker system), and the rest follows from the bottom-right up.
     ///
     /// # Errors
-    /// [`FilterError::NotStationary`] when the system is singular or the solution has a
-    /// non-positive or non-finite diagonal.
+    /// [`FilterError::NotStationary`] when the system is singular or the solution is not a
+    /// covariance (non-positive variance of the first state, a negative or non-finite
+    /// diagonal).
     pub(crate) fn stationary_cov(&self) -> Result<Mat<S>, FilterError> {
         let r = self.r;
-        let mut out = [[S::cst(0.0); MAX_R]; MAX_R];
-        if self.p == 0 {
-            for i in 0..r {
-                for j in i..r {
-                    let mut s = S::cst(0.0);
-                    for k in 0..r - j {
-                        s += self.rv[i + k] * self.rv[j + k];
-                    }
-                    out[i][j] = s * self.sigma2;
-                    out[j][i] = out[i][j];
+        let zero = S::cst(0.0);
+        let phi = &self.phi;
+        let rv = &self.rv;
+        // A s = b, A = I − C.
+        let mut a = [zero; MAX_R * MAX_R];
+        let mut b = [zero; MAX_R];
+        for j in 0..r {
+            let row = &mut a[j * r..(j + 1) * r];
+            row[j] += S::cst(1.0);
+            let mut rhs = zero;
+            for m in 0..r - j {
+                row[0] -= phi[m] * phi[j + m];
+                if j + m + 1 < r {
+                    row[j + m + 1] -= phi[m];
                 }
+                if m + 1 < r {
+                    row[m + 1] -= phi[j + m];
+                }
+                rhs += rv[m] * rv[j + m];
             }
-            return Ok(out);
+            b[j] = rhs;
         }
-        let mut idx = [[0usize; MAX_R]; MAX_R];
-        let mut nu = 0;
-        for i in 0..r {
-            for j in i..r {
-                idx[i][j] = nu;
-                idx[j][i] = nu;
-                nu += 1;
-            }
-        }
-        let mut a = vec![S::cst(0.0); nu * nu];
-        let mut b = vec![S::cst(0.0); nu];
-        for i in 0..r {
-            for j in i..r {
-                let e = idx[i][j];
-                let row = &mut a[e * nu..(e + 1) * nu];
-                row[idx[i][j]] += S::cst(1.0);
-                row[idx[0][0]] -= self.phi[i] * self.phi[j];
+        solve_in_place(&mut a[..r * r], r, &mut b[..r]).map_err(|_| FilterError::NotStationary)?;
+        let s0 = b[0];
+        let s = |k: usize| if k < r { b[k] } else { zero };
+        let mut out = [[zero; MAX_R]; MAX_R];
+        for i in (0..r).rev() {
+            for j in (i..r).rev() {
+                let mut v =
+                    phi[i] * phi[j] * s0 + phi[i] * s(j + 1) + phi[j] * s(i + 1) + rv[i] * rv[j];
                 if j + 1 < r {
-                    row[idx[0][j + 1]] -= self.phi[i];
+                    v += out[i + 1][j + 1];
                 }
-                if i + 1 < r {
-                    row[idx[i + 1][0]] -= self.phi[j];
-                }
-                if i + 1 < r && j + 1 < r {
-                    row[idx[i + 1][j + 1]] -= S::cst(1.0);
-                }
-                b[e] = self.rv[i] * self.rv[j];
+                out[i][j] = v;
+                out[j][i] = v;
             }
         }
-        solve_in_place(&mut a, nu, &mut b).map_err(|_| FilterError::NotStationary)?;
-        for i in 0..r {
-            let dii = b[idx[i][i]].val();
-            if !(dii > 0.0 && dii.is_finite()) {
+        // A covariance: positive variance of the observed state, the others non-negative
+        // (states no shock reaches, e.g. with trailing zero coefficients, have variance 0).
+        let d00 = out[0][0].val();
+        if !(d00 > 0.0 && d00.is_finite()) {
+            return Err(FilterError::NotStationary);
+        }
+        for (i, row) in out.iter_mut().enumerate().take(r) {
+            let dii = row[i].val();
+            if !(dii >= -1e-10 * d00 && dii.is_finite()) {
                 return Err(FilterError::NotStationary);
             }
-            for j in 0..r {
-                out[i][j] = b[idx[i][j]] * self.sigma2;
+            for v in &mut row[..r] {
+                *v *= self.sigma2;
             }
         }
         Ok(out)
@@ -211,8 +216,6 @@ pub(crate) struct FilterOut<S> {
     pub(crate) a: [S; MAX_R],
     /// Its covariance (full, symmetric).
     pub(crate) p: Mat<S>,
-    /// The first time index at which the filter ran with a frozen gain, if it converged.
-    pub(crate) steady_from: Option<usize>,
 }
 
 impl<S: Real> FilterOut<S> {
@@ -280,7 +283,7 @@ pub(crate) fn filter<S: Real, R: Recorder<S>>(
             }
         }
     }
-    let (sum_log_f, sum_q, steady_from) = arma_phase(data.w, d, sys, offset, &mut a, &mut p, rec)?;
+    let (sum_log_f, sum_q) = arma_phase(data.w, d, sys, offset, &mut a, &mut p, rec)?;
     for i in 0..r {
         for j in 0..i {
             p[i][j] = p[j][i];
@@ -292,7 +295,6 @@ pub(crate) fn filter<S: Real, R: Recorder<S>>(
         n_terms: data.w.len(),
         a,
         p,
-        steady_from,
     })
 }
 
@@ -409,8 +411,7 @@ pub(crate) fn apply_t<S: Real>(x: &[S; MAX_M], d: usize, sys: &ArmaSs<S>) -> [S;
 }
 
 /// The r-state ARMA filter over `w` (time indexes `t0..`), from the predicted `a`, `p`
-/// (upper triangle used). Returns `(Σ ln F, Σ v²/F, steady_from)`.
-#[allow(clippy::needless_range_loop)]
+/// (upper triangle used). Returns `(Σ ln F, Σ v²/F)`.
 fn arma_phase<S: Real, R: Recorder<S>>(
     w: &[f64],
     t0: usize,
@@ -419,7 +420,7 @@ fn arma_phase<S: Real, R: Recorder<S>>(
     a: &mut [S; MAX_R],
     p: &mut Mat<S>,
     rec: &mut R,
-) -> Result<(S, S, Option<usize>), FilterError> {
+) -> Result<(S, S), FilterError> {
     let r = sys.r;
     let zero = S::cst(0.0);
     let mut q = [[zero; MAX_R]; MAX_R];
@@ -432,7 +433,6 @@ fn arma_phase<S: Real, R: Recorder<S>>(
     let mut sum_log_f = zero;
     let mut sum_q = zero;
     let mut t = 0;
-    let mut steady_from = None;
     while t < w.len() {
         let x = S::cst(w[t]) - offset;
         let f = p[0][0];
@@ -468,7 +468,6 @@ fn arma_phase<S: Real, R: Recorder<S>>(
         }
         t += 1;
         if maxdiff <= STEADY_TOL * p[0][0].val() {
-            steady_from = Some(t0 + t);
             break;
         }
     }
@@ -512,7 +511,7 @@ fn arma_phase<S: Real, R: Recorder<S>>(
         sum_log_f += f.ln() * S::cst(count as f64);
         sum_q += sv2 * finv;
     }
-    Ok((sum_log_f, sum_q, steady_from))
+    Ok((sum_log_f, sum_q))
 }
 
 #[cfg(test)]

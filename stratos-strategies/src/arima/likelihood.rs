@@ -317,9 +317,6 @@ impl Problem<'_, '_> {
         let mut g = vec![0.0; x.len()];
         let c = self.obj.cost_grad(x, &mut g);
         cache.evals += 1;
-        if std::env::var("ARIMA_TRACE").is_ok() {
-            eprintln!("eval {} x {x:?} cost {c:.16} g {g:?}", cache.evals);
-        }
         if c.is_finite() && cache.best.as_ref().is_none_or(|(b, _)| c < *b) {
             cache.best = Some((c, x.to_vec()));
         }
@@ -581,81 +578,5 @@ mod tests {
         let s = obj.start();
         assert!(s.ar[0] > 0.5 && s.ar[0] < 0.8, "{:?}", s.ar);
         assert!(s.sigma2 > 0.0);
-    }
-}
-
-#[cfg(test)]
-mod scratch {
-    use super::*;
-    use crate::arima::model::ArimaOrder;
-
-    #[test]
-    #[ignore]
-    fn scratch_case() {
-        let name = std::env::var("CASE").unwrap_or("arima_interest_R_310".into());
-        let path = format!(
-            "{}/../tests/data/conformance/arima/{name}.json",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        let v: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-        let y: Vec<f64> = v["input"]["y"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|x| x.as_f64().unwrap())
-            .collect();
-        let o: Vec<usize> = v["params_in"]["order"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|x| x.as_u64().unwrap() as usize)
-            .collect();
-        let order = ArimaOrder::new(o[0], o[1], o[2]);
-        let model = Arima::new(order);
-        let w = kalman::difference(&y, order.d);
-        let obj = Objective::new(&model, &y, &w);
-        let pol = &v["mle_polished"]["params"];
-        let get = |k: &str| pol[k].as_f64().unwrap();
-        let pp = ArimaParams {
-            constant: order.has_constant().then(|| get("const")),
-            ar: (1..=order.p).map(|i| get(&format!("ar.L{i}"))).collect(),
-            ma: (1..=order.q).map(|i| get(&format!("ma.L{i}"))).collect(),
-            sigma2: get("sigma2"),
-        };
-        let xp = obj.unconstrain(&pp).unwrap();
-        let mut g = vec![0.0; xp.len()];
-        let c = obj.cost_grad(&xp, &mut g);
-        println!(
-            "polished x {xp:?} cost {c:.15} llf {} grad {g:?}",
-            -c * obj.n_eff()
-        );
-        let start = obj.start();
-        println!("start {start:?}");
-        let (p, conv) = fit(&model, &y).unwrap();
-        let xf = obj.unconstrain(&p).unwrap();
-        let c = obj.cost_grad(&xf, &mut g);
-        println!(
-            "fit {p:?} {conv:?}\n x {xf:?} llf {} grad {g:?}",
-            -c * obj.n_eff()
-        );
-        // finite-difference Hessian at polished
-        let k = xp.len();
-        let h = 1e-4;
-        for i in 0..k {
-            let mut row = Vec::new();
-            for j in 0..k {
-                let mut gp = vec![0.0; k];
-                let mut gm = vec![0.0; k];
-                let mut a = xp.clone();
-                a[j] += h;
-                let mut b = xp.clone();
-                b[j] -= h;
-                obj.cost_grad(&a, &mut gp);
-                obj.cost_grad(&b, &mut gm);
-                row.push((gp[i] - gm[i]) / (2.0 * h));
-            }
-            println!("H[{i}] {row:?}");
-        }
     }
 }
