@@ -13,6 +13,13 @@ and both log-likelihoods so the answers can be compared.
 
     python3 benches/statsmodels_compare.py [--repeat 5] [--stratos target/release/stratos]
 """
+import os
+
+# One BLAS thread: on a 2-core machine, threaded BLAS only adds contention to these small
+# problems (and DESIGN.md's peer figures were taken this way).
+for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(var, "1")
+
 import argparse
 import json
 import subprocess
