@@ -7,7 +7,8 @@
 //! fuzzer reports their violations as crashes:
 //!
 //! - every frame a reader returns is consistent (column lengths, schema names), and the
-//!   built-in strategies run over it without panicking and with results in range;
+//!   built-in strategies run over it without panicking and with results in range (a
+//!   successful forecast has finite predictions);
 //! - every ingest error on well-formed options is bad data (the CLI's exit code 65), and the
 //!   line it names lies inside the input;
 //! - a record read from JSON writes back to JSON that reads as the same record;
@@ -35,10 +36,12 @@ fn registry() -> &'static Registry {
 }
 
 /// Short-window built-ins run over every frame a reader returns, so that whatever numbers a
-/// parser produces (NaN, ±inf, 1e308, −0) also go through the strategies.
+/// parser produces (NaN, ±inf, 1e308, −0) also go through the strategies: moving averages,
+/// the z-score, a small ARIMA fit and the hybrid signal.
 fn frame_strategies() -> &'static [Box<dyn Strategy>] {
     static STRATEGIES: OnceLock<Vec<Box<dyn Strategy>>> = OnceLock::new();
     STRATEGIES.get_or_init(|| {
+        let arima = serde_json::json!({"p": 1, "d": 1, "q": 1, "steps": 3, "minDataPoints": 10});
         [
             ("moving_average", serde_json::json!({"period": 2})),
             (
@@ -46,9 +49,17 @@ fn frame_strategies() -> &'static [Box<dyn Strategy>] {
                 serde_json::json!({"kind": "ema", "fast": 2, "slow": 3}),
             ),
             ("anomaly_detection", serde_json::json!({"window_size": 2})),
+            ("arima_prediction", arima.clone()),
+            (
+                "hybrid_arima_ma",
+                serde_json::json!({"arimaConfig": arima, "maConfig": {"period": 3}}),
+            ),
         ]
         .into_iter()
-        .filter_map(|(id, config)| registry().build(id, config).ok())
+        .map(|(id, config)| match registry().build(id, config) {
+            Ok(strategy) => strategy,
+            Err(e) => panic!("fuzz harness: {id} does not build: {e}"),
+        })
         .collect()
     })
 }
@@ -120,6 +131,16 @@ fn check_result(result: &StrategyResult, rows: usize) {
     }
     for c in &result.outputs.columns {
         assert_eq!(c.values.len(), rows, "output `{}` length", c.name);
+    }
+    // A forecast that succeeded forecasts numbers: NaN is an error, never an answer.
+    if let Some(predictions) = result.data.get("predictions").and_then(|p| p.as_array()) {
+        assert!(
+            predictions
+                .iter()
+                .all(|p| p.as_f64().is_some_and(f64::is_finite)),
+            "{}: predictions {predictions:?}",
+            result.strategy_id
+        );
     }
     let json = serde_json::to_string(result);
     assert!(json.is_ok(), "result does not serialize: {json:?}");
@@ -294,7 +315,8 @@ fn edge_series() -> Vec<f64> {
 
 /// A series of arbitrary `f64`s through the kernels and the built-ins. The first byte picks
 /// the period (1..=16) and the z-score's ddof; every following 8 bytes are one value's
-/// little-endian bits (every NaN payload, ±inf, subnormals, ±1.8e308), at most 512 values.
+/// little-endian bits (every NaN payload, ±inf, subnormals, ±1.8e308), at most 128 values
+/// (enough for the windows of up to 17; more only slows the ARIMA fit).
 ///
 /// The kernels are checked against what any average must satisfy (see the module docs):
 /// while no finite value so far exceeds 1e150 in magnitude (so no sum can overflow), an SMA
@@ -312,7 +334,7 @@ pub fn series(data: &[u8]) {
     let ddof = usize::from(head >> 7);
     let values: Vec<f64> = rest
         .chunks_exact(8)
-        .take(512)
+        .take(128)
         .map(|c| <[u8; 8]>::try_from(c).map_or(f64::NAN, f64::from_le_bytes))
         .collect();
     check_kernels(&values, period, ddof);

@@ -111,17 +111,7 @@ fn strategy_config_corpus_replays() {
 
 #[test]
 fn series_corpus_replays() {
-    assert!(!files(&fuzz_dir().join("corpus/series")).is_empty());
-    replay_dirs("series", &["corpus"]);
-}
-
-/// Open findings of the `series` target (kernels that never recover from ±inf, a NaN
-/// z-score when the window's variance overflows): fails until the kernels are fixed; then
-/// drop the `ignore` and replay them with the corpus above, through `replay("series")`.
-#[test]
-#[ignore = "open findings in fuzz/regressions/series/: Sma/Ema poisoned by ±inf, NaN z-score on overflow"]
-fn series_regressions_replay() {
-    replay_dirs("series", &["regressions"]);
+    replay("series");
 }
 
 #[test]
