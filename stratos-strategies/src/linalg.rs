@@ -277,10 +277,9 @@ pub(crate) fn solve_in_place<S: Real>(a: &mut [S], n: usize, b: &mut [S]) -> Res
         }
         let inv = a[col * n + col].recip();
         for row in col + 1..n {
+            // No shortcut on a zero multiplier: a dual number with value 0 may still carry
+            // derivatives.
             let f = a[row * n + col] * inv;
-            if f.val() == 0.0 {
-                continue;
-            }
             for j in col + 1..n {
                 let t = a[col * n + j];
                 a[row * n + j] -= f * t;

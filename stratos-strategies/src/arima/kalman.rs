@@ -251,15 +251,15 @@ pub(crate) fn difference(y: &[f64], d: usize) -> Vec<f64> {
     w
 }
 
-/// Runs the filter over `data` for the ARMA system `sys`, with `offset` (the constant, or
-/// zero) subtracted from the data of the ARMA block.
+/// Runs the filter over `data` for the ARMA system `sys`, with `offset` (the constant, when
+/// d = 0) subtracted from the data of the ARMA block.
 ///
 /// # Errors
 /// [`FilterError`] when the AR part is not stationary or a variance is not positive.
 pub(crate) fn filter<S: Real, R: Recorder<S>>(
     data: &Data<'_>,
     sys: &ArmaSs<S>,
-    offset: S,
+    offset: Option<S>,
     rec: &mut R,
 ) -> Result<FilterOut<S>, FilterError> {
     let r = sys.r;
@@ -416,7 +416,7 @@ fn arma_phase<S: Real, R: Recorder<S>>(
     w: &[f64],
     t0: usize,
     sys: &ArmaSs<S>,
-    offset: S,
+    offset: Option<S>,
     a: &mut [S; MAX_R],
     p: &mut Mat<S>,
     rec: &mut R,
@@ -430,17 +430,24 @@ fn arma_phase<S: Real, R: Recorder<S>>(
         }
     }
     let phi = sys.phi;
+    let has_offset = offset.is_some();
+    // w_t − c = (w_t − c₀) − δ with c₀ the value of c and δ = c − c₀ (value 0, the
+    // derivatives of c): the data stay plain numbers, and no precision is lost to a large
+    // level (φ_i (w_t − c) = φ_i (w_t − c₀) − φ_i δ).
+    let c0 = offset.map_or(0.0, |c| c.val());
+    let offset = offset.map_or(zero, |c| c - c0);
+    let pc: [S; MAX_R] = std::array::from_fn(|i| phi[i] * offset);
     let mut sum_log_f = zero;
     let mut sum_q = zero;
     let mut t = 0;
     while t < w.len() {
-        let x = S::cst(w[t]) - offset;
+        let x = w[t] - c0;
         let f = p[0][0];
         let fv = f.val();
         if !(fv > 0.0 && fv.is_finite()) {
             return Err(FilterError::BadVariance);
         }
-        let v = x - a[0];
+        let v = -(a[0] + offset) + x;
         rec.record(t0 + t, v);
         let finv = f.recip();
         sum_log_f += f.ln();
@@ -448,9 +455,9 @@ fn arma_phase<S: Real, R: Recorder<S>>(
         // State: a'_i = φ_i x + a_{i+1} + k_{i+1} v, k_i = P_0i / F.
         let vf = v * finv;
         for i in 0..r - 1 {
-            a[i] = phi[i] * x + a[i + 1] + p[0][i + 1] * vf;
+            a[i] = sys.phi[i] * x - pc[i] + a[i + 1] + p[0][i + 1] * vf;
         }
-        a[r - 1] = phi[r - 1] * x;
+        a[r - 1] = phi[r - 1] * x - pc[r - 1];
         // Covariance (upper triangle, ascending order reads only not-yet-written entries).
         let g: [S; MAX_R] = std::array::from_fn(|i| if i + 1 < r { p[0][i + 1] } else { zero });
         let mut maxdiff = 0.0_f64;
@@ -481,37 +488,62 @@ fn arma_phase<S: Real, R: Recorder<S>>(
         let finv = f.recip();
         let k: [S; MAX_R] =
             std::array::from_fn(|i| if i + 1 < r { p[0][i + 1] * finv } else { zero });
-        let mut sv2 = zero;
-        let count = w.len() - t;
-        match r {
-            1 => {
-                let (p0, mut a0) = (phi[0], a[0]);
-                for (i, &wt) in w[t..].iter().enumerate() {
-                    let x = S::cst(wt) - offset;
-                    let v = x - a0;
-                    rec.record(t0 + t + i, v);
-                    sv2 += v * v;
-                    a0 = p0 * x;
-                }
-                a[0] = a0;
-            }
-            _ => {
-                for (i, &wt) in w[t..].iter().enumerate() {
-                    let x = S::cst(wt) - offset;
-                    let v = x - a[0];
-                    rec.record(t0 + t + i, v);
-                    sv2 += v * v;
-                    for j in 0..r - 1 {
-                        a[j] = phi[j] * x + a[j + 1] + k[j] * v;
-                    }
-                    a[r - 1] = phi[r - 1] * x;
-                }
-            }
-        }
-        sum_log_f += f.ln() * S::cst(count as f64);
+        let sv2 = if has_offset {
+            steady::<S, R, true>(&w[t..], c0, t0 + t, r, &phi, &pc, offset, &k, a, rec)
+        } else {
+            steady::<S, R, false>(&w[t..], c0, t0 + t, r, &phi, &pc, offset, &k, a, rec)
+        };
+        sum_log_f += f.ln() * S::cst((w.len() - t) as f64);
         sum_q += sv2 * finv;
     }
     Ok((sum_log_f, sum_q))
+}
+
+/// The frozen-gain recursion: `Σ v_t²` over `w − c₀`, updating `a`. `C` is false when
+/// there is no constant (d > 0), which drops the `δ` terms from the hot loop.
+#[allow(clippy::too_many_arguments)]
+#[inline]
+fn steady<S: Real, R: Recorder<S>, const C: bool>(
+    w: &[f64],
+    c0: f64,
+    t0: usize,
+    r: usize,
+    phi: &[S; MAX_R],
+    pc: &[S; MAX_R],
+    offset: S,
+    k: &[S; MAX_R],
+    a: &mut [S; MAX_R],
+    rec: &mut R,
+) -> S {
+    let mut sv2 = S::cst(0.0);
+    if r == 1 {
+        let (p0, pc0, mut a0) = (phi[0], pc[0], a[0]);
+        for (i, &wt) in w.iter().enumerate() {
+            let x = wt - c0;
+            let v = if C { -(a0 + offset) + x } else { -a0 + x };
+            rec.record(t0 + i, v);
+            sv2 += v * v;
+            a0 = if C { p0 * x - pc0 } else { p0 * x };
+        }
+        a[0] = a0;
+    } else {
+        for (i, &wt) in w.iter().enumerate() {
+            let x = wt - c0;
+            let v = if C { -(a[0] + offset) + x } else { -a[0] + x };
+            rec.record(t0 + i, v);
+            sv2 += v * v;
+            for j in 0..r - 1 {
+                let ax = phi[j] * x + a[j + 1] + k[j] * v;
+                a[j] = if C { ax - pc[j] } else { ax };
+            }
+            a[r - 1] = if C {
+                phi[r - 1] * x - pc[r - 1]
+            } else {
+                phi[r - 1] * x
+            };
+        }
+    }
+    sv2
 }
 
 #[cfg(test)]

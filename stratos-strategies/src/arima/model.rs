@@ -345,13 +345,8 @@ impl Arima {
             start: self.start.kalman(),
         };
         let sys = ArmaSs::new(&params.ar, &params.ma, params.sigma2);
-        let out = kalman::filter(
-            &data,
-            &sys,
-            params.constant.unwrap_or(0.0),
-            &mut kalman::NoRecord,
-        )
-        .map_err(likelihood::filter_error)?;
+        let out = kalman::filter(&data, &sys, params.constant, &mut kalman::NoRecord)
+            .map_err(likelihood::filter_error)?;
         finite_llf(out.loglike())
     }
 
@@ -435,8 +430,8 @@ fn build_fitted(
     let mut rec = Innovations {
         v: Vec::with_capacity(y.len()),
     };
-    let out = kalman::filter(&data, &sys, params.constant.unwrap_or(0.0), &mut rec)
-        .map_err(likelihood::filter_error)?;
+    let out =
+        kalman::filter(&data, &sys, params.constant, &mut rec).map_err(likelihood::filter_error)?;
     let llf = finite_llf(out.loglike())?;
     let residuals = rec.v;
     let fitted: Vec<f64> = y.iter().zip(&residuals).map(|(y, v)| y - v).collect();
@@ -657,6 +652,18 @@ mod tests {
     }
 
     #[test]
+    fn public_types_are_send_and_sync() {
+        fn check<T: Send + Sync + 'static>() {}
+        check::<Arima>();
+        check::<ArimaOrder>();
+        check::<ArimaParams>();
+        check::<FittedArima>();
+        check::<DiffuseStart>();
+        check::<crate::arima::Forecast>();
+        check::<ArimaError>();
+    }
+
+    #[test]
     fn order_counts_and_limits() {
         assert_eq!(ArimaOrder::new(1, 0, 0).n_params(), 3);
         assert_eq!(ArimaOrder::new(1, 1, 1).n_params(), 3);
@@ -861,8 +868,36 @@ mod tests {
         assert!(close(f.rmse(), rmse, 1e-12));
     }
 
+    #[test]
+    fn extreme_magnitudes_never_panic() {
+        let cases: Vec<Vec<f64>> = vec![
+            (0..30)
+                .map(|t| if t % 2 == 0 { 1e300 } else { -1e300 })
+                .collect(),
+            (0..30).map(|t| 1e-300 * t as f64).collect(),
+            (0..30).map(|t| f64::MAX / (1.0 + t as f64)).collect(),
+            (0..30).map(|t| if t == 7 { 1.0 } else { 0.0 }).collect(),
+            (0..30).map(|t| 1e9 + (t % 3) as f64).collect(),
+        ];
+        for y in &cases {
+            for (p, d, q) in [(1, 0, 1), (0, 1, 1), (2, 2, 0), (0, 0, 0)] {
+                let model = Arima::new(ArimaOrder::new(p, d, q));
+                if let Ok(f) = model.fit(y) {
+                    assert!(f.llf().is_finite());
+                    assert!(f.fitted_values().iter().all(|v| v.is_finite()));
+                    if let Ok(fc) = f.forecast(5, 0.1) {
+                        assert!(fc.mean.iter().all(|v| !v.is_nan()));
+                    }
+                }
+            }
+        }
+    }
+
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(24))]
+        // ARIMA_CASES=20000 for a long run (passes; about 4 s in release).
+        #![proptest_config(ProptestConfig::with_cases(
+            std::env::var("ARIMA_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(24)
+        ))]
         #[test]
         fn valid_fits_give_finite_forecasts(
             seed in 1u64..u64::MAX,
