@@ -71,6 +71,12 @@ fn fit(c: &mut Criterion) {
     let model = Arima::new(ArimaOrder::new(2, 1, 2));
     let check = model.fit(&y).expect("fit");
     assert!(check.converged(), "{}", check.termination());
+    eprintln!(
+        "arima_fit input: llf {:.6}, {} iterations, params {:?}",
+        check.llf(),
+        check.iterations(),
+        check.params().to_vec()
+    );
     let mut g = c.benchmark_group("arima_fit");
     g.throughput(Throughput::Elements(n as u64));
     g.bench_function(BenchmarkId::new(format!("n={n}"), "order=2,1,2"), |b| {
