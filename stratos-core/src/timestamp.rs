@@ -368,7 +368,8 @@ fn parse_calendar(b: &[u8]) -> Option<Result<Timestamp, RecordError>> {
     let (h, mi) = (digits(rest, 1, 2)?, digits(rest, 4, 2)?);
     let mut i = 6;
     let mut s = 0;
-    if rest.get(i) == Some(&b':') {
+    let has_seconds = rest.get(i) == Some(&b':');
+    if has_seconds {
         s = digits(rest, i + 1, 2)?;
         i += 3;
     }
@@ -377,7 +378,8 @@ fn parse_calendar(b: &[u8]) -> Option<Result<Timestamp, RecordError>> {
         return bad("a valid time of day");
     }
     micros += (h * 3600 + mi * 60 + s) * MICROS_PER_SEC;
-    if matches!(rest.get(i), Some(b'.') | Some(b',')) {
+    // A fraction belongs to the seconds (RFC 3339): `10:30.5` is not a time.
+    if has_seconds && matches!(rest.get(i), Some(b'.') | Some(b',')) {
         i += 1;
         let start = i;
         let mut frac = 0i64;

@@ -102,11 +102,11 @@ fn write_table<W: Write>(
     pairs.push(("metrics", metrics.join(", ")));
     write_pairs(out, &pairs)?;
 
-    if result.kind == ResultType::Prediction {
-        if let Some(t) = forecast_table(result) {
-            writeln!(out, "\nforecast")?;
-            return t.write(out);
-        }
+    if result.kind == ResultType::Prediction
+        && let Some(t) = forecast_table(result)
+    {
+        writeln!(out, "\nforecast")?;
+        return t.write(out);
     }
     let n = view.len();
     let (rows, what): (Vec<usize>, String) = if result.kind == ResultType::Anomaly {
