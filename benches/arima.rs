@@ -105,5 +105,30 @@ fn fit(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, fit);
+/// The full (p, q) ≤ 3 AIC grid at d = 1, n = 1000, as `arima_prediction` with `auto` runs it
+/// (both cores). DESIGN.md target: ≤ 58 ms; statsmodels 0.15 takes 1151 ms.
+fn grid(c: &mut Criterion) {
+    use stratos::strategies::arima::Criterion as Ic;
+    use stratos::strategies::arima::order_search::{OrderSearch, search};
+    let n = 1000;
+    let y = arima212(n, 0x5EED_A121_2000_0001);
+    let config = OrderSearch {
+        max_p: 3,
+        max_q: 3,
+        d: Some(1),
+        criterion: Ic::Aic,
+        max_d: 2,
+    };
+    let best = search(&y, &config).expect("grid");
+    eprintln!("arima_grid input: best order {}", best.best.order());
+    let mut g = c.benchmark_group("arima_grid");
+    g.sample_size(20);
+    g.bench_function(
+        BenchmarkId::new(format!("n={n}"), "d=1,p<=3,q<=3,aic"),
+        |b| b.iter(|| search(black_box(&y), &config).expect("grid").best.aic()),
+    );
+    g.finish();
+}
+
+criterion_group!(benches, fit, grid);
 criterion_main!(benches);
