@@ -203,36 +203,36 @@ impl Qr {
         b
     }
 
-    /// diag((RᵀR)⁻¹) = squared row norms of R⁻¹.
-    pub(crate) fn inverse_gram_diagonal(&self) -> Vec<f64> {
+    /// R⁻¹, from which (XᵀX)⁻¹ = R⁻¹R⁻ᵀ.
+    pub(crate) fn r_inverse(&self) -> InverseR {
         let k = self.ncols;
-        // Column j of R⁻¹ solves R x = e_j (upper triangular, zero below j).
-        let mut rinv = vec![0.0; k * k]; // row-major k × k
+        // R row-major, so both operands of the inner products below are contiguous.
+        let mut r = vec![0.0; k * k];
         for j in 0..k {
-            rinv[j * k + j] = 1.0 / self.r(j, j);
-            for i in (0..j).rev() {
-                let mut s = 0.0;
-                for l in (i + 1)..=j {
-                    s += self.r(i, l) * rinv[l * k + j];
-                }
-                rinv[i * k + j] = -s / self.r(i, i);
+            for i in 0..=j {
+                r[i * k + j] = self.r(i, j);
             }
         }
-        (0..k)
-            .map(|i| rinv[i * k + i..(i + 1) * k].iter().map(|v| v * v).sum())
-            .collect()
+        // Column j of R⁻¹ (stored column-major) solves R x = e_j, zero below j.
+        let mut cm = vec![0.0; k * k];
+        for j in 0..k {
+            let col = &mut cm[j * k..(j + 1) * k];
+            col[j] = 1.0 / r[j * k + j];
+            for i in (0..j).rev() {
+                let s = dot(&r[i * k + i + 1..i * k + j + 1], &col[i + 1..=j]);
+                col[i] = -s / r[i * k + i];
+            }
+        }
+        InverseR { k, cm }
     }
 
-    /// The full fit: coefficients, standard errors and residual sum of squares.
-    pub(crate) fn fit(&self) -> OlsFit {
+    /// The full fit (coefficients, standard errors, residual sum of squares), given R⁻¹.
+    pub(crate) fn fit_with(&self, rinv: &InverseR) -> OlsFit {
         let params = self.coefficients();
         let ssr = self.ssr();
-        let df = self.nrows.saturating_sub(self.ncols) as f64;
-        let scale = ssr / df;
-        let bse = self
-            .inverse_gram_diagonal()
-            .into_iter()
-            .map(|d| (scale * d).sqrt())
+        let scale = self.scale(ssr);
+        let bse = (0..self.ncols)
+            .map(|i| (scale * rinv.cov(i, i)).sqrt())
             .collect();
         OlsFit {
             params,
@@ -240,6 +240,29 @@ impl Qr {
             ssr,
             nobs: self.nrows,
         }
+    }
+
+    /// s² = ssr / (n − k).
+    pub(crate) fn scale(&self, ssr: f64) -> f64 {
+        ssr / self.nrows.saturating_sub(self.ncols) as f64
+    }
+}
+
+/// R⁻¹ of a [`Qr`] (upper triangular), for entries of (XᵀX)⁻¹ = R⁻¹R⁻ᵀ.
+#[derive(Debug, Clone)]
+pub(crate) struct InverseR {
+    k: usize,
+    /// Column-major.
+    cm: Vec<f64>,
+}
+
+impl InverseR {
+    /// `[(XᵀX)⁻¹]_{ij} = Σ_l R⁻¹[i][l] · R⁻¹[j][l]`.
+    pub(crate) fn cov(&self, i: usize, j: usize) -> f64 {
+        let k = self.k;
+        (i.max(j)..k)
+            .map(|l| self.cm[l * k + i] * self.cm[l * k + j])
+            .sum()
     }
 }
 
@@ -254,16 +277,6 @@ fn apply_reflector(tail: &[f64], tau: f64, target: &mut [f64]) {
     for (t, v) in rest.iter_mut().zip(tail) {
         *t -= w * v;
     }
-}
-
-/// Fits `y` on the column-major design `a` (`nrows × ncols`).
-pub(crate) fn ols(
-    a: Vec<f64>,
-    nrows: usize,
-    ncols: usize,
-    y: Vec<f64>,
-) -> Result<OlsFit, SingularColumn> {
-    Ok(Qr::factor(a, nrows, ncols, y)?.fit())
 }
 
 /// Upper Cholesky factor `R` (row-major `p × p`, `G = RᵀR`) of the symmetric `p × p` matrix
@@ -299,6 +312,11 @@ pub(crate) fn cholesky_upper(g: &[f64], p: usize, min_pivot_ratio: f64) -> Optio
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn ols(a: Vec<f64>, m: usize, k: usize, y: Vec<f64>) -> Result<OlsFit, SingularColumn> {
+        let qr = Qr::factor(a, m, k, y)?;
+        Ok(qr.fit_with(&qr.r_inverse()))
+    }
 
     fn assert_close(got: f64, want: f64, rtol: f64) {
         assert!(
