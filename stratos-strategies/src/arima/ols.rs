@@ -23,10 +23,8 @@
 pub(crate) struct Qr {
     nrows: usize,
     ncols: usize,
-    /// R in the upper triangle, the reflectors' tails below it.
+    /// R in the upper triangle, the reflectors' tails below it; then Qᵀy as column `ncols`.
     a: Vec<f64>,
-    /// Qᵀy.
-    z: Vec<f64>,
 }
 
 /// A column that is (numerically) a combination of the columns before it.
@@ -124,19 +122,34 @@ impl Qr {
     ///
     /// Needs `a.len() == nrows * ncols`, `y.len() == nrows` and `nrows >= ncols`; otherwise
     /// (a caller bug) reports column 0 as singular.
+    ///
+    /// Each reflector's update of the trailing columns is fused with the next reflector's dot
+    /// products (one pass over each column per step instead of two): the factorisation is
+    /// bound by memory traffic once the design outgrows the caches.
     pub(crate) fn factor(
         mut a: Vec<f64>,
         nrows: usize,
         ncols: usize,
-        mut y: Vec<f64>,
+        y: Vec<f64>,
     ) -> Result<Qr, SingularColumn> {
         let (m, k) = (nrows, ncols);
         if a.len() != m * k || y.len() != m || m < k {
             return Err(SingularColumn(0));
         }
+        a.extend_from_slice(&y); // column k: y, transformed along
+        let total = k + 1;
         let tol = (m.max(k) as f64) * f64::EPSILON;
+        // w[c]: the pending multiplier τ_{j−1} · v_{j−1}ᵀ col_c of the previous reflector.
+        let mut w = vec![0.0; total];
         for j in 0..k {
             let (left, right) = a.split_at_mut((j + 1) * m);
+            if j > 0 {
+                // The previous reflector, still pending on column j: v = (1 at row j−1, tail).
+                let (prev, col) = left.split_at_mut(j * m);
+                let vprev = &prev[(j - 1) * m + j..];
+                col[j - 1] -= w[j];
+                axpy(-w[j], vprev, &mut col[j..]);
+            }
             let col = &mut left[j * m..];
             let full_norm = norm2(col);
             let sub = &mut col[j..];
@@ -153,18 +166,32 @@ impl Qr {
                 *v *= scale;
             }
             sub[0] = beta;
-            let v = &sub[1..];
-            for c in 0..(k - j - 1) {
-                let target = &mut right[c * m + j..(c + 1) * m];
-                apply_reflector(v, tau, target);
+            let vcur = &left[j * m + j + 1..(j + 1) * m];
+            let vprev = (j > 0).then(|| &left[(j - 1) * m + j..j * m]);
+            for (c, target) in right.chunks_exact_mut(m).enumerate() {
+                let wc = &mut w[j + 1 + c];
+                let d = match vprev {
+                    Some(vp) => {
+                        target[j - 1] -= *wc;
+                        target[j] -= *wc * vp[0];
+                        axpy_then_dot(-*wc, &vp[1..], &mut target[j + 1..], vcur)
+                    }
+                    None => dot(vcur, &target[j + 1..]),
+                };
+                *wc = tau * (target[j] + d);
             }
-            apply_reflector(v, tau, &mut y[j..]);
+        }
+        if k > 0 {
+            // The last reflector, still pending on y.
+            let (cols, yc) = a.split_at_mut(k * m);
+            let vlast = &cols[(k - 1) * m + k..];
+            yc[k - 1] -= w[k];
+            axpy(-w[k], vlast, &mut yc[k..]);
         }
         Ok(Qr {
             nrows: m,
             ncols: k,
             a,
-            z: y,
         })
     }
 
@@ -174,7 +201,7 @@ impl Qr {
 
     /// Qᵀy.
     pub(crate) fn qty(&self) -> &[f64] {
-        &self.z
+        &self.a[self.ncols * self.nrows..]
     }
 
     /// The diagonal entry `R[j][j]` (signed).
@@ -184,14 +211,14 @@ impl Qr {
 
     /// Residual sum of squares of the regression on all columns.
     pub(crate) fn ssr(&self) -> f64 {
-        let tail = &self.z[self.ncols..];
+        let tail = &self.qty()[self.ncols..];
         dot(tail, tail)
     }
 
     /// Coefficients by back substitution.
     pub(crate) fn coefficients(&self) -> Vec<f64> {
         let k = self.ncols;
-        let mut b = self.z[..k].to_vec();
+        let mut b = self.qty()[..k].to_vec();
         for i in (0..k).rev() {
             let (head, solved) = b.split_at_mut(i + 1);
             let mut s = head[i];
@@ -266,17 +293,40 @@ impl InverseR {
     }
 }
 
-/// target ← (I − τ v vᵀ) target, where `v = (1, tail)`.
+/// y ← y + α x.
 #[inline]
-fn apply_reflector(tail: &[f64], tau: f64, target: &mut [f64]) {
-    let Some((head, rest)) = target.split_first_mut() else {
-        return;
-    };
-    let w = tau * (*head + dot(tail, rest));
-    *head -= w;
-    for (t, v) in rest.iter_mut().zip(tail) {
-        *t -= w * v;
+fn axpy(alpha: f64, x: &[f64], y: &mut [f64]) {
+    for (t, v) in y.iter_mut().zip(x) {
+        *t += alpha * v;
     }
+}
+
+/// y ← y + α x, then returns `v · y` (the updated y), in one pass.
+#[inline]
+fn axpy_then_dot(alpha: f64, x: &[f64], y: &mut [f64], v: &[f64]) -> f64 {
+    let n = x.len().min(y.len()).min(v.len());
+    let (x, y, v) = (&x[..n], &mut y[..n], &v[..n]);
+    let mut acc = [0.0f64; 4];
+    let mut yc = y.chunks_exact_mut(4);
+    let mut xc = x.chunks_exact(4);
+    let mut vc = v.chunks_exact(4);
+    for ((ys, xs), vs) in (&mut yc).zip(&mut xc).zip(&mut vc) {
+        for l in 0..4 {
+            ys[l] += alpha * xs[l];
+            acc[l] += vs[l] * ys[l];
+        }
+    }
+    let mut s = (acc[0] + acc[2]) + (acc[1] + acc[3]);
+    for ((t, a), b) in yc
+        .into_remainder()
+        .iter_mut()
+        .zip(xc.remainder())
+        .zip(vc.remainder())
+    {
+        *t += alpha * a;
+        s += b * *t;
+    }
+    s
 }
 
 /// Upper Cholesky factor `R` (row-major `p × p`, `G = RᵀR`) of the symmetric `p × p` matrix
