@@ -290,6 +290,8 @@ fn interp(x: f64, xp: &[f64; 4], fp: &[f64; 4]) -> f64 {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
 
     const Y: [f64; 20] = [
@@ -384,6 +386,41 @@ mod tests {
             let r = kpss(&ys, KpssRegression::ConstantTrend, KpssLags::Auto).unwrap();
             assert_eq!(r.lags, base.lags);
             assert!(rel(r.statistic, base.statistic) < 1e-13);
+        }
+    }
+
+    #[test]
+    fn public_types_are_send_and_sync() {
+        fn check<T: Send + Sync + 'static>() {}
+        check::<KpssResult>();
+        check::<KpssLags>();
+        check::<KpssRegression>();
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Any finite input gets an answer or a typed error, never a panic; answers have a
+        /// finite statistic and a p-value in [0.01, 0.10].
+        #[test]
+        fn never_panics(
+            y in prop::collection::vec(
+                prop_oneof![-1e3f64..1e3, -1e300f64..1e300, -1e-300f64..1e-300, Just(0.0)],
+                0..60,
+            ),
+            trend in any::<bool>(),
+            lags in prop_oneof![
+                Just(KpssLags::Auto),
+                Just(KpssLags::Legacy),
+                (0usize..70).prop_map(KpssLags::Fixed),
+            ],
+        ) {
+            let reg = if trend { KpssRegression::ConstantTrend } else { KpssRegression::Constant };
+            if let Ok(r) = kpss(&y, reg, lags) {
+                prop_assert!(r.statistic.is_finite());
+                prop_assert!((0.01..=0.1).contains(&r.p_value));
+                prop_assert!(r.lags < y.len());
+            }
         }
     }
 }
