@@ -1,4 +1,4 @@
-//! Fuzz bodies, shared by the cargo-fuzz targets in `fuzz/` and by `tests/fuzz_corpus.rs`,
+//! Fuzz bodies, shared by the cargo-fuzz targets in `fuzz/` and by `tests/it/fuzz_corpus.rs`,
 //! which replays the committed corpus (and every minimised crash in `fuzz/regressions/`) on
 //! stable Rust.
 //!

@@ -124,7 +124,7 @@ fn every_fuzz_target_is_replayed() {
     for t in &targets {
         assert!(
             TARGETS.iter().any(|(name, _)| name == t),
-            "fuzz target `{t}` has no replay in tests/fuzz_corpus.rs"
+            "fuzz target `{t}` has no replay in tests/it/fuzz_corpus.rs"
         );
     }
     for (name, _) in TARGETS {

@@ -378,7 +378,7 @@ fn mackinnon_functions_cover_every_branch() {
 ///
 /// ```text
 /// python3 tests/data/conformance/adf_local/random_cases.py /tmp/cases.json 300
-/// ADF_CASES_FILE=/tmp/cases.json cargo test --test conformance_adf -- --ignored --nocapture
+/// ADF_CASES_FILE=/tmp/cases.json cargo test --test it conformance_adf -- --ignored --nocapture
 /// ```
 ///
 /// Each case holds `{y, regression, autolag, maxlag}` and statsmodels' answers or its `error`.
