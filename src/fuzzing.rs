@@ -230,6 +230,46 @@ pub fn ndjson(data: &[u8]) {
     }
 }
 
+/// JSON bytes: the JSON reader, then content sniffing (which must pick a reader that answers
+/// as [`check_read`] requires). A frame read from an array of objects has one row per
+/// object.
+pub fn json(data: &[u8]) {
+    let read = stratos_ingest::read_bytes(data, &ReadOptions::default().with_format(Format::Json));
+    if let (Ok(frame), Ok(serde_json::Value::Array(items))) =
+        (&read, serde_json::from_slice::<serde_json::Value>(data))
+        && !frame.numeric_columns().is_empty()
+    {
+        assert_eq!(frame.len(), items.len(), "one row per object");
+    }
+    check_read(data, read);
+    check_read(
+        data,
+        stratos_ingest::read_bytes(data, &ReadOptions::default()),
+    );
+}
+
+/// Text-log bytes: the text reader (whose frame has at most one row per line, each with a
+/// time), then content sniffing.
+pub fn text(data: &[u8]) {
+    let read = stratos_ingest::read_bytes(data, &ReadOptions::default().with_format(Format::Text));
+    if let Ok(frame) = &read {
+        assert!(
+            frame.len() as u64 <= line_count(data),
+            "more rows than lines"
+        );
+        assert_eq!(
+            frame.timestamps().map(<[Timestamp]>::len),
+            Some(frame.len()),
+            "a text log always has its time column"
+        );
+    }
+    check_read(data, read);
+    check_read(
+        data,
+        stratos_ingest::read_bytes(data, &ReadOptions::default()),
+    );
+}
+
 /// Timestamp text in every accepted form: what parses prints as RFC 3339 and parses back to
 /// the same instant; calendar-looking text always parses; JSON forms (`"…"`, numbers,
 /// `{"seconds": …, "nanos": …}`) write back as text that reads the same.

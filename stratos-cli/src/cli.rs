@@ -81,6 +81,8 @@ pub(crate) enum InputFormat {
     Csv,
     Tsv,
     Ndjson,
+    Json,
+    Text,
 }
 
 /// Input formats of `stream`.

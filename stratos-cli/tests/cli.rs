@@ -530,3 +530,81 @@ fn help_has_examples() {
         assert!(stdout(&o).contains("Examples:"), "{args:?}");
     }
 }
+
+const PRICES_JSON: &str = r#"{"data": [
+  {"date": "2024-01-01", "quote": {"close": 10}},
+  {"date": "2024-01-02", "quote": {"close": 11}},
+  {"date": "2024-01-03", "quote": {"close": 12}},
+  {"date": "2024-01-04", "quote": {"close": 13}},
+  {"date": "2024-01-05", "quote": {"close": 11}}
+]}
+"#;
+
+#[test]
+fn run_moving_average_on_json_and_text_logs() {
+    let p = file("prices.json", PRICES_JSON);
+    let o = run(
+        &[
+            "run",
+            "moving_average",
+            p.to_str().unwrap(),
+            "--config",
+            r#"{"period":3}"#,
+            "--format",
+            "csv",
+        ],
+        "",
+    );
+    assert_eq!(stderr(&o), "");
+    assert!(o.status.success());
+    assert_eq!(
+        stdout(&o),
+        "date,quote.close,sma,signal\n\
+         2024-01-01T00:00:00Z,10,,\n\
+         2024-01-02T00:00:00Z,11,,\n\
+         2024-01-03T00:00:00Z,12,11,BUY\n\
+         2024-01-04T00:00:00Z,13,12,BUY\n\
+         2024-01-05T00:00:00Z,11,12,SELL\n"
+    );
+    // The same from stdin, by content and by --input-format.
+    for extra in [&[][..], &["--input-format", "json"]] {
+        let mut args = vec!["run", "moving_average", "-", "--config", r#"{"period":3}"#];
+        args.extend_from_slice(&["--format", "csv"]);
+        args.extend_from_slice(extra);
+        let again = run(&args, PRICES_JSON);
+        assert!(again.status.success(), "{}", stderr(&again));
+        assert_eq!(stdout(&again), stdout(&o));
+    }
+    let log = "2024-01-01: Close 10\n2024-01-02: Close 11\n2024-01-03: Close 12\n";
+    let o = run(
+        &[
+            "run",
+            "moving_average",
+            "-",
+            "--config",
+            r#"{"period":2}"#,
+            "--format",
+            "csv",
+            "--input-format",
+            "text",
+        ],
+        log,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "timestamp,close,sma,signal\n\
+         2024-01-01T00:00:00Z,10,,\n\
+         2024-01-02T00:00:00Z,11,10.5,BUY\n\
+         2024-01-03T00:00:00Z,12,11.5,BUY\n"
+    );
+    let o = run(
+        &["run", "moving_average", "-", "--input-format", "json"],
+        "[1]",
+    );
+    assert_eq!(o.status.code(), Some(65));
+    assert_eq!(
+        stderr(&o).trim_end(),
+        "stratos: <stdin>: record 0: expected an object, found a number"
+    );
+}

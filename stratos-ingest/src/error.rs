@@ -46,7 +46,8 @@ pub enum IngestError {
         /// The cell's text (at most 64 characters).
         found: String,
     },
-    /// An NDJSON line that is not a valid record, or records that do not form a frame.
+    /// Malformed JSON or NDJSON, a JSON record that is not an object, or records that do not
+    /// form a frame.
     #[error("{location}: {message}")]
     Json {
         /// The line.
@@ -72,15 +73,16 @@ pub enum IngestError {
         #[source]
         source: Box<FrameError>,
     },
-    /// A format name that is not one of `csv`, `tsv`, `ndjson`, `jsonl`.
-    #[error("unknown format `{name}`: expected csv, tsv, ndjson or jsonl")]
+    /// A format name that is not one of `csv`, `tsv`, `ndjson`, `jsonl`, `json`, `text`,
+    /// `txt`, `log`.
+    #[error("unknown format `{name}`: expected csv, tsv, ndjson, jsonl, json, text, txt or log")]
     UnknownFormat {
         /// Empty: a format name has no place in the input.
         location: Box<Location>,
         /// The name given.
         name: String,
     },
-    /// Input in a format this crate cannot read yet (a JSON array).
+    /// Input in a format this crate cannot read (none of the current readers returns it).
     #[error("{location}: {what}")]
     Unsupported {
         /// The source.

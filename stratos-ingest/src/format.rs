@@ -29,11 +29,17 @@ pub enum Format {
     Tsv,
     /// One JSON record (the seed's envelope) per line.
     Ndjson,
+    /// A JSON document: an array of objects (or an object holding one), nested objects
+    /// flattened to dotted names, or an array of the seed's record envelopes.
+    Json,
+    /// Plain-text logs: one record per line, a timestamp then `key:value` / `key value`
+    /// pairs with units (`Temperature:85°C`, `Humidity 65%`).
+    Text,
 }
 
 impl Format {
     /// The format a file extension names (case-insensitive, without the dot): `csv`, `tsv`,
-    /// `tab`, `ndjson`, `jsonl`. `None` for others, including `json` (whose content decides).
+    /// `tab`, `ndjson`, `jsonl`, `json`, `txt`, `log` (and `text`). `None` for others.
     pub fn from_extension(extension: &str) -> Option<Format> {
         let e = extension.trim_start_matches('.');
         if e.eq_ignore_ascii_case("csv") {
@@ -42,17 +48,26 @@ impl Format {
             Some(Format::Tsv)
         } else if e.eq_ignore_ascii_case("ndjson") || e.eq_ignore_ascii_case("jsonl") {
             Some(Format::Ndjson)
+        } else if e.eq_ignore_ascii_case("json") {
+            Some(Format::Json)
+        } else if e.eq_ignore_ascii_case("txt")
+            || e.eq_ignore_ascii_case("log")
+            || e.eq_ignore_ascii_case("text")
+        {
+            Some(Format::Text)
         } else {
             None
         }
     }
 
-    /// The format's canonical name: `csv`, `tsv` or `ndjson`.
+    /// The format's canonical name: `csv`, `tsv`, `ndjson`, `json` or `text`.
     pub fn as_str(self) -> &'static str {
         match self {
             Format::Csv => "csv",
             Format::Tsv => "tsv",
             Format::Ndjson => "ndjson",
+            Format::Json => "json",
+            Format::Text => "text",
         }
     }
 }
@@ -66,7 +81,8 @@ impl fmt::Display for Format {
 impl FromStr for Format {
     type Err = IngestError;
 
-    /// Reads `csv`, `tsv`, `ndjson` or `jsonl` (case-insensitive).
+    /// Reads `csv`, `tsv`, `ndjson`, `jsonl`, `json`, `text`, `txt` or `log`
+    /// (case-insensitive).
     ///
     /// # Errors
     /// [`IngestError::UnknownFormat`] for any other name.
@@ -87,16 +103,25 @@ mod tests {
 
     #[test]
     fn names_round_trip_and_unknown_names_fail() {
-        for f in [Format::Csv, Format::Tsv, Format::Ndjson] {
+        for f in [
+            Format::Csv,
+            Format::Tsv,
+            Format::Ndjson,
+            Format::Json,
+            Format::Text,
+        ] {
             assert_eq!(f.as_str().parse::<Format>().unwrap(), f);
         }
         assert_eq!("JSONL".parse::<Format>().unwrap(), Format::Ndjson);
         assert_eq!(Format::from_extension(".csv"), Some(Format::Csv));
-        assert_eq!(Format::from_extension("json"), None);
+        assert_eq!(Format::from_extension("json"), Some(Format::Json));
+        assert_eq!(Format::from_extension("LOG"), Some(Format::Text));
+        assert_eq!("txt".parse::<Format>().unwrap(), Format::Text);
+        assert_eq!(Format::from_extension("xlsx"), None);
         let e = "xml".parse::<Format>().unwrap_err();
         assert_eq!(
             e.to_string(),
-            "unknown format `xml`: expected csv, tsv, ndjson or jsonl"
+            "unknown format `xml`: expected csv, tsv, ndjson, jsonl, json, text, txt or log"
         );
         assert!(!e.is_bad_data());
         assert!("tab".parse::<Format>().is_err());

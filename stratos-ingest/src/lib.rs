@@ -6,9 +6,11 @@ mod csv;
 mod error;
 mod format;
 mod frame_builder;
+mod json;
 mod location;
 mod ndjson;
 mod sniff;
+mod text;
 
 use std::io::Read;
 use std::path::Path;
@@ -149,9 +151,11 @@ pub fn read_path(path: &Path, options: &ReadOptions) -> Result<Frame, IngestErro
 /// # Errors
 /// [`IngestError::Ragged`] for a row with the wrong number of fields;
 /// [`IngestError::Cell`] for a missing time in the time column;
-/// [`IngestError::Json`] for a malformed NDJSON line or records that do not form a frame;
-/// [`IngestError::Unsupported`] for a JSON array; [`IngestError::InvalidOptions`] for a
-/// quote or line break as the delimiter. Each carries the line.
+/// [`IngestError::Cell`] for a text-log line without a timestamp;
+/// [`IngestError::Json`] for malformed JSON/NDJSON or records that do not form a frame (a
+/// JSON record names its array index as `record N`);
+/// [`IngestError::InvalidOptions`] for a quote or line break as the delimiter. Each carries
+/// the line where there is one.
 ///
 /// # Examples
 /// ```
@@ -205,13 +209,8 @@ fn read_as(
         None => match sniff::sniff_content(bytes) {
             sniff::Content::Csv => Format::Csv,
             sniff::Content::Ndjson => Format::Ndjson,
-            sniff::Content::JsonArray => {
-                return Err(IngestError::Unsupported {
-                    location: Box::new(Location::source(source)),
-                    what: "a JSON array: not readable yet; use NDJSON (one record per line)"
-                        .to_owned(),
-                });
-            }
+            sniff::Content::Json => Format::Json,
+            sniff::Content::Text => Format::Text,
         },
     };
     let settings = csv::CsvSettings {
@@ -229,6 +228,8 @@ fn read_as(
             source,
         ),
         Format::Ndjson => ndjson::read_ndjson(bytes, source),
+        Format::Json => json::read_json(bytes, source),
+        Format::Text => text::read_text(bytes, source),
     }
 }
 
@@ -247,9 +248,14 @@ mod tests {
     }
 
     #[test]
-    fn a_json_array_is_unsupported_unless_a_format_is_given() {
+    fn a_json_array_is_json_unless_a_format_is_given() {
         let e = read_bytes(b" [1,2]", &ReadOptions::default()).unwrap_err();
-        assert!(matches!(e, IngestError::Unsupported { .. }));
+        assert_eq!(
+            e.to_string(),
+            "input: record 0: expected an object, found a number"
+        );
+        let f = read_bytes(b" [{\"v\": 1}]", &ReadOptions::default()).unwrap();
+        assert_eq!(f.column("v"), Some(&[1.0][..]));
         let f = read_bytes(
             b"[1,2]\n[3,4]\n",
             &ReadOptions::default().with_format(Format::Csv),

@@ -26,31 +26,61 @@ pub(crate) fn strip_bom(bytes: &[u8]) -> &[u8] {
 pub(crate) enum Content {
     Csv,
     Ndjson,
-    JsonArray,
+    Json,
+    Text,
 }
 
-/// The content's kind, from its first non-blank byte (after a byte order mark).
+/// The content's kind (after a byte order mark): a first non-blank byte `[` is JSON; `{` is
+/// NDJSON when the first non-blank line is a complete object followed by more lines or
+/// holding `stream_id`, else JSON; lines starting with a timestamp followed by key/value
+/// pairs are text logs; anything else is CSV.
 pub(crate) fn sniff_content(bytes: &[u8]) -> Content {
-    match strip_bom(bytes).trim_ascii_start().first() {
-        Some(b'{') => Content::Ndjson,
-        Some(b'[') => Content::JsonArray,
+    let body = strip_bom(bytes).trim_ascii_start();
+    match body.first() {
+        Some(b'{') => {
+            let (first, rest) = match memchr::memchr(b'\n', body) {
+                Some(i) => (
+                    body.get(..i).unwrap_or_default(),
+                    body.get(i..).unwrap_or_default(),
+                ),
+                None => (body, &b""[..]),
+            };
+            match serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(first) {
+                Ok(obj) if !rest.trim_ascii().is_empty() || obj.contains_key("stream_id") => {
+                    Content::Ndjson
+                }
+                _ => Content::Json,
+            }
+        }
+        Some(b'[') => Content::Json,
+        _ if crate::text::looks_like_text(body) => Content::Text,
         _ => Content::Csv,
     }
 }
 
-/// The format content looks like: [`Format::Ndjson`] when the first non-blank byte (after a
-/// UTF-8 byte order mark) is `{`, else [`Format::Csv`].
+/// The format content looks like: [`Format::Json`] when the first non-blank byte (after a
+/// UTF-8 byte order mark) is `[`, or `{` opening a document that is not one record per line;
+/// [`Format::Ndjson`] for lines each holding a complete object (or one line holding a record
+/// envelope); [`Format::Text`] for log lines that start with a timestamp followed by
+/// key/value pairs; else [`Format::Csv`].
 ///
 /// # Examples
 /// ```
 /// use stratos_ingest::{sniff_format, Format};
 /// assert_eq!(sniff_format(b"\n{\"stream_id\":\"a\"}\n"), Format::Ndjson);
+/// assert_eq!(sniff_format(b"{\"v\": 1}\n{\"v\": 2}\n"), Format::Ndjson);
+/// assert_eq!(sniff_format(b"{\n  \"data\": [{\"v\": 1}]\n}\n"), Format::Json);
+/// assert_eq!(sniff_format(b"[{\"v\": 1}]"), Format::Json);
+/// assert_eq!(sniff_format(b"2025-01-15: Temperature 23.5\xC2\xB0C, Humidity 65%\n"), Format::Text);
 /// assert_eq!(sniff_format(b"timestamp,value\n"), Format::Csv);
+/// assert_eq!(sniff_format(b"2025-01-15,23.5\n"), Format::Csv);
 /// ```
 pub fn sniff_format(bytes: &[u8]) -> Format {
     match sniff_content(bytes) {
         Content::Ndjson => Format::Ndjson,
-        Content::Csv | Content::JsonArray => Format::Csv,
+        Content::Json => Format::Json,
+        Content::Text => Format::Text,
+        Content::Csv => Format::Csv,
     }
 }
 
@@ -209,8 +239,13 @@ mod tests {
 
     #[test]
     fn content() {
-        assert_eq!(sniff_content(b"\xEF\xBB\xBF {"), Content::Ndjson);
-        assert_eq!(sniff_content(b"[{}]"), Content::JsonArray);
+        assert_eq!(sniff_content(b"\xEF\xBB\xBF {"), Content::Json);
+        assert_eq!(sniff_content(b"\xEF\xBB\xBF {}\n{}"), Content::Ndjson);
+        assert_eq!(sniff_content(b"[{}]"), Content::Json);
+        assert_eq!(sniff_content(b"{\"a\": [{}]}"), Content::Json);
+        assert_eq!(sniff_content(b"{\"a\": 1}\n{\"a\": 2}"), Content::Ndjson);
+        assert_eq!(sniff_content(b"{\"stream_id\": \"s\"}"), Content::Ndjson);
+        assert_eq!(sniff_content(b"{\n\"a\": 1}\n"), Content::Json);
         assert_eq!(sniff_content(b""), Content::Csv);
         assert_eq!(strip_bom(b"\xEF\xBB\xBFa"), b"a");
     }

@@ -13,9 +13,11 @@ type Body = fn(&[u8]);
 
 /// Every fuzz target with its body. A target in `fuzz/fuzz_targets/` missing here fails
 /// `every_fuzz_target_is_replayed`.
-const TARGETS: [(&str, Body); 5] = [
+const TARGETS: [(&str, Body); 7] = [
     ("csv", stratos::fuzzing::csv),
     ("ndjson", stratos::fuzzing::ndjson),
+    ("json", stratos::fuzzing::json),
+    ("text", stratos::fuzzing::text),
     ("timestamp", stratos::fuzzing::timestamp),
     ("strategy_config", stratos::fuzzing::strategy_config),
     ("series", stratos::fuzzing::series),
@@ -97,6 +99,16 @@ fn csv_corpus_replays() {
 #[test]
 fn ndjson_corpus_replays() {
     replay("ndjson");
+}
+
+#[test]
+fn json_corpus_replays() {
+    replay("json");
+}
+
+#[test]
+fn text_corpus_replays() {
+    replay("text");
 }
 
 #[test]

@@ -19,6 +19,8 @@ pub(crate) fn input_options(format: Option<InputFormat>) -> ReadOptions {
         Some(InputFormat::Csv) => options.with_format(Format::Csv),
         Some(InputFormat::Tsv) => options.with_format(Format::Tsv),
         Some(InputFormat::Ndjson) => options.with_format(Format::Ndjson),
+        Some(InputFormat::Json) => options.with_format(Format::Json),
+        Some(InputFormat::Text) => options.with_format(Format::Text),
         None => options,
     }
 }

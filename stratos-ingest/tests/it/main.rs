@@ -4,8 +4,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::float_cmp)]
 
 mod csv;
+mod json;
 mod ndjson;
 mod robustness;
+mod text;
 
 use std::path::PathBuf;
 

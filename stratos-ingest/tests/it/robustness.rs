@@ -10,6 +10,8 @@ fn all_options() -> Vec<ReadOptions> {
         ReadOptions::default().with_format(Format::Csv),
         ReadOptions::default().with_format(Format::Tsv),
         ReadOptions::default().with_format(Format::Ndjson),
+        ReadOptions::default().with_format(Format::Json),
+        ReadOptions::default().with_format(Format::Text),
         ReadOptions::default()
             .with_format(Format::Csv)
             .with_header(false)
@@ -77,6 +79,11 @@ fn truncated_files_never_panic() {
         "times.csv",
         "records.ndjson",
         "malformed.ndjson",
+        "prices.json",
+        "wrapped.json",
+        "records.json",
+        "motors.log",
+        "weather.txt",
     ] {
         let bytes = std::fs::read(crate::data(name)).unwrap();
         for cut in 0..=bytes.len() {
@@ -103,8 +110,43 @@ fn structurally_odd_inputs_are_answered() {
     }
 }
 
+/// Bytes drawn from JSON's and text logs' structural characters and tokens.
+fn jsonish_or_logish() -> impl Strategy<Value = Vec<u8>> {
+    proptest::collection::vec(
+        prop_oneof![
+            Just(&b"["[..]),
+            Just(&b"]"[..]),
+            Just(&b"{"[..]),
+            Just(&b"}"[..]),
+            Just(&b"\"a\":"[..]),
+            Just(&b"\"time\":"[..]),
+            Just(&b"\"stream_id\":"[..]),
+            Just(&b"\"2025-01-15\""[..]),
+            Just(&b","[..]),
+            Just(&b"\n"[..]),
+            Just(&b" "[..]),
+            Just(&b"1.5"[..]),
+            Just(&b"null"[..]),
+            Just(&b"2025-01-15T10:00:00Z "[..]),
+            Just(&b"2025-01-15: "[..]),
+            Just(&b"Temp:85\xC2\xB0C "[..]),
+            Just(&b"Motor-001 "[..]),
+            Just(&b"Humidity 65% "[..]),
+            Just(&b"#"[..]),
+            Just(&b"\xff"[..]),
+        ],
+        0..60,
+    )
+    .prop_map(|parts| parts.concat())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(400))]
+
+    #[test]
+    fn json_and_log_like_bytes_never_panic(bytes in jsonish_or_logish()) {
+        check_all(&bytes);
+    }
 
     #[test]
     fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
