@@ -245,18 +245,19 @@ fn read_envelopes(
 #[derive(Debug, Clone, PartialEq)]
 enum Cell {
     Missing,
-    Number(f64, String),
+    Number(serde_json::Number),
     Text(String),
     Bool(bool),
 }
 
 impl Cell {
-    /// The cell as text, for category columns.
-    fn text(&self) -> Option<&str> {
+    /// The cell as text, for category and time columns.
+    fn text(&self) -> Option<std::borrow::Cow<'_, str>> {
         match self {
             Cell::Missing => None,
-            Cell::Number(_, s) | Cell::Text(s) => Some(s),
-            Cell::Bool(b) => Some(if *b { "true" } else { "false" }),
+            Cell::Number(n) => Some(n.to_string().into()),
+            Cell::Text(s) => Some(s.as_str().into()),
+            Cell::Bool(b) => Some(if *b { "true" } else { "false" }.into()),
         }
     }
 }
@@ -287,7 +288,7 @@ impl Table {
                 }
                 Node::Null => Cell::Missing,
                 Node::Bool(b) => Cell::Bool(b),
-                Node::Number(n) => Cell::Number(n.as_f64().unwrap_or(f64::NAN), n.to_string()),
+                Node::Number(n) => Cell::Number(n),
                 Node::String(s) => Cell::Text(s),
                 a @ Node::Array(_) => Cell::Text(a.to_json()),
             };
@@ -336,9 +337,9 @@ impl Table {
                     present += 1;
                     matches!(parser.parse(s.as_bytes(), named), Time::Value(_))
                 }
-                Cell::Number(_, s) if named => {
+                Cell::Number(n) if named => {
                     present += 1;
-                    matches!(parser.parse(s.as_bytes(), true), Time::Value(_))
+                    matches!(parser.parse(n.to_string().as_bytes(), true), Time::Value(_))
                 }
                 _ => false,
             });
@@ -383,7 +384,7 @@ impl Table {
                 let values = col
                     .iter()
                     .map(|c| match c {
-                        Cell::Number(v, _) => *v,
+                        Cell::Number(n) => n.as_f64().unwrap_or(f64::NAN),
                         _ => f64::NAN,
                     })
                     .collect();
@@ -391,7 +392,7 @@ impl Table {
             } else {
                 let mut category = CategoryColumn::new(name.clone());
                 for c in col {
-                    category.push(c.text());
+                    category.push(c.text().as_deref());
                 }
                 b = b.category(category);
             }

@@ -32,10 +32,10 @@ const SNIFF_LINES: usize = 5;
 
 /// One value of a field.
 #[derive(Debug, Clone, PartialEq)]
-enum Cell {
+enum Cell<'a> {
     Missing,
-    Number(f64, String),
-    Text(String),
+    Number(f64, &'a str),
+    Text(&'a str),
 }
 
 /// A number and its unit (empty when none).
@@ -125,7 +125,9 @@ fn number_unit(s: &str) -> Option<NumberUnit<'_>> {
     }
     let value: f64 = s.get(..i)?.parse().ok()?;
     let unit = s.get(i..)?.trim();
-    if unit.starts_with(|c: char| c.is_ascii_digit() || c == '.') || unit.contains([':', '=']) {
+    if unit.starts_with(|c: char| c.is_ascii_digit() || matches!(c, '.' | '-' | '+'))
+        || unit.contains([':', '='])
+    {
         return None;
     }
     Some((value, unit))
@@ -205,9 +207,11 @@ pub(crate) fn read_text(bytes: &[u8], source: Option<&str>) -> Result<Frame, Ing
     let text = String::from_utf8_lossy(strip_bom(bytes));
     let mut parser = TimeParser::default();
     let mut times = Vec::new();
-    let mut entities: Vec<Option<String>> = Vec::new();
+    let mut entities: Vec<Option<&str>> = Vec::new();
     let mut names: Vec<String> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
+    // Keys as written to their columns, so a repeated key costs no allocation.
+    let mut written: HashMap<&str, usize> = HashMap::new();
     let mut columns: Vec<Vec<Cell>> = Vec::new();
     let mut units: HashMap<usize, String> = HashMap::new();
     for (i, raw) in text.split('\n').enumerate() {
@@ -230,16 +234,23 @@ pub(crate) fn read_text(bytes: &[u8], source: Option<&str>) -> Result<Frame, Ing
         let row = times.len();
         times.push(ts);
         let parsed = parse_fields(rest);
-        entities.push(parsed.entity.map(str::to_owned));
+        entities.push(parsed.entity);
         for (key, value, number) in parsed.fields {
-            let name = key.to_lowercase();
-            let j = match index.get(&name) {
+            let j = match written.get(key) {
                 Some(&j) => j,
                 None => {
-                    let j = names.len();
-                    index.insert(name.clone(), j);
-                    names.push(name);
-                    columns.push(Vec::new());
+                    let name = key.to_lowercase();
+                    let j = match index.get(&name) {
+                        Some(&j) => j,
+                        None => {
+                            let j = names.len();
+                            index.insert(name.clone(), j);
+                            names.push(name);
+                            columns.push(Vec::new());
+                            j
+                        }
+                    };
+                    written.insert(key, j);
                     j
                 }
             };
@@ -248,9 +259,9 @@ pub(crate) fn read_text(bytes: &[u8], source: Option<&str>) -> Result<Frame, Ing
                     if !unit.is_empty() {
                         units.entry(j).or_insert_with(|| unit.to_owned());
                     }
-                    Cell::Number(v, value.to_owned())
+                    Cell::Number(v, value)
                 }
-                None => Cell::Text(value.to_owned()),
+                None => Cell::Text(value),
             };
             if let Some(col) = columns.get_mut(j) {
                 col.resize(row, Cell::Missing);
@@ -289,7 +300,7 @@ pub(crate) fn read_text(bytes: &[u8], source: Option<&str>) -> Result<Frame, Ing
     if entities.iter().any(Option::is_some) {
         let mut category = CategoryColumn::new(ENTITY);
         for e in &entities {
-            category.push(e.as_deref());
+            category.push(*e);
         }
         b = b.category(category);
     }
@@ -314,6 +325,8 @@ mod tests {
         assert_eq!(number_unit("-"), None);
         assert_eq!(number_unit("1.2.3"), None);
         assert_eq!(number_unit("10:00"), None);
+        assert_eq!(number_unit("2025-01-15"), None);
+        assert_eq!(number_unit("5m/s2"), Some((5.0, "m/s2")));
     }
 
     #[test]
