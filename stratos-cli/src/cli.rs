@@ -31,6 +31,7 @@ pub(crate) enum Command {
   stratos run moving_average examples/data/ohlcv_daily.csv --config '{\"period\":20}'
   stratos run moving_average prices.csv --config '{\"fast\":10,\"slow\":20}' --format csv
   stratos run anomaly_detection sensor.csv --field temperature --format json
+  stratos run anomaly_detection machine.log --field temperature
   cat prices.csv | stratos run moving_average - --config @ma.json
 
 Output formats:
