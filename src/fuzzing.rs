@@ -231,7 +231,7 @@ pub fn ndjson(data: &[u8]) {
 }
 
 /// JSON bytes: the JSON reader, then content sniffing (which must pick a reader that answers
-/// as [`check_read`] requires). A frame read from an array of objects has one row per
+/// as the module docs require). A frame read from an array of objects has one row per
 /// object.
 pub fn json(data: &[u8]) {
     let read = stratos_ingest::read_bytes(data, &ReadOptions::default().with_format(Format::Json));
