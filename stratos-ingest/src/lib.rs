@@ -138,6 +138,12 @@ pub fn read_path(path: &Path, options: &ReadOptions) -> Result<Frame, IngestErro
         path.extension()
             .and_then(|e| e.to_str())
             .and_then(Format::from_extension)
+            // `.json` names both JSON documents and NDJSON streams: the content decides
+            // between the two.
+            .map(|f| match (f, sniff_format(&bytes)) {
+                (Format::Json, Format::Ndjson) => Format::Ndjson,
+                (f, _) => f,
+            })
     });
     read_as(&bytes, format, options, Some(&name))
 }

@@ -119,3 +119,16 @@ fn a_bad_envelope_names_its_record() {
     .unwrap_err();
     assert!(e.to_string().starts_with("input: record 1: "), "{e}");
 }
+
+#[test]
+fn an_ndjson_stream_named_dot_json_is_read_as_ndjson() {
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    let path = dir.join("records_stream.json");
+    std::fs::copy(data("records.ndjson"), &path).unwrap();
+    let named_json = read_path(&path, &ReadOptions::default()).unwrap();
+    let ndjson = read_path(&data("records.ndjson"), &ReadOptions::default()).unwrap();
+    assert_eq!(named_json.len(), ndjson.len());
+    assert_eq!(named_json.schema(), ndjson.schema());
+    // An explicit format still wins.
+    assert!(read_path(&path, &ReadOptions::default().with_format(Format::Json)).is_err());
+}
