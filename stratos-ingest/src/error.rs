@@ -74,15 +74,19 @@ pub enum IngestError {
         source: Box<FrameError>,
     },
     /// A format name that is not one of `csv`, `tsv`, `ndjson`, `jsonl`, `json`, `text`,
-    /// `txt`, `log`.
-    #[error("unknown format `{name}`: expected csv, tsv, ndjson, jsonl, json, text, txt or log")]
+    /// `txt`, `log`, `spreadsheet`, `xlsx`, `xlsm`, `xls`, `xlsb`, `ods`.
+    #[error(
+        "unknown format `{name}`: expected csv, tsv, ndjson, jsonl, json, text, txt, log, \
+         spreadsheet, xlsx, xlsm, xls, xlsb or ods"
+    )]
     UnknownFormat {
         /// Empty: a format name has no place in the input.
         location: Box<Location>,
         /// The name given.
         name: String,
     },
-    /// Input in a format this crate cannot read (none of the current readers returns it).
+    /// Input this crate cannot read: a spreadsheet that calamine cannot open or that is too
+    /// large, or a spreadsheet when the `xlsx` feature is off.
     #[error("{location}: {what}")]
     Unsupported {
         /// The source.

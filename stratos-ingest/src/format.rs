@@ -35,11 +35,17 @@ pub enum Format {
     /// Plain-text logs: one record per line, a timestamp then `key:value` / `key value`
     /// pairs with units (`Temperature:85°C`, `Humidity 65%`).
     Text,
+    /// A spreadsheet, whichever of XLSX, XLSM, XLS, XLSB or ODS (the content tells them
+    /// apart): one sheet, its header row detected, date cells as the time column. Needs the
+    /// `xlsx` feature (on by default); without it reading one is an
+    /// [`IngestError::Unsupported`].
+    Spreadsheet,
 }
 
 impl Format {
     /// The format a file extension names (case-insensitive, without the dot): `csv`, `tsv`,
-    /// `tab`, `ndjson`, `jsonl`, `json`, `txt`, `log` (and `text`). `None` for others.
+    /// `tab`, `ndjson`, `jsonl`, `json`, `txt`, `log` (and `text`), `xlsx`, `xlsm`, `xls`,
+    /// `xlsb`, `ods` (and `spreadsheet`). `None` for others.
     pub fn from_extension(extension: &str) -> Option<Format> {
         let e = extension.trim_start_matches('.');
         if e.eq_ignore_ascii_case("csv") {
@@ -55,12 +61,17 @@ impl Format {
             || e.eq_ignore_ascii_case("text")
         {
             Some(Format::Text)
+        } else if ["xlsx", "xlsm", "xls", "xlsb", "ods", "spreadsheet"]
+            .iter()
+            .any(|x| e.eq_ignore_ascii_case(x))
+        {
+            Some(Format::Spreadsheet)
         } else {
             None
         }
     }
 
-    /// The format's canonical name: `csv`, `tsv`, `ndjson`, `json` or `text`.
+    /// The format's canonical name: `csv`, `tsv`, `ndjson`, `json`, `text` or `spreadsheet`.
     pub fn as_str(self) -> &'static str {
         match self {
             Format::Csv => "csv",
@@ -68,6 +79,7 @@ impl Format {
             Format::Ndjson => "ndjson",
             Format::Json => "json",
             Format::Text => "text",
+            Format::Spreadsheet => "spreadsheet",
         }
     }
 }
@@ -81,8 +93,8 @@ impl fmt::Display for Format {
 impl FromStr for Format {
     type Err = IngestError;
 
-    /// Reads `csv`, `tsv`, `ndjson`, `jsonl`, `json`, `text`, `txt` or `log`
-    /// (case-insensitive).
+    /// Reads `csv`, `tsv`, `ndjson`, `jsonl`, `json`, `text`, `txt`, `log`, `spreadsheet`,
+    /// `xlsx`, `xlsm`, `xls`, `xlsb` or `ods` (case-insensitive).
     ///
     /// # Errors
     /// [`IngestError::UnknownFormat`] for any other name.
@@ -109,6 +121,7 @@ mod tests {
             Format::Ndjson,
             Format::Json,
             Format::Text,
+            Format::Spreadsheet,
         ] {
             assert_eq!(f.as_str().parse::<Format>().unwrap(), f);
         }
@@ -117,11 +130,14 @@ mod tests {
         assert_eq!(Format::from_extension("json"), Some(Format::Json));
         assert_eq!(Format::from_extension("LOG"), Some(Format::Text));
         assert_eq!("txt".parse::<Format>().unwrap(), Format::Text);
-        assert_eq!(Format::from_extension("xlsx"), None);
+        assert_eq!(Format::from_extension("XLSX"), Some(Format::Spreadsheet));
+        assert_eq!(Format::from_extension("ods"), Some(Format::Spreadsheet));
+        assert_eq!(Format::from_extension("xml"), None);
         let e = "xml".parse::<Format>().unwrap_err();
         assert_eq!(
             e.to_string(),
-            "unknown format `xml`: expected csv, tsv, ndjson, jsonl, json, text, txt or log"
+            "unknown format `xml`: expected csv, tsv, ndjson, jsonl, json, text, txt, log, \
+             spreadsheet, xlsx, xlsm, xls, xlsb or ods"
         );
         assert!(!e.is_bad_data());
         assert!("tab".parse::<Format>().is_err());

@@ -11,6 +11,8 @@ mod location;
 mod ndjson;
 mod sniff;
 mod text;
+#[cfg(feature = "xlsx")]
+mod xlsx;
 
 use std::io::Read;
 use std::path::Path;
@@ -61,6 +63,47 @@ pub struct ReadOptions {
     delimiter: Option<u8>,
     header: Option<bool>,
     source_name: Option<String>,
+    sheet: Option<SheetSelector>,
+}
+
+/// Which sheet of a spreadsheet to read ([`ReadOptions::with_sheet`]).
+///
+/// Parsed from text: digits are a 0-based index, anything else a name.
+///
+/// # Examples
+/// ```
+/// use stratos_ingest::SheetSelector;
+/// assert_eq!("1".parse::<SheetSelector>(), Ok(SheetSelector::Index(1)));
+/// assert_eq!("data".parse::<SheetSelector>(), Ok(SheetSelector::Name("data".into())));
+/// assert_eq!(SheetSelector::Index(0).to_string(), "#0");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum SheetSelector {
+    /// The sheet with this name (exact match).
+    Name(String),
+    /// The sheet at this 0-based position.
+    Index(usize),
+}
+
+impl std::fmt::Display for SheetSelector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SheetSelector::Name(n) => write!(f, "`{n}`"),
+            SheetSelector::Index(i) => write!(f, "#{i}"),
+        }
+    }
+}
+
+impl std::str::FromStr for SheetSelector {
+    type Err = std::convert::Infallible;
+
+    /// Digits are an index, anything else a name.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(match s.parse::<usize>() {
+            Ok(i) if s.bytes().all(|b| b.is_ascii_digit()) => SheetSelector::Index(i),
+            _ => SheetSelector::Name(s.to_owned()),
+        })
+    }
 }
 
 impl ReadOptions {
@@ -89,6 +132,18 @@ impl ReadOptions {
     pub fn with_source_name(mut self, name: impl Into<String>) -> Self {
         self.source_name = Some(name.into());
         self
+    }
+
+    /// Reads this sheet of a spreadsheet instead of the first sheet with data. A sheet that
+    /// does not exist is refused when reading ([`IngestError::InvalidOptions`]).
+    pub fn with_sheet(mut self, sheet: SheetSelector) -> Self {
+        self.sheet = Some(sheet);
+        self
+    }
+
+    /// The sheet, if set.
+    pub fn sheet(&self) -> Option<&SheetSelector> {
+        self.sheet.as_ref()
     }
 
     /// The format, if set.
@@ -217,6 +272,7 @@ fn read_as(
             sniff::Content::Ndjson => Format::Ndjson,
             sniff::Content::Json => Format::Json,
             sniff::Content::Text => Format::Text,
+            sniff::Content::Spreadsheet => Format::Spreadsheet,
         },
     };
     let settings = csv::CsvSettings {
@@ -236,6 +292,15 @@ fn read_as(
         Format::Ndjson => ndjson::read_ndjson(bytes, source),
         Format::Json => json::read_json(bytes, source),
         Format::Text => text::read_text(bytes, source),
+        #[cfg(feature = "xlsx")]
+        Format::Spreadsheet => xlsx::read_spreadsheet(bytes, options.sheet.as_ref(), source),
+        #[cfg(not(feature = "xlsx"))]
+        Format::Spreadsheet => Err(IngestError::Unsupported {
+            location: Box::new(Location::source(source)),
+            what: "spreadsheet input needs stratos-ingest's `xlsx` feature, which is off in \
+                   this build"
+                .to_owned(),
+        }),
     }
 }
 
@@ -251,6 +316,19 @@ mod tests {
         assert_send_sync::<Format>();
         assert_send_sync::<Location>();
         assert_send_sync::<IngestError>();
+        assert_send_sync::<SheetSelector>();
+    }
+
+    #[cfg(not(feature = "xlsx"))]
+    #[test]
+    fn spreadsheets_need_the_xlsx_feature() {
+        let e = read_bytes(
+            b"PK\x03\x04xl/",
+            &ReadOptions::default().with_source_name("a.xlsx"),
+        )
+        .unwrap_err();
+        assert!(e.is_bad_data());
+        assert!(e.to_string().contains("`xlsx` feature"), "{e}");
     }
 
     #[test]

@@ -28,6 +28,21 @@ pub(crate) enum Content {
     Ndjson,
     Json,
     Text,
+    Spreadsheet,
+}
+
+/// True for a spreadsheet: a ZIP holding `xl/` entries (XLSX, XLSM, XLSB) or an
+/// OpenDocument spreadsheet mimetype (ODS), or an OLE compound file (XLS).
+pub(crate) fn is_spreadsheet(bytes: &[u8]) -> bool {
+    if bytes.starts_with(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1") {
+        return true;
+    }
+    if !bytes.starts_with(b"PK\x03\x04") {
+        return false;
+    }
+    let head = bytes.get(..SNIFF_BYTES).unwrap_or(bytes);
+    memchr::memmem::find(head, b"xl/").is_some()
+        || memchr::memmem::find(head, b"application/vnd.oasis.opendocument.spreadsheet").is_some()
 }
 
 /// The content's kind (after a byte order mark): a first non-blank byte `[` is JSON; `{` is
@@ -35,6 +50,9 @@ pub(crate) enum Content {
 /// holding `stream_id`, else JSON; lines starting with a timestamp followed by key/value
 /// pairs are text logs; anything else is CSV.
 pub(crate) fn sniff_content(bytes: &[u8]) -> Content {
+    if is_spreadsheet(bytes) {
+        return Content::Spreadsheet;
+    }
     let body = strip_bom(bytes).trim_ascii_start();
     match body.first() {
         Some(b'{') => {
@@ -62,7 +80,8 @@ pub(crate) fn sniff_content(bytes: &[u8]) -> Content {
 /// UTF-8 byte order mark) is `[`, or `{` opening a document that is not one record per line;
 /// [`Format::Ndjson`] for lines each holding a complete object (or one line holding a record
 /// envelope); [`Format::Text`] for log lines that start with a timestamp followed by
-/// key/value pairs; else [`Format::Csv`].
+/// key/value pairs; [`Format::Spreadsheet`] for a ZIP holding `xl/` entries or an
+/// OpenDocument spreadsheet, or an OLE compound file (`.xls`); else [`Format::Csv`].
 ///
 /// # Examples
 /// ```
@@ -81,6 +100,7 @@ pub fn sniff_format(bytes: &[u8]) -> Format {
         Content::Json => Format::Json,
         Content::Text => Format::Text,
         Content::Csv => Format::Csv,
+        Content::Spreadsheet => Format::Spreadsheet,
     }
 }
 

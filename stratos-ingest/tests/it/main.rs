@@ -8,6 +8,8 @@ mod json;
 mod ndjson;
 mod robustness;
 mod text;
+#[cfg(feature = "xlsx")]
+mod xlsx;
 
 use std::path::PathBuf;
 

@@ -1,0 +1,366 @@
+//! Spreadsheets (XLSX, XLSM, XLS, XLSB, ODS) into a [`Frame`], through calamine.
+//!
+//! One sheet is read: the one [`crate::ReadOptions::with_sheet`] names, else the first with
+//! data. Empty leading rows are skipped, and so is a leading title row (one filled cell above
+//! a wider row). The first remaining row is the header when most of its filled cells are
+//! text and rows follow it; else columns are named `column_1`, `column_2`, … Columns that
+//! are empty throughout are dropped.
+//!
+//! Cells: numbers (and numeric text) make numeric columns (an empty cell, an error cell or
+//! a missing token is NaN); any other text makes the column a category column. Date cells
+//! become timestamps (UTC): the first column of dates only (a time-named one, per
+//! [`crate::TIME_COLUMN_NAMES`], preferred), or a time-named column of numbers (Excel date
+//! serials, or epoch seconds above the serial range), is the time column. Other date
+//! columns are category columns of RFC 3339 text. Formula cells read as the values the
+//! file cached for them (none when the writing tool computed none: those cells are empty).
+
+use std::io::Cursor;
+
+use calamine::{Data, ExcelDateTime, ExcelDateTimeType, Reader, open_workbook_auto_from_rs};
+use stratos_core::{CategoryColumn, Frame, Timestamp};
+
+use crate::SheetSelector;
+use crate::cell::{self, Number};
+use crate::error::{IngestError, excerpt};
+use crate::location::Location;
+
+/// The largest sheet read, in cells.
+const MAX_CELLS: usize = 50_000_000;
+/// Excel's largest date serial (9999-12-31 is below it).
+const MAX_SERIAL: f64 = 2_958_466.0;
+
+/// What one cell holds, for typing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Class {
+    Empty,
+    Number,
+    Date,
+    Text,
+}
+
+/// A column's type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Time,
+    Numeric,
+    Category,
+}
+
+/// True for a cell with nothing in it (blank text included).
+fn is_blank(d: &Data) -> bool {
+    match d {
+        Data::Empty => true,
+        Data::String(s) => s.trim().is_empty(),
+        _ => false,
+    }
+}
+
+fn classify(d: &Data) -> Class {
+    match d {
+        Data::Empty | Data::Error(_) => Class::Empty,
+        Data::Int(_) | Data::Float(_) | Data::Bool(_) => Class::Number,
+        Data::DateTime(dt) if dt.is_datetime() => Class::Date,
+        Data::DateTime(_) => Class::Number,
+        Data::DateTimeIso(s) => {
+            if Timestamp::parse(s.trim()).is_ok() {
+                Class::Date
+            } else {
+                Class::Text
+            }
+        }
+        Data::DurationIso(_) => Class::Text,
+        Data::String(s) => match cell::parse_number(s.as_bytes()) {
+            Number::Missing => Class::Empty,
+            Number::Value(_) => Class::Number,
+            Number::Bad => Class::Text,
+        },
+    }
+}
+
+/// A cell's number (NaN for empty, error and missing cells; days for a duration).
+fn number(d: &Data) -> f64 {
+    match d {
+        Data::Int(i) => *i as f64,
+        Data::Float(f) => *f,
+        Data::Bool(b) => f64::from(u8::from(*b)),
+        Data::DateTime(dt) => dt.as_f64(),
+        Data::String(s) => match cell::parse_number(s.as_bytes()) {
+            Number::Value(v) => v,
+            _ => f64::NAN,
+        },
+        _ => f64::NAN,
+    }
+}
+
+/// Days since 1970-01-01 of a civil date (proleptic Gregorian).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The timestamp of an Excel date/time.
+fn excel_time(dt: &ExcelDateTime) -> Option<Timestamp> {
+    let v = dt.as_f64();
+    if !v.is_finite() || !(0.0..MAX_SERIAL).contains(&v) {
+        return None;
+    }
+    let (y, mo, d, h, mi, s, ms) = dt.to_ymd_hms_milli();
+    let days = days_from_civil(i64::from(y), i64::from(mo), i64::from(d));
+    let secs = days * 86_400 + i64::from(h) * 3_600 + i64::from(mi) * 60 + i64::from(s);
+    Timestamp::from_micros(secs * 1_000_000 + i64::from(ms) * 1_000).ok()
+}
+
+/// The timestamp of a cell in the time column.
+fn time_of(d: &Data) -> Option<Timestamp> {
+    match d {
+        Data::DateTime(dt) => excel_time(dt),
+        Data::DateTimeIso(s) => Timestamp::parse(s.trim()).ok(),
+        Data::String(s) => Timestamp::parse(s.trim()).ok(),
+        Data::Int(_) | Data::Float(_) => {
+            let v = number(d);
+            if (0.0..MAX_SERIAL).contains(&v) {
+                excel_time(&ExcelDateTime::new(v, ExcelDateTimeType::DateTime, false))
+            } else {
+                Timestamp::from_epoch_number(v).ok()
+            }
+        }
+        _ => None,
+    }
+}
+
+/// A cell as text, for category columns (`None` when empty).
+fn text(d: &Data) -> Option<String> {
+    match d {
+        Data::Empty | Data::Error(_) => None,
+        Data::String(s) if s.trim().is_empty() => None,
+        Data::String(s) => Some(s.clone()),
+        Data::DateTime(dt) if dt.is_datetime() => excel_time(dt)
+            .map(|t| t.to_string())
+            .or_else(|| Some(dt.as_f64().to_string())),
+        other => Some(other.to_string()),
+    }
+}
+
+/// The location of a cell: the source and sheet, the 1-based sheet row, the column.
+fn location(source: Option<&str>, sheet: &str, row: u64, column: &str) -> Location {
+    Location::default()
+        .with_path(format!("{}[{sheet}]", source.unwrap_or("input")))
+        .with_line(row)
+        .with_column(column)
+}
+
+fn unreadable(source: Option<&str>, e: impl std::fmt::Display) -> IngestError {
+    IngestError::Unsupported {
+        location: Box::new(Location::source(source)),
+        what: format!(
+            "not a readable spreadsheet: {}",
+            excerpt(e.to_string().as_bytes())
+        ),
+    }
+}
+
+/// Reads one sheet of a spreadsheet into a frame.
+pub(crate) fn read_spreadsheet(
+    bytes: &[u8],
+    sheet: Option<&SheetSelector>,
+    source: Option<&str>,
+) -> Result<Frame, IngestError> {
+    let mut book =
+        open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| unreadable(source, e))?;
+    let names = book.sheet_names();
+    let invalid = |message: String| IngestError::InvalidOptions {
+        location: Box::new(Location::source(source)),
+        message,
+    };
+    let (sheet_name, range) = match sheet {
+        Some(sel) => {
+            let name = match sel {
+                SheetSelector::Name(n) => names.iter().find(|s| *s == n).cloned(),
+                SheetSelector::Index(i) => names.get(*i).cloned(),
+            };
+            let Some(name) = name else {
+                return Err(invalid(format!(
+                    "no sheet {sel}; the sheets are {}",
+                    names.join(", ")
+                )));
+            };
+            let range = book
+                .worksheet_range(&name)
+                .map_err(|e| unreadable(source, e))?;
+            (name, range)
+        }
+        None => {
+            let mut found = None;
+            for name in &names {
+                let range = book
+                    .worksheet_range(name)
+                    .map_err(|e| unreadable(source, e))?;
+                if range.used_cells().any(|(_, _, d)| !is_blank(d)) {
+                    found = Some((name.clone(), range));
+                    break;
+                }
+            }
+            match found {
+                Some(f) => f,
+                None => {
+                    return Frame::builder().build().map_err(|e| IngestError::Frame {
+                        location: Box::new(Location::source(source)),
+                        source: Box::new(e),
+                    });
+                }
+            }
+        }
+    };
+    let (h, w) = range.get_size();
+    if h.saturating_mul(w) > MAX_CELLS {
+        return Err(IngestError::Unsupported {
+            location: Box::new(Location::source(source)),
+            what: format!("sheet `{sheet_name}` has {h} × {w} cells, more than {MAX_CELLS}"),
+        });
+    }
+    let first_row = u64::from(range.start().map_or(0, |(r, _)| r)) + 1;
+    // Non-blank rows with their 1-based sheet rows.
+    let rows: Vec<(u64, &[Data])> = range
+        .rows()
+        .enumerate()
+        .filter(|(_, r)| r.iter().any(|d| !is_blank(d)))
+        .map(|(i, r)| (first_row + i as u64, r))
+        .collect();
+    let filled = |r: &[Data]| r.iter().filter(|d| !is_blank(d)).count();
+    // A title row: one filled cell above a wider row.
+    let mut start = 0;
+    while let (Some((_, a)), Some((_, b))) = (rows.get(start), rows.get(start + 1)) {
+        if filled(a) == 1 && filled(b) > 1 {
+            start += 1;
+        } else {
+            break;
+        }
+    }
+    let rows = rows.get(start..).unwrap_or_default();
+    let header = match rows.first() {
+        Some((_, r)) if rows.len() > 1 => {
+            let texts = r
+                .iter()
+                .filter(|d| matches!(classify(d), Class::Text | Class::Date if matches!(d, Data::String(_))))
+                .count();
+            2 * texts > filled(r)
+        }
+        _ => false,
+    };
+    let body = if header {
+        rows.get(1..).unwrap_or_default()
+    } else {
+        rows
+    };
+    // Columns with anything in them.
+    let keep: Vec<usize> = (0..w)
+        .filter(|&j| {
+            rows.iter()
+                .any(|(_, r)| r.get(j).is_some_and(|d| !is_blank(d)))
+        })
+        .collect();
+    let mut names_out: Vec<String> = Vec::with_capacity(keep.len());
+    for &j in &keep {
+        let base = match rows.first() {
+            Some((_, r)) if header => r
+                .get(j)
+                .and_then(text)
+                .map(|s| s.trim().to_owned())
+                .unwrap_or_default(),
+            _ => String::new(),
+        };
+        let base = if base.is_empty() {
+            format!("column_{}", j + 1)
+        } else {
+            base
+        };
+        let mut name = base.clone();
+        let mut n = 2;
+        while names_out.contains(&name) {
+            name = format!("{base}_{n}");
+            n += 1;
+        }
+        names_out.push(name);
+    }
+    // Types.
+    let kinds: Vec<Kind> = keep
+        .iter()
+        .map(|&j| {
+            let (mut num, mut date, mut txt) = (0, 0, 0);
+            for (_, r) in body {
+                match r.get(j).map_or(Class::Empty, classify) {
+                    Class::Number => num += 1,
+                    Class::Date => date += 1,
+                    Class::Text => txt += 1,
+                    Class::Empty => {}
+                }
+            }
+            if txt > 0 || (date > 0 && num > 0) {
+                Kind::Category
+            } else if date > 0 {
+                Kind::Time
+            } else {
+                Kind::Numeric
+            }
+        })
+        .collect();
+    let time_col = {
+        let named = |k: usize| names_out.get(k).is_some_and(|n| cell::is_time_name(n));
+        let dates: Vec<usize> = (0..keep.len())
+            .filter(|&k| kinds.get(k) == Some(&Kind::Time))
+            .collect();
+        dates
+            .iter()
+            .copied()
+            .find(|&k| named(k))
+            .or_else(|| dates.first().copied())
+            .or_else(|| {
+                (0..keep.len())
+                    .find(|&k| named(k) && kinds.get(k) == Some(&Kind::Numeric) && !body.is_empty())
+            })
+    };
+    let mut b = Frame::builder();
+    for (k, (&j, name)) in keep.iter().zip(&names_out).enumerate() {
+        let cells = body
+            .iter()
+            .map(|(row, r)| (*row, r.get(j).unwrap_or(&Data::Empty)));
+        if Some(k) == time_col {
+            let mut times = Vec::with_capacity(body.len());
+            for (row, d) in cells {
+                match time_of(d) {
+                    Some(t) => times.push(t),
+                    None => {
+                        return Err(IngestError::Cell {
+                            location: Box::new(location(source, &sheet_name, row, name)),
+                            expected: "a timestamp".to_owned(),
+                            found: excerpt(text(d).unwrap_or_default().as_bytes()),
+                        });
+                    }
+                }
+            }
+            b = b.timestamps(name.clone(), times);
+        } else {
+            match kinds.get(k) {
+                Some(Kind::Numeric) => {
+                    b = b.numeric(name.clone(), cells.map(|(_, d)| number(d)).collect())
+                }
+                _ => {
+                    let mut c = CategoryColumn::new(name.clone());
+                    for (_, d) in cells {
+                        c.push(text(d).as_deref());
+                    }
+                    b = b.category(c);
+                }
+            }
+        }
+    }
+    b.build().map_err(|e| IngestError::Frame {
+        location: Box::new(Location::source(source)),
+        source: Box::new(e),
+    })
+}

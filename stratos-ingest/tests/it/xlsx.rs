@@ -1,0 +1,132 @@
+//! Spreadsheets (XLSX written by openpyxl, ODS by odfpy; see `tests/data/gen_xlsx.py`).
+
+use proptest::prelude::*;
+use stratos_core::Timestamp;
+use stratos_ingest::{Format, IngestError, ReadOptions, SheetSelector, read_bytes, read_path};
+
+use crate::data;
+
+#[test]
+fn dates_become_the_time_column_below_an_empty_leading_row() {
+    let f = read_path(&data("sensors.xlsx"), &ReadOptions::default()).unwrap();
+    assert_eq!(f.len(), 4);
+    let s = f.schema();
+    assert_eq!(s.timestamp_field.as_deref(), Some("date"));
+    assert_eq!(s.value_fields, ["value", "double"]);
+    assert_eq!(s.category_fields, ["site"]);
+    let t: Vec<Timestamp> = [
+        "2025-01-15T10:30:00Z",
+        "2025-01-15T11:30:00Z",
+        "2025-01-15T12:30:00Z",
+        "2025-01-15T13:30:00Z",
+    ]
+    .iter()
+    .map(|t| Timestamp::parse(t).unwrap())
+    .collect();
+    assert_eq!(f.timestamps().unwrap(), t);
+    let v = f.column("value").unwrap();
+    assert_eq!((v[0], v[1], v[3]), (1.5, 2.5, 4.0));
+    assert!(v[2].is_nan());
+    // openpyxl writes formulas without cached values: calamine reads them as empty.
+    assert!(f.column("double").unwrap().iter().all(|v| v.is_nan()));
+    let site = f.category("site").unwrap();
+    assert_eq!(site.dictionary(), ["north", "south", "east"]);
+    assert_eq!(site.get(3), Some("east"));
+}
+
+#[test]
+fn sheets_by_name_and_index() {
+    let by_name = ReadOptions::default().with_sheet(SheetSelector::Name("other".into()));
+    let by_index = ReadOptions::default().with_sheet(SheetSelector::Index(1));
+    for opts in [by_name, by_index] {
+        let f = read_path(&data("sensors.xlsx"), &opts).unwrap();
+        assert_eq!(f.schema().timestamp_field.as_deref(), Some("ts"));
+        assert_eq!(f.column("load").unwrap(), [10.0, 20.0, 30.0]);
+        // Excel serials in a time-named column: 45672 is 2025-01-15.
+        assert_eq!(
+            f.timestamps().unwrap()[0],
+            Timestamp::parse("2025-01-15T00:00:00Z").unwrap()
+        );
+    }
+    let e = read_path(
+        &data("sensors.xlsx"),
+        &ReadOptions::default().with_sheet(SheetSelector::Index(7)),
+    )
+    .unwrap_err();
+    assert!(matches!(e, IngestError::InvalidOptions { .. }), "{e}");
+    assert!(e.to_string().contains("readings, other"), "{e}");
+}
+
+#[test]
+fn plain_xlsx_and_ods_read_alike() {
+    for name in ["plain.xlsx", "plain.ods"] {
+        let f = read_path(&data(name), &ReadOptions::default()).unwrap();
+        assert_eq!(f.schema().timestamp_field, None, "{name}");
+        assert_eq!(f.column("price").unwrap(), [1.0, 2.25, 3.0], "{name}");
+        assert_eq!(f.category("name").unwrap().dictionary(), ["a", "b", "c"]);
+        // The content alone tells a spreadsheet.
+        let bytes = std::fs::read(data(name)).unwrap();
+        assert_eq!(stratos_ingest::sniff_format(&bytes), Format::Spreadsheet);
+        let g = read_bytes(&bytes, &ReadOptions::default()).unwrap();
+        crate::assert_same_frame(&f, &g);
+    }
+}
+
+#[test]
+fn broken_spreadsheets_are_errors() {
+    let bytes = std::fs::read(data("sensors.xlsx")).unwrap();
+    let opts = ReadOptions::default()
+        .with_format(Format::Spreadsheet)
+        .with_source_name("s.xlsx");
+    for cut in [0, 4, 100, bytes.len() / 2, bytes.len() - 1] {
+        let e = read_bytes(&bytes[..cut], &opts).unwrap_err();
+        assert!(e.is_bad_data(), "{cut}: {e}");
+        assert!(e.to_string().starts_with("s.xlsx: "), "{e}");
+    }
+    let e = read_bytes(b"a,b\n1,2\n", &opts).unwrap_err();
+    assert!(matches!(e, IngestError::Unsupported { .. }), "{e}");
+    // A CSV named .xlsx.
+    let dir = std::env::temp_dir().join(format!("stratos-xlsx-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("fake.xlsx");
+    std::fs::write(&path, "a,b\n1,2\n").unwrap();
+    let e = read_path(&path, &ReadOptions::default()).unwrap_err();
+    assert!(e.is_bad_data(), "{e}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn mangled_spreadsheets_never_panic(
+        cut in any::<prop::sample::Index>(),
+        flips in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..8),
+    ) {
+        let mut bytes = std::fs::read(data("sensors.xlsx")).unwrap();
+        for (i, b) in flips {
+            let i = i.index(bytes.len());
+            bytes[i] = b;
+        }
+        bytes.truncate(cut.index(bytes.len() + 1));
+        for opts in [
+            ReadOptions::default(),
+            ReadOptions::default().with_format(Format::Spreadsheet),
+            ReadOptions::default().with_sheet(SheetSelector::Index(1)),
+        ] {
+            let _ = read_bytes(&bytes, &opts);
+        }
+    }
+
+    #[test]
+    fn garbage_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+        let mut zip = b"PK\x03\x04".to_vec();
+        zip.extend_from_slice(&bytes);
+        let mut ole = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1".to_vec();
+        ole.extend_from_slice(&bytes);
+        for b in [&bytes, &zip, &ole] {
+            let _ = read_bytes(b, &ReadOptions::default().with_format(Format::Spreadsheet));
+            let _ = read_bytes(b, &ReadOptions::default());
+        }
+    }
+}
