@@ -270,6 +270,29 @@ pub fn text(data: &[u8]) {
     );
 }
 
+/// Spreadsheet bytes (XLSX, XLS, XLSB, ODS): the first sheet with data and the second sheet,
+/// then content sniffing. A frame is consistent; an error is bad data (or, for a sheet that
+/// is not there, invalid options). Without the `xlsx` feature every read is an error.
+pub fn xlsx(data: &[u8]) {
+    let spreadsheet = ReadOptions::default().with_format(Format::Spreadsheet);
+    for options in [
+        spreadsheet.clone(),
+        spreadsheet.with_sheet(stratos_ingest::SheetSelector::Index(1)),
+        ReadOptions::default(),
+    ] {
+        match stratos_ingest::read_bytes(data, &options) {
+            Ok(frame) => check_frame(&frame),
+            Err(e) => {
+                assert!(
+                    e.is_bad_data() || matches!(e, IngestError::InvalidOptions { .. }),
+                    "not a bad-data error: {e:?}"
+                );
+                let _ = e.to_string();
+            }
+        }
+    }
+}
+
 /// Timestamp text in every accepted form: what parses prints as RFC 3339 and parses back to
 /// the same instant; calendar-looking text always parses; JSON forms (`"…"`, numbers,
 /// `{"seconds": …, "nanos": …}`) write back as text that reads the same.

@@ -13,7 +13,7 @@ type Body = fn(&[u8]);
 
 /// Every fuzz target with its body. A target in `fuzz/fuzz_targets/` missing here fails
 /// `every_fuzz_target_is_replayed`.
-const TARGETS: [(&str, Body); 7] = [
+const TARGETS: [(&str, Body); 8] = [
     ("csv", stratos::fuzzing::csv),
     ("ndjson", stratos::fuzzing::ndjson),
     ("json", stratos::fuzzing::json),
@@ -21,6 +21,7 @@ const TARGETS: [(&str, Body); 7] = [
     ("timestamp", stratos::fuzzing::timestamp),
     ("strategy_config", stratos::fuzzing::strategy_config),
     ("series", stratos::fuzzing::series),
+    ("xlsx", stratos::fuzzing::xlsx),
 ];
 
 fn fuzz_dir() -> PathBuf {
@@ -124,6 +125,11 @@ fn strategy_config_corpus_replays() {
 #[test]
 fn series_corpus_replays() {
     replay("series");
+}
+
+#[test]
+fn xlsx_corpus_replays() {
+    replay("xlsx");
 }
 
 #[test]
