@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use stratos_ingest::SheetSelector;
 
 /// Time-series analytics on files and streams: moving averages, anomaly detection, signals
 /// and alerts.
@@ -84,6 +85,9 @@ pub(crate) enum InputFormat {
     Ndjson,
     Json,
     Text,
+    /// A spreadsheet: XLSX, XLSM, XLS, XLSB or ODS.
+    #[value(alias = "spreadsheet", alias = "xls", alias = "ods")]
+    Xlsx,
 }
 
 /// Input formats of `stream`.
@@ -121,6 +125,10 @@ pub(crate) struct RunArgs {
     /// Input format (default: from the file extension, else from the content).
     #[arg(long, value_enum)]
     pub(crate) input_format: Option<InputFormat>,
+    /// Spreadsheet sheet to read: a name, or a 0-based index (default: the first sheet with
+    /// data).
+    #[arg(long, value_name = "NAME|INDEX")]
+    pub(crate) sheet: Option<SheetSelector>,
     /// Rows shown by the table format (0: all).
     #[arg(long, default_value_t = 10)]
     pub(crate) rows: usize,

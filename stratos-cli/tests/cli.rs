@@ -608,3 +608,49 @@ fn run_moving_average_on_json_and_text_logs() {
         "stratos: <stdin>: record 0: expected an object, found a number"
     );
 }
+
+const SENSORS_XLSX: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../stratos-ingest/tests/data/sensors.xlsx"
+);
+
+#[test]
+fn run_moving_average_on_an_xlsx_sheet() {
+    let expected = "ts,load,sma,signal\n\
+                    2025-01-15T00:00:00Z,10,,\n\
+                    2025-01-16T00:00:00Z,20,15,BUY\n\
+                    2025-01-17T00:00:00Z,30,25,BUY\n";
+    let common = ["--config", r#"{"period":2}"#, "--format", "csv"];
+    let mut args = vec!["run", "moving_average", SENSORS_XLSX, "--sheet", "other"];
+    args.extend_from_slice(&common);
+    let o = run(&args, "");
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), expected);
+    // From stdin, by --input-format, the sheet by index.
+    let mut child = bin()
+        .args([
+            "run",
+            "moving_average",
+            "-",
+            "--input-format",
+            "xlsx",
+            "--sheet",
+            "1",
+        ])
+        .args(common)
+        .stdin(std::fs::File::open(SENSORS_XLSX).unwrap())
+        .output()
+        .unwrap();
+    assert!(child.status.success(), "{}", stderr(&child));
+    assert_eq!(stdout(&child), expected);
+    child = run(
+        &["run", "moving_average", SENSORS_XLSX, "--sheet", "nope"],
+        "",
+    );
+    assert!(!child.status.success());
+    assert!(
+        stderr(&child).contains("no sheet `nope`; the sheets are readings, other"),
+        "{}",
+        stderr(&child)
+    );
+}

@@ -21,6 +21,7 @@ pub(crate) fn input_options(format: Option<InputFormat>) -> ReadOptions {
         Some(InputFormat::Ndjson) => options.with_format(Format::Ndjson),
         Some(InputFormat::Json) => options.with_format(Format::Json),
         Some(InputFormat::Text) => options.with_format(Format::Text),
+        Some(InputFormat::Xlsx) => options.with_format(Format::Spreadsheet),
         None => options,
     }
 }
@@ -43,7 +44,11 @@ pub(crate) fn run(args: &RunArgs, registry: &Registry) -> Result<(), CliError> {
         false,
     )?;
     let strategy = registry.build(&args.strategy, config)?;
-    let frame = read_input(args.input.as_deref(), input_options(args.input_format))?;
+    let mut options = input_options(args.input_format);
+    if let Some(sheet) = &args.sheet {
+        options = options.with_sheet(sheet.clone());
+    }
+    let frame = read_input(args.input.as_deref(), options)?;
     let result = strategy.execute(&frame)?;
     let mut out = output::stdout();
     let view = RowView::new(&frame, &result);
