@@ -4,6 +4,8 @@ Run from this directory: `python3 gen_xlsx.py`. The tests read the committed fil
 need no Python.
 """
 import datetime
+import re
+import zipfile
 
 import openpyxl
 from odf.opendocument import OpenDocumentSpreadsheet
@@ -57,3 +59,37 @@ for row in rows:
     table.addElement(tr)
 doc.spreadsheet.addElement(table)
 doc.save("plain.ods")
+
+# titled.xlsx: a merged title row, an empty row, then the header; sheet "gap" has a
+# time-named column of Excel serials with an empty cell (an error naming sheet, row and
+# column).
+wb = openpyxl.Workbook()
+ws = wb.active
+ws.title = "titled"
+ws.append(["Sensor report"])
+ws.merge_cells("A1:C1")
+ws.append([])
+ws.append(["time", "temp", "unit"])
+ws.append([datetime.date(2025, 1, 15), 20, "C"])
+ws.append([datetime.date(2025, 1, 16), 21.5, "C"])
+gap = wb.create_sheet("gap")
+gap.append(["ts", "v"])
+gap.append([45672, 1])
+gap.append([None, 2])
+wb.save("titled.xlsx")
+
+# formulas_cached.xlsx: sensors.xlsx with the cached values a spreadsheet application
+# would store after the formulas (openpyxl stores none), added to the sheet XML.
+with zipfile.ZipFile("sensors.xlsx") as src, zipfile.ZipFile(
+    "formulas_cached.xlsx", "w", zipfile.ZIP_DEFLATED
+) as dst:
+    for item in src.infolist():
+        data = src.read(item.filename)
+        if item.filename == "xl/worksheets/sheet1.xml":
+            cached = {b"3": b"3", b"4": b"5", b"5": b"0", b"6": b"8"}
+            data = re.sub(
+                rb"<f>B(\d+)\*2</f><v */>",
+                lambda m: b"<f>B" + m.group(1) + b"*2</f><v>" + cached[m.group(1)] + b"</v>",
+                data,
+            )
+        dst.writestr(item, data)

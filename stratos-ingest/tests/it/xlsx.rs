@@ -95,6 +95,40 @@ fn broken_spreadsheets_are_errors() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+#[test]
+fn formulas_read_as_their_cached_values() {
+    let f = read_path(&data("formulas_cached.xlsx"), &ReadOptions::default()).unwrap();
+    assert_eq!(f.column("double").unwrap(), [3.0, 5.0, 0.0, 8.0]);
+    assert_eq!(f.schema().timestamp_field.as_deref(), Some("date"));
+}
+
+#[test]
+fn a_merged_title_row_is_skipped_and_a_time_gap_names_sheet_row_and_column() {
+    let f = read_path(&data("titled.xlsx"), &ReadOptions::default()).unwrap();
+    let s = f.schema();
+    assert_eq!(s.timestamp_field.as_deref(), Some("time"));
+    assert_eq!(s.value_fields, ["temp"]);
+    assert_eq!(s.category_fields, ["unit"]);
+    assert_eq!(f.column("temp").unwrap(), [20.0, 21.5]);
+    assert_eq!(
+        f.timestamps().unwrap()[1],
+        Timestamp::parse("2025-01-16T00:00:00Z").unwrap()
+    );
+    let e = read_path(
+        &data("titled.xlsx"),
+        &ReadOptions::default()
+            .with_sheet(SheetSelector::Name("gap".into()))
+            .with_source_name("t.xlsx"),
+    )
+    .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "t.xlsx[gap]:3: column `ts`: expected a timestamp, found ``"
+    );
+    assert_eq!(e.location().line, Some(3));
+    assert!(e.is_bad_data());
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
