@@ -14,9 +14,11 @@
 //! columns are category columns of RFC 3339 text. Formula cells read as the values the
 //! file cached for them (none when the writing tool computed none: those cells are empty).
 
-use std::io::Cursor;
+use std::io::{Cursor, Read, Seek};
 
-use calamine::{Data, ExcelDateTime, ExcelDateTimeType, Reader, open_workbook_auto_from_rs};
+use calamine::{
+    Data, ExcelDateTime, ExcelDateTimeType, Range, Reader, Sheets, open_workbook_auto_from_rs,
+};
 use stratos_core::{CategoryColumn, Frame, Timestamp};
 
 use crate::SheetSelector;
@@ -24,8 +26,8 @@ use crate::cell::{self, Number};
 use crate::error::{IngestError, excerpt};
 use crate::location::Location;
 
-/// The largest sheet read, in cells.
-const MAX_CELLS: usize = 50_000_000;
+/// The largest sheet read, in cells (of the rectangle from its first to its last cell).
+const MAX_CELLS: usize = 10_000_000;
 /// Excel's largest date serial (9999-12-31 is below it).
 const MAX_SERIAL: f64 = 2_958_466.0;
 
@@ -164,6 +166,73 @@ fn unreadable(source: Option<&str>, e: impl std::fmt::Display) -> IngestError {
     }
 }
 
+/// The bounds of the cells seen so far: first and last row and column.
+#[derive(Debug, Default)]
+struct Bounds(Option<(u32, u32, u32, u32)>);
+
+impl Bounds {
+    fn add(&mut self, (r, c): (u32, u32)) {
+        self.0 = Some(match self.0 {
+            None => (r, r, c, c),
+            Some((r0, r1, c0, c1)) => (r0.min(r), r1.max(r), c0.min(c), c1.max(c)),
+        });
+    }
+
+    /// How many cells the rectangle holds.
+    fn cells(&self) -> usize {
+        self.0.map_or(0, |(r0, r1, c0, c1)| {
+            let rows = (r1 - r0) as usize + 1;
+            let cols = (c1 - c0) as usize + 1;
+            rows.saturating_mul(cols)
+        })
+    }
+}
+
+/// Reads a sheet's cells, refusing a sheet whose rectangle of cells exceeds [`MAX_CELLS`]
+/// before calamine allocates it: XLSX and XLSB place cells anywhere (a cell at `XFD1048576`
+/// in a tiny file), so their cells are scanned first; XLS sheets are at most 65536 × 256.
+fn load<RS: Read + Seek>(
+    book: &mut Sheets<RS>,
+    sheet: &str,
+    source: Option<&str>,
+) -> Result<Range<Data>, IngestError> {
+    let mut bounds = Bounds::default();
+    match book {
+        Sheets::Xlsx(x) => {
+            let mut cells = x
+                .worksheet_cells_reader(sheet)
+                .map_err(|e| unreadable(source, e))?;
+            while let Some(c) = cells.next_cell().map_err(|e| unreadable(source, e))? {
+                bounds.add(c.get_position());
+            }
+        }
+        Sheets::Xlsb(x) => {
+            let mut cells = x
+                .worksheet_cells_reader(sheet)
+                .map_err(|e| unreadable(source, e))?;
+            while let Some(c) = cells.next_cell().map_err(|e| unreadable(source, e))? {
+                bounds.add(c.get_position());
+            }
+        }
+        Sheets::Xls(_) | Sheets::Ods(_) => {}
+    }
+    let too_large = |cells: usize| IngestError::Unsupported {
+        location: Box::new(Location::source(source)),
+        what: format!("sheet `{sheet}` spans {cells} cells, more than {MAX_CELLS}"),
+    };
+    if bounds.cells() > MAX_CELLS {
+        return Err(too_large(bounds.cells()));
+    }
+    let range = book
+        .worksheet_range(sheet)
+        .map_err(|e| unreadable(source, e))?;
+    let (h, w) = range.get_size();
+    if h.saturating_mul(w) > MAX_CELLS {
+        return Err(too_large(h.saturating_mul(w)));
+    }
+    Ok(range)
+}
+
 /// Reads one sheet of a spreadsheet into a frame.
 pub(crate) fn read_spreadsheet(
     bytes: &[u8],
@@ -189,17 +258,13 @@ pub(crate) fn read_spreadsheet(
                     names.join(", ")
                 )));
             };
-            let range = book
-                .worksheet_range(&name)
-                .map_err(|e| unreadable(source, e))?;
+            let range = load(&mut book, &name, source)?;
             (name, range)
         }
         None => {
             let mut found = None;
             for name in &names {
-                let range = book
-                    .worksheet_range(name)
-                    .map_err(|e| unreadable(source, e))?;
+                let range = load(&mut book, name, source)?;
                 if range.used_cells().any(|(_, _, d)| !is_blank(d)) {
                     found = Some((name.clone(), range));
                     break;
@@ -216,13 +281,7 @@ pub(crate) fn read_spreadsheet(
             }
         }
     };
-    let (h, w) = range.get_size();
-    if h.saturating_mul(w) > MAX_CELLS {
-        return Err(IngestError::Unsupported {
-            location: Box::new(Location::source(source)),
-            what: format!("sheet `{sheet_name}` has {h} × {w} cells, more than {MAX_CELLS}"),
-        });
-    }
+    let w = range.width();
     let first_row = u64::from(range.start().map_or(0, |(r, _)| r)) + 1;
     // Non-blank rows with their 1-based sheet rows.
     let rows: Vec<(u64, &[Data])> = range

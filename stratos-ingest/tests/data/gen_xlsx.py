@@ -93,3 +93,12 @@ with zipfile.ZipFile("sensors.xlsx") as src, zipfile.ZipFile(
                 data,
             )
         dst.writestr(item, data)
+
+# far_cell.xlsx: a tiny file whose cells span A1 to XFD1048576 (17 billion cells, refused
+# before any allocation).
+wb = openpyxl.Workbook()
+ws = wb.active
+ws["A1"] = "a"
+ws["A2"] = 1
+ws["XFD1048576"] = 2
+wb.save("far_cell.xlsx")

@@ -129,6 +129,17 @@ fn a_merged_title_row_is_skipped_and_a_time_gap_names_sheet_row_and_column() {
     assert!(e.is_bad_data());
 }
 
+#[test]
+fn a_far_cell_is_refused_before_allocating() {
+    let e = read_path(&data("far_cell.xlsx"), &ReadOptions::default()).unwrap_err();
+    assert!(matches!(e, IngestError::Unsupported { .. }), "{e}");
+    assert!(
+        e.to_string()
+            .ends_with("sheet `Sheet` spans 17179869184 cells, more than 10000000"),
+        "{e}"
+    );
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
