@@ -59,6 +59,15 @@ Several strategies: repeat --strategy; the n-th --config belongs to the n-th --s
   stratos strategies
   stratos strategies --format json")]
     Strategies(StrategiesArgs),
+    /// Detect a file's schema and kind of data offline; suggest strategies.
+    #[command(after_help = "Examples:
+  stratos inspect examples/data/ohlcv_daily.csv
+  stratos inspect examples/data/sensor_stream.ndjson --format json
+  cat machine.log | stratos inspect - --input-format text --rows 10
+
+Detected types: financial_data, sensor_data, ecommerce, log, custom. The confidence is
+high when several column names agree and at most 0.5 for ambiguous input.")]
+    Inspect(InspectArgs),
 }
 
 /// Output formats of `run`.
@@ -151,6 +160,21 @@ pub(crate) struct StreamArgs {
     /// What to do with a malformed line.
     #[arg(long, value_enum, default_value_t = OnError::Skip)]
     pub(crate) on_error: OnError,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct InspectArgs {
+    /// Input file, or `-` for stdin (the default).
+    pub(crate) input: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = ListFormat::Table)]
+    pub(crate) format: ListFormat,
+    /// Input format (default: from the file extension, else from the content).
+    #[arg(long, value_enum)]
+    pub(crate) input_format: Option<InputFormat>,
+    /// Sample rows shown.
+    #[arg(long, default_value_t = 5)]
+    pub(crate) rows: usize,
 }
 
 #[derive(Debug, Args)]

@@ -34,5 +34,6 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Run(args) => cmd::run::run(&args, &registry),
         Command::Stream(args) => cmd::stream::run(&args, &registry),
         Command::Strategies(args) => cmd::strategies::run(&args, &registry),
+        Command::Inspect(args) => cmd::inspect::run(&args),
     }
 }

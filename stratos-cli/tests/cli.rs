@@ -609,6 +609,102 @@ fn run_moving_average_on_json_and_text_logs() {
     );
 }
 
+const OHLCV: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../examples/data/ohlcv_daily.csv"
+);
+const SENSOR_NDJSON: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../examples/data/sensor_stream.ndjson"
+);
+
+#[test]
+fn inspect_detects_financial_data_in_a_table() {
+    let o = run(&["inspect", OHLCV, "--rows", "2"], "");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("detected type    financial_data\n"), "{out}");
+    assert!(out.contains("rows             2500\n"), "{out}");
+    assert!(out.contains("time field       date\n"), "{out}");
+    assert!(
+        out.contains("strategies       moving_average, arima_prediction, hybrid_arima_ma\n"),
+        "{out}"
+    );
+    assert!(out.contains("first 2 of 2500 rows\n"), "{out}");
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with("2015-01-0")).count(),
+        2
+    );
+}
+
+#[test]
+fn inspect_json_has_the_seed_shape() {
+    let o = run(&["inspect", SENSOR_NDJSON, "--format", "json"], "");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let mut keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "confidence",
+            "detected_type",
+            "format",
+            "records_processed",
+            "sample",
+            "schema",
+            "suggested_strategies",
+            "units"
+        ]
+    );
+    let mut schema: Vec<&str> = v["schema"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    schema.sort_unstable();
+    assert_eq!(
+        schema,
+        ["category_fields", "timestamp_field", "value_fields"]
+    );
+    assert_eq!(v["detected_type"], "sensor_data");
+    assert_eq!(v["records_processed"], 600);
+    assert_eq!(v["format"], "ndjson");
+    assert_eq!(v["schema"]["timestamp_field"], "timestamp");
+    assert_eq!(v["sample"].as_array().unwrap().len(), 5);
+    assert_eq!(v["sample"][0]["stream_id"], "motor_01");
+    assert_eq!(v["sample"][0]["temperature"], 71.81);
+    let c = v["confidence"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&c));
+    assert_eq!(v["suggested_strategies"][0], "anomaly_detection");
+}
+
+#[test]
+fn inspect_reads_stdin_and_reports_a_missing_file() {
+    let o = run(
+        &["inspect", "-", "--format", "json", "--rows", "0"],
+        "value\n1\n2\n",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["detected_type"], "custom");
+    assert!(v["confidence"].as_f64().unwrap() <= 0.5);
+    assert_eq!(v["format"], "auto");
+    assert_eq!(v["sample"], serde_json::json!([]));
+    let o = run(&["inspect", "no/such/file.csv"], "");
+    assert_eq!(o.status.code(), Some(66));
+    assert!(stdout(&o).is_empty());
+    assert_eq!(stderr(&o).lines().count(), 1);
+}
+
+#[test]
+fn inspect_help_has_examples() {
+    let o = run(&["inspect", "--help"], "");
+    assert!(o.status.success());
+    assert!(stdout(&o).contains("Examples:"));
+}
+
 const SENSORS_XLSX: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../stratos-ingest/tests/data/sensors.xlsx"

@@ -14,6 +14,8 @@ mod text;
 #[cfg(feature = "xlsx")]
 mod xlsx;
 
+pub mod schema_detect;
+
 use std::io::Read;
 use std::path::Path;
 
