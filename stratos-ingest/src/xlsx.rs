@@ -17,7 +17,8 @@
 use std::io::{Cursor, Read, Seek};
 
 use calamine::{
-    Data, ExcelDateTime, ExcelDateTimeType, Range, Reader, Sheets, open_workbook_auto_from_rs,
+    Data, ExcelDateTime, ExcelDateTimeType, Ods, Range, Reader, Sheets, open_workbook_auto_from_rs,
+    open_workbook_from_rs,
 };
 use stratos_core::{CategoryColumn, Frame, Timestamp};
 
@@ -233,14 +234,31 @@ fn load<RS: Read + Seek>(
     Ok(range)
 }
 
+/// Opens a workbook. An ODS file (a ZIP naming the OpenDocument spreadsheet mimetype near
+/// its start) is opened as ODS so that its own error is reported; anything else is tried as
+/// XLS, XLSX, XLSB, then ODS.
+fn open<'a>(
+    bytes: &'a [u8],
+    source: Option<&str>,
+) -> Result<Sheets<Cursor<&'a [u8]>>, IngestError> {
+    let head = bytes.get(..4096).unwrap_or(bytes);
+    if bytes.starts_with(b"PK\x03\x04")
+        && memchr::memmem::find(head, b"application/vnd.oasis.opendocument.spreadsheet").is_some()
+    {
+        return open_workbook_from_rs::<Ods<_>, _>(Cursor::new(bytes))
+            .map(Sheets::Ods)
+            .map_err(|e| unreadable(source, e));
+    }
+    open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| unreadable(source, e))
+}
+
 /// Reads one sheet of a spreadsheet into a frame.
 pub(crate) fn read_spreadsheet(
     bytes: &[u8],
     sheet: Option<&SheetSelector>,
     source: Option<&str>,
 ) -> Result<Frame, IngestError> {
-    let mut book =
-        open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| unreadable(source, e))?;
+    let mut book = open(bytes, source)?;
     let names = book.sheet_names();
     let invalid = |message: String| IngestError::InvalidOptions {
         location: Box::new(Location::source(source)),
@@ -305,7 +323,7 @@ pub(crate) fn read_spreadsheet(
         Some((_, r)) if rows.len() > 1 => {
             let texts = r
                 .iter()
-                .filter(|d| matches!(classify(d), Class::Text | Class::Date if matches!(d, Data::String(_))))
+                .filter(|d| matches!(d, Data::String(_)) && classify(d) == Class::Text)
                 .count();
             2 * texts > filled(r)
         }

@@ -102,3 +102,20 @@ ws["A1"] = "a"
 ws["A2"] = 1
 ws["XFD1048576"] = 2
 wb.save("far_cell.xlsx")
+
+# repeat_bomb.ods: plain.ods plus one row repeated a million times holding 16000 repeated
+# cells (calamine refuses it by its own cell limit).
+with zipfile.ZipFile("plain.ods") as src, zipfile.ZipFile(
+    "repeat_bomb.ods", "w", zipfile.ZIP_DEFLATED
+) as dst:
+    for item in src.infolist():
+        data = src.read(item.filename)
+        if item.filename == "content.xml":
+            bomb = (
+                b'<table:table-row table:number-rows-repeated="1048000">'
+                b'<table:table-cell table:number-columns-repeated="16000" '
+                b'office:value-type="float" office:value="1"><text:p>1</text:p>'
+                b"</table:table-cell></table:table-row></table:table>"
+            )
+            data = data.replace(b"</table:table>", bomb, 1)
+        dst.writestr(item, data)

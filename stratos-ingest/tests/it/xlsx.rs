@@ -140,6 +140,13 @@ fn a_far_cell_is_refused_before_allocating() {
     );
 }
 
+#[test]
+fn an_ods_repeat_bomb_is_an_error() {
+    let e = read_path(&data("repeat_bomb.ods"), &ReadOptions::default()).unwrap_err();
+    assert!(e.is_bad_data(), "{e}");
+    assert!(e.to_string().contains("Cell limit exceeded"), "{e}");
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
