@@ -17,6 +17,7 @@ use stratos_ingest::SheetSelector;
   stratos run anomaly_detection data.csv --config '{\"window_size\":50,\"threshold\":3}' --format csv
   producer | stratos stream --strategy anomaly_detection --config '{\"window_size\":50}' | consumer
   stratos strategies
+  stratos inspect examples/data/ohlcv_daily.csv
 
 Exit codes: 0 ok, 2 usage, 65 bad data, 66 missing input, 1 other."
 )]
@@ -172,6 +173,10 @@ pub(crate) struct InspectArgs {
     /// Input format (default: from the file extension, else from the content).
     #[arg(long, value_enum)]
     pub(crate) input_format: Option<InputFormat>,
+    /// Spreadsheet sheet to read: a name, or a 0-based index (default: the first sheet with
+    /// data).
+    #[arg(long, value_name = "NAME|INDEX")]
+    pub(crate) sheet: Option<SheetSelector>,
     /// Sample rows shown.
     #[arg(long, default_value_t = 5)]
     pub(crate) rows: usize,

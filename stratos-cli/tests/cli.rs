@@ -750,3 +750,19 @@ fn run_moving_average_on_an_xlsx_sheet() {
         stderr(&child)
     );
 }
+
+#[test]
+fn inspect_reads_a_spreadsheet_sheet() {
+    let xlsx = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../stratos-ingest/tests/data/sensors.xlsx"
+    );
+    let o = run(&["inspect", xlsx, "--sheet", "0", "--format", "json"], "");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["format"], "spreadsheet");
+    assert_eq!(v["records_processed"], 4);
+    let o = run(&["inspect", xlsx, "--sheet", "nosuch"], "");
+    assert_eq!(o.status.code(), Some(65));
+    assert_eq!(stderr(&o).lines().count(), 1);
+}

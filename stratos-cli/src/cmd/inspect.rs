@@ -13,7 +13,11 @@ use crate::output::table::{Table, write_pairs};
 use crate::output::{self, float_cell};
 
 pub(crate) fn run(args: &InspectArgs) -> Result<(), CliError> {
-    let frame = read_input(args.input.as_deref(), input_options(args.input_format))?;
+    let mut options = input_options(args.input_format);
+    if let Some(sheet) = &args.sheet {
+        options = options.with_sheet(sheet.clone());
+    }
+    let frame = read_input(args.input.as_deref(), options)?;
     let detection = detect(&frame);
     let format = input_format_name(args);
     let mut out = output::stdout();
