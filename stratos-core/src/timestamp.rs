@@ -113,6 +113,51 @@ impl Timestamp {
         Self::from_micros(micros.round() as i64)
     }
 
+    /// A timestamp from a UTC calendar date and time of day, with microseconds.
+    ///
+    /// # Errors
+    /// [`RecordError::Timestamp`] when a field is out of its range (month 1–12, a day the
+    /// month has, hour < 24, minute < 60, second ≤ 60, micros < 10⁶) or the instant lies
+    /// outside the years 0000–9999.
+    ///
+    /// # Examples
+    /// ```
+    /// use stratos_core::Timestamp;
+    /// # fn main() -> Result<(), stratos_core::RecordError> {
+    /// let t = Timestamp::from_civil(2025, 1, 15, 10, 30, 0, 500_000)?;
+    /// assert_eq!(t.to_string(), "2025-01-15T10:30:00.500000Z");
+    /// # Ok(()) }
+    /// ```
+    pub fn from_civil(
+        year: i64,
+        month: i64,
+        day: i64,
+        hour: i64,
+        minute: i64,
+        second: i64,
+        micros: i64,
+    ) -> Result<Self, RecordError> {
+        let valid = (0..=9999).contains(&year)
+            && (1..=12).contains(&month)
+            && day >= 1
+            && day <= days_in_month(year, month)
+            && (0..24).contains(&hour)
+            && (0..60).contains(&minute)
+            && (0..=60).contains(&second)
+            && (0..MICROS_PER_SEC).contains(&micros);
+        if !valid {
+            return Err(RecordError::timestamp(
+                format!(
+                    "{year:04}-{month:02}-{day:02} {hour:02}:{minute:02}:{second:02}.{micros:06}"
+                ),
+                "a valid calendar date and time of day",
+            ));
+        }
+        let secs =
+            days_from_civil(year, month, day) * SECS_PER_DAY + hour * 3600 + minute * 60 + second;
+        Self::from_micros(secs * MICROS_PER_SEC + micros)
+    }
+
     /// Microseconds since the epoch.
     pub fn micros(self) -> i64 {
         self.0

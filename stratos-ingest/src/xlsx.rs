@@ -95,17 +95,6 @@ fn number(d: &Data) -> f64 {
     }
 }
 
-/// Days since 1970-01-01 of a civil date (proleptic Gregorian).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
 /// The timestamp of an Excel date/time.
 fn excel_time(dt: &ExcelDateTime) -> Option<Timestamp> {
     let v = dt.as_f64();
@@ -113,9 +102,16 @@ fn excel_time(dt: &ExcelDateTime) -> Option<Timestamp> {
         return None;
     }
     let (y, mo, d, h, mi, s, ms) = dt.to_ymd_hms_milli();
-    let days = days_from_civil(i64::from(y), i64::from(mo), i64::from(d));
-    let secs = days * 86_400 + i64::from(h) * 3_600 + i64::from(mi) * 60 + i64::from(s);
-    Timestamp::from_micros(secs * 1_000_000 + i64::from(ms) * 1_000).ok()
+    Timestamp::from_civil(
+        i64::from(y),
+        i64::from(mo),
+        i64::from(d),
+        i64::from(h),
+        i64::from(mi),
+        i64::from(s),
+        i64::from(ms) * 1_000,
+    )
+    .ok()
 }
 
 /// The timestamp of a cell in the time column.
