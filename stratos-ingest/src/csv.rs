@@ -599,10 +599,7 @@ impl Input<'_> {
     }
 
     fn frame_error(&self, source: stratos_core::FrameError) -> IngestError {
-        IngestError::Frame {
-            location: Box::new(Location::source(self.source)),
-            source: Box::new(source),
-        }
+        IngestError::frame(self.source, source)
     }
 }
 

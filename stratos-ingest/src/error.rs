@@ -141,6 +141,14 @@ impl IngestError {
         )
     }
 
+    /// Columns that do not form a frame, located at the input as a whole.
+    pub(crate) fn frame(path: Option<&str>, source: stratos_core::FrameError) -> Self {
+        IngestError::Frame {
+            location: Box::new(Location::source(path)),
+            source: Box::new(source),
+        }
+    }
+
     pub(crate) fn io(path: Option<&str>, source: std::io::Error) -> Self {
         IngestError::Io {
             location: Box::new(Location::source(path)),

@@ -234,10 +234,7 @@ fn read_envelopes(
         .collect::<Result<Vec<_>, _>>()?;
     Frame::from_records(&records).map_err(|e| match e {
         FrameError::Record { row, source: why } => fail(row, None, why.to_string()),
-        other => IngestError::Frame {
-            location: Box::new(Location::source(source)),
-            source: Box::new(other),
-        },
+        other => IngestError::frame(source, other),
     })
 }
 
@@ -397,10 +394,7 @@ impl Table {
                 b = b.category(category);
             }
         }
-        b.build().map_err(|e| IngestError::Frame {
-            location: Box::new(Location::source(source)),
-            source: Box::new(e),
-        })
+        b.build().map_err(|e| IngestError::frame(source, e))
     }
 }
 

@@ -44,10 +44,7 @@ pub(crate) fn read_ndjson(bytes: &[u8], source: Option<&str>) -> Result<Frame, I
             location: at(lines.get(row).copied().unwrap_or(0)),
             message: why.to_string(),
         },
-        other => IngestError::Frame {
-            location: Box::new(Location::source(source)),
-            source: Box::new(other),
-        },
+        other => IngestError::frame(source, other),
     })
 }
 

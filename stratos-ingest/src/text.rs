@@ -304,10 +304,7 @@ pub(crate) fn read_text(bytes: &[u8], source: Option<&str>) -> Result<Frame, Ing
         }
         b = b.category(category);
     }
-    b.build().map_err(|e| IngestError::Frame {
-        location: Box::new(Location::source(source)),
-        source: Box::new(e),
-    })
+    b.build().map_err(|e| IngestError::frame(source, e))
 }
 
 #[cfg(test)]

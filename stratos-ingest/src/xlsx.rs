@@ -287,10 +287,9 @@ pub(crate) fn read_spreadsheet(
             match found {
                 Some(f) => f,
                 None => {
-                    return Frame::builder().build().map_err(|e| IngestError::Frame {
-                        location: Box::new(Location::source(source)),
-                        source: Box::new(e),
-                    });
+                    return Frame::builder()
+                        .build()
+                        .map_err(|e| IngestError::frame(source, e));
                 }
             }
         }
@@ -432,8 +431,5 @@ pub(crate) fn read_spreadsheet(
             }
         }
     }
-    b.build().map_err(|e| IngestError::Frame {
-        location: Box::new(Location::source(source)),
-        source: Box::new(e),
-    })
+    b.build().map_err(|e| IngestError::frame(source, e))
 }
