@@ -74,10 +74,10 @@ pub enum IngestError {
         source: Box<FrameError>,
     },
     /// A format name that is not one of `csv`, `tsv`, `ndjson`, `jsonl`, `json`, `text`,
-    /// `txt`, `log`, `spreadsheet`, `xlsx`, `xlsm`, `xls`, `xlsb`, `ods`.
+    /// `txt`, `log`, `spreadsheet`, `xlsx`, `xlsm`, `xls`, `xlsb`, `ods`, `pdf`.
     #[error(
         "unknown format `{name}`: expected csv, tsv, ndjson, jsonl, json, text, txt, log, \
-         spreadsheet, xlsx, xlsm, xls, xlsb or ods"
+         spreadsheet, xlsx, xlsm, xls, xlsb, ods or pdf"
     )]
     UnknownFormat {
         /// Empty: a format name has no place in the input.
@@ -86,13 +86,22 @@ pub enum IngestError {
         name: String,
     },
     /// Input this crate cannot read: a spreadsheet that calamine cannot open or that is too
-    /// large, or a spreadsheet when the `xlsx` feature is off.
+    /// large, or a spreadsheet (PDF) when the `xlsx` (`pdf`) feature is off.
     #[error("{location}: {what}")]
     Unsupported {
         /// The source.
         location: Box<Location>,
         /// What the input looked like and what to use instead.
         what: String,
+    },
+    /// A PDF that could not be read into a frame: not a PDF pdf-extract can parse, a
+    /// pdf-extract panic (caught), extraction over the time budget, no text, or no table.
+    #[error("{location}: {message}")]
+    Pdf {
+        /// The source, and for a bad cell the page and line.
+        location: Box<Location>,
+        /// What went wrong.
+        message: String,
     },
     /// Options that cannot be used, such as a quote or line break as the delimiter.
     #[error("{location}: invalid options: {message}")]
@@ -116,6 +125,24 @@ impl IngestError {
             | IngestError::Frame { location, .. }
             | IngestError::UnknownFormat { location, .. }
             | IngestError::Unsupported { location, .. }
+            | IngestError::Pdf { location, .. }
+            | IngestError::InvalidOptions { location, .. } => location,
+        }
+    }
+
+    /// Where the error happened, to rewrite (a PDF table's CSV line becomes its page line).
+    #[cfg(feature = "pdf")]
+    pub(crate) fn location_mut(&mut self) -> &mut Location {
+        match self {
+            IngestError::Io { location, .. }
+            | IngestError::Ragged { location, .. }
+            | IngestError::Cell { location, .. }
+            | IngestError::Json { location, .. }
+            | IngestError::Csv { location, .. }
+            | IngestError::Frame { location, .. }
+            | IngestError::UnknownFormat { location, .. }
+            | IngestError::Unsupported { location, .. }
+            | IngestError::Pdf { location, .. }
             | IngestError::InvalidOptions { location, .. } => location,
         }
     }
@@ -128,7 +155,8 @@ impl IngestError {
 
     /// True when the input was read but its content is malformed ([`IngestError::Ragged`],
     /// [`IngestError::Cell`], [`IngestError::Json`], [`IngestError::Csv`],
-    /// [`IngestError::Frame`], [`IngestError::Unsupported`]): the CLI's exit code 65.
+    /// [`IngestError::Frame`], [`IngestError::Unsupported`], [`IngestError::Pdf`]): the CLI's
+    /// exit code 65.
     pub fn is_bad_data(&self) -> bool {
         matches!(
             self,
@@ -138,6 +166,7 @@ impl IngestError {
                 | IngestError::Csv { .. }
                 | IngestError::Frame { .. }
                 | IngestError::Unsupported { .. }
+                | IngestError::Pdf { .. }
         )
     }
 

@@ -40,12 +40,16 @@ pub enum Format {
     /// `xlsx` feature (on by default); without it reading one is an
     /// [`IngestError::Unsupported`].
     Spreadsheet,
+    /// A PDF document: the largest table recovered from glyph positions (prose around it
+    /// ignored, a table continued over pages joined). Needs the `pdf` feature (on by
+    /// default); without it reading one is an [`IngestError::Unsupported`].
+    Pdf,
 }
 
 impl Format {
     /// The format a file extension names (case-insensitive, without the dot): `csv`, `tsv`,
     /// `tab`, `ndjson`, `jsonl`, `json`, `txt`, `log` (and `text`), `xlsx`, `xlsm`, `xls`,
-    /// `xlsb`, `ods` (and `spreadsheet`). `None` for others.
+    /// `xlsb`, `ods` (and `spreadsheet`), `pdf`. `None` for others.
     pub fn from_extension(extension: &str) -> Option<Format> {
         let e = extension.trim_start_matches('.');
         if e.eq_ignore_ascii_case("csv") {
@@ -66,12 +70,15 @@ impl Format {
             .any(|x| e.eq_ignore_ascii_case(x))
         {
             Some(Format::Spreadsheet)
+        } else if e.eq_ignore_ascii_case("pdf") {
+            Some(Format::Pdf)
         } else {
             None
         }
     }
 
-    /// The format's canonical name: `csv`, `tsv`, `ndjson`, `json`, `text` or `spreadsheet`.
+    /// The format's canonical name: `csv`, `tsv`, `ndjson`, `json`, `text`, `spreadsheet` or
+    /// `pdf`.
     pub fn as_str(self) -> &'static str {
         match self {
             Format::Csv => "csv",
@@ -80,6 +87,7 @@ impl Format {
             Format::Json => "json",
             Format::Text => "text",
             Format::Spreadsheet => "spreadsheet",
+            Format::Pdf => "pdf",
         }
     }
 }
@@ -94,7 +102,7 @@ impl FromStr for Format {
     type Err = IngestError;
 
     /// Reads `csv`, `tsv`, `ndjson`, `jsonl`, `json`, `text`, `txt`, `log`, `spreadsheet`,
-    /// `xlsx`, `xlsm`, `xls`, `xlsb` or `ods` (case-insensitive).
+    /// `xlsx`, `xlsm`, `xls`, `xlsb`, `ods` or `pdf` (case-insensitive).
     ///
     /// # Errors
     /// [`IngestError::UnknownFormat`] for any other name.
@@ -122,6 +130,7 @@ mod tests {
             Format::Json,
             Format::Text,
             Format::Spreadsheet,
+            Format::Pdf,
         ] {
             assert_eq!(f.as_str().parse::<Format>().unwrap(), f);
         }
@@ -132,12 +141,13 @@ mod tests {
         assert_eq!("txt".parse::<Format>().unwrap(), Format::Text);
         assert_eq!(Format::from_extension("XLSX"), Some(Format::Spreadsheet));
         assert_eq!(Format::from_extension("ods"), Some(Format::Spreadsheet));
+        assert_eq!(Format::from_extension("PDF"), Some(Format::Pdf));
         assert_eq!(Format::from_extension("xml"), None);
         let e = "xml".parse::<Format>().unwrap_err();
         assert_eq!(
             e.to_string(),
             "unknown format `xml`: expected csv, tsv, ndjson, jsonl, json, text, txt, log, \
-             spreadsheet, xlsx, xlsm, xls, xlsb or ods"
+             spreadsheet, xlsx, xlsm, xls, xlsb, ods or pdf"
         );
         assert!(!e.is_bad_data());
         assert!("tab".parse::<Format>().is_err());

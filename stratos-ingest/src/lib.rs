@@ -9,6 +9,8 @@ mod frame_builder;
 mod json;
 mod location;
 mod ndjson;
+#[cfg(feature = "pdf")]
+mod pdf;
 mod sniff;
 mod text;
 #[cfg(feature = "xlsx")]
@@ -45,6 +47,10 @@ pub use crate::csv::SAMPLE_ROWS;
 pub use crate::error::IngestError;
 pub use crate::format::Format;
 pub use crate::location::Location;
+#[cfg(feature = "pdf")]
+pub use crate::pdf::{
+    DEFAULT_PDF_TIME_BUDGET, PDF_STACK_BYTES, PDF_THREAD_NAME, silence_pdf_panics,
+};
 pub use crate::sniff::{DELIMITERS, sniff_format};
 
 /// How to read an input. The default sniffs everything: format, delimiter and header.
@@ -66,6 +72,7 @@ pub struct ReadOptions {
     header: Option<bool>,
     source_name: Option<String>,
     sheet: Option<SheetSelector>,
+    pdf_time_budget: Option<std::time::Duration>,
 }
 
 /// Which sheet of a spreadsheet to read ([`ReadOptions::with_sheet`]).
@@ -141,6 +148,18 @@ impl ReadOptions {
     pub fn with_sheet(mut self, sheet: SheetSelector) -> Self {
         self.sheet = Some(sheet);
         self
+    }
+
+    /// Waits at most `budget` for PDF extraction (default: 30 s); past it the read is an
+    /// [`IngestError::Pdf`]. Other formats ignore it.
+    pub fn with_pdf_time_budget(mut self, budget: std::time::Duration) -> Self {
+        self.pdf_time_budget = Some(budget);
+        self
+    }
+
+    /// The PDF time budget, if set.
+    pub fn pdf_time_budget(&self) -> Option<std::time::Duration> {
+        self.pdf_time_budget
     }
 
     /// The sheet, if set.
@@ -275,6 +294,7 @@ fn read_as(
             sniff::Content::Json => Format::Json,
             sniff::Content::Text => Format::Text,
             sniff::Content::Spreadsheet => Format::Spreadsheet,
+            sniff::Content::Pdf => Format::Pdf,
         },
     };
     let settings = csv::CsvSettings {
@@ -301,6 +321,20 @@ fn read_as(
             location: Box::new(Location::source(source)),
             what: "spreadsheet input needs stratos-ingest's `xlsx` feature, which is off in \
                    this build"
+                .to_owned(),
+        }),
+        #[cfg(feature = "pdf")]
+        Format::Pdf => pdf::read_pdf(
+            bytes,
+            options
+                .pdf_time_budget
+                .unwrap_or(pdf::DEFAULT_PDF_TIME_BUDGET),
+            source,
+        ),
+        #[cfg(not(feature = "pdf"))]
+        Format::Pdf => Err(IngestError::Unsupported {
+            location: Box::new(Location::source(source)),
+            what: "PDF input needs stratos-ingest's `pdf` feature, which is off in this build"
                 .to_owned(),
         }),
     }

@@ -29,6 +29,12 @@ pub(crate) enum Content {
     Json,
     Text,
     Spreadsheet,
+    Pdf,
+}
+
+/// True for a PDF: `%PDF-` within the first 1024 bytes (readers accept leading junk).
+pub(crate) fn is_pdf(bytes: &[u8]) -> bool {
+    memchr::memmem::find(bytes.get(..1024).unwrap_or(bytes), b"%PDF-").is_some()
 }
 
 /// True for a spreadsheet: a ZIP holding `xl/` entries (XLSX, XLSM, XLSB) or an
@@ -52,6 +58,9 @@ pub(crate) fn is_spreadsheet(bytes: &[u8]) -> bool {
 pub(crate) fn sniff_content(bytes: &[u8]) -> Content {
     if is_spreadsheet(bytes) {
         return Content::Spreadsheet;
+    }
+    if is_pdf(bytes) {
+        return Content::Pdf;
     }
     let body = strip_bom(bytes).trim_ascii_start();
     match body.first() {
@@ -81,7 +90,8 @@ pub(crate) fn sniff_content(bytes: &[u8]) -> Content {
 /// [`Format::Ndjson`] for lines each holding a complete object (or one line holding a record
 /// envelope); [`Format::Text`] for log lines that start with a timestamp followed by
 /// key/value pairs; [`Format::Spreadsheet`] for a ZIP holding `xl/` entries or an
-/// OpenDocument spreadsheet, or an OLE compound file (`.xls`); else [`Format::Csv`].
+/// OpenDocument spreadsheet, or an OLE compound file (`.xls`); [`Format::Pdf`] for `%PDF-`
+/// within the first 1024 bytes; else [`Format::Csv`].
 ///
 /// # Examples
 /// ```
@@ -91,6 +101,7 @@ pub(crate) fn sniff_content(bytes: &[u8]) -> Content {
 /// assert_eq!(sniff_format(b"{\n  \"data\": [{\"v\": 1}]\n}\n"), Format::Json);
 /// assert_eq!(sniff_format(b"[{\"v\": 1}]"), Format::Json);
 /// assert_eq!(sniff_format(b"2025-01-15: Temperature 23.5\xC2\xB0C, Humidity 65%\n"), Format::Text);
+/// assert_eq!(sniff_format(b"%PDF-1.7\n"), Format::Pdf);
 /// assert_eq!(sniff_format(b"timestamp,value\n"), Format::Csv);
 /// assert_eq!(sniff_format(b"2025-01-15,23.5\n"), Format::Csv);
 /// ```
@@ -101,6 +112,7 @@ pub fn sniff_format(bytes: &[u8]) -> Format {
         Content::Text => Format::Text,
         Content::Csv => Format::Csv,
         Content::Spreadsheet => Format::Spreadsheet,
+        Content::Pdf => Format::Pdf,
     }
 }
 

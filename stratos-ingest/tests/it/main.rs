@@ -6,6 +6,10 @@
 mod csv;
 mod json;
 mod ndjson;
+#[cfg(any(feature = "xlsx", feature = "pdf"))]
+mod office;
+#[cfg(feature = "pdf")]
+mod pdf;
 mod robustness;
 mod text;
 #[cfg(feature = "xlsx")]

@@ -1,0 +1,189 @@
+//! PDF tables into a [`Frame`], through pdf-extract.
+//!
+//! pdf-extract's plain text collapses the gaps between table columns, so this module uses
+//! its output-device hook instead ([`glyphs::Collector`]): every glyph with its page,
+//! position and font size. [`table`] groups glyphs into lines and cells and finds the
+//! table; the cells then go through the CSV reader's typing.
+//!
+//! Containment: pdf-extract panics on many malformed files and has a reported stack
+//! overflow (upstream issue #128). Extraction runs on its own thread named
+//! [`PDF_THREAD_NAME`] with a [`PDF_STACK_BYTES`] stack, under `catch_unwind`, and the
+//! caller waits at most the time budget ([`crate::ReadOptions::with_pdf_time_budget`]).
+//! A panic, an error or a timeout is an [`IngestError::Pdf`]. After a timeout the thread is
+//! told to stop and does so at its next glyph; a thread stuck before any glyph (parsing)
+//! runs on, detached, until it finishes. A stack overflow still aborts the process: callers
+//! that must survive any file (the CLI) extract in a child process.
+
+mod glyphs;
+mod table;
+
+use std::any::Any;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{RecvTimeoutError, sync_channel};
+use std::sync::{Arc, Once};
+use std::time::Duration;
+
+use stratos_core::Frame;
+
+use crate::error::{IngestError, excerpt};
+use crate::location::Location;
+use glyphs::{Collector, Glyph, MAX_GLYPHS, Stop};
+
+/// The name of the thread PDF extraction runs on, for panic hooks that filter by thread
+/// (see [`silence_pdf_panics`]).
+pub const PDF_THREAD_NAME: &str = "stratos-pdf";
+
+/// The extraction thread's stack size: 256 MiB (address space, committed only as used).
+pub const PDF_STACK_BYTES: usize = 256 << 20;
+
+/// How long a PDF read waits for extraction by default: 30 seconds.
+pub const DEFAULT_PDF_TIME_BUDGET: Duration = Duration::from_secs(30);
+
+/// Keeps panics on the PDF extraction thread ([`PDF_THREAD_NAME`]) from printing.
+///
+/// A pdf-extract panic is caught and returned as [`IngestError::Pdf`] (its message
+/// included), but Rust prints every panic through the process's panic hook before it
+/// unwinds, so by default a bad PDF also writes a `thread 'stratos-pdf' panicked at …` line
+/// to stderr. Call this once to drop those lines: it installs a hook that ignores panics on
+/// threads named [`PDF_THREAD_NAME`] and hands every other panic to the hook that was
+/// installed before (yours, or the default), so your hook keeps working for everything
+/// else. Calling it again does nothing. The library never calls it by itself.
+///
+/// # Examples
+/// ```
+/// stratos_ingest::silence_pdf_panics();
+/// let e = stratos_ingest::read_bytes(
+///     b"%PDF-1.4\n%garbage",
+///     &stratos_ingest::ReadOptions::default(),
+/// )
+/// .unwrap_err();
+/// assert!(e.is_bad_data());
+/// ```
+pub fn silence_pdf_panics() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if std::thread::current().name() != Some(PDF_THREAD_NAME) {
+                previous(info);
+            }
+        }));
+    });
+}
+
+/// The text of a panic payload.
+fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "a panic without a message".to_owned()
+    }
+}
+
+/// An [`IngestError::Pdf`] at the source.
+pub(crate) fn pdf_error(source: Option<&str>, message: String) -> IngestError {
+    IngestError::Pdf {
+        location: Box::new(Location::source(source)),
+        message,
+    }
+}
+
+/// Runs pdf-extract over the document and returns its glyphs.
+fn extract(bytes: &[u8], cancelled: Arc<AtomicBool>) -> Result<Vec<Glyph>, String> {
+    let mut doc =
+        pdf_extract::Document::load_mem(bytes).map_err(|e| format!("not a readable PDF: {e}"))?;
+    if doc.is_encrypted() {
+        doc.decrypt("")
+            .map_err(|e| format!("an encrypted PDF that needs a password: {e}"))?;
+    }
+    let mut collector = Collector::new(cancelled);
+    let outcome = pdf_extract::output_doc(&doc, &mut collector);
+    match (collector.finish(), outcome) {
+        (Err(Stop::TooManyGlyphs), _) => {
+            Err(format!("more than {MAX_GLYPHS} glyphs: too large to read"))
+        }
+        (Err(Stop::Cancelled), _) => Err("cancelled".to_owned()),
+        (Ok(_), Err(e)) => Err(format!("cannot extract the PDF's text: {e}")),
+        (Ok(glyphs), Ok(())) => Ok(glyphs),
+    }
+}
+
+/// [`extract`] on its own thread with a large stack, under `catch_unwind`, waiting at most
+/// `budget`.
+fn extract_contained(
+    bytes: &[u8],
+    budget: Duration,
+    source: Option<&str>,
+) -> Result<Vec<Glyph>, IngestError> {
+    let owned = bytes.to_vec();
+    let cancelled = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&cancelled);
+    let (tx, rx) = sync_channel(1);
+    std::thread::Builder::new()
+        .name(PDF_THREAD_NAME.to_owned())
+        .stack_size(PDF_STACK_BYTES)
+        .spawn(move || {
+            let outcome = catch_unwind(AssertUnwindSafe(|| extract(&owned, flag)));
+            // The receiver is gone after a timeout; nothing is left to tell.
+            let _ = tx.send(outcome);
+        })
+        .map_err(|e| {
+            pdf_error(
+                source,
+                format!("cannot start the PDF extraction thread: {e}"),
+            )
+        })?;
+    match rx.recv_timeout(budget) {
+        Ok(Ok(Ok(glyphs))) => Ok(glyphs),
+        Ok(Ok(Err(message))) => Err(pdf_error(source, message)),
+        Ok(Err(payload)) => Err(pdf_error(
+            source,
+            format!(
+                "pdf-extract failed on this file (it panicked: {})",
+                excerpt(panic_message(payload.as_ref()).as_bytes())
+            ),
+        )),
+        Err(RecvTimeoutError::Timeout) => {
+            cancelled.store(true, Ordering::Relaxed);
+            Err(pdf_error(
+                source,
+                format!(
+                    "gave up after {:.1} s: the PDF takes longer to extract than the time budget",
+                    budget.as_secs_f64()
+                ),
+            ))
+        }
+        Err(RecvTimeoutError::Disconnected) => Err(pdf_error(
+            source,
+            "the PDF extraction thread ended without a result".to_owned(),
+        )),
+    }
+}
+
+/// Reads the largest table of a PDF into a frame.
+pub(crate) fn read_pdf(
+    bytes: &[u8],
+    budget: Duration,
+    source: Option<&str>,
+) -> Result<Frame, IngestError> {
+    let glyphs = extract_contained(bytes, budget, source)?;
+    let Some(found) = table::find_table(&glyphs) else {
+        return Err(pdf_error(
+            source,
+            if glyphs.iter().all(Glyph::is_blank) {
+                "no text in the PDF (a scanned page needs OCR first)".to_owned()
+            } else {
+                "no table in the PDF: no run of lines with two or more aligned columns of \
+                 numbers or dates"
+                    .to_owned()
+            },
+        ));
+    };
+    found.into_frame(source)
+}
+
+#[cfg(test)]
+mod tests;
