@@ -69,6 +69,9 @@ Several strategies: repeat --strategy; the n-th --config belongs to the n-th --s
 Detected types: financial_data, sensor_data, ecommerce, log, custom. The confidence is
 high when several column names agree and at most 0.5 for ambiguous input.")]
     Inspect(InspectArgs),
+    /// Internal: read a PDF from stdin, print its frame as JSON (see `cmd::pdf_child`).
+    #[command(name = "__extract-pdf", hide = true)]
+    ExtractPdf(crate::cmd::pdf_child::ExtractPdfArgs),
 }
 
 /// Output formats of `run`.
@@ -98,6 +101,8 @@ pub(crate) enum InputFormat {
     /// A spreadsheet: XLSX, XLSM, XLS, XLSB or ODS.
     #[value(alias = "spreadsheet", alias = "xls", alias = "ods")]
     Xlsx,
+    /// The largest table of a PDF (extracted in a child process).
+    Pdf,
 }
 
 /// Input formats of `stream`.

@@ -766,3 +766,76 @@ fn inspect_reads_a_spreadsheet_sheet() {
     assert_eq!(o.status.code(), Some(65));
     assert_eq!(stderr(&o).lines().count(), 1);
 }
+
+/// A fixture of stratos-ingest's.
+fn ingest_data(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../stratos-ingest/tests/data/{name}"))
+}
+
+#[test]
+fn inspect_reads_a_pdf_table_in_a_child_process() {
+    let pdf = ingest_data("report.pdf");
+    let o = run(
+        &[
+            "inspect",
+            pdf.to_str().unwrap(),
+            "--format",
+            "json",
+            "--rows",
+            "1",
+        ],
+        "",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["format"], "pdf");
+    assert_eq!(v["records_processed"], 60);
+    assert_eq!(v["schema"]["timestamp_field"], "date");
+    assert_eq!(
+        v["sample"][0],
+        serde_json::json!({"date": "2025-03-01T00:00:00Z", "region": "west",
+                           "revenue": 1000.0, "units": 10.0})
+    );
+    // The same bytes on stdin, found by content, through `run`.
+    let o = bin()
+        .args([
+            "run",
+            "moving_average",
+            "-",
+            "--field",
+            "revenue",
+            "--format",
+            "json",
+        ])
+        .stdin(std::fs::File::open(&pdf).unwrap())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["type"], "SIGNAL");
+    assert_eq!(v["data"]["currentPrice"], 13097.75);
+}
+
+#[test]
+fn a_bad_pdf_is_one_error_line_and_exit_65() {
+    let garbage = file("garbage.pdf", "%PDF-1.7\nnot really a PDF\n");
+    let o = run(&["inspect", garbage.to_str().unwrap()], "");
+    assert_eq!(o.status.code(), Some(65));
+    let err = stderr(&o);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with(&format!(
+            "stratos: {}: not a readable PDF",
+            garbage.display()
+        )),
+        "{err}"
+    );
+    // A PDF named .csv is read as CSV (the extension decides) and fails there instead.
+    let pdf_bytes = std::fs::read(ingest_data("report.pdf")).unwrap();
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli");
+    let misnamed = dir.join("report_pdf.csv");
+    std::fs::write(&misnamed, pdf_bytes).unwrap();
+    let o = run(&["inspect", misnamed.to_str().unwrap()], "");
+    assert_eq!(o.status.code(), Some(65), "{}", stdout(&o));
+    assert_eq!(stderr(&o).lines().count(), 1);
+}

@@ -22,19 +22,14 @@ pub(crate) fn input_options(format: Option<InputFormat>) -> ReadOptions {
         Some(InputFormat::Json) => options.with_format(Format::Json),
         Some(InputFormat::Text) => options.with_format(Format::Text),
         Some(InputFormat::Xlsx) => options.with_format(Format::Spreadsheet),
+        Some(InputFormat::Pdf) => options.with_format(Format::Pdf),
         None => options,
     }
 }
 
-/// Reads a path, or stdin for `-` / no path.
+/// Reads a path, or stdin for `-` / no path; PDFs in a child process.
 pub(crate) fn read_input(input: Option<&Path>, options: ReadOptions) -> Result<Frame, CliError> {
-    match input {
-        Some(p) if p.as_os_str() != "-" => Ok(stratos_ingest::read_path(p, &options)?),
-        _ => Ok(stratos_ingest::read_reader(
-            std::io::stdin().lock(),
-            &options.with_source_name("<stdin>"),
-        )?),
-    }
+    super::pdf_child::read_input(input, options)
 }
 
 pub(crate) fn run(args: &RunArgs, registry: &Registry) -> Result<(), CliError> {
