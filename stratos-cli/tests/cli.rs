@@ -830,12 +830,19 @@ fn a_bad_pdf_is_one_error_line_and_exit_65() {
         )),
         "{err}"
     );
-    // A PDF named .csv is read as CSV (the extension decides) and fails there instead.
+    // A PDF named .csv: its content wins, and it is still extracted in a child process.
     let pdf_bytes = std::fs::read(ingest_data("report.pdf")).unwrap();
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli");
     let misnamed = dir.join("report_pdf.csv");
     std::fs::write(&misnamed, pdf_bytes).unwrap();
     let o = run(&["inspect", misnamed.to_str().unwrap()], "");
-    assert_eq!(o.status.code(), Some(65), "{}", stdout(&o));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("\nformat           pdf\nrows             60\n"),
+        "{}",
+        stdout(&o)
+    );
+    let o = run(&["inspect", "no/such/file.pdf"], "");
+    assert_eq!(o.status.code(), Some(66));
     assert_eq!(stderr(&o).lines().count(), 1);
 }

@@ -190,7 +190,8 @@ impl ReadOptions {
 
 /// Reads a file into a frame. The format comes from the options, else the extension
 /// ([`Format::from_extension`]), else the content ([`sniff_format`]); errors name the path
-/// (or the options' source name).
+/// (or the options' source name). A text extension (`.csv`, `.json`, `.log`, …) on a file
+/// whose content is a PDF or a spreadsheet yields to the content.
 ///
 /// # Errors
 /// [`IngestError::Io`] when the file cannot be read ([`IngestError::is_not_found`] when it
@@ -215,9 +216,14 @@ pub fn read_path(path: &Path, options: &ReadOptions) -> Result<Frame, IngestErro
             .and_then(|e| e.to_str())
             .and_then(Format::from_extension)
             // `.json` names both JSON documents and NDJSON streams: the content decides
-            // between the two.
+            // between the two. Binary magic (a PDF, a spreadsheet) beats a text extension:
+            // such bytes are never CSV, JSON or a log.
             .map(|f| match (f, sniff_format(&bytes)) {
                 (Format::Json, Format::Ndjson) => Format::Ndjson,
+                (
+                    Format::Csv | Format::Tsv | Format::Json | Format::Ndjson | Format::Text,
+                    sniffed @ (Format::Pdf | Format::Spreadsheet),
+                ) => sniffed,
                 (f, _) => f,
             })
     });

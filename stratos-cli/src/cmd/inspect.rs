@@ -34,19 +34,34 @@ pub(crate) fn run(args: &InspectArgs) -> Result<(), CliError> {
     out.flush().map_err(write_err)
 }
 
-/// The input format: as given, else by extension, else `auto` (sniffed from the content).
+/// The input format: as given, else by extension (yielding to a PDF or spreadsheet's magic
+/// bytes, as stratos-ingest does), else `auto` (sniffed from the content).
 fn input_format_name(args: &InspectArgs) -> String {
+    use std::io::Read;
+    use stratos_ingest::Format;
+    let path = args.input.as_deref().filter(|p| p.as_os_str() != "-");
+    let by_extension = || {
+        let format = path
+            .and_then(|p| p.extension())
+            .and_then(|e| e.to_str())
+            .and_then(Format::from_extension)?;
+        if matches!(format, Format::Pdf | Format::Spreadsheet) {
+            return Some(format);
+        }
+        let mut head = Vec::new();
+        let sniffed = path
+            .and_then(|p| std::fs::File::open(p).ok())
+            .and_then(|f| f.take(64 * 1024).read_to_end(&mut head).ok())
+            .map(|_| stratos_ingest::sniff_format(&head));
+        match sniffed {
+            Some(s @ (Format::Pdf | Format::Spreadsheet)) => Some(s),
+            _ => Some(format),
+        }
+    };
     input_options(args.input_format)
         .format()
-        .or_else(|| {
-            args.input
-                .as_deref()
-                .filter(|p| p.as_os_str() != "-")
-                .and_then(|p| p.extension())
-                .and_then(|e| e.to_str())
-                .and_then(stratos_ingest::Format::from_extension)
-        })
-        .map_or("auto", stratos_ingest::Format::as_str)
+        .or_else(by_extension)
+        .map_or("auto", Format::as_str)
         .to_owned()
 }
 

@@ -31,25 +31,32 @@ pub(crate) struct ExtractPdfArgs {
 }
 
 /// Reads a path, or stdin for `-` / no path; a PDF is extracted in a child process.
+///
+/// A file is a PDF when `--input-format pdf` says so, else when its extension is `.pdf`,
+/// else (no extension, or a text one: stratos-ingest lets binary content beat it) when its
+/// first KiB holds `%PDF-`. Anything else is read in this process.
 pub(crate) fn read_input(input: Option<&Path>, options: ReadOptions) -> Result<Frame, CliError> {
-    let (bytes, name) = match input {
+    match input {
         Some(p) if p.as_os_str() != "-" => {
+            let name = options
+                .source_name()
+                .map_or_else(|| p.display().to_string(), str::to_owned);
             let by_extension = p
                 .extension()
                 .and_then(|e| e.to_str())
                 .and_then(Format::from_extension);
-            let format = options.format().or(by_extension);
-            if format.is_some_and(|f| f != Format::Pdf) {
-                return Ok(stratos_ingest::read_path(p, &options)?);
+            let is_pdf = match (options.format(), by_extension) {
+                (Some(f), _) => f == Format::Pdf,
+                (None, Some(Format::Pdf)) => true,
+                (None, Some(Format::Spreadsheet)) => false,
+                (None, _) => starts_like_a_pdf(p, &name)?,
+            };
+            if is_pdf {
+                let bytes = std::fs::read(p).map_err(|e| io_error(&name, e))?;
+                extract_in_child(&bytes, &name)
+            } else {
+                Ok(stratos_ingest::read_path(p, &options)?)
             }
-            let name = options
-                .source_name()
-                .map_or_else(|| p.display().to_string(), str::to_owned);
-            let bytes = std::fs::read(p).map_err(|source| IngestError::Io {
-                location: Box::new(Location::default().with_path(name.clone())),
-                source,
-            })?;
-            (bytes, name)
         }
         _ => {
             let name = options.source_name().unwrap_or("<stdin>").to_owned();
@@ -58,21 +65,37 @@ pub(crate) fn read_input(input: Option<&Path>, options: ReadOptions) -> Result<F
                 .lock()
                 .read_to_end(&mut bytes)
                 .map_err(CliError::io("reading stdin"))?;
-            (bytes, name)
+            let is_pdf = match options.format() {
+                Some(f) => f == Format::Pdf,
+                None => stratos_ingest::sniff_format(&bytes) == Format::Pdf,
+            };
+            if is_pdf {
+                extract_in_child(&bytes, &name)
+            } else {
+                Ok(stratos_ingest::read_bytes(
+                    &bytes,
+                    &options.with_source_name(name),
+                )?)
+            }
         }
-    };
-    let is_pdf = match options.format() {
-        Some(f) => f == Format::Pdf,
-        None => stratos_ingest::sniff_format(&bytes) == Format::Pdf,
-    };
-    if is_pdf {
-        extract_in_child(&bytes, &name)
-    } else {
-        Ok(stratos_ingest::read_bytes(
-            &bytes,
-            &options.with_source_name(name),
-        )?)
     }
+}
+
+/// An I/O error reading `name`.
+fn io_error(name: &str, source: std::io::Error) -> CliError {
+    CliError::Ingest(IngestError::Io {
+        location: Box::new(Location::default().with_path(name)),
+        source,
+    })
+}
+
+/// True when the file's first KiB sniffs as a PDF.
+fn starts_like_a_pdf(path: &Path, name: &str) -> Result<bool, CliError> {
+    let mut head = Vec::with_capacity(1024);
+    std::fs::File::open(path)
+        .and_then(|f| f.take(1024).read_to_end(&mut head))
+        .map_err(|e| io_error(name, e))?;
+    Ok(stratos_ingest::sniff_format(&head) == Format::Pdf)
 }
 
 /// A bad-data error about the PDF `name`.

@@ -12,6 +12,7 @@ mod office;
 mod pdf;
 mod robustness;
 mod text;
+mod wrong_extension;
 #[cfg(feature = "xlsx")]
 mod xlsx;
 
