@@ -3,6 +3,7 @@
 
 pub mod anomaly;
 pub mod arima;
+pub mod evaluation;
 mod fmt;
 pub mod hybrid;
 mod linalg;
