@@ -3,6 +3,7 @@
 
 pub mod anomaly;
 pub mod arima;
+pub mod backtest_signals;
 mod fmt;
 pub mod hybrid;
 mod linalg;
