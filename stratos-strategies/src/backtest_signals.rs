@@ -292,3 +292,223 @@ impl fmt::Display for SignalWalk {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use stratos_core::backtest::{
+        BacktestConfig, LookAheadCheck, SignalMode, check_lookahead, run_source,
+    };
+    use stratos_core::{Outputs, Plugin, ResultType, Schema, StrategyResult, Timestamp};
+
+    struct Data {
+        t: Vec<Timestamp>,
+        o: Vec<f64>,
+        c: Vec<f64>,
+    }
+
+    /// A deterministic random walk (an LCG), `n` daily bars.
+    fn walk(n: usize) -> Data {
+        let mut state = 42u64;
+        let mut price = 100.0;
+        let mut o = Vec::new();
+        let mut c = Vec::new();
+        for _ in 0..n {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let u = (state >> 11) as f64 / (1u64 << 53) as f64;
+            o.push(price);
+            price *= 1.0 + (u - 0.5) * 0.04;
+            c.push(price);
+        }
+        Data {
+            t: (0..n)
+                .map(|i| Timestamp::from_epoch_seconds(i as i64 * 86_400).unwrap())
+                .collect(),
+            o,
+            c,
+        }
+    }
+
+    impl Data {
+        fn bars(&self) -> Bars<'_> {
+            Bars::new(&self.t, &self.o, &self.c, &self.o, &self.c).unwrap()
+        }
+    }
+
+    #[test]
+    fn crossover_warmup_is_slow_minus_one_and_matches_the_strategy() {
+        let d = walk(200);
+        let source = MovingAverageSignals::crossover(5, 12).unwrap();
+        let s = source.signals(&d.bars()).unwrap();
+        assert_eq!(s.warmup(), 11);
+        let rows = source.strategy().rows(&d.c);
+        for (a, r) in s.actions().iter().zip(&rows) {
+            assert_eq!(*a, r.signal.map(|x| x.0));
+        }
+        assert!(s.actions().contains(&Some(Action::Buy)));
+        check_lookahead(&d.bars(), &source, &s, LookAheadCheck::Every).unwrap();
+        assert!(MovingAverageSignals::crossover(12, 5).is_err());
+    }
+
+    #[test]
+    fn price_vs_average_is_a_state_signal() {
+        let d = walk(120);
+        let source = MovingAverageSignals::from_config(MovingAverageConfig {
+            period: 10,
+            signal_threshold: 0.01,
+            data_field: Some("Open".to_owned()),
+            ..MovingAverageConfig::default()
+        })
+        .unwrap();
+        assert_eq!(
+            source.name(),
+            "moving_average(sma,period=10,signal_threshold=0.01)"
+        );
+        let config = BacktestConfig {
+            signal_mode: SignalMode::LongOnly,
+            ..BacktestConfig::default()
+        };
+        let r = run_source(&d.bars(), &source, &config, LookAheadCheck::Every).unwrap();
+        assert_eq!(r.warmup, 9);
+        assert!(r.stats.trades > 0);
+        assert!(r.trades.iter().all(|t| t.size > 0));
+        let bad = MovingAverageSignals::from_config(MovingAverageConfig {
+            data_field: Some("vwap".to_owned()),
+            ..MovingAverageConfig::default()
+        })
+        .unwrap();
+        assert!(matches!(
+            bad.signals(&d.bars()),
+            Err(BacktestError::MissingColumn { .. })
+        ));
+    }
+
+    #[test]
+    fn arima_and_hybrid_refit_on_history_only() {
+        let d = walk(90);
+        let registry = crate::registry();
+        let arima = registry
+            .build(
+                "arima_prediction",
+                serde_json::json!({"p": 1, "d": 1, "q": 0, "minDataPoints": 30}),
+            )
+            .unwrap();
+        let source = StrategySignals::walk_forward(arima, 15);
+        assert_eq!(source.walk(), SignalWalk::Refit { refit_every: 15 });
+        let s = source.signals(&d.bars()).unwrap();
+        // The first fit needs 30 points (bar 29); then every 15 bars.
+        assert_eq!(s.warmup(), 29);
+        let defined: Vec<usize> = (0..90).filter(|&t| s.actions()[t].is_some()).collect();
+        assert_eq!(defined, [29, 44, 59, 74, 89]);
+        check_lookahead(&d.bars(), &source, &s, LookAheadCheck::Sampled(3)).unwrap();
+
+        let hybrid = registry
+            .build(
+                "hybrid_arima_ma",
+                serde_json::json!({
+                    "arimaConfig": {"p": 1, "d": 1, "q": 0, "minDataPoints": 30},
+                    "maConfig": {"period": 10}
+                }),
+            )
+            .unwrap();
+        let source = StrategySignals::walk_forward(hybrid, 30);
+        let config = BacktestConfig {
+            signal_mode: SignalMode::Position,
+            ..BacktestConfig::default()
+        };
+        let r = run_source(&d.bars(), &source, &config, LookAheadCheck::Sampled(2)).unwrap();
+        assert!(r.strategy.starts_with("hybrid_arima_ma("));
+        assert_eq!(r.equity.len(), 90);
+    }
+
+    /// A user plug-in with a per-row signal: BUY on an up bar, SELL on a down bar.
+    #[derive(Debug)]
+    struct UpDown;
+
+    impl Plugin for UpDown {
+        fn id(&self) -> &str {
+            "up_down"
+        }
+        fn name(&self) -> &str {
+            "Up/down bar"
+        }
+        fn version(&self) -> &str {
+            "1.0"
+        }
+        fn result_type(&self) -> ResultType {
+            ResultType::Signal
+        }
+        fn validate(&self, _: &serde_json::Value) -> Result<(), ConfigError> {
+            Ok(())
+        }
+        fn execute(
+            &self,
+            frame: &Frame,
+            _: &serde_json::Value,
+        ) -> Result<StrategyResult, StrategyError> {
+            let (o, c) = (
+                frame.column("open").unwrap_or_default(),
+                frame.column("close").unwrap_or_default(),
+            );
+            let actions = o
+                .iter()
+                .zip(c)
+                .map(|(o, c)| Some(if c > o { Action::Buy } else { Action::Sell }))
+                .collect();
+            Ok(
+                StrategyResult::new("up_down", ResultType::Signal, serde_json::json!({}), 1.0)
+                    .with_outputs(Outputs::new("close").action("signal", actions)),
+            )
+        }
+        fn input_fields(
+            &self,
+            _: &serde_json::Value,
+            _: &Schema,
+        ) -> Result<Vec<String>, ConfigError> {
+            Ok(vec!["open".to_owned(), "close".to_owned()])
+        }
+    }
+
+    #[test]
+    fn plugins_and_builtins_give_per_row_signals() {
+        let d = walk(60);
+        let mut registry = crate::registry();
+        registry.register_plugin(UpDown).unwrap();
+        let source =
+            StrategySignals::per_row(registry.build("up_down", serde_json::Value::Null).unwrap());
+        let config = BacktestConfig {
+            exclusive_orders: true,
+            signal_mode: SignalMode::Position,
+            ..BacktestConfig::default()
+        };
+        let r = run_source(&d.bars(), &source, &config, LookAheadCheck::Every).unwrap();
+        assert_eq!(r.warmup, 0);
+        assert!(r.stats.trades > 5);
+
+        // The registry's moving_average crossover gives the adaptor's signals.
+        let ma = registry
+            .build("moving_average", serde_json::json!({"fast": 3, "slow": 8}))
+            .unwrap();
+        let per_row = StrategySignals::per_row(ma).signals(&d.bars()).unwrap();
+        let direct = MovingAverageSignals::from_config(MovingAverageConfig {
+            fast: Some(3),
+            slow: Some(8),
+            ..MovingAverageConfig::default()
+        })
+        .unwrap()
+        .signals(&d.bars())
+        .unwrap();
+        assert_eq!(per_row, direct);
+
+        // A strategy without per-row signals says so.
+        let arima = registry
+            .build("arima_prediction", serde_json::json!({"minDataPoints": 30}))
+            .unwrap();
+        let err = StrategySignals::per_row(arima)
+            .signals(&d.bars())
+            .unwrap_err();
+        assert!(matches!(err, BacktestError::Signal { .. }));
+    }
+}

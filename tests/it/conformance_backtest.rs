@@ -345,3 +345,161 @@ fn goog_summary_fields_follow_the_stats() {
     assert_eq!(json["Duration"]["timedelta"], "3116 days 00:00:00");
     assert_eq!(json["Start"], "2004-08-19T00:00:00Z");
 }
+
+// Parameter sweeps and walk-forward optimisation on the GOOG bars of the README case.
+
+use stratos::core::backtest::optimise::{
+    Objective, ParamGrid, Params, SourceBuilder, WalkForward, sweep, walk_forward,
+};
+use stratos::core::backtest::{BacktestError, SignalSource};
+
+struct Goog {
+    ts: Vec<Timestamp>,
+    o: Vec<f64>,
+    h: Vec<f64>,
+    l: Vec<f64>,
+    c: Vec<f64>,
+}
+
+impl Goog {
+    fn load() -> Self {
+        let path = case_paths()
+            .into_iter()
+            .find(|p| p.ends_with("backtest_goog_sma10_20_c002.json"))
+            .unwrap();
+        let json: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let ohlcv = &json["input"]["ohlcv"];
+        Goog {
+            ts: ohlcv["timestamps"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| Timestamp::parse(t.as_str().unwrap()).unwrap())
+                .collect(),
+            o: floats(&ohlcv["open"]),
+            h: floats(&ohlcv["high"]),
+            l: floats(&ohlcv["low"]),
+            c: floats(&ohlcv["close"]),
+        }
+    }
+
+    fn bars(&self) -> Bars<'_> {
+        Bars::new(&self.ts, &self.o, &self.h, &self.l, &self.c).unwrap()
+    }
+}
+
+fn sma_cross(p: &Params) -> Result<Option<Box<dyn SignalSource>>, BacktestError> {
+    let (fast, slow) = (p["fast"] as usize, p["slow"] as usize);
+    if fast >= slow {
+        return Ok(None);
+    }
+    let source =
+        MovingAverageSignals::crossover(fast, slow).map_err(|e| BacktestError::Signal {
+            source_name: "moving_average".to_owned(),
+            message: e.to_string(),
+        })?;
+    Ok(Some(Box::new(source)))
+}
+
+fn readme_config() -> BacktestConfig {
+    BacktestConfig {
+        commission: Commission::relative(0.002),
+        exclusive_orders: true,
+        ..BacktestConfig::default()
+    }
+}
+
+#[test]
+fn sweep_ranks_deterministically_and_its_best_is_a_single_run() {
+    let goog = Goog::load();
+    let bars = goog.bars();
+    let grid = ParamGrid::parse("fast=5..20:5,slow=10|20|40").unwrap();
+    let objective = Objective::maximize("Return [%]");
+    let build: &SourceBuilder<'_> = &sma_cross;
+    let two = sweep(&bars, &grid, &readme_config(), &objective, build, 2).unwrap();
+    let one = sweep(&bars, &grid, &readme_config(), &objective, build, 1).unwrap();
+    assert_eq!(two, one, "thread count changes nothing");
+    // fast < slow leaves 8 of the 12 combinations.
+    assert_eq!(two.len(), 8);
+    assert!(two.windows(2).all(|w| w[0].score >= w[1].score));
+    let best = &two[0];
+    let source = sma_cross(&best.params).unwrap().unwrap();
+    let single = run_source(
+        &bars,
+        source.as_ref(),
+        &readme_config(),
+        LookAheadCheck::Off,
+    )
+    .unwrap();
+    assert_eq!(single.stats, best.stats);
+    // The README's (10, 20) is in the grid with the reference return.
+    let readme = two
+        .iter()
+        .find(|e| e.params["fast"] == 10.0 && e.params["slow"] == 20.0)
+        .unwrap();
+    assert!((readme.score - 462.6351934000004).abs() < 1e-9);
+    assert!(matches!(
+        sweep(
+            &bars,
+            &grid,
+            &readme_config(),
+            &Objective::maximize("Nope"),
+            build,
+            1
+        ),
+        Err(BacktestError::Optimise { .. })
+    ));
+}
+
+#[test]
+fn walk_forward_trades_each_test_window_with_the_training_winner() {
+    let goog = Goog::load();
+    let bars = goog.bars();
+    let grid = ParamGrid::parse("fast=5|10,slow=20|40").unwrap();
+    let objective = Objective::maximize("Equity Final [$]");
+    let build: &SourceBuilder<'_> = &sma_cross;
+    let windows = WalkForward {
+        train: 500,
+        test: 250,
+        anchored: false,
+    };
+    let report = walk_forward(
+        &bars,
+        &grid,
+        &readme_config(),
+        &objective,
+        build,
+        windows,
+        2,
+    )
+    .unwrap();
+    // (2148 − 500) / 250 → 6 full windows and a last one of 148 bars.
+    assert_eq!(report.windows.len(), 7);
+    assert_eq!(report.windows[6].test_end, 2148);
+    assert_eq!(report.equity.len(), 2148 - 500);
+    for w in &report.windows {
+        assert_eq!(w.train_end - w.train_start, 500);
+        assert_eq!(w.test_start, w.train_end);
+        // The chosen parameters are the training sweep's winner.
+        let train = bars.range(w.train_start, w.train_end);
+        let ranked = sweep(&train, &grid, &readme_config(), &objective, build, 1).unwrap();
+        assert_eq!(ranked[0].params, w.params);
+        assert_eq!(ranked[0].score, w.in_sample_score);
+    }
+    // The chained out-of-sample run starts with the initial cash and closes every trade.
+    assert_eq!(report.equity.equity[0], 10_000.0);
+    let per_window: usize = report.windows.iter().map(|w| w.out_of_sample.trades).sum();
+    assert_eq!(report.out_of_sample.trades, per_window);
+    assert_eq!(report.trades.len(), per_window);
+    let last = report.windows.last().unwrap();
+    assert_eq!(
+        report.out_of_sample.equity_final,
+        last.out_of_sample.equity_final
+    );
+    assert!(
+        report
+            .trades
+            .windows(2)
+            .all(|t| t[0].exit_bar <= t[1].exit_bar)
+    );
+}
