@@ -3,6 +3,7 @@
 
 pub mod anomaly;
 pub mod arima;
+pub mod backtest_signals;
 pub mod evaluation;
 mod fmt;
 pub mod hybrid;
