@@ -4,6 +4,7 @@ mod cli;
 mod cmd;
 mod exit;
 mod output;
+mod plot;
 
 use std::process::ExitCode;
 
@@ -35,5 +36,6 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Stream(args) => cmd::stream::run(&args, &registry),
         Command::Strategies(args) => cmd::strategies::run(&args, &registry),
         Command::Inspect(args) => cmd::inspect::run(&args),
+        Command::Backtest(args) => cmd::backtest::run(&args, &registry),
     }
 }
