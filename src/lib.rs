@@ -53,11 +53,17 @@ pub use stratos_strategies as strategies;
 
 pub use stratos_strategies::registry;
 
+/// Backtesting over OHLC(V) bars, reproducing backtesting.py (a re-export of
+/// [`stratos_core::backtest`]); signal sources for the built-in strategies are in
+/// [`strategies::backtest_signals`].
+pub use stratos_core::backtest;
+
 #[doc(hidden)]
 pub mod fuzzing;
 
 /// The types most programs need.
 pub mod prelude {
+    pub use stratos_core::backtest::{BacktestConfig, BacktestError, Bars, SignalSource, Signals};
     pub use stratos_core::{
         Action, Alert, AlertLevel, ConfigError, Event, Frame, OnlineStrategy, Plugin, Record,
         Registry, ResultType, RowRef, Schema, Signal, Strategy, StrategyError, StrategyRequest,

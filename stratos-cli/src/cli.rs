@@ -72,6 +72,10 @@ high when several column names agree and at most 0.5 for ambiguous input.")]
     /// Internal: read a PDF from stdin, print its frame as JSON (see `cmd::pdf_child`).
     #[command(name = "__extract-pdf", hide = true)]
     ExtractPdf(crate::cmd::pdf_child::ExtractPdfArgs),
+    /// Backtest a strategy over OHLC(V) bars: statistics, trades, equity; sweeps, walk-forward,
+    /// rolling-origin evaluation of forecasts; an SVG chart.
+    #[command(after_help = crate::cmd::backtest::HELP)]
+    Backtest(BacktestArgs),
 }
 
 /// Output formats of `run`.
@@ -192,4 +196,121 @@ pub(crate) struct StrategiesArgs {
     /// Output format.
     #[arg(long, short, value_enum, default_value_t = ListFormat::Table)]
     pub(crate) format: ListFormat,
+}
+
+/// Output formats of `backtest`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum BacktestFormat {
+    /// A readable report: the statistics block and the seed's summary.
+    Table,
+    /// One JSON object: `stats`, `summary`, `trades`, `equity`.
+    Json,
+    /// The trades, or the equity curve with `--csv equity`.
+    Csv,
+}
+
+/// `backtest --signal-mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum SignalModeArg {
+    /// Every BUY buys and every SELL sells short (a new signal first closes the open trade).
+    Orders,
+    /// BUY goes long unless already long; SELL goes short unless already short.
+    Position,
+    /// BUY goes long when flat; SELL closes the long.
+    LongOnly,
+}
+
+/// The table `backtest --format csv` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub(crate) enum CsvTable {
+    /// One row per closed trade (the default).
+    #[default]
+    Trades,
+    /// One row per bar: equity, drawdown, drawdown duration.
+    Equity,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct BacktestArgs {
+    /// Strategy id (see `stratos strategies`).
+    pub(crate) strategy: String,
+    /// OHLC(V) input file: CSV, TSV, XLSX/XLS/ODS, JSON, NDJSON (columns Open, High, Low,
+    /// Close, optional Volume, any case, and a time column).
+    pub(crate) input: PathBuf,
+    /// Strategy config: inline JSON, or @FILE to read it from a file.
+    #[arg(long, short)]
+    pub(crate) config: Option<String>,
+    /// Starting cash.
+    #[arg(long, default_value_t = 10_000.0)]
+    pub(crate) cash: f64,
+    /// Commission as a fraction of traded value, paid at entry and at exit (0.002 = 0.2 %).
+    #[arg(long, default_value_t = 0.0)]
+    pub(crate) commission: f64,
+    /// Spread as a fraction of price: longs fill at price·(1+s), shorts at price·(1−s).
+    #[arg(long, default_value_t = 0.0)]
+    pub(crate) spread: f64,
+    /// First bar to use: a date or time (RFC 3339, `YYYY-MM-DD`), inclusive.
+    #[arg(long, value_name = "DATE")]
+    pub(crate) start: Option<String>,
+    /// Last bar to use: a date or time, inclusive (a bare date includes that whole day).
+    #[arg(long, value_name = "DATE")]
+    pub(crate) end: Option<String>,
+    /// Close trades still open after the last bar (at its open), so they count in every
+    /// statistic (backtesting.py's `finalize_trades=True`).
+    #[arg(long)]
+    pub(crate) close_open_trades: bool,
+    /// Fill market orders at the signal bar's close instead of the next bar's open.
+    #[arg(long)]
+    pub(crate) trade_on_close: bool,
+    /// Write the chart (price with trades, equity, drawdown) to this SVG file.
+    #[arg(long, value_name = "FILE.svg")]
+    pub(crate) plot: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = BacktestFormat::Table)]
+    pub(crate) format: BacktestFormat,
+    /// What `--format csv` writes.
+    #[arg(long, value_enum, default_value_t = CsvTable::Trades)]
+    pub(crate) csv: CsvTable,
+    /// How signals become orders (default: `orders` for crossovers and plug-ins, `position`
+    /// for price-vs-average and forecasts).
+    #[arg(long, value_enum)]
+    pub(crate) signal_mode: Option<SignalModeArg>,
+    /// ARIMA / hybrid signals: refit the model every N bars on the bars so far.
+    #[arg(long, value_name = "N", default_value_t = stratos_strategies::backtest_signals::DEFAULT_REFIT_EVERY)]
+    pub(crate) refit_every: usize,
+    /// Run the look-ahead guard: recompute the signals on 20 truncated histories and fail if
+    /// any earlier signal changes.
+    #[arg(long)]
+    pub(crate) check_lookahead: bool,
+    /// Parameter sweep: every combination of the config keys given, e.g.
+    /// 'fast=5..30:5,slow=20..100:10' (`a..b:step` includes b; `a|b|c` lists values).
+    #[arg(long, value_name = "SPEC")]
+    pub(crate) grid: Option<String>,
+    /// The statistic a sweep ranks by (its backtesting.py name); higher is better, except
+    /// for drawdowns and durations.
+    #[arg(long, value_name = "STAT", default_value = "Sharpe Ratio")]
+    pub(crate) rank_by: String,
+    /// Sweep results shown (0: all).
+    #[arg(long, default_value_t = 10)]
+    pub(crate) top: usize,
+    /// Walk-forward optimisation with --grid: optimise on TRAIN bars, trade the next TEST
+    /// bars with the winner, roll forward by TEST; reports the out-of-sample statistics.
+    #[arg(long, value_name = "TRAIN:TEST", requires = "grid")]
+    pub(crate) walk_forward: Option<String>,
+    /// Walk-forward training windows all start at the first bar (growing) instead of
+    /// sliding.
+    #[arg(long, requires = "walk_forward")]
+    pub(crate) anchored: bool,
+    /// Rolling-origin evaluation of the forecasts (arima_prediction, hybrid_arima_ma) instead
+    /// of a backtest; optional JSON:
+    /// {"horizon":5,"step":20,"initial":500,"window":{"sliding":250}}.
+    #[arg(long, value_name = "JSON", num_args = 0..=1, default_missing_value = "{}")]
+    pub(crate) evaluate: Option<String>,
+    /// Input format (default: from the file extension, else from the content).
+    #[arg(long, value_enum)]
+    pub(crate) input_format: Option<InputFormat>,
+    /// Spreadsheet sheet to read: a name, or a 0-based index (default: the first sheet with
+    /// data).
+    #[arg(long, value_name = "NAME|INDEX")]
+    pub(crate) sheet: Option<SheetSelector>,
 }

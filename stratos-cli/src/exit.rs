@@ -3,6 +3,7 @@
 use std::io;
 use std::process::ExitCode;
 
+use stratos_core::backtest::BacktestError;
 use stratos_core::{ConfigError, StrategyError};
 use stratos_ingest::IngestError;
 use thiserror::Error;
@@ -30,6 +31,10 @@ pub(crate) enum CliError {
         /// What was wrong.
         message: String,
     },
+    /// A backtest that could not run: bad bars (exit 65), bad settings or grid (exit 2), a
+    /// signal source that failed on the data (exit 65) or looked ahead (exit 1).
+    #[error(transparent)]
+    Backtest(#[from] BacktestError),
     /// Reading stdin or writing stdout failed (exit 1; a closed stdout exits 0 quietly).
     #[error("{context}: {source}")]
     Io {
@@ -58,6 +63,21 @@ impl CliError {
         }
     }
 
+    fn backtest_code(e: &BacktestError) -> u8 {
+        match e {
+            BacktestError::Empty
+            | BacktestError::Length { .. }
+            | BacktestError::MissingColumn { .. }
+            | BacktestError::InvalidPrice { .. }
+            | BacktestError::Unordered { .. }
+            | BacktestError::Signal { .. } => DATA,
+            BacktestError::Config { .. }
+            | BacktestError::Optimise { .. }
+            | BacktestError::InvalidBracket { .. } => USAGE,
+            _ => OTHER,
+        }
+    }
+
     /// The process exit code: 2 usage, 65 bad data, 66 missing input, 1 other.
     pub(crate) fn exit_code(&self) -> u8 {
         match self {
@@ -69,6 +89,7 @@ impl CliError {
             CliError::Strategy(StrategyError::NotEnoughData { .. }) => DATA,
             CliError::Strategy(_) => OTHER,
             CliError::BadLine { .. } => DATA,
+            CliError::Backtest(e) => Self::backtest_code(e),
             CliError::Io { .. } => OTHER,
         }
     }

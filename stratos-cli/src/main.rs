@@ -4,6 +4,7 @@ mod cli;
 mod cmd;
 mod exit;
 mod output;
+mod plot;
 
 use std::process::ExitCode;
 
@@ -36,5 +37,6 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Strategies(args) => cmd::strategies::run(&args, &registry),
         Command::Inspect(args) => cmd::inspect::run(&args),
         Command::ExtractPdf(args) => cmd::pdf_child::child(&args),
+        Command::Backtest(args) => cmd::backtest::run(&args, &registry),
     }
 }

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![cfg_attr(test, allow(clippy::float_cmp))]
 
+pub mod backtest;
 pub mod config;
 pub mod error;
 pub mod event;

@@ -4,5 +4,6 @@
 mod conformance;
 mod conformance_adf;
 mod conformance_arima;
+mod conformance_backtest;
 mod conformance_order_search;
 mod fuzz_corpus;

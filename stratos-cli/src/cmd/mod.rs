@@ -1,5 +1,6 @@
 //! The subcommands.
 
+pub(crate) mod backtest;
 pub(crate) mod inspect;
 pub(crate) mod pdf_child;
 pub(crate) mod run;

@@ -1,0 +1,368 @@
+//! `stratos backtest STRATEGY INPUT`: a backtest over OHLC(V) bars with backtesting.py's
+//! statistics, a parameter sweep (`--grid`), walk-forward optimisation, rolling-origin
+//! evaluation of forecasts (`--evaluate`), and an SVG chart (`--plot`).
+
+mod evaluate;
+mod progress;
+mod report;
+mod source;
+mod sweep;
+
+use std::io::Write;
+use std::path::Path;
+
+use stratos_core::backtest::optimise::{sweep as run_sweep, walk_forward};
+use stratos_core::backtest::{
+    BacktestConfig, BacktestResult, Bars, Commission, EndOfData, Fill, LookAheadCheck, SignalMode,
+    run_source,
+};
+use stratos_core::{Frame, Registry, Timestamp};
+
+use self::progress::Progress;
+use self::source::{Kind, SourceFactory};
+use super::parse_config;
+use super::run::{input_options, read_input};
+use crate::cli::{BacktestArgs, BacktestFormat, CsvTable, SignalModeArg};
+use crate::exit::{CliError, write_err};
+use crate::output;
+use crate::plot::{PlotInput, PlotTrade, write_svg};
+
+/// Truncated histories the look-ahead guard recomputes with `--check-lookahead`.
+const LOOKAHEAD_CUTS: usize = 20;
+
+/// `stratos backtest --help`'s examples and notes.
+pub(crate) const HELP: &str = "Examples:
+  stratos backtest moving_average examples/data/ohlcv_daily.csv --config '{\"fast\":10,\"slow\":20}' --commission 0.002
+  stratos backtest moving_average prices.xlsx --config @sma.json --cash 100000 --plot chart.svg
+  stratos backtest moving_average prices.csv --config '{\"fast\":10,\"slow\":20}' --format json
+  stratos backtest moving_average prices.csv --config '{\"fast\":10,\"slow\":20}' --format csv --csv equity
+  stratos backtest moving_average prices.csv --start 2016-01-01 --end 2017-12-31 --close-open-trades
+  stratos backtest moving_average prices.csv --grid 'fast=5..30:5,slow=20..=100:10' --rank-by 'Return [%]'
+  stratos backtest arima_prediction prices.csv --config '{\"p\":1,\"d\":1,\"q\":1}' --evaluate '{\"horizon\":5,\"step\":20}'
+
+Input: OHLC(V) bars with columns Open, High, Low, Close (any case), optional Volume, and a
+time column; CSV, TSV, XLSX/XLS/ODS, JSON and NDJSON are read.
+
+Fills follow backtesting.py 0.6.6: a signal on bar t fills at bar t+1's open (--trade-on-close:
+at bar t's close); orders size to the whole units the cash buys; commission is paid at entry and
+exit; a new signal closes the open trade first (exclusive orders). Trades still open at the end
+stay open (in the equity, not in the trade statistics) unless --close-open-trades.
+
+--grid runs every combination of the given config keys on all cores and ranks them by
+--rank-by (a statistic's backtesting.py name); combinations the strategy rejects (e.g. fast >=
+slow) are skipped and counted. The best row is exactly what a single run with those keys gives.
+
+--evaluate (arima_prediction, hybrid_arima_ma) runs a rolling-origin evaluation instead of a
+backtest: at each origin the model is refitted on the data before it and forecasts `horizon`
+steps; MAPE, RMSE, MAE and direction accuracy (the seed's average_accuracy) per step, beside
+the naive forecast. Keys: horizon (5), step (1), initial (half the data), window
+(\"expanding\" or {\"sliding\": N}).
+
+Exit codes: 0 ok, 2 usage, 65 bad data (e.g. no OHLC columns), 66 missing input, 1 other.";
+
+/// Runs the command.
+pub(crate) fn run(args: &BacktestArgs, registry: &Registry) -> Result<(), CliError> {
+    let config = parse_config(args.config.as_deref())?;
+    if !config.is_null() && !config.is_object() {
+        return Err(CliError::Usage("--config: expected a JSON object".into()));
+    }
+    if let Some(spec) = &args.evaluate {
+        let frame = load(args)?;
+        return evaluate::run(args, config, spec, &frame);
+    }
+    let factory = SourceFactory::new(registry, &args.strategy, args.refit_every);
+    let kind = factory.kind(&config);
+    let settings = settings(args, kind)?;
+    // Check the strategy, its config and the grid before reading any data.
+    let grid = args.grid.as_deref().map(sweep::grid).transpose()?;
+    let objective = sweep::objective(&args.rank_by)?;
+    let windows = args
+        .walk_forward
+        .as_deref()
+        .map(|w| sweep::windows(w, args.anchored))
+        .transpose()?;
+    if grid.is_none() {
+        factory.build(&config)?;
+    }
+    let frame = load(args)?;
+    let bars = Bars::from_frame(&frame)?;
+    let mut out = output::stdout();
+
+    if let Some(grid) = grid {
+        let build = |p: &stratos_core::backtest::optimise::Params| factory.build_with(&config, p);
+        if let Some(windows) = windows {
+            let report = walk_forward(&bars, &grid, &settings, &objective, &build, windows, 0)?;
+            if let Some(path) = &args.plot {
+                let first = report.windows.first().map_or(0, |w| w.test_start);
+                let close = bars.close().get(first..).unwrap_or_default();
+                plot(
+                    path,
+                    &format!("{} walk-forward, out of sample", args.strategy),
+                    &report.equity,
+                    close,
+                    &report.trades,
+                    &[],
+                )?;
+            }
+            sweep::write_walk_forward(
+                &mut out,
+                args.format,
+                &args.strategy,
+                &objective,
+                &bars,
+                &report,
+            )?;
+            return out.flush().map_err(write_err);
+        }
+        let progress = Progress::start("sweeping", grid.len());
+        let counted = |p: &stratos_core::backtest::optimise::Params| {
+            progress.inc();
+            build(p)
+        };
+        let ranked = run_sweep(&bars, &grid, &settings, &objective, &counted, 0);
+        progress.finish();
+        let ranked = ranked?;
+        sweep::non_empty(&ranked)?;
+        if let (Some(path), Some(best)) = (&args.plot, ranked.first()) {
+            // Chart the winner: the same run a single backtest with its keys gives.
+            let best_config = source::with_params(&config, &best.params)?;
+            let result = run_source(
+                &bars,
+                factory.build(&best_config)?.as_ref(),
+                &settings,
+                LookAheadCheck::Off,
+            )?;
+            plot_result(path, &args.strategy, &result, bars.close())?;
+        }
+        sweep::SweepOutput {
+            strategy_id: &args.strategy,
+            objective: &objective,
+            grid_len: grid.len(),
+            ranked: &ranked,
+            top: args.top,
+            base_config: &config,
+        }
+        .write(&mut out, args.format)?;
+        return out.flush().map_err(write_err);
+    }
+
+    let source = factory.build(&config)?;
+    let check = if args.check_lookahead {
+        LookAheadCheck::Sampled(LOOKAHEAD_CUTS)
+    } else {
+        LookAheadCheck::Off
+    };
+    let mut result = run_source(&bars, source.as_ref(), &settings, check)?;
+    let mut notes = Vec::new();
+    let mut evaluation = None;
+    if kind == Kind::Forecast {
+        match evaluate::accuracy(&args.strategy, &config, args.refit_every, bars.close()) {
+            Ok((accuracy, value)) => {
+                result = result.with_average_accuracy(accuracy);
+                evaluation = Some(value);
+            }
+            Err(e) => notes.push(format!("average_accuracy: not computed ({e})")),
+        }
+    }
+    for w in &result.warnings {
+        eprintln!("stratos: warning: {w}");
+    }
+    if let Some(path) = &args.plot {
+        plot_result(path, &args.strategy, &result, bars.close())?;
+    }
+    match args.format {
+        BacktestFormat::Table => {
+            report::write_table(&mut out, &args.strategy, &result, &notes).map_err(write_err)?;
+        }
+        BacktestFormat::Json => {
+            let v = report::json_value(&args.strategy, &config, &result, evaluation);
+            serde_json::to_writer_pretty(&mut out, &v).map_err(write_err)?;
+            writeln!(out).map_err(write_err)?;
+        }
+        BacktestFormat::Csv => match args.csv {
+            CsvTable::Trades => report::write_trades_csv(&mut out, &result.trades)?,
+            CsvTable::Equity => report::write_equity_csv(&mut out, &result)?,
+        },
+    }
+    out.flush().map_err(write_err)
+}
+
+/// The engine settings from the flags: backtesting.py's defaults, with exclusive orders (a
+/// new signal closes the open trade first, as its README example).
+fn settings(args: &BacktestArgs, kind: Kind) -> Result<BacktestConfig, CliError> {
+    let signal_mode = match args.signal_mode {
+        Some(SignalModeArg::Orders) => SignalMode::Orders,
+        Some(SignalModeArg::Position) => SignalMode::Position,
+        Some(SignalModeArg::LongOnly) => SignalMode::LongOnly,
+        None => kind.signal_mode(),
+    };
+    let config = BacktestConfig {
+        cash: args.cash,
+        commission: Commission::relative(args.commission),
+        spread: args.spread,
+        fill: if args.trade_on_close {
+            Fill::ThisClose
+        } else {
+            Fill::NextOpen
+        },
+        exclusive_orders: true,
+        signal_mode,
+        end_of_data: if args.close_open_trades {
+            EndOfData::CloseOnLastBar
+        } else {
+            EndOfData::LeaveOpen
+        },
+        ..BacktestConfig::default()
+    };
+    config
+        .validate()
+        .map_err(|e| CliError::Usage(format!("{e} (from --cash, --commission or --spread)")))?;
+    Ok(config)
+}
+
+/// Draws a single run's chart.
+fn plot_result(
+    path: &Path,
+    strategy: &str,
+    result: &BacktestResult,
+    close: &[f64],
+) -> Result<(), CliError> {
+    let name = if result.strategy.is_empty() {
+        strategy
+    } else {
+        &result.strategy
+    };
+    let title = format!(
+        "{name} · {} · Return {}% · {} trades · max drawdown {}%",
+        report::period(&result.stats),
+        fixed2(result.stats.return_pct),
+        result.stats.trades,
+        fixed2(result.stats.max_drawdown_pct)
+    );
+    plot(
+        path,
+        &title,
+        &result.equity,
+        close,
+        &result.trades,
+        &result.open_trades,
+    )
+}
+
+fn fixed2(v: f64) -> String {
+    format!("{v:.2}")
+}
+
+/// Draws price with trades, equity and drawdown to `path`.
+fn plot(
+    path: &Path,
+    title: &str,
+    equity: &stratos_core::backtest::EquityCurve,
+    close: &[f64],
+    trades: &[stratos_core::backtest::Trade],
+    open: &[stratos_core::backtest::OpenTrade],
+) -> Result<(), CliError> {
+    let n = equity.len();
+    let close = close.get(..n).unwrap_or(close);
+    let mut marks: Vec<PlotTrade> = trades
+        .iter()
+        .map(|t| PlotTrade {
+            entry_bar: t.entry_bar,
+            entry_price: t.entry_price,
+            exit: Some((t.exit_bar, t.exit_price)),
+            long: t.size > 0,
+            pnl: t.pnl,
+        })
+        .collect();
+    marks.extend(open.iter().map(|t| PlotTrade {
+        entry_bar: t.entry_bar,
+        entry_price: t.entry_price,
+        exit: None,
+        long: t.size > 0,
+        pnl: t.unrealized_pnl,
+    }));
+    write_svg(
+        path,
+        &PlotInput {
+            title,
+            times: Some(&equity.timestamps),
+            close,
+            equity: &equity.equity,
+            drawdown: &equity.drawdown_pct,
+            trades: &marks,
+        },
+    )
+}
+
+/// Reads the input and keeps the bars between `--start` and `--end`.
+fn load(args: &BacktestArgs) -> Result<Frame, CliError> {
+    let mut options = input_options(args.input_format);
+    if let Some(sheet) = &args.sheet {
+        options = options.with_sheet(sheet.clone());
+    }
+    let frame = read_input(Some(Path::new(&args.input)), options)?;
+    if args.start.is_none() && args.end.is_none() {
+        return Ok(frame);
+    }
+    let Some(times) = frame.timestamps() else {
+        return Err(CliError::Usage(
+            "--start/--end: the input has no time column".into(),
+        ));
+    };
+    let start = args
+        .start
+        .as_deref()
+        .map(|s| bound("--start", s, false))
+        .transpose()?;
+    let end = args
+        .end
+        .as_deref()
+        .map(|s| bound("--end", s, true))
+        .transpose()?;
+    let keep =
+        |t: &Timestamp| start.is_none_or(|s| t.micros() >= s) && end.is_none_or(|e| t.micros() < e);
+    let first = times.iter().position(keep);
+    let last = times.iter().rposition(keep);
+    let (Some(first), Some(last)) = (first, last) else {
+        return Err(CliError::Usage(format!(
+            "--start/--end: no bars between {} and {}",
+            args.start.as_deref().unwrap_or("the start"),
+            args.end.as_deref().unwrap_or("the end")
+        )));
+    };
+    slice_frame(&frame, first, last + 1)
+}
+
+/// A `--start` bound (inclusive) or `--end` bound (exclusive) in microseconds; a bare date as
+/// `--end` means the end of that day.
+fn bound(flag: &str, text: &str, end: bool) -> Result<i64, CliError> {
+    let t = Timestamp::parse(text).map_err(|e| CliError::Usage(format!("{flag}: {e}")))?;
+    let bare_date = text.trim().len() == 10;
+    let after = match (end, bare_date) {
+        (false, _) => 0,
+        (true, true) => 86_400_000_000,
+        (true, false) => 1,
+    };
+    Ok(t.micros().saturating_add(after))
+}
+
+/// Rows `start..end` of a frame, every column kept.
+fn slice_frame(frame: &Frame, start: usize, end: usize) -> Result<Frame, CliError> {
+    let mut b = Frame::builder();
+    if let Some(t) = frame.timestamps() {
+        let name = frame
+            .schema()
+            .timestamp_field
+            .clone()
+            .unwrap_or_else(|| "timestamp".into());
+        b = b.timestamps(name, t[start..end].to_vec());
+    }
+    for c in frame.numeric_columns() {
+        b = b.numeric(c.name.clone(), c.values[start..end].to_vec());
+    }
+    for (k, v) in &frame.schema().units {
+        b = b.unit(k.clone(), v.clone());
+    }
+    b.build()
+        .map_err(|e| CliError::Usage(format!("--start/--end: {e}")))
+}

@@ -1,0 +1,514 @@
+//! Per-bar backtest signals from the built-in strategies and from any [`Strategy`]
+//! (registry plug-ins included), as [`SignalSource`]s for `stratos_core::backtest`.
+//!
+//! | source | signal at bar t | warm-up | cost over N bars |
+//! |---|---|---|---|
+//! | [`MovingAverageSignals`] with `fast`/`slow` | backtesting.py's crossover: BUY when fast crosses above slow, SELL when below, else HOLD | slow−1 (SMA/WMA) | O(N), one pass |
+//! | [`MovingAverageSignals`] without | price vs average: BUY above the band, SELL below, HOLD inside (a *state*: use [`SignalMode::Position`] or [`SignalMode::LongOnly`]) | period−1 | O(N) |
+//! | [`StrategySignals::per_row`] | the strategy's own per-row action output from one `execute` over all bars | first defined signal | one `execute` |
+//! | [`StrategySignals::walk_forward`] (`arima_prediction`, `hybrid_arima_ma`, any plug-in) | `execute` on bars 0..=t, its `signal.action`, re-decided every `refit_every` bars; `None` in between | the first bar the strategy accepts | ⌈N/refit_every⌉ fits on growing history |
+//!
+//! In every case the signal at bar t sees bars 0..=t only; the per-row form relies on the
+//! strategy's outputs being causal, which [`stratos_core::backtest::check_lookahead`]
+//! verifies.
+//!
+//! [`SignalMode::Position`]: stratos_core::backtest::SignalMode::Position
+//! [`SignalMode::LongOnly`]: stratos_core::backtest::SignalMode::LongOnly
+
+use std::fmt;
+
+use stratos_core::backtest::{BacktestError, Bars, SignalSource, Signals};
+use stratos_core::{
+    Action, BuiltinStrategy, ConfigError, Frame, OutputValues, Strategy, StrategyError,
+};
+
+use crate::moving_average::{MaKind, MovingAverageConfig, MovingAverageStrategy};
+
+/// The default refit interval of [`StrategySignals::walk_forward`]: 20 bars (about a
+/// trading month of daily bars). An ARIMA(2,1,2) fit on 1 000 points takes on the order of a
+/// millisecond, so 2 000 daily bars cost about 100 fits.
+pub const DEFAULT_REFIT_EVERY: usize = 20;
+
+fn price_column<'a>(bars: &Bars<'a>, field: Option<&str>) -> Result<&'a [f64], BacktestError> {
+    let f = field.unwrap_or("close");
+    let col = if f.eq_ignore_ascii_case("close") {
+        Some(bars.close())
+    } else if f.eq_ignore_ascii_case("open") {
+        Some(bars.open())
+    } else if f.eq_ignore_ascii_case("high") {
+        Some(bars.high())
+    } else if f.eq_ignore_ascii_case("low") {
+        Some(bars.low())
+    } else if f.eq_ignore_ascii_case("volume") {
+        bars.volume()
+    } else {
+        None
+    };
+    col.ok_or_else(|| BacktestError::MissingColumn {
+        column: f.to_owned(),
+        available: "open, high, low, close, volume".to_owned(),
+    })
+}
+
+/// `moving_average` signals: the crossover (with `fast` and `slow`) or price versus average.
+///
+/// # Examples
+/// backtesting.py's SmaCross(10, 20):
+/// ```
+/// use stratos_strategies::backtest_signals::MovingAverageSignals;
+/// use stratos_strategies::moving_average::MovingAverageConfig;
+/// use stratos_core::backtest::SignalSource;
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let source = MovingAverageSignals::crossover(10, 20)?;
+/// assert_eq!(source.name(), "moving_average(sma,fast=10,slow=20)");
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct MovingAverageSignals {
+    strategy: MovingAverageStrategy,
+}
+
+impl MovingAverageSignals {
+    /// Signals from a `moving_average` config (its `data_field`, if set, names the bar
+    /// column: `open`, `high`, `low`, `close` or `volume`; default `close`).
+    ///
+    /// # Errors
+    /// [`ConfigError`] when the config is out of range.
+    pub fn from_config(config: MovingAverageConfig) -> Result<Self, ConfigError> {
+        Ok(MovingAverageSignals {
+            strategy: MovingAverageStrategy::from_config(config)?,
+        })
+    }
+
+    /// The SMA crossover of backtesting.py's README `SmaCross(n1=fast, n2=slow)`.
+    ///
+    /// # Errors
+    /// [`ConfigError`] when `fast`/`slow` are out of range or `fast ≥ slow`.
+    pub fn crossover(fast: usize, slow: usize) -> Result<Self, ConfigError> {
+        Self::from_config(MovingAverageConfig {
+            fast: Some(fast),
+            slow: Some(slow),
+            period: slow,
+            kind: MaKind::Sma,
+            ..MovingAverageConfig::default()
+        })
+    }
+
+    /// The strategy behind the signals.
+    pub fn strategy(&self) -> &MovingAverageStrategy {
+        &self.strategy
+    }
+}
+
+impl SignalSource for MovingAverageSignals {
+    fn name(&self) -> String {
+        let c = self.strategy.settings();
+        match c.crossover() {
+            Some((f, s)) => format!("moving_average({},fast={f},slow={s})", c.kind.as_str()),
+            None => format!(
+                "moving_average({},period={},signal_threshold={})",
+                c.kind.as_str(),
+                c.period,
+                c.signal_threshold
+            ),
+        }
+    }
+
+    fn signals(&self, bars: &Bars<'_>) -> Result<Signals, BacktestError> {
+        let values = price_column(bars, self.strategy.settings().data_field.as_deref())?;
+        let actions = self
+            .strategy
+            .rows(values)
+            .into_iter()
+            .map(|r| r.signal.map(|(a, _)| a))
+            .collect();
+        Ok(Signals::from_actions(actions))
+    }
+}
+
+/// How [`StrategySignals`] gets a signal per bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignalWalk {
+    /// One `execute` over all bars; the first per-row action output column is the signal.
+    PerRow,
+    /// `execute` on bars 0..=t every `refit_every` bars, from the first bar the strategy
+    /// accepts (earlier bars answer "not enough data"); the result's `signal.action` is bar
+    /// t's signal and bars in between have none.
+    Refit {
+        /// Bars between refits (≥ 1).
+        refit_every: usize,
+    },
+}
+
+/// Signals from any [`Strategy`], e.g. one built by the registry (`arima_prediction`,
+/// `hybrid_arima_ma`, a user plug-in).
+///
+/// The strategy sees a frame with the time column `timestamp` and numeric columns `open`,
+/// `high`, `low`, `close` (and `volume`), so its default field is `close`.
+///
+/// # Examples
+/// ```
+/// use stratos_core::Timestamp;
+/// use stratos_core::backtest::{Bars, SignalSource};
+/// use stratos_strategies::backtest_signals::StrategySignals;
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let registry = stratos_strategies::registry();
+/// let ma = registry.build("moving_average", serde_json::json!({"period": 3}))?;
+/// let source = StrategySignals::per_row(ma);
+/// let t: Vec<Timestamp> = (0..5).map(|d| Timestamp::from_epoch_seconds(d * 86_400)).collect::<Result<_, _>>()?;
+/// let c = [10.0, 10.0, 10.0, 12.0, 9.0];
+/// let signals = source.signals(&Bars::new(&t, &c, &c, &c, &c)?)?;
+/// assert_eq!(signals.warmup(), 2);
+/// assert_eq!(signals.actions()[3], Some(stratos_core::Action::Buy));
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct StrategySignals {
+    strategy: Box<dyn Strategy>,
+    walk: SignalWalk,
+}
+
+impl StrategySignals {
+    /// Per-row signals from one `execute` ([`SignalWalk::PerRow`]).
+    pub fn per_row(strategy: Box<dyn Strategy>) -> Self {
+        StrategySignals {
+            strategy,
+            walk: SignalWalk::PerRow,
+        }
+    }
+
+    /// Walk-forward signals refitted every `refit_every` bars ([`SignalWalk::Refit`]);
+    /// 0 is taken as 1.
+    pub fn walk_forward(strategy: Box<dyn Strategy>, refit_every: usize) -> Self {
+        StrategySignals {
+            strategy,
+            walk: SignalWalk::Refit {
+                refit_every: refit_every.max(1),
+            },
+        }
+    }
+
+    /// How signals are produced.
+    pub fn walk(&self) -> SignalWalk {
+        self.walk
+    }
+}
+
+fn bars_frame(bars: &Bars<'_>) -> Result<Frame, BacktestError> {
+    let mut b = Frame::builder()
+        .timestamps("timestamp", bars.timestamps().to_vec())
+        .numeric("open", bars.open().to_vec())
+        .numeric("high", bars.high().to_vec())
+        .numeric("low", bars.low().to_vec())
+        .numeric("close", bars.close().to_vec());
+    if let Some(v) = bars.volume() {
+        b = b.numeric("volume", v.to_vec());
+    }
+    b.build().map_err(|e| BacktestError::Signal {
+        source_name: "bars".to_owned(),
+        message: e.to_string(),
+    })
+}
+
+impl StrategySignals {
+    fn fail(&self, bar: Option<usize>, e: &StrategyError) -> BacktestError {
+        BacktestError::Signal {
+            source_name: self.name(),
+            message: match bar {
+                Some(b) => format!("bar {b}: {e}"),
+                None => e.to_string(),
+            },
+        }
+    }
+}
+
+impl SignalSource for StrategySignals {
+    fn name(&self) -> String {
+        format!("{}({})", self.strategy.id(), self.strategy.config())
+    }
+
+    fn signals(&self, bars: &Bars<'_>) -> Result<Signals, BacktestError> {
+        match self.walk {
+            SignalWalk::PerRow => {
+                let frame = bars_frame(bars)?;
+                let result = self
+                    .strategy
+                    .execute(&frame)
+                    .map_err(|e| self.fail(None, &e))?;
+                let actions = result
+                    .outputs
+                    .columns
+                    .iter()
+                    .find_map(|c| match &c.values {
+                        OutputValues::Action(v) => Some(v.clone()),
+                        _ => None,
+                    })
+                    .ok_or_else(|| BacktestError::Signal {
+                        source_name: self.name(),
+                        message: "the strategy has no per-row signal output; use \
+                                  StrategySignals::walk_forward"
+                            .to_owned(),
+                    })?;
+                if actions.len() != bars.len() {
+                    return Err(BacktestError::Length {
+                        column: "signals".to_owned(),
+                        expected: bars.len(),
+                        got: actions.len(),
+                    });
+                }
+                Ok(Signals::from_actions(actions))
+            }
+            SignalWalk::Refit { refit_every } => {
+                let n = bars.len();
+                let mut actions: Vec<Option<Action>> = vec![None; n];
+                let mut anchor: Option<usize> = None;
+                for (t, slot) in actions.iter_mut().enumerate() {
+                    if let Some(a) = anchor
+                        && (t - a) % refit_every != 0
+                    {
+                        continue;
+                    }
+                    let frame = bars_frame(&bars.prefix(t + 1))?;
+                    match self.strategy.execute(&frame) {
+                        Ok(result) => {
+                            anchor.get_or_insert(t);
+                            *slot = Some(result.signal.map_or(Action::Hold, |s| s.action));
+                        }
+                        Err(StrategyError::NotEnoughData { .. }) if anchor.is_none() => {}
+                        Err(e) => return Err(self.fail(Some(t), &e)),
+                    }
+                }
+                Ok(Signals::from_actions(actions))
+            }
+        }
+    }
+}
+
+impl fmt::Display for SignalWalk {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SignalWalk::PerRow => f.write_str("per-row"),
+            SignalWalk::Refit { refit_every } => write!(f, "refit every {refit_every} bars"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use stratos_core::backtest::{
+        BacktestConfig, LookAheadCheck, SignalMode, check_lookahead, run_source,
+    };
+    use stratos_core::{Outputs, Plugin, ResultType, Schema, StrategyResult, Timestamp};
+
+    struct Data {
+        t: Vec<Timestamp>,
+        o: Vec<f64>,
+        c: Vec<f64>,
+    }
+
+    /// A deterministic random walk (an LCG), `n` daily bars.
+    fn walk(n: usize) -> Data {
+        let mut state = 42u64;
+        let mut price = 100.0;
+        let mut o = Vec::new();
+        let mut c = Vec::new();
+        for _ in 0..n {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let u = (state >> 11) as f64 / (1u64 << 53) as f64;
+            o.push(price);
+            price *= 1.0 + (u - 0.5) * 0.04;
+            c.push(price);
+        }
+        Data {
+            t: (0..n)
+                .map(|i| Timestamp::from_epoch_seconds(i as i64 * 86_400).unwrap())
+                .collect(),
+            o,
+            c,
+        }
+    }
+
+    impl Data {
+        fn bars(&self) -> Bars<'_> {
+            Bars::new(&self.t, &self.o, &self.c, &self.o, &self.c).unwrap()
+        }
+    }
+
+    #[test]
+    fn crossover_warmup_is_slow_minus_one_and_matches_the_strategy() {
+        let d = walk(200);
+        let source = MovingAverageSignals::crossover(5, 12).unwrap();
+        let s = source.signals(&d.bars()).unwrap();
+        assert_eq!(s.warmup(), 11);
+        let rows = source.strategy().rows(&d.c);
+        for (a, r) in s.actions().iter().zip(&rows) {
+            assert_eq!(*a, r.signal.map(|x| x.0));
+        }
+        assert!(s.actions().contains(&Some(Action::Buy)));
+        check_lookahead(&d.bars(), &source, &s, LookAheadCheck::Every).unwrap();
+        assert!(MovingAverageSignals::crossover(12, 5).is_err());
+    }
+
+    #[test]
+    fn price_vs_average_is_a_state_signal() {
+        let d = walk(120);
+        let source = MovingAverageSignals::from_config(MovingAverageConfig {
+            period: 10,
+            signal_threshold: 0.01,
+            data_field: Some("Open".to_owned()),
+            ..MovingAverageConfig::default()
+        })
+        .unwrap();
+        assert_eq!(
+            source.name(),
+            "moving_average(sma,period=10,signal_threshold=0.01)"
+        );
+        let config = BacktestConfig {
+            signal_mode: SignalMode::LongOnly,
+            ..BacktestConfig::default()
+        };
+        let r = run_source(&d.bars(), &source, &config, LookAheadCheck::Every).unwrap();
+        assert_eq!(r.warmup, 9);
+        assert!(r.stats.trades > 0);
+        assert!(r.trades.iter().all(|t| t.size > 0));
+        let bad = MovingAverageSignals::from_config(MovingAverageConfig {
+            data_field: Some("vwap".to_owned()),
+            ..MovingAverageConfig::default()
+        })
+        .unwrap();
+        assert!(matches!(
+            bad.signals(&d.bars()),
+            Err(BacktestError::MissingColumn { .. })
+        ));
+    }
+
+    #[test]
+    fn arima_and_hybrid_refit_on_history_only() {
+        let d = walk(90);
+        let registry = crate::registry();
+        let arima = registry
+            .build(
+                "arima_prediction",
+                serde_json::json!({"p": 1, "d": 1, "q": 0, "minDataPoints": 30}),
+            )
+            .unwrap();
+        let source = StrategySignals::walk_forward(arima, 15);
+        assert_eq!(source.walk(), SignalWalk::Refit { refit_every: 15 });
+        let s = source.signals(&d.bars()).unwrap();
+        // The first fit needs 30 points (bar 29); then every 15 bars.
+        assert_eq!(s.warmup(), 29);
+        let defined: Vec<usize> = (0..90).filter(|&t| s.actions()[t].is_some()).collect();
+        assert_eq!(defined, [29, 44, 59, 74, 89]);
+        check_lookahead(&d.bars(), &source, &s, LookAheadCheck::Sampled(3)).unwrap();
+
+        let hybrid = registry
+            .build(
+                "hybrid_arima_ma",
+                serde_json::json!({
+                    "arimaConfig": {"p": 1, "d": 1, "q": 0, "minDataPoints": 30},
+                    "maConfig": {"period": 10}
+                }),
+            )
+            .unwrap();
+        let source = StrategySignals::walk_forward(hybrid, 30);
+        let config = BacktestConfig {
+            signal_mode: SignalMode::Position,
+            ..BacktestConfig::default()
+        };
+        let r = run_source(&d.bars(), &source, &config, LookAheadCheck::Sampled(2)).unwrap();
+        assert!(r.strategy.starts_with("hybrid_arima_ma("));
+        assert_eq!(r.equity.len(), 90);
+    }
+
+    /// A user plug-in with a per-row signal: BUY on an up bar, SELL on a down bar.
+    #[derive(Debug)]
+    struct UpDown;
+
+    impl Plugin for UpDown {
+        fn id(&self) -> &str {
+            "up_down"
+        }
+        fn name(&self) -> &str {
+            "Up/down bar"
+        }
+        fn version(&self) -> &str {
+            "1.0"
+        }
+        fn result_type(&self) -> ResultType {
+            ResultType::Signal
+        }
+        fn validate(&self, _: &serde_json::Value) -> Result<(), ConfigError> {
+            Ok(())
+        }
+        fn execute(
+            &self,
+            frame: &Frame,
+            _: &serde_json::Value,
+        ) -> Result<StrategyResult, StrategyError> {
+            let (o, c) = (
+                frame.column("open").unwrap_or_default(),
+                frame.column("close").unwrap_or_default(),
+            );
+            let actions = o
+                .iter()
+                .zip(c)
+                .map(|(o, c)| Some(if c > o { Action::Buy } else { Action::Sell }))
+                .collect();
+            Ok(
+                StrategyResult::new("up_down", ResultType::Signal, serde_json::json!({}), 1.0)
+                    .with_outputs(Outputs::new("close").action("signal", actions)),
+            )
+        }
+        fn input_fields(
+            &self,
+            _: &serde_json::Value,
+            _: &Schema,
+        ) -> Result<Vec<String>, ConfigError> {
+            Ok(vec!["open".to_owned(), "close".to_owned()])
+        }
+    }
+
+    #[test]
+    fn plugins_and_builtins_give_per_row_signals() {
+        let d = walk(60);
+        let mut registry = crate::registry();
+        registry.register_plugin(UpDown).unwrap();
+        let source =
+            StrategySignals::per_row(registry.build("up_down", serde_json::Value::Null).unwrap());
+        let config = BacktestConfig {
+            exclusive_orders: true,
+            signal_mode: SignalMode::Position,
+            ..BacktestConfig::default()
+        };
+        let r = run_source(&d.bars(), &source, &config, LookAheadCheck::Every).unwrap();
+        assert_eq!(r.warmup, 0);
+        assert!(r.stats.trades > 5);
+
+        // The registry's moving_average crossover gives the adaptor's signals.
+        let ma = registry
+            .build("moving_average", serde_json::json!({"fast": 3, "slow": 8}))
+            .unwrap();
+        let per_row = StrategySignals::per_row(ma).signals(&d.bars()).unwrap();
+        let direct = MovingAverageSignals::from_config(MovingAverageConfig {
+            fast: Some(3),
+            slow: Some(8),
+            ..MovingAverageConfig::default()
+        })
+        .unwrap()
+        .signals(&d.bars())
+        .unwrap();
+        assert_eq!(per_row, direct);
+
+        // A strategy without per-row signals says so.
+        let arima = registry
+            .build("arima_prediction", serde_json::json!({"minDataPoints": 30}))
+            .unwrap();
+        let err = StrategySignals::per_row(arima)
+            .signals(&d.bars())
+            .unwrap_err();
+        assert!(matches!(err, BacktestError::Signal { .. }));
+    }
+}
