@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod error;
+pub mod evaluation;
 pub mod event;
 pub mod frame;
 pub mod numeric;

@@ -6,3 +6,4 @@ mod conformance_adf;
 mod conformance_arima;
 mod conformance_order_search;
 mod fuzz_corpus;
+mod nab;
