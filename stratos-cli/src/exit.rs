@@ -30,6 +30,9 @@ pub(crate) enum CliError {
         /// What was wrong.
         message: String,
     },
+    /// A labelled corpus that cannot be read or scored (exit 66 when missing, else 65 or 1).
+    #[error(transparent)]
+    Evaluation(#[from] stratos_core::evaluation::NabError),
     /// Reading stdin or writing stdout failed (exit 1; a closed stdout exits 0 quietly).
     #[error("{context}: {source}")]
     Io {
@@ -70,6 +73,14 @@ impl CliError {
             CliError::Strategy(_) => OTHER,
             CliError::BadLine { .. } => DATA,
             CliError::Io { .. } => OTHER,
+            CliError::Evaluation(stratos_core::evaluation::NabError::Io { source, .. }) => {
+                if source.kind() == io::ErrorKind::NotFound {
+                    NO_INPUT
+                } else {
+                    OTHER
+                }
+            }
+            CliError::Evaluation(_) => DATA,
         }
     }
 

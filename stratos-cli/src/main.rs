@@ -35,5 +35,6 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Stream(args) => cmd::stream::run(&args, &registry),
         Command::Strategies(args) => cmd::strategies::run(&args, &registry),
         Command::Inspect(args) => cmd::inspect::run(&args),
+        Command::Evaluate(args) => cmd::evaluate::run(&args),
     }
 }

@@ -1,5 +1,6 @@
 //! The subcommands.
 
+pub(crate) mod evaluate;
 pub(crate) mod inspect;
 pub(crate) mod run;
 pub(crate) mod strategies;
