@@ -98,7 +98,7 @@ pub struct AnomalyConfig {
     /// Isolation forest: the random seed (same seed, same forest). Defaults to 42.
     pub seed: u64,
     /// Isolation forest: flag a row when its score `2^(−E[h]/c(ψ))` exceeds this. Defaults to
-    /// 0.6.
+    /// 0.75.
     pub score_threshold: f64,
     /// The seed's adaptive threshold: when true, a row is flagged when its anomaly score
     /// exceeds the `adaptive_quantile` of the scores of the previous `adaptive_window` rows,
@@ -135,7 +135,7 @@ impl Default for AnomalyConfig {
             sample_size: 256,
             refit_every: None,
             seed: 42,
-            score_threshold: 0.6,
+            score_threshold: 0.75,
             adaptive_threshold: false,
             adaptive_quantile: 0.99,
             adaptive_window: 1000,

@@ -50,6 +50,15 @@ impl Kernel {
         }
     }
 
+    fn heap_bytes(&self, window: usize) -> usize {
+        match self {
+            Kernel::Z(_) => window * std::mem::size_of::<f64>(),
+            Kernel::Robust(k) => k.heap_bytes(),
+            Kernel::Iqr(k) => k.heap_bytes(),
+            Kernel::Ewma(_) => 0,
+        }
+    }
+
     fn reset(&mut self) {
         match self {
             Kernel::Z(k) => k.reset(),
@@ -146,6 +155,13 @@ impl Member {
                 });
                 Some((score, flagged))
             }
+        }
+    }
+
+    fn heap_bytes(&self, window: usize) -> usize {
+        match self {
+            Member::Fields { kernels, .. } => kernels.iter().map(|k| k.heap_bytes(window)).sum(),
+            Member::Forest(s) => s.heap_bytes(),
         }
     }
 
@@ -248,10 +264,70 @@ impl Detector {
         out.flagged = flagged;
     }
 
+    /// Heap bytes held by the state (windows, forest, recent scores), by capacity.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.members
+            .iter()
+            .map(|m| m.heap_bytes(self.config.window_size))
+            .sum::<usize>()
+            + self.recent.as_ref().map_or(0, SortedWindow::heap_bytes)
+    }
+
     pub(crate) fn reset(&mut self) {
         self.members.iter_mut().for_each(Member::reset);
         if let Some(r) = &mut self.recent {
             r.clear();
         }
+    }
+}
+
+/// The per-stream state of an `anomaly_detection` strategy, row by row, without events: what
+/// the online form and the batch run both drive, for callers that want scores and flags only
+/// (evaluations, benchmarks).
+///
+/// # Examples
+/// ```
+/// use stratos_core::BuiltinStrategy;
+/// use stratos_strategies::anomaly::{AnomalyConfig, AnomalyState, AnomalyStrategy};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let s = AnomalyStrategy::from_config(AnomalyConfig { window_size: 3, ..Default::default() })?;
+/// let mut state = AnomalyState::new(&s, 1);
+/// for x in [1.0, 2.0, 1.0] { assert_eq!(state.update(&[x]), None); }
+/// let (score, flagged) = state.update(&[50.0]).unwrap_or_default();
+/// assert!(flagged && score > 0.99);
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct AnomalyState {
+    detector: Detector,
+    row: RowOutcome,
+}
+
+impl AnomalyState {
+    /// A fresh state of `strategy` over `fields` values per row.
+    pub fn new(strategy: &super::AnomalyStrategy, fields: usize) -> Self {
+        AnomalyState {
+            detector: Detector::new(strategy.settings(), fields),
+            row: RowOutcome::default(),
+        }
+    }
+
+    /// Scores one row (one value per field, NaN for missing), then learns from it; returns the
+    /// row's anomaly score in [0, 1] and flag, `None` while nothing can be scored.
+    #[inline]
+    pub fn update(&mut self, values: &[f64]) -> Option<(f64, bool)> {
+        self.detector.step(values, &mut self.row);
+        self.row.score.map(|s| (s, self.row.flagged))
+    }
+
+    /// Heap bytes held (windows, forest, recent scores), by capacity: constant once the
+    /// windows are full (O(window)).
+    pub fn heap_bytes(&self) -> usize {
+        self.detector.heap_bytes()
+    }
+
+    /// Forgets everything learned.
+    pub fn reset(&mut self) {
+        self.detector.reset();
     }
 }

@@ -85,6 +85,11 @@ impl RollingIqr {
         z
     }
 
+    /// Heap bytes held by the window.
+    pub fn heap_bytes(&self) -> usize {
+        self.window.heap_bytes()
+    }
+
     /// Forgets all values.
     pub fn reset(&mut self) {
         self.window.clear();

@@ -53,8 +53,15 @@ pub fn average_path_length(n: usize) -> f64 {
 
 #[derive(Debug, Clone, PartialEq)]
 enum Node {
-    /// Split on `feature` at `value`: `x < value` goes left (index `left`), else right (`left + 1`).
-    Split { feature: u32, value: f64, left: u32 },
+    /// Split on `feature` at `value`: `x < value` goes left (index `left`), else right
+    /// (`left + 1`); `lo..=hi` is the feature's range in the node's sample.
+    Split {
+        feature: u32,
+        value: f64,
+        left: u32,
+        lo: f64,
+        hi: f64,
+    },
     /// An external node holding `size` training points: path length adds c(size).
     Leaf { adjust: f64 },
 }
@@ -65,6 +72,15 @@ enum Node {
 /// subsamples of ψ rows drawn without replacement. The anomaly score of a row is
 /// `s = 2^(−E[h(x)] / c(ψ))`, in (0, 1]: near 1 for rows isolated quickly, about 0.5 or less
 /// for ordinary ones.
+///
+/// One change to Liu et al.'s path length, for points outside the training range: in the
+/// original, a split value is drawn within the node sample's range `[lo, hi]`, so a point beyond
+/// `hi` always follows the extreme sample rows and scores like them, however far out it lies.
+/// Here each split node keeps `[lo, hi]`, and a point `x` beyond it is scored as if the split had
+/// been drawn over the range extended to include `x`: with probability
+/// `p = (x − hi) / (x − lo)` (or `(lo − x) / (hi − x)`) that split isolates `x` at this depth,
+/// otherwise it follows the tree. The expected path length is accumulated exactly in one pass.
+/// Inside the range nothing changes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct IsolationForest {
     dims: usize,
@@ -171,6 +187,8 @@ impl IsolationForest {
                     feature: feature as u32,
                     value,
                     left,
+                    lo: lo[feature],
+                    hi: hi[feature],
                 };
                 stack.push((left as usize, start, start + mid, depth + 1));
                 stack.push((left as usize + 1, start + mid, end, depth + 1));
@@ -184,31 +202,47 @@ impl IsolationForest {
         self.roots.len()
     }
 
-    /// Mean path length of `x` (`dims` values) over the trees.
+    /// Mean (expected) path length of `x` (`dims` values) over the trees.
     pub fn mean_path_length(&self, x: &[f64]) -> f64 {
         let mut total = 0.0;
         for &root in &self.roots {
             let mut i = root as usize;
             let mut depth = 0.0;
+            // Probability that x is not yet isolated, and the expected length so far.
+            let mut alive = 1.0;
+            let mut expected = 0.0;
             loop {
                 match self.nodes.get(i) {
                     Some(Node::Split {
                         feature,
                         value,
                         left,
+                        lo,
+                        hi,
                     }) => {
                         let v = x.get(*feature as usize).copied().unwrap_or(0.0);
-                        i = *left as usize + usize::from(v >= *value);
+                        let p = if v > *hi {
+                            (v - hi) / (v - lo)
+                        } else if v < *lo {
+                            (lo - v) / (hi - v)
+                        } else {
+                            0.0
+                        };
                         depth += 1.0;
+                        if p > 0.0 && p.is_finite() {
+                            expected += alive * p * depth;
+                            alive *= 1.0 - p;
+                        }
+                        i = *left as usize + usize::from(v >= *value);
                     }
                     Some(Node::Leaf { adjust }) => {
-                        depth += adjust;
+                        expected += alive * (depth + adjust);
                         break;
                     }
                     None => break,
                 }
             }
-            total += depth;
+            total += expected;
         }
         total / self.roots.len().max(1) as f64
     }
@@ -316,6 +350,16 @@ impl IsolationForestState {
             );
             self.since_fit = 0;
         }
+    }
+
+    /// Heap bytes held: the reference window, the fitting scratch copy and the forest, by
+    /// capacity. Bounded by `(2 window dims + 1) · 8 + trees · (2ψ · node + 4)` bytes.
+    pub fn heap_bytes(&self) -> usize {
+        (self.buf.capacity() + self.scratch.capacity()) * std::mem::size_of::<f64>()
+            + self.forest.as_ref().map_or(0, |f| {
+                f.nodes.capacity() * std::mem::size_of::<Node>()
+                    + f.roots.capacity() * std::mem::size_of::<u32>()
+            })
     }
 
     /// Forgets all rows and the forest, and reseeds.

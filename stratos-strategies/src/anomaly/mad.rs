@@ -77,6 +77,11 @@ impl RollingRobustZ {
         z
     }
 
+    /// Heap bytes held by the window.
+    pub fn heap_bytes(&self) -> usize {
+        self.window.heap_bytes()
+    }
+
     /// Forgets all values.
     pub fn reset(&mut self) {
         self.window.clear();

@@ -42,6 +42,7 @@ pub use mad::{MAD_TO_SIGMA, RollingRobustZ};
 pub use sorted_window::SortedWindow;
 pub use zscore::{RollingZScore, ZPoint, anomaly_score};
 
+pub use detector::AnomalyState;
 use detector::{Detector, Finding, RowOutcome};
 
 use crate::fmt::{json_num, num};
@@ -331,11 +332,24 @@ impl Strategy for AnomalyStrategy {
         let n = frame.len();
         let c = &self.config;
         let method = c.effective_method();
-        let valid = columns
-            .iter()
-            .map(|col| col.iter().filter(|v| v.is_finite()).count())
-            .min()
-            .unwrap_or(0);
+        // The most rows any kernel could learn from: a field's finite values, or for a lone
+        // isolation forest the complete rows. At most `warmup` of them means nothing can be
+        // scored, online or in batch.
+        let valid = if method == AnomalyMethod::IsolationForest {
+            (0..n)
+                .filter(|&i| {
+                    columns
+                        .iter()
+                        .all(|c| c.get(i).is_some_and(|v| v.is_finite()))
+                })
+                .count()
+        } else {
+            columns
+                .iter()
+                .map(|col| col.iter().filter(|v| v.is_finite()).count())
+                .max()
+                .unwrap_or(0)
+        };
         if valid <= self.warmup() {
             return Err(StrategyError::NotEnoughData {
                 strategy: ID.to_owned(),

@@ -140,6 +140,11 @@ impl SortedWindow {
         Some(s / self.sorted.len() as f64)
     }
 
+    /// Heap bytes held: both copies of the window, by capacity.
+    pub fn heap_bytes(&self) -> usize {
+        (self.ring.capacity() + self.sorted.capacity()) * std::mem::size_of::<f64>()
+    }
+
     /// Forgets all values.
     pub fn clear(&mut self) {
         self.ring.clear();
