@@ -82,6 +82,7 @@ Examples:
   stratos evaluate ../nab --config '{\"method\":\"robust_z\",\"window_size\":200}'
   stratos evaluate ../nab --config @detector.json --format json
   stratos evaluate ../nab --config @detector.json --results-dir results --detector mine
+  stratos evaluate ../nab --scores results --detector mine
 
 With --results-dir, NAB's results layout is written too:
 <dir>/<detector>/<category>/<detector>_<file>.csv with timestamp,value,anomaly_score,label."
@@ -114,6 +115,10 @@ pub(crate) struct EvaluateArgs {
     /// Also write NAB's results layout under this folder.
     #[arg(long)]
     pub(crate) results_dir: Option<PathBuf>,
+    /// Score existing results instead of running a detector: read NAB's results layout
+    /// (`<dir>/<detector>/<category>/<detector>_<file>.csv`, column `anomaly_score`) from here.
+    #[arg(long, conflicts_with_all = ["config", "results_dir"])]
+    pub(crate) scores: Option<PathBuf>,
     /// Detector name used in the results layout.
     #[arg(long, default_value = "stratos")]
     pub(crate) detector: String,

@@ -5,9 +5,16 @@ use std::path::PathBuf;
 use std::process::{Command, Output};
 
 fn corpus() -> PathBuf {
-    [env!("CARGO_MANIFEST_DIR"), "..", "tests", "data", "nab", "mini"]
-        .iter()
-        .collect()
+    [
+        env!("CARGO_MANIFEST_DIR"),
+        "..",
+        "tests",
+        "data",
+        "nab",
+        "mini",
+    ]
+    .iter()
+    .collect()
 }
 
 fn run(args: &[&str]) -> Output {
@@ -39,7 +46,11 @@ fn scores_the_mini_corpus_and_writes_nab_results() {
         "--detector",
         "zs",
     ]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["files"], 3);
     assert_eq!(v["windows"], 2);
@@ -83,7 +94,10 @@ fn table_output_names_each_profile() {
     let lines: Vec<&str> = text.lines().collect();
     assert!(lines[0].contains("3 files, 2 windows, 800 rows"), "{text}");
     assert!(lines[1].starts_with("profile"), "{text}");
-    for (line, title) in lines[2..].iter().zip(["Standard", "Reward Low FP", "Reward Low FN"]) {
+    for (line, title) in lines[2..]
+        .iter()
+        .zip(["Standard", "Reward Low FP", "Reward Low FN"])
+    {
         assert!(line.starts_with(title), "{text}");
     }
 }
@@ -93,10 +107,16 @@ fn errors_have_exit_codes() {
     let out = run(&["evaluate", "no/such/corpus"]);
     assert_eq!(out.status.code(), Some(66));
     assert!(
-        String::from_utf8_lossy(&out.stderr).starts_with("stratos: no/such/corpus/labels/combined_windows.json: ")
+        String::from_utf8_lossy(&out.stderr)
+            .starts_with("stratos: no/such/corpus/labels/combined_windows.json: ")
     );
     let corpus = corpus();
-    let out = run(&["evaluate", corpus.to_str().unwrap(), "--config", r#"{"method":"lof"}"#]);
+    let out = run(&[
+        "evaluate",
+        corpus.to_str().unwrap(),
+        "--config",
+        r#"{"method":"lof"}"#,
+    ]);
     assert_eq!(out.status.code(), Some(2));
     let out = run(&[
         "evaluate",

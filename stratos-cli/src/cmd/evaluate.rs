@@ -32,7 +32,29 @@ pub(crate) fn run(args: &EvaluateArgs) -> Result<(), CliError> {
         Some(labels) => NabCorpus::load_with_labels(&args.corpus, labels)?,
         None => NabCorpus::load(&args.corpus)?,
     };
-    let report = anomaly::nab::evaluate_corpus(&strategy, &corpus)?;
+    let report = match &args.scores {
+        Some(dir) => {
+            let scores = corpus.read_results(dir, &args.detector)?;
+            let start = std::time::Instant::now();
+            let profiles = stratos_core::evaluation::score_corpus(
+                &corpus.files(),
+                &scores,
+                &stratos_core::evaluation::PROFILES,
+            )?;
+            anomaly::nab::NabReport {
+                profiles,
+                rows: corpus.row_count(),
+                scores,
+                detect_seconds: 0.0,
+                score_seconds: start.elapsed().as_secs_f64(),
+            }
+        }
+        None => anomaly::nab::evaluate_corpus(&strategy, &corpus)?,
+    };
+    let detector = match &args.scores {
+        Some(dir) => serde_json::json!({"scores": dir.join(&args.detector).display().to_string()}),
+        None => stratos_core::Strategy::config(&strategy),
+    };
     if let Some(dir) = &args.results_dir {
         corpus.write_results(dir, &args.detector, &report.scores)?;
     }
@@ -45,7 +67,7 @@ pub(crate) fn run(args: &EvaluateArgs) -> Result<(), CliError> {
                 "windows": corpus.window_count(),
                 "rows": report.rows,
                 "strategy": anomaly::ID,
-                "config": stratos_core::Strategy::config(&strategy),
+                "config": detector,
                 "profiles": report.profiles,
             });
             serde_json::to_writer_pretty(&mut out, &value).map_err(write_err)?;
@@ -60,7 +82,7 @@ pub(crate) fn run(args: &EvaluateArgs) -> Result<(), CliError> {
                 corpus.window_count(),
                 report.rows,
                 anomaly::ID,
-                stratos_core::Strategy::config(&strategy)
+                detector
             )
             .map_err(write_err)?;
             let mut t = Table::new([

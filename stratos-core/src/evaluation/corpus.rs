@@ -172,6 +172,53 @@ impl NabCorpus {
     }
 }
 
+impl NabCorpus {
+    /// Reads a detector's scores in NAB's results layout,
+    /// `<dir>/<detector>/<category>/<detector>_<file>.csv`, one per series: the
+    /// `anomaly_score` column, matched to the data rows by position as NAB does.
+    ///
+    /// # Errors
+    /// [`NabError::Io`] for a missing file, [`NabError::Parse`] for a file without an
+    /// `anomaly_score` column or with a value that is not a number.
+    pub fn read_results(&self, dir: &Path, detector: &str) -> Result<Vec<Vec<f64>>, NabError> {
+        let mut all = Vec::with_capacity(self.series.len());
+        for s in &self.series {
+            let (category, name) = s.key().rsplit_once('/').unwrap_or(("", s.key()));
+            let path = dir
+                .join(detector)
+                .join(category)
+                .join(format!("{detector}_{name}"));
+            let text = std::fs::read_to_string(&path).map_err(io_err(&path))?;
+            let err = |line: usize, message: String| NabError::Parse {
+                path: path.display().to_string(),
+                line,
+                message,
+            };
+            let mut lines = text.lines();
+            let header = lines.next().unwrap_or_default();
+            let col = header
+                .split(',')
+                .position(|c| c.trim() == "anomaly_score")
+                .ok_or_else(|| err(1, format!("no `anomaly_score` column in `{header}`")))?;
+            let mut scores = Vec::with_capacity(s.file.rows());
+            for (i, line) in lines.enumerate() {
+                if line.trim().is_empty() {
+                    continue;
+                }
+                let field = line.split(',').nth(col).unwrap_or_default().trim();
+                scores.push(field.parse::<f64>().map_err(|_| {
+                    err(
+                        i + 2,
+                        format!("`anomaly_score`: expected a number, found `{field}`"),
+                    )
+                })?);
+            }
+            all.push(scores);
+        }
+        Ok(all)
+    }
+}
+
 fn parse_series(
     key: &str,
     path: &Path,
