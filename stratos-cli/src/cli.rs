@@ -76,6 +76,62 @@ high when several column names agree and at most 0.5 for ambiguous input.")]
     /// rolling-origin evaluation of forecasts; an SVG chart.
     #[command(after_help = crate::cmd::backtest::HELP)]
     Backtest(BacktestArgs),
+    /// Run an anomaly detector over a labelled corpus (NAB layout) and score it with NAB's rules.
+    #[command(
+        after_help = "The corpus folder holds data/<category>/<file>.csv (timestamp,value) and
+labels/combined_windows.json, as in the Numenta Anomaly Benchmark (NAB v1.1). Every file the
+labels list is run through the detector (one state per file, row by row, causal), and the anomaly
+scores are scored with NAB's rules: one threshold per profile optimised over the corpus, raw
+score normalised so the null detector scores 0 and a perfect one 100. Also printed: precision,
+recall and F1 counted by window at that threshold.
+
+Examples:
+  stratos evaluate ../nab --config '{\"method\":\"robust_z\",\"window_size\":200}'
+  stratos evaluate ../nab --config @detector.json --format json
+  stratos evaluate ../nab --config @detector.json --results-dir results --detector mine
+  stratos evaluate ../nab --scores results --detector mine
+
+With --results-dir, NAB's results layout is written too:
+<dir>/<detector>/<category>/<detector>_<file>.csv with timestamp,value,anomaly_score,label."
+    )]
+    Evaluate(EvaluateArgs),
+}
+
+/// Output formats of `evaluate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum EvaluateFormat {
+    /// One row per profile.
+    Table,
+    /// The full report, with per-file scores.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct EvaluateArgs {
+    /// The corpus folder (with `data/` and `labels/`).
+    pub(crate) corpus: PathBuf,
+    /// The detector's strategy (only `anomaly_detection` produces anomaly scores).
+    #[arg(long, default_value = "anomaly_detection")]
+    pub(crate) strategy: String,
+    /// The detector's config: inline JSON or @FILE.
+    #[arg(long)]
+    pub(crate) config: Option<String>,
+    /// Labels file (default: <corpus>/labels/combined_windows.json).
+    #[arg(long)]
+    pub(crate) labels: Option<PathBuf>,
+    /// Also write NAB's results layout under this folder.
+    #[arg(long)]
+    pub(crate) results_dir: Option<PathBuf>,
+    /// Score existing results instead of running a detector: read NAB's results layout
+    /// (`<dir>/<detector>/<category>/<detector>_<file>.csv`, column `anomaly_score`) from here.
+    #[arg(long, conflicts_with_all = ["config", "results_dir"])]
+    pub(crate) scores: Option<PathBuf>,
+    /// Detector name used in the results layout.
+    #[arg(long, default_value = "stratos")]
+    pub(crate) detector: String,
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = EvaluateFormat::Table)]
+    pub(crate) format: EvaluateFormat,
 }
 
 /// Output formats of `run`.

@@ -35,6 +35,9 @@ pub(crate) enum CliError {
     /// signal source that failed on the data (exit 65) or looked ahead (exit 1).
     #[error(transparent)]
     Backtest(#[from] BacktestError),
+    /// A labelled corpus that cannot be read or scored (exit 66 when missing, else 65 or 1).
+    #[error(transparent)]
+    Evaluation(#[from] stratos_core::evaluation::NabError),
     /// Reading stdin or writing stdout failed (exit 1; a closed stdout exits 0 quietly).
     #[error("{context}: {source}")]
     Io {
@@ -91,6 +94,14 @@ impl CliError {
             CliError::BadLine { .. } => DATA,
             CliError::Backtest(e) => Self::backtest_code(e),
             CliError::Io { .. } => OTHER,
+            CliError::Evaluation(stratos_core::evaluation::NabError::Io { source, .. }) => {
+                if source.kind() == io::ErrorKind::NotFound {
+                    NO_INPUT
+                } else {
+                    OTHER
+                }
+            }
+            CliError::Evaluation(_) => DATA,
         }
     }
 

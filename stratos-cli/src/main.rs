@@ -38,5 +38,6 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Inspect(args) => cmd::inspect::run(&args),
         Command::ExtractPdf(args) => cmd::pdf_child::child(&args),
         Command::Backtest(args) => cmd::backtest::run(&args, &registry),
+        Command::Evaluate(args) => cmd::evaluate::run(&args),
     }
 }

@@ -4,6 +4,7 @@
 pub mod backtest;
 pub mod config;
 pub mod error;
+pub mod evaluation;
 pub mod event;
 pub mod frame;
 pub mod numeric;

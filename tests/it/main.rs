@@ -7,3 +7,4 @@ mod conformance_arima;
 mod conformance_backtest;
 mod conformance_order_search;
 mod fuzz_corpus;
+mod nab;

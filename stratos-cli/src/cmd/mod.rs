@@ -1,6 +1,7 @@
 //! The subcommands.
 
 pub(crate) mod backtest;
+pub(crate) mod evaluate;
 pub(crate) mod inspect;
 pub(crate) mod pdf_child;
 pub(crate) mod run;

@@ -6,37 +6,114 @@ use stratos_core::{AlertLevel, ConfigError, ConfigKey, StrategyConfig};
 
 use super::ID;
 
-/// Detection method. More methods (robust z, IQR, EWMA, isolation forest, ensemble) are planned;
-/// an unknown name is rejected with the list of known ones.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+/// Detection method; an unknown name is rejected with the list of known ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 pub enum AnomalyMethod {
     /// Rolling z-score against the `window_size` values before each point.
     #[default]
     #[serde(rename = "z_score")]
     ZScore,
+    /// Robust z: median and MAD of the `window_size` values before each point.
+    #[serde(rename = "robust_z")]
+    RobustZ,
+    /// Tukey's IQR fences over the `window_size` values before each point; `threshold` is the
+    /// fence multiplier k.
+    #[serde(rename = "iqr")]
+    Iqr,
+    /// EWMA control chart with smoothing `alpha`.
+    #[serde(rename = "ewma")]
+    Ewma,
+    /// Isolation forest over all `fields` together, refitted on a sliding reference window.
+    #[serde(rename = "isolation_forest")]
+    IsolationForest,
+    /// The scores of several `methods` combined.
+    #[serde(rename = "ensemble")]
+    Ensemble,
+}
+
+impl AnomalyMethod {
+    /// The name used in configs.
+    pub fn name(self) -> &'static str {
+        match self {
+            AnomalyMethod::ZScore => "z_score",
+            AnomalyMethod::RobustZ => "robust_z",
+            AnomalyMethod::Iqr => "iqr",
+            AnomalyMethod::Ewma => "ewma",
+            AnomalyMethod::IsolationForest => "isolation_forest",
+            AnomalyMethod::Ensemble => "ensemble",
+        }
+    }
+}
+
+/// How an ensemble combines its members' scores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Combine {
+    /// The mean of the members' scores.
+    #[default]
+    Mean,
+    /// The largest member score.
+    Max,
 }
 
 /// Config of `anomaly_detection`, with the seed's keys.
 ///
 /// ```json
 /// {"threshold": 2.5, "method": "z_score", "window_size": 100, "alert_level": "CRITICAL"}
+/// {"methods": ["z_score", "isolation_forest"], "ensemble": true, "adaptiveThreshold": true}
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AnomalyConfig {
-    /// A point is anomalous when |z| > threshold (strict). Defaults to 3.0.
+    /// Flag rule of the univariate methods: |z| > threshold for `z_score`, `robust_z` and
+    /// `ewma`; the fence multiplier k for `iqr` (3 = Tukey's "far out"). Defaults to 3.0.
     pub threshold: f64,
-    /// The method. Defaults to `z_score`.
+    /// The method. Defaults to `z_score`; `ensemble` when `ensemble` is true.
     pub method: AnomalyMethod,
-    /// How many preceding values form the reference window. Defaults to 100.
+    /// Members of an ensemble (the seed's `methods`), each once, not `ensemble` itself.
+    /// Defaults to none: `z_score`, `robust_z`, `iqr`, `ewma`.
+    pub methods: Option<Vec<AnomalyMethod>>,
+    /// The seed's switch for an ensemble of `methods`. Defaults to false.
+    pub ensemble: bool,
+    /// How an ensemble combines member scores: `mean` or `max`. Defaults to `mean`.
+    pub combine: Combine,
+    /// An ensemble flags a row when at least this many members flag it. Defaults to a strict
+    /// majority of the members.
+    pub min_votes: Option<usize>,
+    /// How many preceding values (rows for `isolation_forest`) form the reference window, and
+    /// the warm-up of `ewma`. Defaults to 100.
     pub window_size: usize,
-    /// Delta degrees of freedom of the window's standard deviation: 1 (sample, pandas' default)
+    /// Delta degrees of freedom of `z_score`'s standard deviation: 1 (sample, pandas' default)
     /// or 0 (population, numpy's default). Defaults to 1.
     pub ddof: usize,
+    /// EWMA smoothing factor in (0, 1]. Defaults to 2 / (window_size + 1).
+    pub alpha: Option<f64>,
+    /// Isolation forest: number of trees. Defaults to 100.
+    pub n_trees: usize,
+    /// Isolation forest: rows per tree (ψ), at most `window_size`. Defaults to 256.
+    pub sample_size: usize,
+    /// Isolation forest: refit on the reference window every this many rows. Defaults to
+    /// `window_size`.
+    pub refit_every: Option<usize>,
+    /// Isolation forest: the random seed (same seed, same forest). Defaults to 42.
+    pub seed: u64,
+    /// Isolation forest: flag a row when its score `2^(−E[h]/c(ψ))` exceeds this. Defaults to
+    /// 0.75.
+    pub score_threshold: f64,
+    /// The seed's adaptive threshold: when true, a row is flagged when its anomaly score
+    /// exceeds the `adaptive_quantile` of the scores of the previous `adaptive_window` rows,
+    /// instead of by the method's fixed rule. Defaults to false.
+    #[serde(rename = "adaptiveThreshold")]
+    pub adaptive_threshold: bool,
+    /// Quantile of the recent scores used as the adaptive threshold. Defaults to 0.99.
+    pub adaptive_quantile: f64,
+    /// Number of recent scores the adaptive threshold follows. Defaults to 1000.
+    pub adaptive_window: usize,
     /// The input field. Defaults to the input's main value field.
     pub data_field: Option<String>,
-    /// Several input fields, each scored on its own; a row is anomalous when any field is.
-    /// Exclusive with `data_field`. Defaults to none.
+    /// Several input fields: scored each on its own by the univariate methods (a row is
+    /// anomalous when any field is), together by `isolation_forest`. Exclusive with
+    /// `data_field`. Defaults to none.
     pub fields: Option<Vec<String>>,
     /// The level of the alerts raised. Defaults to `WARNING`.
     pub alert_level: AlertLevel,
@@ -47,12 +124,61 @@ impl Default for AnomalyConfig {
         AnomalyConfig {
             threshold: 3.0,
             method: AnomalyMethod::ZScore,
+            methods: None,
+            ensemble: false,
+            combine: Combine::Mean,
+            min_votes: None,
             window_size: 100,
             ddof: 1,
+            alpha: None,
+            n_trees: 100,
+            sample_size: 256,
+            refit_every: None,
+            seed: 42,
+            score_threshold: 0.75,
+            adaptive_threshold: false,
+            adaptive_quantile: 0.99,
+            adaptive_window: 1000,
             data_field: None,
             fields: None,
             alert_level: AlertLevel::Warning,
         }
+    }
+}
+
+/// The ensemble members used when `methods` is not given.
+pub const DEFAULT_ENSEMBLE: [AnomalyMethod; 4] = [
+    AnomalyMethod::ZScore,
+    AnomalyMethod::RobustZ,
+    AnomalyMethod::Iqr,
+    AnomalyMethod::Ewma,
+];
+
+impl AnomalyConfig {
+    /// The method in effect: `ensemble` when `ensemble` is true, else `method`.
+    pub fn effective_method(&self) -> AnomalyMethod {
+        if self.ensemble {
+            AnomalyMethod::Ensemble
+        } else {
+            self.method
+        }
+    }
+
+    /// The ensemble's members (`methods`, or [`DEFAULT_ENSEMBLE`]).
+    pub fn members(&self) -> Vec<AnomalyMethod> {
+        self.methods
+            .clone()
+            .unwrap_or_else(|| DEFAULT_ENSEMBLE.to_vec())
+    }
+
+    /// The EWMA smoothing factor in effect.
+    pub fn ewma_alpha(&self) -> f64 {
+        self.alpha.unwrap_or(2.0 / (self.window_size as f64 + 1.0))
+    }
+
+    /// The ensemble's vote count in effect.
+    pub fn votes_needed(&self) -> usize {
+        self.min_votes.unwrap_or(self.members().len() / 2 + 1)
     }
 }
 
@@ -71,6 +197,68 @@ impl StrategyConfig for AnomalyConfig {
         }
         check_range(ID, "ddof", self.ddof, 0..=1)?;
         check_range(ID, "window_size", self.window_size, 2..=1_000_000)?;
+        if let Some(alpha) = self.alpha {
+            check_finite_range(ID, "alpha", alpha, 0.0..=1.0)?;
+            if alpha <= 0.0 {
+                return Err(ConfigError::invalid(
+                    ID,
+                    "alpha",
+                    alpha,
+                    "a number in (0, 1]",
+                ));
+            }
+        }
+        check_range(ID, "n_trees", self.n_trees, 1..=10_000)?;
+        check_range(ID, "sample_size", self.sample_size, 2..=100_000)?;
+        if let Some(r) = self.refit_every {
+            check_range(ID, "refit_every", r, 1..=100_000_000)?;
+        }
+        check_finite_range(ID, "score_threshold", self.score_threshold, 0.0..=1.0)?;
+        check_finite_range(ID, "adaptive_quantile", self.adaptive_quantile, 0.0..=1.0)?;
+        check_range(ID, "adaptive_window", self.adaptive_window, 10..=1_000_000)?;
+        if self.ensemble
+            && self.method != AnomalyMethod::ZScore
+            && self.method != AnomalyMethod::Ensemble
+        {
+            return Err(ConfigError::invalid(
+                ID,
+                "method",
+                self.method.name(),
+                "`ensemble` (or no `method`) when `ensemble` is true; list members in `methods`",
+            ));
+        }
+        if let Some(methods) = &self.methods {
+            if self.effective_method() != AnomalyMethod::Ensemble {
+                return Err(ConfigError::invalid(
+                    ID,
+                    "methods",
+                    format!("{:?}", methods.iter().map(|m| m.name()).collect::<Vec<_>>()),
+                    "`methods` only with `\"method\": \"ensemble\"` or `\"ensemble\": true`",
+                ));
+            }
+            if methods.is_empty() {
+                return Err(ConfigError::invalid(
+                    ID,
+                    "methods",
+                    "[]",
+                    "at least one method",
+                ));
+            }
+            for (i, m) in methods.iter().enumerate() {
+                if *m == AnomalyMethod::Ensemble || methods[..i].contains(m) {
+                    return Err(ConfigError::invalid(
+                        ID,
+                        "methods",
+                        m.name(),
+                        "distinct methods other than `ensemble`",
+                    ));
+                }
+            }
+        }
+        if let Some(v) = self.min_votes {
+            let members = self.members().len();
+            check_range(ID, "min_votes", v, 1..=members)?;
+        }
         if let Some(fields) = &self.fields {
             if self.data_field.is_some() {
                 return Err(ConfigError::invalid(
@@ -109,11 +297,72 @@ impl StrategyConfig for AnomalyConfig {
                 "number > 0",
                 "flag a point when |z| > threshold",
             ),
-            ConfigKey::new("method", "z_score", "detection method"),
+            ConfigKey::new(
+                "method",
+                "z_score | robust_z | iqr | ewma | isolation_forest | ensemble",
+                "detection method",
+            ),
+            ConfigKey::new(
+                "methods",
+                "list of methods",
+                "ensemble members; default z_score, robust_z, iqr, ewma",
+            ),
+            ConfigKey::new(
+                "ensemble",
+                "bool",
+                "combine `methods` (same as method ensemble)",
+            ),
+            ConfigKey::new(
+                "combine",
+                "mean | max",
+                "how an ensemble combines member scores",
+            ),
+            ConfigKey::new(
+                "min_votes",
+                "integer 1..=members",
+                "members that must flag a row; default a strict majority",
+            ),
+            ConfigKey::new(
+                "alpha",
+                "number in (0, 1]",
+                "EWMA smoothing; default 2/(window_size+1)",
+            ),
+            ConfigKey::new("n_trees", "integer 1..=10000", "isolation forest: trees"),
+            ConfigKey::new(
+                "sample_size",
+                "integer 2..=100000",
+                "isolation forest: rows per tree (at most window_size)",
+            ),
+            ConfigKey::new(
+                "refit_every",
+                "integer >= 1",
+                "isolation forest: refit period in rows; default window_size",
+            ),
+            ConfigKey::new("seed", "integer", "isolation forest: random seed"),
+            ConfigKey::new(
+                "score_threshold",
+                "number in [0, 1]",
+                "isolation forest: flag when the score exceeds it",
+            ),
+            ConfigKey::new(
+                "adaptiveThreshold",
+                "bool",
+                "flag when the score exceeds a quantile of the recent scores",
+            ),
+            ConfigKey::new(
+                "adaptive_quantile",
+                "number in [0, 1]",
+                "quantile of recent scores used by adaptiveThreshold",
+            ),
+            ConfigKey::new(
+                "adaptive_window",
+                "integer 10..=1000000",
+                "recent scores followed by adaptiveThreshold",
+            ),
             ConfigKey::new(
                 "window_size",
                 "integer 2..=1000000",
-                "number of preceding values in the reference window",
+                "preceding values (rows) in the reference window; EWMA warm-up",
             ),
             ConfigKey::new(
                 "ddof",
@@ -150,6 +399,11 @@ mod tests {
             serde_json::json!({"threshold": 2.0, "method": "z_score", "window_size": 100}),
             serde_json::json!({"threshold": 2.5, "alert_level": "CRITICAL"}),
             serde_json::json!({"threshold": 2.5, "alert_level": "CRITICAL", "fields": ["temperature", "vibration", "rpm"]}),
+            serde_json::json!({"threshold": 3.0, "method": "isolation_forest", "fields": ["transaction_amount", "purchase_frequency", "location_variance"]}),
+            serde_json::json!({"methods": ["z_score", "isolation_forest"], "ensemble": true, "adaptiveThreshold": true}),
+            serde_json::json!({"method": "ewma", "alpha": 0.3}),
+            serde_json::json!({"method": "robust_z"}),
+            serde_json::json!({"method": "iqr", "threshold": 1.5}),
         ] {
             AnomalyConfig::from_json(c.clone()).unwrap_or_else(|e| panic!("{c}: {e}"));
         }
@@ -181,6 +435,34 @@ mod tests {
                 "not both",
             ),
             (serde_json::json!({"fields": ["a", "a"]}), "`a` repeats"),
+            (
+                serde_json::json!({"alpha": 0}),
+                "`alpha` = 0: expected a number in (0, 1]",
+            ),
+            (
+                serde_json::json!({"methods": ["iqr"]}),
+                "`methods` only with",
+            ),
+            (
+                serde_json::json!({"method": "ensemble", "methods": ["iqr", "iqr"]}),
+                "distinct methods",
+            ),
+            (
+                serde_json::json!({"method": "ensemble", "methods": ["iqr"], "min_votes": 2}),
+                "`min_votes` = 2: expected a value in 1..=1",
+            ),
+            (
+                serde_json::json!({"score_threshold": 1.5}),
+                "`score_threshold` = 1.5",
+            ),
+            (
+                serde_json::json!({"adaptive_window": 5}),
+                "`adaptive_window` = 5",
+            ),
+            (
+                serde_json::json!({"method": "svm"}),
+                "unknown variant `svm`",
+            ),
             (
                 serde_json::json!({"time_window": 3600}),
                 "unknown field `time_window`",

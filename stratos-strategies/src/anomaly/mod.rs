@@ -1,12 +1,28 @@
 //! `anomaly_detection`: flags points that stray from their recent history, in batch and
-//! online. Method `z_score`: the rolling z-score of each point against the `window_size` values
-//! before it (see [`RollingZScore`]); a point is anomalous when |z| > `threshold`.
+//! online, and gives every scored row an anomaly score in [0, 1]. Every method is causal: the
+//! score of row t uses rows up to t only (the reference window holds the rows *before* t).
 //!
-//! Each scored point also gets an anomaly score in [0, 1]: `erf(|z| / √2)` (see
-//! [`anomaly_score`]). With `fields`, every field is scored on its own and a row is anomalous
-//! when any of its fields is.
+//! | method | statistic | flag | score |
+//! |---|---|---|---|
+//! | `z_score` | `(x − mean) / std` of the previous `window_size` values ([`RollingZScore`]) | \|z\| > `threshold` | `erf(\|z\| / √2)` |
+//! | `robust_z` | `(x − median) / (1.4826 MAD)` ([`RollingRobustZ`]) | \|z\| > `threshold` | `erf(\|z\| / √2)` |
+//! | `iqr` | distance outside [Q1, Q3] in IQRs ([`RollingIqr`]) | d > `threshold` (Tukey's k) | `erf` of the normal-scale deviation |
+//! | `ewma` | `(x − m) / s`, exponentially weighted ([`EwmaChart`]) | \|z\| > `threshold` | `erf(\|z\| / √2)` |
+//! | `isolation_forest` | all `fields` together ([`IsolationForestState`]) | score > `score_threshold` | `2^(−E[h]/c(ψ))` |
+//! | `ensemble` | each of `methods` | at least `min_votes` members flag | mean (or max) of member scores |
+//!
+//! With `fields`, the univariate methods score every field on its own (the row score is the
+//! largest); with `adaptiveThreshold`, a row is flagged when its score exceeds the
+//! `adaptive_quantile` of the previous `adaptive_window` row scores.
 
 mod config;
+mod detector;
+mod ewma;
+mod iqr;
+mod isolation_forest;
+mod mad;
+pub mod nab;
+mod sorted_window;
 mod zscore;
 
 use serde_json::json;
@@ -16,8 +32,18 @@ use stratos_core::{
     Schema, Strategy, StrategyError, StrategyInfo, StrategyResult,
 };
 
-pub use config::{AnomalyConfig, AnomalyMethod};
+pub use config::{AnomalyConfig, AnomalyMethod, Combine, DEFAULT_ENSEMBLE};
+pub use ewma::EwmaChart;
+pub use iqr::RollingIqr;
+pub use isolation_forest::{
+    IsolationForest, IsolationForestState, SplitMix64, average_path_length,
+};
+pub use mad::{MAD_TO_SIGMA, RollingRobustZ};
+pub use sorted_window::SortedWindow;
 pub use zscore::{RollingZScore, ZPoint, anomaly_score};
+
+pub use detector::AnomalyState;
+use detector::{Detector, Finding, RowOutcome};
 
 use crate::fmt::{json_num, num};
 
@@ -44,35 +70,6 @@ pub struct AnomalyStrategy {
     config: AnomalyConfig,
 }
 
-/// Per-row scoring shared by batch and online runs.
-#[derive(Debug, Clone)]
-struct ZState {
-    kernels: Vec<RollingZScore>,
-}
-
-impl ZState {
-    fn new(c: &AnomalyConfig, fields: usize) -> Self {
-        ZState {
-            kernels: (0..fields)
-                .map(|_| RollingZScore::new(c.window_size, c.ddof))
-                .collect(),
-        }
-    }
-
-    /// Scores one row (one value per field) into `points`, then adds the values.
-    fn step(&mut self, values: impl Iterator<Item = f64>, points: &mut Vec<Option<ZPoint>>) {
-        points.clear();
-        for (k, x) in self.kernels.iter_mut().zip(values) {
-            points.push(k.score(x));
-            k.add(x);
-        }
-    }
-
-    fn reset(&mut self) {
-        self.kernels.iter_mut().for_each(RollingZScore::reset);
-    }
-}
-
 impl AnomalyStrategy {
     /// The validated config.
     pub fn settings(&self) -> &AnomalyConfig {
@@ -89,34 +86,204 @@ impl AnomalyStrategy {
         }
     }
 
-    fn is_anomaly(&self, p: &Option<ZPoint>) -> bool {
-        p.is_some_and(|p| p.z.abs() > self.config.threshold)
+    /// Rows (at least) before the first score: the reference window, or the EWMA warm-up.
+    fn warmup(&self) -> usize {
+        self.config.window_size
     }
 
-    fn message(&self, field: &str, value: f64, p: &ZPoint) -> String {
-        format!(
-            "anomaly in `{field}`: {} is {}σ {} the mean {} of the previous {} values (threshold {}σ)",
-            num(value, 6),
-            num(p.z.abs(), 2),
-            if p.z > 0.0 { "above" } else { "below" },
-            num(p.mean, 6),
-            self.config.window_size,
-            num(self.config.threshold, 4)
-        )
+    /// One report per anomaly of a row: a field-level one for each flagged field of a lone
+    /// univariate method, else one row-level report. Each is (message, context).
+    fn reports(
+        &self,
+        fields: &[String],
+        values: &[f64],
+        row: &RowOutcome,
+        mut emit: impl FnMut(String, serde_json::Value),
+    ) {
+        if !row.flagged {
+            return;
+        }
+        let c = &self.config;
+        let method = c.effective_method();
+        let field_level = !c.adaptive_threshold
+            && !matches!(
+                method,
+                AnomalyMethod::Ensemble | AnomalyMethod::IsolationForest
+            );
+        if field_level {
+            for f in row.findings.iter().filter(|f| f.flagged) {
+                let (Some(j), Some(p)) = (f.field, f.point) else {
+                    continue;
+                };
+                let field = fields.get(j).map_or("", String::as_str);
+                let value = values.get(j).copied().unwrap_or(f64::NAN);
+                emit(
+                    self.field_message(field, value, f.method, &p),
+                    self.field_context(field, value, f),
+                );
+            }
+            return;
+        }
+        let score = row.score.unwrap_or(0.0);
+        let members: serde_json::Map<String, serde_json::Value> = row
+            .findings
+            .iter()
+            .map(|f| {
+                let key = match f.field {
+                    Some(j) if fields.len() > 1 => {
+                        format!(
+                            "{}:{}",
+                            f.method.name(),
+                            fields.get(j).map_or("", String::as_str)
+                        )
+                    }
+                    _ => f.method.name().to_owned(),
+                };
+                (key, json_num(f.score))
+            })
+            .collect();
+        let values_json: serde_json::Map<String, serde_json::Value> = fields
+            .iter()
+            .zip(values)
+            .map(|(f, &v)| (f.clone(), json_num(v)))
+            .collect();
+        let rule = match row.adaptive {
+            Some(t) => format!(
+                "above the adaptive threshold {} (the {} quantile of the last {} scores)",
+                num(t, 4),
+                num(c.adaptive_quantile, 4),
+                c.adaptive_window
+            ),
+            None if method == AnomalyMethod::Ensemble => format!(
+                "{} of {} methods agree",
+                row.findings
+                    .iter()
+                    .filter(|f| f.flagged)
+                    .map(|f| f.method)
+                    .fold(Vec::new(), |mut v, m| {
+                        if !v.contains(&m) {
+                            v.push(m);
+                        }
+                        v
+                    })
+                    .len(),
+                c.members().len()
+            ),
+            None => format!("above {}", num(c.score_threshold, 4)),
+        };
+        let message = format!(
+            "anomaly in {}: {} score {} {}",
+            fields
+                .iter()
+                .map(|f| format!("`{f}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            method.name(),
+            num(score, 4),
+            rule
+        );
+        let mut context = json!({
+            "fields": fields,
+            "values": values_json,
+            "anomaly_score": json_num(score),
+            "method": method.name(),
+            "window_size": c.window_size,
+        });
+        if let Some(obj) = context.as_object_mut() {
+            if let Some(t) = row.adaptive {
+                obj.insert("adaptive_threshold".into(), json_num(t));
+            }
+            if method == AnomalyMethod::Ensemble {
+                obj.insert("member_scores".into(), members.into());
+            } else if method == AnomalyMethod::IsolationForest {
+                obj.insert("score_threshold".into(), json_num(c.score_threshold));
+            }
+        }
+        emit(message, context);
     }
 
-    fn context(&self, field: &str, value: f64, p: &ZPoint) -> serde_json::Value {
+    fn field_message(&self, field: &str, value: f64, method: AnomalyMethod, p: &ZPoint) -> String {
+        let c = &self.config;
+        match method {
+            AnomalyMethod::Iqr => format!(
+                "anomaly in `{field}`: {} is {} IQRs {} the quartiles of the previous {} values (fence k = {}, median {})",
+                num(value, 6),
+                num(p.z.abs(), 2),
+                if p.z > 0.0 { "above" } else { "below" },
+                c.window_size,
+                num(c.threshold, 4),
+                num(p.mean, 6),
+            ),
+            AnomalyMethod::RobustZ => format!(
+                "anomaly in `{field}`: {} is {} robust σ {} the median {} of the previous {} values (threshold {}σ)",
+                num(value, 6),
+                num(p.z.abs(), 2),
+                if p.z > 0.0 { "above" } else { "below" },
+                num(p.mean, 6),
+                c.window_size,
+                num(c.threshold, 4)
+            ),
+            AnomalyMethod::Ewma => format!(
+                "anomaly in `{field}`: {} is {}σ {} the EWMA {} (alpha {}, threshold {}σ)",
+                num(value, 6),
+                num(p.z.abs(), 2),
+                if p.z > 0.0 { "above" } else { "below" },
+                num(p.mean, 6),
+                num(c.ewma_alpha(), 4),
+                num(c.threshold, 4)
+            ),
+            _ => format!(
+                "anomaly in `{field}`: {} is {}σ {} the mean {} of the previous {} values (threshold {}σ)",
+                num(value, 6),
+                num(p.z.abs(), 2),
+                if p.z > 0.0 { "above" } else { "below" },
+                num(p.mean, 6),
+                c.window_size,
+                num(c.threshold, 4)
+            ),
+        }
+    }
+
+    fn field_context(&self, field: &str, value: f64, f: &Finding) -> serde_json::Value {
+        let p = f.point.unwrap_or(ZPoint {
+            z: f64::NAN,
+            mean: f64::NAN,
+            std: f64::NAN,
+        });
+        let (z_key, center_key, scale_key) = match f.method {
+            AnomalyMethod::Iqr => ("iqr_distance", "median", "iqr"),
+            AnomalyMethod::RobustZ => ("robust_z", "median", "scale"),
+            _ => ("zscore", "mean", "std"),
+        };
         json!({
             "field": field,
             "value": json_num(value),
-            "zscore": json_num(p.z),
-            "mean": json_num(p.mean),
-            "std": json_num(p.std),
-            "anomaly_score": json_num(anomaly_score(Some(p.z))),
+            z_key: json_num(p.z),
+            center_key: json_num(p.mean),
+            scale_key: json_num(p.std),
+            "anomaly_score": json_num(f.score),
             "threshold": self.config.threshold,
             "window_size": self.config.window_size,
-            "method": "z_score",
+            "method": f.method.name(),
         })
+    }
+
+    /// The anomaly score of every row of `columns` (one slice per field, equal lengths), 0 for
+    /// rows that could not be scored: the batch form used by evaluations.
+    pub fn scores(&self, columns: &[&[f64]]) -> Vec<f64> {
+        let n = columns.iter().map(|c| c.len()).min().unwrap_or(0);
+        let mut det = Detector::new(&self.config, columns.len());
+        let mut row = RowOutcome::default();
+        let mut values = vec![0.0; columns.len()];
+        let mut out = Vec::with_capacity(n);
+        for i in 0..n {
+            for (v, col) in values.iter_mut().zip(columns) {
+                *v = col[i];
+            }
+            det.step(&values, &mut row);
+            out.push(row.score.unwrap_or(0.0));
+        }
+        out
     }
 }
 
@@ -128,7 +295,7 @@ impl BuiltinStrategy for AnomalyStrategy {
             id: ID.to_owned(),
             name: "Anomaly detection".to_owned(),
             version: env!("CARGO_PKG_VERSION").to_owned(),
-            description: "rolling z-score against the preceding window; flags, scores and alerts"
+            description: "z-score, robust z, IQR, EWMA, isolation forest, ensemble; adaptive threshold; flags, scores and alerts"
                 .to_owned(),
             result_type: ResultType::Anomaly,
             online: true,
@@ -164,70 +331,101 @@ impl Strategy for AnomalyStrategy {
             .collect();
         let n = frame.len();
         let c = &self.config;
-        let valid = columns
-            .iter()
-            .map(|col| col.iter().filter(|v| v.is_finite()).count())
-            .min()
-            .unwrap_or(0);
-        if valid <= c.window_size {
+        let method = c.effective_method();
+        // The most rows any kernel could learn from: a field's finite values, or for a lone
+        // isolation forest the complete rows. At most `warmup` of them means nothing can be
+        // scored, online or in batch.
+        let valid = if method == AnomalyMethod::IsolationForest {
+            (0..n)
+                .filter(|&i| {
+                    columns
+                        .iter()
+                        .all(|c| c.get(i).is_some_and(|v| v.is_finite()))
+                })
+                .count()
+        } else {
+            columns
+                .iter()
+                .map(|col| col.iter().filter(|v| v.is_finite()).count())
+                .max()
+                .unwrap_or(0)
+        };
+        if valid <= self.warmup() {
             return Err(StrategyError::NotEnoughData {
                 strategy: ID.to_owned(),
                 field: fields.join(", "),
-                needed: c.window_size + 1,
+                needed: self.warmup() + 1,
                 got: valid,
             });
         }
-        let mut state = ZState::new(c, fields.len());
-        let mut points = Vec::with_capacity(fields.len());
-        let mut z: Vec<Vec<f64>> = vec![Vec::with_capacity(n); fields.len()];
+        let mut det = Detector::new(c, fields.len());
+        let mut row = RowOutcome::default();
+        let mut values = vec![f64::NAN; fields.len()];
+        // The per-field statistic columns of a lone univariate method.
+        let stat_name = match method {
+            AnomalyMethod::ZScore => Some("zscore"),
+            AnomalyMethod::RobustZ => Some("robust_z"),
+            AnomalyMethod::Iqr => Some("iqr_distance"),
+            AnomalyMethod::Ewma => Some("ewma_z"),
+            AnomalyMethod::IsolationForest | AnomalyMethod::Ensemble => None,
+        };
+        let mut stats: Vec<Vec<f64>> = match stat_name {
+            Some(_) => vec![Vec::with_capacity(n); fields.len()],
+            None => Vec::new(),
+        };
         let mut scores = Vec::with_capacity(n);
         let mut flags = Vec::with_capacity(n);
         let mut anomalies = Vec::new();
-        let (mut scored, mut rows_flagged, mut max_abs_z) = (0usize, 0usize, 0.0f64);
+        let (mut scored, mut rows_flagged, mut max_abs_stat, mut max_score) =
+            (0usize, 0usize, 0.0f64, 0.0f64);
+        let timestamps = frame.timestamps();
         for i in 0..n {
-            state.step(
-                columns
-                    .iter()
-                    .map(|col| col.get(i).copied().unwrap_or(f64::NAN)),
-                &mut points,
-            );
-            let mut row_flag = false;
-            let mut row_score = 0.0f64;
-            let mut row_scored = false;
-            for (j, p) in points.iter().enumerate() {
-                z[j].push(p.map_or(f64::NAN, |p| p.z));
-                let Some(p) = p else { continue };
-                row_scored = true;
-                max_abs_z = max_abs_z.max(p.z.abs());
-                let s = anomaly_score(Some(p.z));
-                row_score = row_score.max(s);
-                if p.z.abs() > c.threshold {
-                    row_flag = true;
-                    let value = columns[j].get(i).copied().unwrap_or(f64::NAN);
-                    anomalies.push(json!({
-                        "index": i,
-                        "timestamp": frame.timestamps().and_then(|t| t.get(i)),
-                        "field": fields[j],
-                        "value": json_num(value),
-                        "zscore": json_num(p.z),
-                        "mean": json_num(p.mean),
-                        "std": json_num(p.std),
-                        "score": json_num(s),
-                    }));
+            for (v, col) in values.iter_mut().zip(&columns) {
+                *v = col.get(i).copied().unwrap_or(f64::NAN);
+            }
+            det.step(&values, &mut row);
+            for col in stats.iter_mut() {
+                col.push(f64::NAN);
+            }
+            for f in &row.findings {
+                if let (Some(j), Some(p)) = (f.field, f.point) {
+                    if let Some(slot) = stats.get_mut(j).and_then(|c| c.last_mut()) {
+                        *slot = p.z;
+                    }
+                    max_abs_stat = max_abs_stat.max(p.z.abs());
                 }
             }
-            scored += usize::from(row_scored);
-            rows_flagged += usize::from(row_flag);
-            scores.push(row_score);
-            flags.push(row_flag);
+            if let Some(s) = row.score {
+                scored += 1;
+                max_score = max_score.max(s);
+            }
+            rows_flagged += usize::from(row.flagged);
+            scores.push(row.score.unwrap_or(0.0));
+            flags.push(row.flagged);
+            let ts = timestamps.and_then(|t| t.get(i));
+            self.reports(&fields, &values, &row, |_, context| {
+                let mut entry = json!({"index": i, "timestamp": ts});
+                if let (Some(e), serde_json::Value::Object(ctx)) = (entry.as_object_mut(), context)
+                {
+                    for (k, v) in ctx {
+                        if !matches!(k.as_str(), "threshold" | "window_size" | "method") {
+                            e.insert(k, v);
+                        }
+                    }
+                    if let Some(s) = e.get("anomaly_score").cloned() {
+                        e.insert("score".into(), s);
+                    }
+                }
+                anomalies.push(entry);
+            });
         }
         let rate = if scored > 0 {
             rows_flagged as f64 / scored as f64
         } else {
             0.0
         };
-        let data = json!({
-            "method": "z_score",
+        let mut data = json!({
+            "method": method.name(),
             "fields": fields,
             "threshold": c.threshold,
             "windowSize": c.window_size,
@@ -238,25 +436,43 @@ impl Strategy for AnomalyStrategy {
             "anomalousRows": rows_flagged,
             "anomalies": anomalies,
         });
+        if let Some(obj) = data.as_object_mut() {
+            if method == AnomalyMethod::Ensemble {
+                obj.insert(
+                    "methods".into(),
+                    json!(c.members().iter().map(|m| m.name()).collect::<Vec<_>>()),
+                );
+            }
+            if c.adaptive_threshold {
+                obj.insert("adaptiveThreshold".into(), true.into());
+            }
+        }
         let mut outputs = Outputs::new(fields[0].clone());
-        if fields.len() == 1 {
-            outputs = outputs.number("zscore", z.pop().unwrap_or_default());
-        } else {
-            for (f, col) in fields.iter().zip(z) {
-                outputs = outputs.number(&format!("zscore_{f}"), col);
+        if let Some(name) = stat_name {
+            if fields.len() == 1 {
+                outputs = outputs.number(name, stats.pop().unwrap_or_default());
+            } else {
+                for (f, col) in fields.iter().zip(stats) {
+                    outputs = outputs.number(&format!("{name}_{f}"), col);
+                }
             }
         }
         let outputs = outputs
             .number("anomaly_score", scores)
             .flag("is_anomaly", flags);
         let confidence = if n > 0 { scored as f64 / n as f64 } else { 0.0 };
-        Ok(
-            StrategyResult::new(ID, ResultType::Anomaly, data, confidence)
-                .with_metric("anomaly_count", rows_flagged as f64)
-                .with_metric("anomaly_rate", rate)
-                .with_metric("max_abs_zscore", max_abs_z)
-                .with_outputs(outputs),
-        )
+        let stat_metric = match method {
+            AnomalyMethod::ZScore => "max_abs_zscore",
+            _ => "max_abs_statistic",
+        };
+        let mut result = StrategyResult::new(ID, ResultType::Anomaly, data, confidence)
+            .with_metric("anomaly_count", rows_flagged as f64)
+            .with_metric("anomaly_rate", rate)
+            .with_metric("max_anomaly_score", max_score);
+        if stat_name.is_some() {
+            result = result.with_metric(stat_metric, max_abs_stat);
+        }
+        Ok(result.with_outputs(outputs))
     }
 
     fn online(&self, schema: &Schema) -> Result<Option<Box<dyn OnlineStrategy>>, ConfigError> {
@@ -266,8 +482,9 @@ impl Strategy for AnomalyStrategy {
             .filter_map(|f| schema.value_index(f))
             .collect::<Vec<_>>();
         Ok(Some(Box::new(AnomalyOnline {
-            state: ZState::new(&self.config, fields.len()),
-            points: Vec::with_capacity(fields.len()),
+            detector: Detector::new(&self.config, fields.len()),
+            row: RowOutcome::default(),
+            values: vec![f64::NAN; fields.len()],
             strategy: self.clone(),
             fields,
             indexes,
@@ -275,12 +492,13 @@ impl Strategy for AnomalyStrategy {
     }
 }
 
-/// The online form: an `alert` event for each anomalous field of each row, nothing otherwise.
+/// The online form: an `alert` event per anomaly (see [`AnomalyStrategy`]), nothing otherwise.
 #[derive(Debug)]
 struct AnomalyOnline {
     strategy: AnomalyStrategy,
-    state: ZState,
-    points: Vec<Option<ZPoint>>,
+    detector: Detector,
+    row: RowOutcome,
+    values: Vec<f64>,
     fields: Vec<String>,
     indexes: Vec<usize>,
 }
@@ -288,39 +506,29 @@ struct AnomalyOnline {
 impl OnlineStrategy for AnomalyOnline {
     #[inline]
     fn update(&mut self, row: RowRef<'_>, out: &mut Vec<Event>) {
-        let values = row.values;
-        self.state.step(
-            self.indexes
-                .iter()
-                .map(|&i| values.get(i).copied().unwrap_or(f64::NAN)),
-            &mut self.points,
-        );
-        for (j, p) in self.points.iter().enumerate() {
-            if !self.strategy.is_anomaly(p) {
-                continue;
-            }
-            let (Some(p), Some(field)) = (p, self.fields.get(j)) else {
-                continue;
-            };
-            let value = self
-                .indexes
-                .get(j)
-                .and_then(|&i| values.get(i))
-                .copied()
-                .unwrap_or(f64::NAN);
-            out.push(Event::Alert(Alert {
-                stream_id: row.stream_id.to_owned(),
-                strategy_id: ID.to_owned(),
-                timestamp: row.timestamp,
-                level: self.strategy.config.alert_level,
-                message: self.strategy.message(field, value, p),
-                context: self.strategy.context(field, value, p),
-            }));
+        for (v, &i) in self.values.iter_mut().zip(&self.indexes) {
+            *v = row.values.get(i).copied().unwrap_or(f64::NAN);
         }
+        self.detector.step(&self.values, &mut self.row);
+        if !self.row.flagged {
+            return;
+        }
+        let level = self.strategy.config.alert_level;
+        self.strategy
+            .reports(&self.fields, &self.values, &self.row, |message, context| {
+                out.push(Event::Alert(Alert {
+                    stream_id: row.stream_id.to_owned(),
+                    strategy_id: ID.to_owned(),
+                    timestamp: row.timestamp,
+                    level,
+                    message,
+                    context,
+                }));
+            });
     }
 
     fn reset(&mut self) {
-        self.state.reset();
+        self.detector.reset();
     }
 }
 

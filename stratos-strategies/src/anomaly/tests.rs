@@ -1,5 +1,6 @@
 use super::*;
 use proptest::prelude::{Just, prop_assert, prop_assert_eq, prop_oneof, proptest};
+use stratos_core::OutputValues;
 use stratos_core::{AlertLevel, StrategyConfig};
 
 fn strategy(config: serde_json::Value) -> AnomalyStrategy {
@@ -157,4 +158,230 @@ proptest! {
         let qs: Vec<f64> = q.iter().map(|x| x + 1e9).collect();
         prop_assert_eq!(flags(q), flags(qs));
     }
+}
+
+/// A config for each method (and the ensemble and adaptive forms), small windows.
+fn method_configs(w: usize) -> Vec<serde_json::Value> {
+    vec![
+        json!({"method": "z_score", "window_size": w}),
+        json!({"method": "robust_z", "window_size": w, "threshold": 2.5}),
+        json!({"method": "iqr", "window_size": w, "threshold": 1.5}),
+        json!({"method": "ewma", "window_size": w, "alpha": 0.2, "threshold": 2.0}),
+        json!({"method": "isolation_forest", "window_size": w.max(8), "n_trees": 10, "sample_size": 8, "refit_every": 5, "score_threshold": 0.55, "seed": 7}),
+        json!({"method": "ensemble", "window_size": w, "methods": ["z_score", "iqr", "isolation_forest"], "n_trees": 5, "sample_size": 8, "min_votes": 1}),
+        json!({"method": "ewma", "window_size": w, "adaptiveThreshold": true, "adaptive_window": 20, "adaptive_quantile": 0.9}),
+        json!({"ensemble": true, "window_size": w, "combine": "max", "adaptiveThreshold": true, "adaptive_window": 10}),
+    ]
+}
+
+/// Runs a strategy online over rows of two fields; returns (row index, message) per alert.
+fn online_alerts(s: &AnomalyStrategy, rows: &[(f64, f64)]) -> Vec<(u64, String)> {
+    let mut online = s.online(&schema(&["a", "b"])).unwrap().unwrap();
+    let mut out = Vec::new();
+    let mut got = Vec::new();
+    for (i, &(a, b)) in rows.iter().enumerate() {
+        out.clear();
+        online.update(
+            RowRef {
+                stream_id: "s",
+                timestamp: None,
+                values: &[a, b],
+            },
+            &mut out,
+        );
+        for e in &out {
+            let Event::Alert(alert) = e else {
+                panic!("anomaly_detection emits alerts only")
+            };
+            got.push((i as u64, alert.message.clone()));
+        }
+    }
+    got
+}
+
+#[test]
+fn every_method_scores_in_unit_interval_and_flags_a_spike() {
+    let mut xs: Vec<f64> = (0..400).map(|i| ((i * 37) % 11) as f64 * 0.1).collect();
+    xs[300] = 40.0;
+    for c in method_configs(30) {
+        let mut c = c.clone();
+        c["fields"] = json!(["value"]);
+        if c.get("n_trees").is_some() {
+            // A forest big enough for stable scores, fitted once.
+            c["n_trees"] = json!(100);
+            c["sample_size"] = json!(30);
+            c["refit_every"] = json!(100_000);
+        }
+        let s = strategy(c.clone());
+        let r = s.execute(&Frame::from_values("value", xs.clone())).unwrap();
+        let Some(OutputValues::Number(scores)) = r.outputs.get("anomaly_score") else {
+            panic!("{c}: no scores")
+        };
+        assert!(scores.iter().all(|s| (0.0..=1.0).contains(s)), "{c}");
+        let Some(OutputValues::Flag(flags)) = r.outputs.get("is_anomaly") else {
+            panic!("{c}: no flags")
+        };
+        assert!(flags[300], "{c}: the spike is not flagged");
+        // Highest score (an isolation forest may tie it with the sample's extreme rows: a
+        // value beyond the training range follows the extreme rows' path).
+        let top = scores.iter().copied().fold(0.0, f64::max);
+        assert_eq!(scores[300], top, "{c}: the spike does not score highest");
+    }
+}
+
+#[test]
+fn isolation_forest_is_reproducible_and_seeded() {
+    let xs: Vec<f64> = (0..300).map(|i| ((i * 7919) % 101) as f64).collect();
+    let run = |seed: u64| {
+        strategy(json!({"method": "isolation_forest", "window_size": 64, "seed": seed}))
+            .execute(&Frame::from_values("value", xs.clone()))
+            .unwrap()
+            .outputs
+            .get("anomaly_score")
+            .cloned()
+    };
+    assert_eq!(run(1), run(1));
+    assert_ne!(run(1), run(2));
+}
+
+#[test]
+fn degenerate_inputs_are_answered_for_every_method() {
+    for c in method_configs(5) {
+        let s = strategy(c.clone());
+        for xs in [vec![], vec![1.0], vec![3.0; 100], vec![f64::NAN; 50]] {
+            match s.execute(&Frame::from_values("value", xs.clone())) {
+                Ok(r) => assert!(r.metrics.values().all(|v| v.is_finite()), "{c}"),
+                Err(e) => assert!(matches!(e, StrategyError::NotEnoughData { .. }), "{c}: {e}"),
+            }
+        }
+        let mut xs = vec![1.0, f64::INFINITY, -1e308, 1e308, f64::NAN, 0.0, -0.0];
+        xs.extend((0..60).map(f64::from));
+        let r = s.execute(&Frame::from_values("value", xs)).unwrap();
+        assert!(r.metrics.values().all(|v| v.is_finite()), "{c}");
+    }
+}
+
+proptest! {
+    /// Online equals batch for every method: the same rows alert, with the same messages,
+    /// and each alert is a flagged row of the batch run.
+    #[test]
+    fn every_method_online_equals_batch(
+        rows in proptest::collection::vec(
+            (prop_oneof![20 => -10.0f64..10.0, 1 => Just(f64::NAN), 1 => Just(60.0)],
+             prop_oneof![20 => 0.0f64..5.0, 1 => Just(-30.0)]),
+            0..160),
+        w in 3usize..10,
+    ) {
+        for mut c in method_configs(w) {
+            c["fields"] = json!(["a", "b"]);
+            let s = strategy(c.clone());
+            let online = online_alerts(&s, &rows);
+            let frame = Frame::builder()
+                .numeric("a", rows.iter().map(|r| r.0).collect())
+                .numeric("b", rows.iter().map(|r| r.1).collect())
+                .build()
+                .unwrap();
+            match s.execute(&frame) {
+                Ok(r) => {
+                    let batch: Vec<u64> = r.data["anomalies"].as_array().unwrap().iter().map(|a| a["index"].as_u64().unwrap()).collect();
+                    let online_idx: Vec<u64> = online.iter().map(|a| a.0).collect();
+                    prop_assert_eq!(&online_idx, &batch, "{}", c);
+                    let Some(OutputValues::Flag(flags)) = r.outputs.get("is_anomaly") else { panic!() };
+                    for i in &online_idx {
+                        prop_assert!(flags[*i as usize]);
+                    }
+                }
+                Err(_) => prop_assert!(online.is_empty(), "{}", c),
+            }
+        }
+    }
+
+    /// Memory per state is bounded: after the windows fill, the heap held stops growing.
+    #[test]
+    fn state_memory_is_bounded(xs in proptest::collection::vec(-100.0f64..100.0, 200..400), w in 3usize..20) {
+        for c in method_configs(w) {
+            let cfg = AnomalyConfig::from_json(c.clone()).unwrap();
+            let mut det = Detector::new(&cfg, 2);
+            let mut row = RowOutcome::default();
+            let mut at_fill = 0;
+            for (i, &x) in xs.iter().enumerate() {
+                det.step(&[x, x * 0.5 + 1.0], &mut row);
+                if i == 120 {
+                    at_fill = det.heap_bytes();
+                }
+            }
+            prop_assert_eq!(det.heap_bytes(), at_fill, "{}", c);
+            // O(window): windows, one forest, the recent scores.
+            let window = cfg.window_size.max(8);
+            let bound = 8 * (2 * window * 2 * 4 + 2 * cfg.adaptive_window)
+                + cfg.n_trees * (2 * cfg.sample_size.min(window) * 24 + 4)
+                + 8 * 2 * window * 2;
+            prop_assert!(det.heap_bytes() <= bound, "{}: {} > {}", c, det.heap_bytes(), bound);
+        }
+    }
+}
+
+/// The seed's e-commerce fraud example (seed 000, "E-commerce Fraud Detection"; seed 001's
+/// `method: 'isolation_forest'` config): transactions with `amount` and `session_duration`
+/// streamed through an isolation forest; the two fraudulent ones (a large amount in a very
+/// short session) raise the alerts, ordinary ones almost never do.
+#[test]
+fn seed_fraud_example_isolation_forest_alerts_on_the_fraud() {
+    let s = strategy(json!({
+        "method": "isolation_forest",
+        "fields": ["amount", "session_duration"],
+        "threshold": 3.0,
+        "window_size": 512,
+        "alert_level": "CRITICAL",
+    }));
+    let mut rng = SplitMix64::new(2024);
+    let mut rows: Vec<(f64, f64)> = (0..3000)
+        .map(|_| {
+            // Amounts log-uniform in [20, 400); sessions 60–300 s.
+            let amount = 20.0 * 20f64.powf(rng.next_f64());
+            let session = 60.0 + 240.0 * rng.next_f64();
+            (amount, session)
+        })
+        .collect();
+    rows[1500] = (2500.0, 8.0);
+    rows[2600] = (4200.0, 5.0);
+    let mut online = s
+        .online(&schema(&["amount", "session_duration"]))
+        .unwrap()
+        .unwrap();
+    let mut out = Vec::new();
+    let mut alerted = Vec::new();
+    for (i, &(a, d)) in rows.iter().enumerate() {
+        out.clear();
+        online.update(
+            RowRef {
+                stream_id: "user_transactions",
+                timestamp: None,
+                values: &[a, d],
+            },
+            &mut out,
+        );
+        for e in &out {
+            let Event::Alert(alert) = e else {
+                panic!("expected an alert")
+            };
+            assert_eq!(alert.level, AlertLevel::Critical);
+            assert_eq!(alert.context["method"], "isolation_forest");
+            alerted.push((i, alert.clone()));
+        }
+    }
+    let idx: Vec<usize> = alerted.iter().map(|a| a.0).collect();
+    assert!(idx.contains(&1500) && idx.contains(&2600), "{idx:?}");
+    // Ordinary transactions: at most 3 false alarms in 3000.
+    assert!(idx.len() <= 2 + 3, "{idx:?}");
+    let fraud = &alerted.iter().find(|a| a.0 == 1500).unwrap().1;
+    assert_eq!(fraud.context["values"]["amount"], 2500.0);
+    assert!(fraud.context["anomaly_score"].as_f64().unwrap() > 0.75);
+    assert!(
+        fraud
+            .message
+            .starts_with("anomaly in `amount`, `session_duration`: isolation_forest score "),
+        "{}",
+        fraud.message
+    );
 }

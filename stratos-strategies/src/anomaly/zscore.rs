@@ -84,11 +84,24 @@ impl RollingZScore {
     }
 }
 
+/// |z| beyond which the score leaves `erf` for a slower tail (see [`anomaly_score`]).
+const TAIL_START: f64 = 6.0;
+
 /// The anomaly score of a z: the two-sided normal probability mass within |z|,
 /// `erf(|z| / √2)`, in [0, 1); 0 when undefined. (|z| = 3 scores 0.9973.)
+///
+/// Above |z| = 6 (score 1 − 1.97·10⁻⁹) `erf` rounds to 1 within a few σ, which would tie every
+/// large deviation; there the score continues as `1 − erfc(6/√2) · 6/|z|`, continuous and still
+/// strictly increasing up to |z| ≈ 10⁸, so scores keep ranking far outliers.
 pub fn anomaly_score(z: Option<f64>) -> f64 {
     z.map_or(0.0, |z| {
-        statrs::function::erf::erf(z.abs() / std::f64::consts::SQRT_2)
+        let a = z.abs();
+        if a <= TAIL_START {
+            statrs::function::erf::erf(a / std::f64::consts::SQRT_2)
+        } else {
+            let tail = statrs::function::erf::erfc(TAIL_START / std::f64::consts::SQRT_2);
+            1.0 - tail * TAIL_START / a
+        }
     })
 }
 
@@ -136,5 +149,10 @@ mod tests {
     fn scores() {
         assert_eq!(anomaly_score(None), 0.0);
         assert!((anomaly_score(Some(-3.0)) - 0.997_300_203_936_739_8).abs() < 1e-12);
+        // Continuous at 6 and still increasing far out.
+        assert!((anomaly_score(Some(6.0)) - anomaly_score(Some(6.000_000_001))).abs() < 1e-15);
+        assert!(anomaly_score(Some(1e3)) < anomaly_score(Some(1e4)));
+        assert!(anomaly_score(Some(1e4)) < 1.0);
+        assert!(anomaly_score(Some(f64::MAX)) <= 1.0);
     }
 }

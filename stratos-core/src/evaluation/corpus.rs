@@ -1,0 +1,350 @@
+//! NAB's folder layout: reading a labelled corpus, writing a detector's results.
+//!
+//! ```text
+//! <root>/data/<category>/<file>.csv          timestamp,value
+//! <root>/labels/combined_windows.json        {"<category>/<file>.csv": [[start, end], …], …}
+//! <out>/<detector>/<category>/<detector>_<file>.csv   timestamp,value,anomaly_score,label
+//! ```
+//!
+//! The labels file defines the corpus: every file it lists is read, in the key order of the
+//! JSON object (sorted), and a listed file that is missing is an error.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use super::nab::{LabelledFile, NabError};
+use crate::Timestamp;
+
+/// One labelled series of a corpus.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NabSeries {
+    /// The file as scored: its NAB key, row count and windows.
+    pub file: LabelledFile,
+    /// The timestamp column's text, as in the data file.
+    pub timestamp_text: Vec<String>,
+    /// The timestamps, parsed.
+    pub timestamps: Vec<Timestamp>,
+    /// The value column (NaN where the field is empty).
+    pub values: Vec<f64>,
+}
+
+impl NabSeries {
+    /// The NAB key: `<category>/<file>.csv`.
+    pub fn key(&self) -> &str {
+        self.file.name()
+    }
+
+    /// 1 for rows inside a window, 0 elsewhere (NAB's `label` column).
+    pub fn labels(&self) -> Vec<u8> {
+        let mut labels = vec![0u8; self.file.rows()];
+        for &(s, e) in self.file.windows() {
+            for l in labels.iter_mut().take(e + 1).skip(s) {
+                *l = 1;
+            }
+        }
+        labels
+    }
+}
+
+/// A labelled corpus in NAB's layout.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NabCorpus {
+    root: PathBuf,
+    series: Vec<NabSeries>,
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> NabError + '_ {
+    move |source| NabError::Io {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+impl NabCorpus {
+    /// Reads `<root>/labels/combined_windows.json` and every data file it lists.
+    ///
+    /// # Errors
+    /// [`NabError::Io`] for unreadable files, [`NabError::Parse`] for malformed JSON or CSV,
+    /// [`NabError::WindowEdge`]/[`NabError::WindowRange`] for windows that do not fit their data.
+    pub fn load(root: impl AsRef<Path>) -> Result<Self, NabError> {
+        let root = root.as_ref();
+        Self::load_with_labels(root, &root.join("labels").join("combined_windows.json"))
+    }
+
+    /// [`NabCorpus::load`] with another labels file (NAB's `--labels`).
+    ///
+    /// # Errors
+    /// As [`NabCorpus::load`].
+    pub fn load_with_labels(root: &Path, labels: &Path) -> Result<Self, NabError> {
+        let text = std::fs::read_to_string(labels).map_err(io_err(labels))?;
+        let windows: BTreeMap<String, Vec<[String; 2]>> =
+            serde_json::from_str(&text).map_err(|e| NabError::Parse {
+                path: labels.display().to_string(),
+                line: e.line(),
+                message: format!("expected {{\"<category>/<file>.csv\": [[start, end], …]}}: {e}"),
+            })?;
+        let mut series = Vec::with_capacity(windows.len());
+        for (key, edges) in &windows {
+            let path = root.join("data").join(key);
+            let text = std::fs::read_to_string(&path).map_err(io_err(&path))?;
+            series.push(parse_series(key, &path, &text, edges, labels)?);
+        }
+        Ok(NabCorpus {
+            root: root.to_owned(),
+            series,
+        })
+    }
+
+    /// The corpus root.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The series, in the labels file's key order.
+    pub fn series(&self) -> &[NabSeries] {
+        &self.series
+    }
+
+    /// The files as the scorer sees them.
+    pub fn files(&self) -> Vec<LabelledFile> {
+        self.series.iter().map(|s| s.file.clone()).collect()
+    }
+
+    /// Total number of windows.
+    pub fn window_count(&self) -> usize {
+        self.series.iter().map(|s| s.file.windows().len()).sum()
+    }
+
+    /// Total number of rows.
+    pub fn row_count(&self) -> usize {
+        self.series.iter().map(|s| s.file.rows()).sum()
+    }
+
+    /// Writes NAB's results layout for `detector` under `out`:
+    /// `<out>/<detector>/<category>/<detector>_<file>.csv` with the columns
+    /// `timestamp,value,anomaly_score,label`, one file per series; `scores[k]` belongs to
+    /// series `k`. Returns the files written.
+    ///
+    /// # Errors
+    /// [`NabError::FileCount`]/[`NabError::Length`] when the scores do not fit,
+    /// [`NabError::Io`] when writing fails.
+    pub fn write_results<S: AsRef<[f64]>>(
+        &self,
+        out: &Path,
+        detector: &str,
+        scores: &[S],
+    ) -> Result<Vec<PathBuf>, NabError> {
+        if scores.len() != self.series.len() {
+            return Err(NabError::FileCount {
+                expected: self.series.len(),
+                got: scores.len(),
+            });
+        }
+        let mut written = Vec::with_capacity(self.series.len());
+        for (s, a) in self.series.iter().zip(scores) {
+            let a = a.as_ref();
+            if a.len() != s.file.rows() {
+                return Err(NabError::Length {
+                    file: s.key().to_owned(),
+                    expected: s.file.rows(),
+                    got: a.len(),
+                });
+            }
+            let (category, name) = s.key().rsplit_once('/').unwrap_or(("", s.key()));
+            let dir = out.join(detector).join(category);
+            std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
+            let path = dir.join(format!("{detector}_{name}"));
+            let labels = s.labels();
+            let mut text = String::with_capacity(48 * a.len() + 40);
+            text.push_str("timestamp,value,anomaly_score,label\n");
+            for i in 0..a.len() {
+                let _ = writeln!(
+                    text,
+                    "{},{},{},{}",
+                    s.timestamp_text[i], s.values[i], a[i], labels[i]
+                );
+            }
+            std::fs::write(&path, text).map_err(io_err(&path))?;
+            written.push(path);
+        }
+        Ok(written)
+    }
+}
+
+impl NabCorpus {
+    /// Reads a detector's scores in NAB's results layout,
+    /// `<dir>/<detector>/<category>/<detector>_<file>.csv`, one per series: the
+    /// `anomaly_score` column, matched to the data rows by position as NAB does.
+    ///
+    /// # Errors
+    /// [`NabError::Io`] for a missing file, [`NabError::Parse`] for a file without an
+    /// `anomaly_score` column or with a value that is not a number.
+    pub fn read_results(&self, dir: &Path, detector: &str) -> Result<Vec<Vec<f64>>, NabError> {
+        let mut all = Vec::with_capacity(self.series.len());
+        for s in &self.series {
+            let (category, name) = s.key().rsplit_once('/').unwrap_or(("", s.key()));
+            let path = dir
+                .join(detector)
+                .join(category)
+                .join(format!("{detector}_{name}"));
+            let text = std::fs::read_to_string(&path).map_err(io_err(&path))?;
+            let err = |line: usize, message: String| NabError::Parse {
+                path: path.display().to_string(),
+                line,
+                message,
+            };
+            let mut lines = text.lines();
+            let header = lines.next().unwrap_or_default();
+            let col = header
+                .split(',')
+                .position(|c| c.trim() == "anomaly_score")
+                .ok_or_else(|| err(1, format!("no `anomaly_score` column in `{header}`")))?;
+            let mut scores = Vec::with_capacity(s.file.rows());
+            for (i, line) in lines.enumerate() {
+                if line.trim().is_empty() {
+                    continue;
+                }
+                let field = line.split(',').nth(col).unwrap_or_default().trim();
+                scores.push(field.parse::<f64>().map_err(|_| {
+                    err(
+                        i + 2,
+                        format!("`anomaly_score`: expected a number, found `{field}`"),
+                    )
+                })?);
+            }
+            all.push(scores);
+        }
+        Ok(all)
+    }
+}
+
+fn parse_series(
+    key: &str,
+    path: &Path,
+    text: &str,
+    edges: &[[String; 2]],
+    labels: &Path,
+) -> Result<NabSeries, NabError> {
+    let parse_err = |line: usize, message: String| NabError::Parse {
+        path: path.display().to_string(),
+        line,
+        message,
+    };
+    let mut lines = text.lines().enumerate();
+    let header = lines
+        .next()
+        .map(|(_, h)| h.trim_start_matches('\u{feff}'))
+        .ok_or_else(|| parse_err(1, "empty file; expected a `timestamp,value` header".into()))?;
+    let columns: Vec<&str> = header.split(',').map(str::trim).collect();
+    let ts_col = columns
+        .iter()
+        .position(|c| *c == "timestamp")
+        .ok_or_else(|| parse_err(1, format!("no `timestamp` column in `{header}`")))?;
+    let value_col = columns
+        .iter()
+        .position(|c| *c == "value")
+        .ok_or_else(|| parse_err(1, format!("no `value` column in `{header}`")))?;
+    let mut timestamp_text = Vec::new();
+    let mut timestamps = Vec::new();
+    let mut values = Vec::new();
+    for (i, line) in lines {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let fields: Vec<&str> = line.split(',').collect();
+        let (Some(ts), Some(v)) = (fields.get(ts_col), fields.get(value_col)) else {
+            return Err(parse_err(
+                i + 1,
+                format!("expected {} fields, found {}", columns.len(), fields.len()),
+            ));
+        };
+        let t = Timestamp::parse(ts).map_err(|e| parse_err(i + 1, e.to_string()))?;
+        let v = v.trim();
+        let value = if v.is_empty() {
+            f64::NAN
+        } else {
+            v.parse::<f64>()
+                .map_err(|_| parse_err(i + 1, format!("`value`: expected a number, found `{v}`")))?
+        };
+        timestamp_text.push(ts.trim().to_owned());
+        timestamps.push(t);
+        values.push(value);
+    }
+    let mut windows = Vec::with_capacity(edges.len());
+    for [start, end] in edges {
+        let parse = |t: &str| {
+            Timestamp::parse(t).map_err(|e| NabError::Parse {
+                path: labels.display().to_string(),
+                line: 0,
+                message: format!("{key}: {e}"),
+            })
+        };
+        windows.push((parse(start)?, parse(end)?));
+    }
+    let file = LabelledFile::from_timestamps(key, &timestamps, &windows, |k, is_end| {
+        edges
+            .get(k)
+            .map(|e| e[usize::from(is_end)].clone())
+            .unwrap_or_default()
+    })?;
+    Ok(NabSeries {
+        file,
+        timestamp_text,
+        timestamps,
+        values,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_a_series_and_maps_window_edges_to_rows() {
+        let text = "timestamp,value\n2014-04-10 07:00:00,1\n2014-04-10 07:05:00,2\n\
+                    2014-04-10 07:10:00,3\n2014-04-10 07:05:00,4\n2014-04-10 07:15:00,5\n";
+        let edges = [[
+            "2014-04-10 07:05:00.000000".to_owned(),
+            "2014-04-10 07:10:00.000000".to_owned(),
+        ]];
+        let s = parse_series(
+            "c/f.csv",
+            Path::new("f.csv"),
+            text,
+            &edges,
+            Path::new("l.json"),
+        )
+        .unwrap();
+        assert_eq!(s.file.rows(), 5);
+        assert_eq!(s.file.windows(), &[(1, 2)]);
+        assert_eq!(s.labels(), vec![0, 1, 1, 0, 0]);
+        assert_eq!(s.values[4], 5.0);
+    }
+
+    #[test]
+    fn missing_edge_and_bad_value_are_errors() {
+        let edges = [["2020-01-01 00:00:00".to_owned(), "2020-01-01".to_owned()]];
+        let e = parse_series(
+            "c/f.csv",
+            Path::new("f.csv"),
+            "timestamp,value\n2014-04-10 07:00:00,1\n",
+            &edges,
+            Path::new("l.json"),
+        )
+        .unwrap_err();
+        assert!(matches!(e, NabError::WindowEdge { .. }), "{e}");
+        let e = parse_series(
+            "c/f.csv",
+            Path::new("f.csv"),
+            "timestamp,value\n2014-04-10 07:00:00,x\n",
+            &[],
+            Path::new("l.json"),
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "f.csv:2: `value`: expected a number, found `x`"
+        );
+    }
+}

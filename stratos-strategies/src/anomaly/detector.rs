@@ -1,0 +1,333 @@
+//! One row-at-a-time detector behind every method, shared by batch and online runs so that
+//! both give the same answers.
+
+use super::config::{AnomalyConfig, AnomalyMethod, Combine};
+use super::ewma::EwmaChart;
+use super::iqr::RollingIqr;
+use super::isolation_forest::IsolationForestState;
+use super::mad::RollingRobustZ;
+use super::sorted_window::SortedWindow;
+use super::zscore::{RollingZScore, ZPoint, anomaly_score};
+
+/// A univariate kernel, one per field.
+#[derive(Debug, Clone, PartialEq)]
+enum Kernel {
+    Z(RollingZScore),
+    Robust(RollingRobustZ),
+    Iqr(RollingIqr),
+    Ewma(EwmaChart),
+}
+
+impl Kernel {
+    fn new(method: AnomalyMethod, c: &AnomalyConfig) -> Self {
+        match method {
+            AnomalyMethod::RobustZ => Kernel::Robust(RollingRobustZ::new(c.window_size)),
+            AnomalyMethod::Iqr => Kernel::Iqr(RollingIqr::new(c.window_size)),
+            AnomalyMethod::Ewma => Kernel::Ewma(EwmaChart::new(c.ewma_alpha(), c.window_size)),
+            _ => Kernel::Z(RollingZScore::new(c.window_size, c.ddof)),
+        }
+    }
+
+    #[inline]
+    fn score(&self, x: f64) -> Option<(ZPoint, f64)> {
+        match self {
+            Kernel::Z(k) => k.score(x).map(|p| (p, anomaly_score(Some(p.z)))),
+            Kernel::Robust(k) => k.score(x).map(|p| (p, anomaly_score(Some(p.z)))),
+            Kernel::Ewma(k) => k.score(x).map(|p| (p, anomaly_score(Some(p.z)))),
+            Kernel::Iqr(k) => k
+                .score(x)
+                .map(|p| (p, anomaly_score(Some(RollingIqr::sigma_equivalent(x, &p))))),
+        }
+    }
+
+    #[inline]
+    fn add(&mut self, x: f64) {
+        match self {
+            Kernel::Z(k) => k.add(x),
+            Kernel::Robust(k) => k.add(x),
+            Kernel::Iqr(k) => k.add(x),
+            Kernel::Ewma(k) => k.add(x),
+        }
+    }
+
+    fn heap_bytes(&self, window: usize) -> usize {
+        match self {
+            Kernel::Z(_) => window * std::mem::size_of::<f64>(),
+            Kernel::Robust(k) => k.heap_bytes(),
+            Kernel::Iqr(k) => k.heap_bytes(),
+            Kernel::Ewma(_) => 0,
+        }
+    }
+
+    fn reset(&mut self) {
+        match self {
+            Kernel::Z(k) => k.reset(),
+            Kernel::Robust(k) => k.reset(),
+            Kernel::Iqr(k) => k.reset(),
+            Kernel::Ewma(k) => k.reset(),
+        }
+    }
+}
+
+/// What one method found on one row.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Finding {
+    /// The method.
+    pub method: AnomalyMethod,
+    /// The field (index into the strategy's fields); `None` for a finding over all fields.
+    pub field: Option<usize>,
+    /// The univariate statistic with its centre and scale.
+    pub point: Option<ZPoint>,
+    /// Anomaly score in [0, 1].
+    pub score: f64,
+    /// Whether this finding is anomalous by the method's own rule.
+    pub flagged: bool,
+}
+
+/// A method's state over all fields.
+#[derive(Debug, Clone, PartialEq)]
+enum Member {
+    Fields {
+        method: AnomalyMethod,
+        kernels: Vec<Kernel>,
+    },
+    Forest(IsolationForestState),
+}
+
+impl Member {
+    fn new(method: AnomalyMethod, c: &AnomalyConfig, fields: usize) -> Self {
+        match method {
+            AnomalyMethod::IsolationForest => Member::Forest(IsolationForestState::new(
+                fields,
+                c.window_size,
+                c.n_trees,
+                c.sample_size,
+                c.refit_every.unwrap_or(c.window_size),
+                c.seed,
+            )),
+            m => Member::Fields {
+                method: m,
+                kernels: (0..fields).map(|_| Kernel::new(m, c)).collect(),
+            },
+        }
+    }
+
+    /// Scores a row, pushes its findings (flagged or not), adds the row; returns the member's
+    /// row score (the largest over fields) and flag, `None` when nothing could be scored.
+    fn step(
+        &mut self,
+        values: &[f64],
+        c: &AnomalyConfig,
+        out: &mut Vec<Finding>,
+    ) -> Option<(f64, bool)> {
+        match self {
+            Member::Fields { method, kernels } => {
+                let mut row: Option<(f64, bool)> = None;
+                for (j, (k, &x)) in kernels.iter_mut().zip(values).enumerate() {
+                    if let Some((p, score)) = k.score(x) {
+                        let flagged = p.z.abs() > c.threshold;
+                        out.push(Finding {
+                            method: *method,
+                            field: Some(j),
+                            point: Some(p),
+                            score,
+                            flagged,
+                        });
+                        row = Some(
+                            row.map_or((score, flagged), |(s, f)| (s.max(score), f || flagged)),
+                        );
+                    }
+                    k.add(x);
+                }
+                row
+            }
+            Member::Forest(state) => {
+                let score = state.score(values);
+                state.add(values);
+                let score = score?;
+                let flagged = score > c.score_threshold;
+                out.push(Finding {
+                    method: AnomalyMethod::IsolationForest,
+                    field: None,
+                    point: None,
+                    score,
+                    flagged,
+                });
+                Some((score, flagged))
+            }
+        }
+    }
+
+    fn heap_bytes(&self, window: usize) -> usize {
+        match self {
+            Member::Fields { kernels, .. } => kernels.iter().map(|k| k.heap_bytes(window)).sum(),
+            Member::Forest(s) => s.heap_bytes(),
+        }
+    }
+
+    fn reset(&mut self) {
+        match self {
+            Member::Fields { kernels, .. } => kernels.iter_mut().for_each(Kernel::reset),
+            Member::Forest(s) => s.reset(),
+        }
+    }
+}
+
+/// The outcome of one row.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct RowOutcome {
+    /// Row anomaly score in [0, 1]; `None` when nothing could be scored.
+    pub score: Option<f64>,
+    /// Whether the row is anomalous.
+    pub flagged: bool,
+    /// The adaptive threshold in effect, with `adaptiveThreshold`.
+    pub adaptive: Option<f64>,
+    /// The methods' findings (for an ensemble, every member's).
+    pub findings: Vec<Finding>,
+}
+
+/// The detector of a config over a fixed number of fields.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Detector {
+    config: AnomalyConfig,
+    members: Vec<Member>,
+    ensemble: bool,
+    recent: Option<SortedWindow>,
+}
+
+/// Scores needed before the adaptive threshold flags anything.
+const ADAPTIVE_MIN_SCORES: usize = 10;
+
+impl Detector {
+    pub(crate) fn new(c: &AnomalyConfig, fields: usize) -> Self {
+        let method = c.effective_method();
+        let ensemble = method == AnomalyMethod::Ensemble;
+        let members = if ensemble {
+            c.members()
+                .into_iter()
+                .map(|m| Member::new(m, c, fields))
+                .collect()
+        } else {
+            vec![Member::new(method, c, fields)]
+        };
+        Detector {
+            config: c.clone(),
+            members,
+            ensemble,
+            recent: c
+                .adaptive_threshold
+                .then(|| SortedWindow::new(c.adaptive_window)),
+        }
+    }
+
+    /// Scores one row (one value per field) into `out`, then learns from it.
+    pub(crate) fn step(&mut self, values: &[f64], out: &mut RowOutcome) {
+        out.findings.clear();
+        out.adaptive = None;
+        let c = &self.config;
+        let (mut sum, mut max, mut votes, mut scored) = (0.0, 0.0f64, 0usize, 0usize);
+        for m in &mut self.members {
+            if let Some((s, f)) = m.step(values, c, &mut out.findings) {
+                sum += s;
+                max = max.max(s);
+                votes += usize::from(f);
+                scored += 1;
+            }
+        }
+        if scored == 0 {
+            out.score = None;
+            out.flagged = false;
+            return;
+        }
+        let score = if self.ensemble && c.combine == Combine::Mean {
+            // Unscored members (still warming up) count as 0.
+            sum / self.members.len() as f64
+        } else {
+            max
+        };
+        let mut flagged = if self.ensemble {
+            votes >= c.votes_needed()
+        } else {
+            votes > 0
+        };
+        if let Some(recent) = &mut self.recent {
+            flagged = false;
+            if recent.len() >= ADAPTIVE_MIN_SCORES.min(c.adaptive_window)
+                && let Some(t) = recent.quantile(c.adaptive_quantile)
+            {
+                out.adaptive = Some(t);
+                flagged = score > t;
+            }
+            recent.push(score);
+        }
+        out.score = Some(score);
+        out.flagged = flagged;
+    }
+
+    /// Heap bytes held by the state (windows, forest, recent scores), by capacity.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.members
+            .iter()
+            .map(|m| m.heap_bytes(self.config.window_size))
+            .sum::<usize>()
+            + self.recent.as_ref().map_or(0, SortedWindow::heap_bytes)
+    }
+
+    pub(crate) fn reset(&mut self) {
+        self.members.iter_mut().for_each(Member::reset);
+        if let Some(r) = &mut self.recent {
+            r.clear();
+        }
+    }
+}
+
+/// The per-stream state of an `anomaly_detection` strategy, row by row, without events: what
+/// the online form and the batch run both drive, for callers that want scores and flags only
+/// (evaluations, benchmarks).
+///
+/// # Examples
+/// ```
+/// use stratos_core::BuiltinStrategy;
+/// use stratos_strategies::anomaly::{AnomalyConfig, AnomalyState, AnomalyStrategy};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let s = AnomalyStrategy::from_config(AnomalyConfig { window_size: 3, ..Default::default() })?;
+/// let mut state = AnomalyState::new(&s, 1);
+/// for x in [1.0, 2.0, 1.0] { assert_eq!(state.update(&[x]), None); }
+/// let (score, flagged) = state.update(&[50.0]).unwrap_or_default();
+/// assert!(flagged && score > 0.99);
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct AnomalyState {
+    detector: Detector,
+    row: RowOutcome,
+}
+
+impl AnomalyState {
+    /// A fresh state of `strategy` over `fields` values per row.
+    pub fn new(strategy: &super::AnomalyStrategy, fields: usize) -> Self {
+        AnomalyState {
+            detector: Detector::new(strategy.settings(), fields),
+            row: RowOutcome::default(),
+        }
+    }
+
+    /// Scores one row (one value per field, NaN for missing), then learns from it; returns the
+    /// row's anomaly score in [0, 1] and flag, `None` while nothing can be scored.
+    #[inline]
+    pub fn update(&mut self, values: &[f64]) -> Option<(f64, bool)> {
+        self.detector.step(values, &mut self.row);
+        self.row.score.map(|s| (s, self.row.flagged))
+    }
+
+    /// Heap bytes held (windows, forest, recent scores), by capacity: constant once the
+    /// windows are full (O(window)).
+    pub fn heap_bytes(&self) -> usize {
+        self.detector.heap_bytes()
+    }
+
+    /// Forgets everything learned.
+    pub fn reset(&mut self) {
+        self.detector.reset();
+    }
+}
