@@ -2,6 +2,7 @@
 #![cfg_attr(test, allow(clippy::float_cmp))]
 
 pub mod config;
+pub mod engine;
 pub mod error;
 pub mod event;
 pub mod frame;
