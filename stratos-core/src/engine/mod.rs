@@ -421,10 +421,11 @@ impl Engine {
             return Err(e);
         }
         let t = self.tenant(input.tenant)?;
-        let seconds = input.timestamp.map(Timestamp::epoch_seconds);
         let tenant = &mut self.tenants[t];
         tenant.stats.records += 1;
-        if let Err((limit, allowed)) = tenant.admit_record(seconds) {
+        if let Err((limit, allowed)) =
+            tenant.admit_record(input.timestamp.map(Timestamp::epoch_seconds))
+        {
             return Err(self.refuse(t, &input, limit, allowed, sink));
         }
         let slot = match self.maps[t].get(input.stream_id) {
@@ -626,7 +627,8 @@ impl Engine {
     #[inline]
     fn tenant(&mut self, name: &str) -> Result<usize, EngineError> {
         if let Some(t) = self.tenants.get(self.last_tenant)
-            && t.name == name
+            && t.name.len() == name.len()
+            && (name.is_empty() || t.name == name)
         {
             return Ok(self.last_tenant);
         }
@@ -654,8 +656,12 @@ impl Engine {
         }
         let ids: Vec<&str> = self.strategy_ids.iter().map(String::as_str).collect();
         let i = self.tenants.len();
-        self.tenants
-            .push(TenantState::new(name.to_owned(), policy, &ids));
+        self.tenants.push(TenantState::new(
+            name.to_owned(),
+            policy,
+            &ids,
+            self.config.idle_timeout_seconds.is_some(),
+        ));
         self.maps.push(FxHashMap::default());
         self.tenant_index.insert(name.into(), i);
         self.last_tenant = i;

@@ -242,10 +242,24 @@ pub(crate) struct TenantState {
     hour_strategies: u64,
     /// The minute of the last `limit_exceeded` event per limit.
     last_notice: [Option<i64>; 4],
+    /// Whether event time must be followed (a limit is set, or idle eviction needs the
+    /// watermark).
+    tracks_time: bool,
 }
 
 impl TenantState {
-    pub(crate) fn new(name: String, policy: TenantPolicy, strategy_ids: &[&str]) -> Self {
+    pub(crate) fn new(
+        name: String,
+        policy: TenantPolicy,
+        strategy_ids: &[&str],
+        idle_eviction: bool,
+    ) -> Self {
+        let l = &policy.limits;
+        let tracks_time = idle_eviction
+            || l.max_concurrent_streams.is_some()
+            || l.rate_limit_per_minute.is_some()
+            || l.max_strategies_per_hour.is_some()
+            || policy.allowed_strategies.is_some();
         let allowed = strategy_ids
             .iter()
             .enumerate()
@@ -263,6 +277,7 @@ impl TenantState {
             hour: i64::MIN,
             hour_strategies: 0,
             last_notice: [None; 4],
+            tracks_time,
         }
     }
 
@@ -286,6 +301,9 @@ impl TenantState {
     /// Counts one record against the rate limit; `Err` with the limit when it is exceeded.
     #[inline]
     pub(crate) fn admit_record(&mut self, seconds: Option<i64>) -> Result<(), (Limit, u64)> {
+        if !self.tracks_time {
+            return Ok(());
+        }
         self.advance(seconds);
         if let Some(max) = self.policy.limits.rate_limit_per_minute {
             if self.minute_count >= max {
@@ -372,7 +390,7 @@ mod tests {
             },
             ..TenantPolicy::default()
         };
-        let mut t = TenantState::new("a".into(), policy, &["x"]);
+        let mut t = TenantState::new("a".into(), policy, &["x"], false);
         assert!(t.admit_record(Some(0)).is_ok());
         assert!(t.admit_record(Some(30)).is_ok());
         assert_eq!(
