@@ -7,11 +7,12 @@ mod fmt;
 pub mod hybrid;
 mod linalg;
 pub mod moving_average;
+pub mod trend;
 
 use stratos_core::{Builtin, Registry};
 
 /// A registry holding every built-in strategy: `moving_average`, `anomaly_detection`,
-/// `arima_prediction` and `hybrid_arima_ma`.
+/// `arima_prediction`, `hybrid_arima_ma` and `trend_analysis`.
 ///
 /// Add your own with [`Registry::register_plugin`].
 ///
@@ -39,6 +40,7 @@ pub fn builtins() -> Vec<Box<dyn stratos_core::StrategyFactory>> {
         Box::new(Builtin::<arima::ArimaStrategy>::new()),
         Box::new(Builtin::<hybrid::HybridStrategy>::new()),
         Box::new(Builtin::<moving_average::MovingAverageStrategy>::new()),
+        Box::new(Builtin::<trend::TrendStrategy>::new()),
     ]
 }
 
@@ -53,7 +55,8 @@ mod tests {
                 "anomaly_detection",
                 "arima_prediction",
                 "hybrid_arima_ma",
-                "moving_average"
+                "moving_average",
+                "trend_analysis"
             ]
         );
         let info = r.info("anomaly_detection").unwrap();
