@@ -195,7 +195,7 @@ fn errors_have_exit_codes_and_one_stderr_line() {
         (
             &["run", "moving_averages", "-"],
             2,
-            "stratos: unknown strategy `moving_averages` (known: anomaly_detection, arima_prediction, hybrid_arima_ma, moving_average, trend_analysis)",
+            "stratos: unknown strategy `moving_averages` (known: anomaly_detection, arima_prediction, hybrid_arima_ma, moving_average, trend_analysis, window_aggregate)",
         ),
         (
             &["run", "moving_average", "-", "--config", r#"{"period":0}"#],
@@ -419,7 +419,8 @@ fn strategies_lists_keys_defaults_and_ranges() {
             "arima_prediction",
             "hybrid_arima_ma",
             "moving_average",
-            "trend_analysis"
+            "trend_analysis",
+            "window_aggregate"
         ]
     );
 }

@@ -8,11 +8,12 @@ pub mod hybrid;
 mod linalg;
 pub mod moving_average;
 pub mod trend;
+pub mod window;
 
 use stratos_core::{Builtin, Registry};
 
 /// A registry holding every built-in strategy: `moving_average`, `anomaly_detection`,
-/// `arima_prediction`, `hybrid_arima_ma` and `trend_analysis`.
+/// `arima_prediction`, `hybrid_arima_ma`, `trend_analysis` and `window_aggregate`.
 ///
 /// Add your own with [`Registry::register_plugin`].
 ///
@@ -41,6 +42,7 @@ pub fn builtins() -> Vec<Box<dyn stratos_core::StrategyFactory>> {
         Box::new(Builtin::<hybrid::HybridStrategy>::new()),
         Box::new(Builtin::<moving_average::MovingAverageStrategy>::new()),
         Box::new(Builtin::<trend::TrendStrategy>::new()),
+        Box::new(Builtin::<window::WindowStrategy>::new()),
     ]
 }
 
@@ -56,7 +58,8 @@ mod tests {
                 "arima_prediction",
                 "hybrid_arima_ma",
                 "moving_average",
-                "trend_analysis"
+                "trend_analysis",
+                "window_aggregate"
             ]
         );
         let info = r.info("anomaly_detection").unwrap();
