@@ -768,3 +768,5 @@ fn inspect_reads_a_spreadsheet_sheet() {
     assert_eq!(o.status.code(), Some(65));
     assert_eq!(stderr(&o).lines().count(), 1);
 }
+
+mod stream;
