@@ -53,7 +53,14 @@ Examples:
   stratos stream --strategy anomaly_detection --config '{\"method\":\"z_score\",\"window_size\":50,\"threshold\":3}' < records.ndjson
   stratos stream --strategy moving_average --config '{\"period\":5}' --input-format csv < ticks.csv | head -1
 
-Several strategies: repeat --strategy; the n-th --config belongs to the n-th --strategy.")]
+Several strategies: repeat --strategy; the n-th --config belongs to the n-th --strategy.
+
+Tenants: --tenant-field tenant names the field holding each record's tenant; --tenants FILE
+enforces limits, e.g. [{\"tenant_id\":\"acme\",\"limits\":{\"rate_limit_per_minute\":120,
+\"max_concurrent_streams\":50,\"max_strategies_per_hour\":500},\"allowed_strategies\":[\"anomaly_detection\"]}]
+A refused record gives a {\"event\":\"limit_exceeded\",…} line for its tenant (at most one per limit
+and minute); the summary on stderr counts refusals per tenant.
+  stratos stream --tenant-field tenant --tenants tenants.json --strategy trend_analysis < mentions.csv")]
     Stream(StreamArgs),
     /// List the built-in strategies with their config keys, defaults and ranges.
     #[command(after_help = "Examples:
@@ -226,6 +233,50 @@ pub(crate) struct StreamArgs {
     /// What to do with a malformed line.
     #[arg(long, value_enum, default_value_t = OnError::Skip)]
     pub(crate) on_error: OnError,
+    /// The field naming each record's tenant: a CSV column, or an NDJSON record's `metadata`
+    /// or `payload` key. Streams are kept per (tenant, stream_id).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) tenant_field: Option<String>,
+    /// Tenant policies (JSON): limits and allowed strategies per tenant.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) tenants: Option<PathBuf>,
+    /// Print throughput and per-stream counts to stderr every N input lines (0: never).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub(crate) stats_every: u64,
+    /// Most streams held at once; beyond, the least recently fed stream is evicted.
+    #[arg(long, value_name = "N", default_value_t = 100_000)]
+    pub(crate) max_streams: usize,
+    /// Evict a stream after this many seconds of event time without a record.
+    #[arg(long, value_name = "SECONDS")]
+    pub(crate) idle_timeout: Option<i64>,
+    /// Records older than their stream's latest record.
+    #[arg(long, value_enum, default_value_t = TimeChoice::Drop)]
+    pub(crate) late: TimeChoice,
+    /// Records with the same time as their stream's latest record.
+    #[arg(long, value_enum, default_value_t = TimeChoice::Accept)]
+    pub(crate) duplicates: TimeChoice,
+    /// Records with a missing (empty, null, NaN) or infinite value: refuse them (reported like
+    /// malformed lines), or pass them on as gaps.
+    #[arg(long, value_enum, default_value_t = MissingChoice::Reject)]
+    pub(crate) missing: MissingChoice,
+}
+
+/// `--late` and `--duplicates`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum TimeChoice {
+    /// Feed the record to the strategies.
+    Accept,
+    /// Drop it, counted in the summary.
+    Drop,
+}
+
+/// `--missing`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum MissingChoice {
+    /// Refuse the record.
+    Reject,
+    /// Pass NaN on; strategies treat it as a gap.
+    Accept,
 }
 
 #[derive(Debug, Args)]

@@ -195,7 +195,7 @@ fn errors_have_exit_codes_and_one_stderr_line() {
         (
             &["run", "moving_averages", "-"],
             2,
-            "stratos: unknown strategy `moving_averages` (known: anomaly_detection, arima_prediction, hybrid_arima_ma, moving_average)",
+            "stratos: unknown strategy `moving_averages` (known: anomaly_detection, arima_prediction, hybrid_arima_ma, moving_average, trend_analysis, window_aggregate)",
         ),
         (
             &["run", "moving_average", "-", "--config", r#"{"period":0}"#],
@@ -418,7 +418,9 @@ fn strategies_lists_keys_defaults_and_ranges() {
             "anomaly_detection",
             "arima_prediction",
             "hybrid_arima_ma",
-            "moving_average"
+            "moving_average",
+            "trend_analysis",
+            "window_aggregate"
         ]
     );
 }
@@ -846,3 +848,4 @@ fn a_bad_pdf_is_one_error_line_and_exit_65() {
     assert_eq!(o.status.code(), Some(66));
     assert_eq!(stderr(&o).lines().count(), 1);
 }
+mod stream;

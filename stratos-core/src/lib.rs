@@ -3,6 +3,7 @@
 
 pub mod backtest;
 pub mod config;
+pub mod engine;
 pub mod error;
 pub mod evaluation;
 pub mod event;

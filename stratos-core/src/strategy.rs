@@ -86,6 +86,16 @@ pub trait Strategy: Send + Sync + fmt::Debug {
         let _ = schema;
         Ok(None)
     }
+
+    /// The category (text) fields this strategy reads from input with `schema`, such as
+    /// `window_aggregate`'s `group_by`. Defaults to none.
+    ///
+    /// # Errors
+    /// [`ConfigError::MissingField`] when a named field is absent from `category_fields`.
+    fn input_categories(&self, schema: &Schema) -> Result<Vec<String>, ConfigError> {
+        let _ = schema;
+        Ok(Vec::new())
+    }
 }
 
 /// The online form of a strategy: bounded state (O(window)), fed one row at a time, writing
@@ -93,6 +103,19 @@ pub trait Strategy: Send + Sync + fmt::Debug {
 pub trait OnlineStrategy: Send + fmt::Debug {
     /// Consumes one row and appends any events it causes to `out`.
     fn update(&mut self, row: RowRef<'_>, out: &mut Vec<Event>);
+
+    /// Consumes one row with its category values, in the order of the bound [`Schema`]'s
+    /// `category_fields`. Strategies reading no category field keep the default, which calls
+    /// [`OnlineStrategy::update`].
+    fn update_with_categories(
+        &mut self,
+        row: RowRef<'_>,
+        categories: &[&str],
+        out: &mut Vec<Event>,
+    ) {
+        let _ = categories;
+        self.update(row, out);
+    }
 
     /// Forgets all state, as if newly bound.
     fn reset(&mut self);

@@ -9,11 +9,13 @@ mod fmt;
 pub mod hybrid;
 mod linalg;
 pub mod moving_average;
+pub mod trend;
+pub mod window;
 
 use stratos_core::{Builtin, Registry};
 
 /// A registry holding every built-in strategy: `moving_average`, `anomaly_detection`,
-/// `arima_prediction` and `hybrid_arima_ma`.
+/// `arima_prediction`, `hybrid_arima_ma`, `trend_analysis` and `window_aggregate`.
 ///
 /// Add your own with [`Registry::register_plugin`].
 ///
@@ -41,6 +43,8 @@ pub fn builtins() -> Vec<Box<dyn stratos_core::StrategyFactory>> {
         Box::new(Builtin::<arima::ArimaStrategy>::new()),
         Box::new(Builtin::<hybrid::HybridStrategy>::new()),
         Box::new(Builtin::<moving_average::MovingAverageStrategy>::new()),
+        Box::new(Builtin::<trend::TrendStrategy>::new()),
+        Box::new(Builtin::<window::WindowStrategy>::new()),
     ]
 }
 
@@ -55,7 +59,9 @@ mod tests {
                 "anomaly_detection",
                 "arima_prediction",
                 "hybrid_arima_ma",
-                "moving_average"
+                "moving_average",
+                "trend_analysis",
+                "window_aggregate"
             ]
         );
         let info = r.info("anomaly_detection").unwrap();
