@@ -6,7 +6,7 @@ use super::ewma::EwmaChart;
 use super::iqr::RollingIqr;
 use super::isolation_forest::IsolationForestState;
 use super::mad::RollingRobustZ;
-use super::sorted_window::SortedWindow;
+use super::quantile_window::QuantileWindow;
 use super::zscore::{RollingZScore, ZPoint, anomaly_score};
 
 /// A univariate kernel, one per field.
@@ -192,7 +192,7 @@ pub(crate) struct Detector {
     config: AnomalyConfig,
     members: Vec<Member>,
     ensemble: bool,
-    recent: Option<SortedWindow>,
+    recent: Option<QuantileWindow>,
     suppress: Option<MaxWindow>,
 }
 
@@ -269,7 +269,7 @@ impl Detector {
             ensemble,
             recent: c
                 .adaptive_threshold
-                .then(|| SortedWindow::new(c.adaptive_window)),
+                .then(|| QuantileWindow::new(c.adaptive_window)),
             suppress: (c.suppress_window > 0).then(|| MaxWindow::new(c.suppress_window)),
         }
     }
@@ -339,7 +339,7 @@ impl Detector {
             .iter()
             .map(|m| m.heap_bytes(self.config.window_size))
             .sum::<usize>()
-            + self.recent.as_ref().map_or(0, SortedWindow::heap_bytes)
+            + self.recent.as_ref().map_or(0, QuantileWindow::heap_bytes)
             + self.suppress.as_ref().map_or(0, MaxWindow::heap_bytes)
     }
 
