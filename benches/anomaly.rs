@@ -39,6 +39,10 @@ fn methods(c: &mut Criterion) {
             "adaptive_ewma",
             r#"{"method":"ewma","window_size":100,"adaptiveThreshold":true}"#,
         ),
+        (
+            "nab_best",
+            r#"{"method":"ewma","window_size":200,"alpha":0.001,"adaptiveThreshold":true,"adaptive_quantile":0.99,"adaptive_window":5000,"suppress_window":100}"#,
+        ),
     ];
     let mut g = c.benchmark_group("anomaly_update");
     g.throughput(Throughput::Elements(N as u64));

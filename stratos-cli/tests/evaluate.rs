@@ -127,3 +127,43 @@ fn errors_have_exit_codes() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("gives no anomaly scores"));
 }
+
+/// Scoring the results layout we wrote gives the same numbers as the run that wrote it.
+#[test]
+fn scores_mode_reads_the_results_layout_back() {
+    let out_dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("evaluate_scores_mode");
+    let _ = std::fs::remove_dir_all(&out_dir);
+    let corpus = corpus();
+    let config =
+        r#"{"method":"ewma","window_size":40,"adaptiveThreshold":true,"suppress_window":20}"#;
+    let run_json = |extra: &[&str]| -> serde_json::Value {
+        let mut args = vec!["evaluate", corpus.to_str().unwrap(), "--format", "json"];
+        args.extend_from_slice(extra);
+        let out = run(&args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let ran = run_json(&[
+        "--config",
+        config,
+        "--results-dir",
+        out_dir.to_str().unwrap(),
+        "--detector",
+        "ew",
+    ]);
+    let scored = run_json(&["--scores", out_dir.to_str().unwrap(), "--detector", "ew"]);
+    assert_eq!(ran["profiles"], scored["profiles"]);
+    let out = run(&[
+        "evaluate",
+        corpus.to_str().unwrap(),
+        "--scores",
+        out_dir.to_str().unwrap(),
+        "--detector",
+        "missing",
+    ]);
+    assert_eq!(out.status.code(), Some(66));
+}

@@ -7,8 +7,8 @@
 //! files: all of realAdExchange, one realTraffic and one realAWSCloudwatch file), so CI checks each
 //! file's raw score and counts at NAB's thresholds for all three profiles, plus the null
 //! detector on all 41 files' labels. The full corpus (all four detectors, threshold optimisation
-//! and normalised scores) is checked by `full_corpus_matches_nab` when `STRATOS_NAB_DIR` points at
-//! a complete copy (`data/`, `labels/`, `reference_results/`, `reference_scores.json`).
+//! and normalised scores) is checked by the ignored `full_corpus_matches_nab` when `STRATOS_NAB_DIR`
+//! points at a complete copy (`data/`, `labels/`, `reference_results/`, `reference_scores.json`).
 #![allow(clippy::float_cmp, clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeMap;
@@ -173,13 +173,13 @@ fn check_detector(root: &Path, reference: &Value, labels: &Labels, det: &str) {
     }
 }
 
-/// The whole reference set: `STRATOS_NAB_DIR=/path/to/nab cargo test --test it nab`.
+/// The whole reference set (not in the repository, so ignored by default):
+/// `STRATOS_NAB_DIR=/path/to/nab cargo test --release --test it nab -- --include-ignored`.
 #[test]
+#[ignore = "needs the full NAB reference set in STRATOS_NAB_DIR"]
 fn full_corpus_matches_nab() {
-    let Some(dir) = std::env::var_os("STRATOS_NAB_DIR") else {
-        eprintln!("STRATOS_NAB_DIR not set: the full-corpus NAB check is skipped");
-        return;
-    };
+    let dir = std::env::var_os("STRATOS_NAB_DIR")
+        .expect("STRATOS_NAB_DIR must name a folder with data/, labels/, reference_results/");
     let root = PathBuf::from(dir);
     let reference = read_json(&root.join("reference_scores.json"));
     let labels = labels(&root);

@@ -74,15 +74,17 @@ pub(crate) fn run(args: &EvaluateArgs) -> Result<(), CliError> {
             writeln!(out).map_err(write_err)?;
         }
         EvaluateFormat::Table => {
+            let source = match &args.scores {
+                Some(dir) => format!("scores of `{}` from {}", args.detector, dir.display()),
+                None => format!("{} {}", anomaly::ID, detector),
+            };
             writeln!(
                 out,
-                "{}: {} files, {} windows, {} rows; {} {}",
+                "{}: {} files, {} windows, {} rows; {source}",
                 corpus.root().display(),
                 corpus.series().len(),
                 corpus.window_count(),
                 report.rows,
-                anomaly::ID,
-                detector
             )
             .map_err(write_err)?;
             let mut t = Table::new([

@@ -347,4 +347,44 @@ mod tests {
             "f.csv:2: `value`: expected a number, found `x`"
         );
     }
+
+    #[test]
+    fn results_round_trip() {
+        let dir = std::env::temp_dir().join(format!("stratos_nab_rt_{}", std::process::id()));
+        let root = dir.join("corpus");
+        std::fs::create_dir_all(root.join("data/c")).unwrap();
+        std::fs::create_dir_all(root.join("labels")).unwrap();
+        std::fs::write(
+            root.join("data/c/f.csv"),
+            "timestamp,value\n2020-01-01 00:00:00,1\n2020-01-01 00:05:00,2\n",
+        )
+        .unwrap();
+        std::fs::write(
+            root.join("labels/combined_windows.json"),
+            r#"{"c/f.csv": [["2020-01-01 00:05:00.000000", "2020-01-01 00:05:00.000000"]]}"#,
+        )
+        .unwrap();
+        let corpus = NabCorpus::load(&root).unwrap();
+        assert_eq!(corpus.window_count(), 1);
+        assert_eq!(corpus.row_count(), 2);
+        let out = dir.join("results");
+        let written = corpus.write_results(&out, "d", &[vec![0.25, 0.5]]).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&written[0]).unwrap(),
+            "timestamp,value,anomaly_score,label\n2020-01-01 00:00:00,1,0.25,0\n2020-01-01 00:05:00,2,0.5,1\n"
+        );
+        assert_eq!(
+            corpus.read_results(&out, "d").unwrap(),
+            vec![vec![0.25, 0.5]]
+        );
+        assert!(matches!(
+            corpus.write_results(&out, "d", &[vec![0.25]]),
+            Err(NabError::Length { .. })
+        ));
+        assert!(matches!(
+            corpus.read_results(&out, "missing"),
+            Err(NabError::Io { .. })
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

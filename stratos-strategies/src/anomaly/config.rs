@@ -102,13 +102,20 @@ pub struct AnomalyConfig {
     pub score_threshold: f64,
     /// The seed's adaptive threshold: when true, a row is flagged when its anomaly score
     /// exceeds the `adaptive_quantile` of the scores of the previous `adaptive_window` rows,
-    /// instead of by the method's fixed rule. Defaults to false.
+    /// instead of by the method's fixed rule, and its score becomes relative to that quantile:
+    /// with the surprise `r = −ln(1 − score)` and `q` the same quantile of the recent
+    /// surprises, the score is `r / (r + q)`, above 0.5 exactly when flagged. Defaults to false.
     #[serde(rename = "adaptiveThreshold")]
     pub adaptive_threshold: bool,
     /// Quantile of the recent scores used as the adaptive threshold. Defaults to 0.99.
     pub adaptive_quantile: f64,
     /// Number of recent scores the adaptive threshold follows. Defaults to 1000.
     pub adaptive_window: usize,
+    /// Alert suppression, in rows: a row's score stands only when it is higher than the score
+    /// of each of the previous `suppress_window` rows; otherwise it becomes 0 and the row is not
+    /// flagged, so an anomaly that persists raises one alert at its onset, and again only if it
+    /// grows. 0 turns it off. Defaults to 0.
+    pub suppress_window: usize,
     /// The input field. Defaults to the input's main value field.
     pub data_field: Option<String>,
     /// Several input fields: scored each on its own by the univariate methods (a row is
@@ -139,6 +146,7 @@ impl Default for AnomalyConfig {
             adaptive_threshold: false,
             adaptive_quantile: 0.99,
             adaptive_window: 1000,
+            suppress_window: 0,
             data_field: None,
             fields: None,
             alert_level: AlertLevel::Warning,
@@ -216,6 +224,7 @@ impl StrategyConfig for AnomalyConfig {
         check_finite_range(ID, "score_threshold", self.score_threshold, 0.0..=1.0)?;
         check_finite_range(ID, "adaptive_quantile", self.adaptive_quantile, 0.0..=1.0)?;
         check_range(ID, "adaptive_window", self.adaptive_window, 10..=1_000_000)?;
+        check_range(ID, "suppress_window", self.suppress_window, 0..=1_000_000)?;
         if self.ensemble
             && self.method != AnomalyMethod::ZScore
             && self.method != AnomalyMethod::Ensemble
@@ -358,6 +367,11 @@ impl StrategyConfig for AnomalyConfig {
                 "adaptive_window",
                 "integer 10..=1000000",
                 "recent scores followed by adaptiveThreshold",
+            ),
+            ConfigKey::new(
+                "suppress_window",
+                "integer 0..=1000000",
+                "keep a score only when above the previous N rows' scores (0: off)",
             ),
             ConfigKey::new(
                 "window_size",

@@ -6,7 +6,7 @@ use super::ewma::EwmaChart;
 use super::iqr::RollingIqr;
 use super::isolation_forest::IsolationForestState;
 use super::mad::RollingRobustZ;
-use super::sorted_window::SortedWindow;
+use super::quantile_window::QuantileWindow;
 use super::zscore::{RollingZScore, ZPoint, anomaly_score};
 
 /// A univariate kernel, one per field.
@@ -192,7 +192,60 @@ pub(crate) struct Detector {
     config: AnomalyConfig,
     members: Vec<Member>,
     ensemble: bool,
-    recent: Option<SortedWindow>,
+    recent: Option<QuantileWindow>,
+    suppress: Option<MaxWindow>,
+}
+
+/// The largest value of the last `k` pushed, by a monotone deque (O(k) memory, O(1) amortised).
+#[derive(Debug, Clone, PartialEq)]
+struct MaxWindow {
+    k: usize,
+    t: u64,
+    deque: std::collections::VecDeque<(u64, f64)>,
+}
+
+impl MaxWindow {
+    fn new(k: usize) -> Self {
+        MaxWindow {
+            k,
+            t: 0,
+            deque: std::collections::VecDeque::with_capacity(k + 1),
+        }
+    }
+
+    /// The largest of the last `k` values (−∞ when none).
+    fn max(&self) -> f64 {
+        self.deque.front().map_or(f64::NEG_INFINITY, |&(_, v)| v)
+    }
+
+    fn push(&mut self, x: f64) {
+        while self.deque.back().is_some_and(|&(_, v)| v <= x) {
+            self.deque.pop_back();
+        }
+        self.deque.push_back((self.t, x));
+        self.t += 1;
+        while self
+            .deque
+            .front()
+            .is_some_and(|&(i, _)| i + (self.k as u64) < self.t)
+        {
+            self.deque.pop_front();
+        }
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.deque.capacity() * std::mem::size_of::<(u64, f64)>()
+    }
+
+    fn clear(&mut self) {
+        self.t = 0;
+        self.deque.clear();
+    }
+}
+
+/// `−ln(1 − s)`: a score's surprise, finite for every score below 1.
+fn surprise(s: f64) -> f64 {
+    -(1.0 - s).max(f64::MIN_POSITIVE).ln()
 }
 
 /// Scores needed before the adaptive threshold flags anything.
@@ -216,7 +269,8 @@ impl Detector {
             ensemble,
             recent: c
                 .adaptive_threshold
-                .then(|| SortedWindow::new(c.adaptive_window)),
+                .then(|| QuantileWindow::new(c.adaptive_window)),
+            suppress: (c.suppress_window > 0).then(|| MaxWindow::new(c.suppress_window)),
         }
     }
 
@@ -250,15 +304,30 @@ impl Detector {
         } else {
             votes > 0
         };
+        let mut score = score;
         if let Some(recent) = &mut self.recent {
+            // Quantiles of surprises are surprises of quantiles (a monotone map), so "score
+            // above the recent quantile" is "r > q", i.e. r / (r + q) > 0.5.
+            let r = surprise(score);
             flagged = false;
+            let mut relative = 0.0;
             if recent.len() >= ADAPTIVE_MIN_SCORES.min(c.adaptive_window)
-                && let Some(t) = recent.quantile(c.adaptive_quantile)
+                && let Some(q) = recent.quantile(c.adaptive_quantile)
             {
-                out.adaptive = Some(t);
-                flagged = score > t;
+                out.adaptive = Some(1.0 - (-q).exp());
+                flagged = r > q;
+                relative = if r > 0.0 { r / (r + q.max(1e-12)) } else { 0.0 };
             }
-            recent.push(score);
+            recent.push(r);
+            score = relative;
+        }
+        if let Some(window) = &mut self.suppress {
+            let novel = score > window.max();
+            window.push(score);
+            if !novel {
+                score = 0.0;
+                flagged = false;
+            }
         }
         out.score = Some(score);
         out.flagged = flagged;
@@ -270,13 +339,17 @@ impl Detector {
             .iter()
             .map(|m| m.heap_bytes(self.config.window_size))
             .sum::<usize>()
-            + self.recent.as_ref().map_or(0, SortedWindow::heap_bytes)
+            + self.recent.as_ref().map_or(0, QuantileWindow::heap_bytes)
+            + self.suppress.as_ref().map_or(0, MaxWindow::heap_bytes)
     }
 
     pub(crate) fn reset(&mut self) {
         self.members.iter_mut().for_each(Member::reset);
         if let Some(r) = &mut self.recent {
             r.clear();
+        }
+        if let Some(s) = &mut self.suppress {
+            s.clear();
         }
     }
 }

@@ -51,19 +51,31 @@ pub fn average_path_length(n: usize) -> f64 {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-enum Node {
-    /// Split on `feature` at `value`: `x < value` goes left (index `left`), else right
-    /// (`left + 1`); `lo..=hi` is the feature's range in the node's sample.
-    Split {
-        feature: u32,
-        value: f64,
-        left: u32,
-        lo: f64,
-        hi: f64,
-    },
-    /// An external node holding `size` training points: path length adds c(size).
-    Leaf { adjust: f64 },
+/// Marks a leaf in [`Node::left`].
+const LEAF: u32 = u32::MAX;
+
+/// A tree node, 32 bytes. A split sends `x < value` left (index `left`), else right
+/// (`left + 1`), and keeps `lo..=hi`, the split feature's range in the node's sample. A leaf
+/// (`left == LEAF`) holds in `value` the path-length adjustment c(size) of its sample.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Node {
+    value: f64,
+    lo: f64,
+    hi: f64,
+    feature: u32,
+    left: u32,
+}
+
+impl Node {
+    fn leaf(size: usize) -> Self {
+        Node {
+            value: average_path_length(size),
+            lo: 0.0,
+            hi: 0.0,
+            feature: 0,
+            left: LEAF,
+        }
+    }
 }
 
 /// A fitted isolation forest over `dims`-dimensional rows.
@@ -100,79 +112,84 @@ impl IsolationForest {
         sample_size: usize,
         rng: &mut SplitMix64,
     ) -> Option<Self> {
-        if dims == 0 {
-            return None;
-        }
-        let n = rows.len() / dims;
-        if n < 2 {
-            return None;
+        let mut forest = IsolationForest {
+            dims,
+            nodes: Vec::new(),
+            roots: Vec::new(),
+            norm: 0.0,
+        };
+        forest
+            .refit(rows, dims, trees, sample_size, rng)
+            .then_some(forest)
+    }
+
+    /// [`IsolationForest::fit`] into this forest's buffers (no allocation once they are
+    /// large enough). Returns false (and leaves the forest empty) when there are fewer than 2
+    /// rows or `dims` is 0.
+    pub fn refit(
+        &mut self,
+        rows: &[f64],
+        dims: usize,
+        trees: usize,
+        sample_size: usize,
+        rng: &mut SplitMix64,
+    ) -> bool {
+        self.nodes.clear();
+        self.roots.clear();
+        self.dims = dims;
+        let n = rows.len().checked_div(dims).unwrap_or(0);
+        if dims == 0 || n < 2 {
+            self.norm = 0.0;
+            return false;
         }
         let psi = sample_size.clamp(2, n);
         let height_limit = (psi as f64).log2().ceil() as usize;
-        let mut forest = IsolationForest {
-            dims,
-            nodes: Vec::with_capacity(trees * 2 * psi),
-            roots: Vec::with_capacity(trees),
-            norm: average_path_length(psi),
-        };
+        self.norm = average_path_length(psi);
+        self.nodes.reserve(trees * (2 * psi - 1));
         let mut idx: Vec<usize> = (0..n).collect();
-        let mut lo = vec![0.0; dims];
-        let mut hi = vec![0.0; dims];
+        let mut stack: Vec<(usize, usize, usize, usize)> = Vec::with_capacity(2 * height_limit + 2);
         for _ in 0..trees {
             // Partial Fisher–Yates: the first psi entries become the sample.
             for i in 0..psi {
                 let j = i + rng.below(n - i);
                 idx.swap(i, j);
             }
-            let root = forest.nodes.len() as u32;
-            forest.roots.push(root);
-            forest.nodes.push(Node::Leaf { adjust: 0.0 });
+            let root = self.nodes.len() as u32;
+            self.roots.push(root);
+            self.nodes.push(Node::leaf(0));
             // Explicit stack of (node slot, sample range, depth).
-            let mut stack = vec![(root as usize, 0usize, psi, 0usize)];
+            stack.push((root as usize, 0usize, psi, 0usize));
             while let Some((slot, start, end, depth)) = stack.pop() {
                 let size = end - start;
                 let sample = &mut idx[start..end];
                 if depth >= height_limit || size <= 1 {
-                    forest.nodes[slot] = Node::Leaf {
-                        adjust: average_path_length(size),
-                    };
+                    self.nodes[slot] = Node::leaf(size);
                     continue;
                 }
-                lo.fill(f64::INFINITY);
-                hi.fill(f64::NEG_INFINITY);
-                for &r in sample.iter() {
-                    for d in 0..dims {
+                // A uniformly chosen feature; if it is constant here, the next ones in turn
+                // (so a feature that still varies is always found if there is one).
+                let first = rng.below(dims);
+                let mut chosen = None;
+                for k in 0..dims {
+                    let d = (first + k) % dims;
+                    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+                    for &r in sample.iter() {
                         let v = rows[r * dims + d];
-                        lo[d] = lo[d].min(v);
-                        hi[d] = hi[d].max(v);
+                        lo = lo.min(v);
+                        hi = hi.max(v);
+                    }
+                    if hi > lo {
+                        chosen = Some((d, lo, hi));
+                        break;
                     }
                 }
-                let splittable = (0..dims).filter(|&d| hi[d] > lo[d]).count();
-                if splittable == 0 {
-                    forest.nodes[slot] = Node::Leaf {
-                        adjust: average_path_length(size),
-                    };
+                let Some((feature, lo, hi)) = chosen else {
+                    self.nodes[slot] = Node::leaf(size);
                     continue;
-                }
-                // A uniformly chosen feature among those that still vary.
-                let mut pick = rng.below(splittable);
-                let mut feature = 0;
-                for d in 0..dims {
-                    if hi[d] > lo[d] {
-                        if pick == 0 {
-                            feature = d;
-                            break;
-                        }
-                        pick -= 1;
-                    }
-                }
-                let value = lo[feature] + rng.next_f64() * (hi[feature] - lo[feature]);
-                // Keep both sides non-empty: a draw equal to the minimum moves up.
-                let value = if value <= lo[feature] {
-                    hi[feature]
-                } else {
-                    value
                 };
+                let value = lo + rng.next_f64() * (hi - lo);
+                // Keep both sides non-empty: a draw equal to the minimum moves up.
+                let value = if value <= lo { hi } else { value };
                 let mut mid = 0;
                 for i in 0..sample.len() {
                     if rows[sample[i] * dims + feature] < value {
@@ -180,21 +197,21 @@ impl IsolationForest {
                         mid += 1;
                     }
                 }
-                let left = forest.nodes.len() as u32;
-                forest.nodes.push(Node::Leaf { adjust: 0.0 });
-                forest.nodes.push(Node::Leaf { adjust: 0.0 });
-                forest.nodes[slot] = Node::Split {
-                    feature: feature as u32,
+                let left = self.nodes.len() as u32;
+                self.nodes.push(Node::leaf(0));
+                self.nodes.push(Node::leaf(0));
+                self.nodes[slot] = Node {
                     value,
+                    lo,
+                    hi,
+                    feature: feature as u32,
                     left,
-                    lo: lo[feature],
-                    hi: hi[feature],
                 };
                 stack.push((left as usize, start, start + mid, depth + 1));
                 stack.push((left as usize + 1, start + mid, end, depth + 1));
             }
         }
-        Some(forest)
+        true
     }
 
     /// Number of trees.
@@ -211,36 +228,25 @@ impl IsolationForest {
             // Probability that x is not yet isolated, and the expected length so far.
             let mut alive = 1.0;
             let mut expected = 0.0;
-            loop {
-                match self.nodes.get(i) {
-                    Some(Node::Split {
-                        feature,
-                        value,
-                        left,
-                        lo,
-                        hi,
-                    }) => {
-                        let v = x.get(*feature as usize).copied().unwrap_or(0.0);
-                        let p = if v > *hi {
-                            (v - hi) / (v - lo)
-                        } else if v < *lo {
-                            (lo - v) / (hi - v)
-                        } else {
-                            0.0
-                        };
-                        depth += 1.0;
-                        if p > 0.0 && p.is_finite() {
-                            expected += alive * p * depth;
-                            alive *= 1.0 - p;
-                        }
-                        i = *left as usize + usize::from(v >= *value);
-                    }
-                    Some(Node::Leaf { adjust }) => {
-                        expected += alive * (depth + adjust);
-                        break;
-                    }
-                    None => break,
+            while let Some(node) = self.nodes.get(i) {
+                if node.left == LEAF {
+                    expected += alive * (depth + node.value);
+                    break;
                 }
+                let v = x.get(node.feature as usize).copied().unwrap_or(0.0);
+                let p = if v > node.hi {
+                    (v - node.hi) / (v - node.lo)
+                } else if v < node.lo {
+                    (node.lo - v) / (node.hi - v)
+                } else {
+                    0.0
+                };
+                depth += 1.0;
+                if p > 0.0 && p.is_finite() {
+                    expected += alive * p * depth;
+                    alive *= 1.0 - p;
+                }
+                i = node.left as usize + usize::from(v >= node.value);
             }
             total += expected;
         }
@@ -341,13 +347,21 @@ impl IsolationForestState {
                 .extend_from_slice(&self.buf[self.head * self.dims..]);
             self.scratch
                 .extend_from_slice(&self.buf[..self.head * self.dims]);
-            self.forest = IsolationForest::fit(
+            let forest = self.forest.get_or_insert_with(|| IsolationForest {
+                dims: self.dims,
+                nodes: Vec::new(),
+                roots: Vec::new(),
+                norm: 0.0,
+            });
+            if !forest.refit(
                 &self.scratch,
                 self.dims,
                 self.trees,
                 self.sample_size,
                 &mut self.rng,
-            );
+            ) {
+                self.forest = None;
+            }
             self.since_fit = 0;
         }
     }

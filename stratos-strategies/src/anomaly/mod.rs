@@ -22,6 +22,7 @@ mod iqr;
 mod isolation_forest;
 mod mad;
 pub mod nab;
+mod quantile_window;
 mod sorted_window;
 mod zscore;
 
@@ -39,6 +40,7 @@ pub use isolation_forest::{
     IsolationForest, IsolationForestState, SplitMix64, average_path_length,
 };
 pub use mad::{MAD_TO_SIGMA, RollingRobustZ};
+pub use quantile_window::QuantileWindow;
 pub use sorted_window::SortedWindow;
 pub use zscore::{RollingZScore, ZPoint, anomaly_score};
 

@@ -171,6 +171,8 @@ fn method_configs(w: usize) -> Vec<serde_json::Value> {
         json!({"method": "ensemble", "window_size": w, "methods": ["z_score", "iqr", "isolation_forest"], "n_trees": 5, "sample_size": 8, "min_votes": 1}),
         json!({"method": "ewma", "window_size": w, "adaptiveThreshold": true, "adaptive_window": 20, "adaptive_quantile": 0.9}),
         json!({"ensemble": true, "window_size": w, "combine": "max", "adaptiveThreshold": true, "adaptive_window": 10}),
+        json!({"method": "z_score", "window_size": w, "adaptiveThreshold": true, "adaptive_window": 30, "suppress_window": 7}),
+        json!({"method": "robust_z", "window_size": w, "suppress_window": 3}),
     ]
 }
 
