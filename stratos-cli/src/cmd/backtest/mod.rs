@@ -175,7 +175,7 @@ pub(crate) fn run(args: &BacktestArgs, registry: &Registry) -> Result<(), CliErr
             report::write_table(&mut out, &args.strategy, &result, &notes).map_err(write_err)?;
         }
         BacktestFormat::Json => {
-            let v = report::json_value(&args.strategy, &config, &result, evaluation);
+            let v = report::BacktestJson::new(&args.strategy, &config, &result, evaluation);
             serde_json::to_writer_pretty(&mut out, &v).map_err(write_err)?;
             writeln!(out).map_err(write_err)?;
         }
