@@ -18,6 +18,7 @@ use stratos_ingest::SheetSelector;
   producer | stratos stream --strategy anomaly_detection --config '{\"window_size\":50}' | consumer
   stratos strategies
   stratos inspect examples/data/ohlcv_daily.csv
+  stratos backtest moving_average examples/data/ohlcv_daily.csv --config '{\"fast\":10,\"slow\":20}' --commission 0.002
 
 Exit codes: 0 ok, 2 usage, 65 bad data, 66 missing input, 1 other."
 )]

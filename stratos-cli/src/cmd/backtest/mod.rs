@@ -27,6 +27,9 @@ use crate::exit::{CliError, write_err};
 use crate::output;
 use crate::plot::{PlotInput, PlotTrade, write_svg};
 
+/// Longest strategy name in the chart's title, in characters.
+const TITLE_NAME_CHARS: usize = 44;
+
 /// Truncated histories the look-ahead guard recomputes with `--check-lookahead`.
 const LOOKAHEAD_CUTS: usize = 20;
 
@@ -231,6 +234,11 @@ fn plot_result(
         strategy
     } else {
         &result.strategy
+    };
+    // Registry strategies are named with their whole config: keep the title on one line.
+    let name = match name.char_indices().nth(TITLE_NAME_CHARS) {
+        Some((cut, _)) => format!("{}…", &name[..cut]),
+        None => name.to_owned(),
     };
     let title = format!(
         "{name} · {} · Return {}% · {} trades · max drawdown {}%",

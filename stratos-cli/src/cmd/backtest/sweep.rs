@@ -254,9 +254,14 @@ pub(crate) fn write_walk_forward<W: Write>(
     report: &WalkForwardReport,
 ) -> Result<(), CliError> {
     let time = |i: usize| {
-        bars.timestamps()
-            .get(i)
-            .map_or_else(|| i.to_string(), |t| super::report::time_text(*t))
+        bars.timestamps().get(i).map_or_else(
+            || i.to_string(),
+            |t| {
+                let text = super::report::time_text(*t);
+                text.strip_suffix(" 00:00:00")
+                    .map_or(text.clone(), str::to_owned)
+            },
+        )
     };
     match format {
         BacktestFormat::Json => {
