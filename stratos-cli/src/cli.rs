@@ -300,7 +300,13 @@ pub(crate) struct BacktestArgs {
     /// Rolling-origin evaluation of the forecasts (arima_prediction, hybrid_arima_ma) instead
     /// of a backtest; optional JSON:
     /// {"horizon":5,"step":20,"initial":500,"window":{"sliding":250}}.
-    #[arg(long, value_name = "JSON", num_args = 0..=1, default_missing_value = "{}")]
+    #[arg(
+        long,
+        value_name = "JSON",
+        num_args = 0..=1,
+        default_missing_value = "{}",
+        conflicts_with_all = ["grid", "plot"]
+    )]
     pub(crate) evaluate: Option<String>,
     /// Input format (default: from the file extension, else from the content).
     #[arg(long, value_enum)]

@@ -460,6 +460,9 @@ fn errors_have_exit_codes_and_one_line() {
         "Sharpness",
     ]);
     assert_eq!(c, Some(2), "{err}");
+    let (c, err) = code(&["backtest", "anomaly_detection", p]);
+    assert_eq!(c, Some(2), "{err}");
+    assert!(err.contains("no BUY/SELL signals"), "{err}");
     let (c, _) = code(&["backtest", "moving_average", p, "--start", "yesterday"]);
     assert_eq!(c, Some(2));
     let (c, _) = code(&["backtest", "moving_average", p, "--cash=-5"]);

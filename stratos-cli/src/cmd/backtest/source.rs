@@ -3,7 +3,7 @@
 use serde_json::Value;
 use stratos_core::backtest::optimise::Params;
 use stratos_core::backtest::{BacktestError, SignalMode, SignalSource};
-use stratos_core::{ConfigError, Registry, StrategyError};
+use stratos_core::{ConfigError, Registry, ResultType, StrategyError};
 use stratos_strategies::backtest_signals::{MovingAverageSignals, StrategySignals};
 use stratos_strategies::moving_average::MovingAverageConfig;
 
@@ -99,9 +99,20 @@ impl<'r> SourceFactory<'r> {
                 self.registry.build(&self.strategy, config)?,
                 self.refit_every,
             ))),
-            Kind::PerRow => Ok(Box::new(StrategySignals::per_row(
-                self.registry.build(&self.strategy, config)?,
-            ))),
+            Kind::PerRow => {
+                let strategy = self.registry.build(&self.strategy, config)?;
+                let trades = self.registry.info(&self.strategy).is_none_or(|i| {
+                    matches!(i.result_type, ResultType::Signal | ResultType::Prediction)
+                });
+                if !trades {
+                    return Err(CliError::Usage(format!(
+                        "`{}` gives no BUY/SELL signals to trade on; backtest a signal strategy \
+                         (see `stratos strategies`)",
+                        self.strategy
+                    )));
+                }
+                Ok(Box::new(StrategySignals::per_row(strategy)))
+            }
         }
     }
 
