@@ -22,6 +22,9 @@ use super::error::BacktestError;
 use super::stats::{STAT_KEYS, Stats, StatsInput, compute};
 use super::trade::Trade;
 
+/// The most combinations [`sweep`] runs (10^6).
+pub const MAX_COMBINATIONS: usize = 1_000_000;
+
 /// One combination of parameter values, by name (ordered, so it prints deterministically).
 pub type Params = BTreeMap<String, f64>;
 
@@ -108,9 +111,11 @@ impl ParamGrid {
         Ok(grid)
     }
 
-    /// The number of combinations.
+    /// The number of combinations (saturating at `usize::MAX`).
     pub fn len(&self) -> usize {
-        self.axes.iter().map(|(_, v)| v.len()).product()
+        self.axes
+            .iter()
+            .fold(1usize, |acc, (_, v)| acc.saturating_mul(v.len()))
     }
 
     /// True when some axis has no values.
@@ -258,6 +263,12 @@ pub fn sweep(
 ) -> Result<Vec<SweepEntry>, BacktestError> {
     objective.check()?;
     config.validate()?;
+    if grid.len() > MAX_COMBINATIONS {
+        return Err(opt_err(format!(
+            "the parameter grid has {} combinations; at most {MAX_COMBINATIONS} are run",
+            grid.len()
+        )));
+    }
     let combos = grid.combinations();
     if combos.is_empty() {
         return Err(opt_err("the parameter grid has no combinations"));
