@@ -507,3 +507,41 @@ fn lookahead_guard_catches_a_peeking_source() {
     assert_eq!(r.strategy, "momentum");
     assert_eq!(r.warmup, 1);
 }
+
+#[test]
+fn absurd_inputs_are_capped_or_refused_not_panics() {
+    // Prices so small that full equity buys more than 10^15 units: capped.
+    let d = Data::closes(&[1e-300, 1e-300, 1e-300, 2e-300]);
+    let r = run(
+        &d.bars(),
+        &at(4, &[(1, Action::Sell)]),
+        &BacktestConfig::default(),
+    )
+    .unwrap();
+    assert_eq!(r.open_trades[0].size, -1_000_000_000_000_000);
+    let huge = BacktestConfig {
+        size: OrderSize::Units(u64::MAX),
+        ..BacktestConfig::default()
+    };
+    assert!(matches!(
+        run(&d.bars(), &at(4, &[]), &huge),
+        Err(BacktestError::Config { .. })
+    ));
+    let grid = optimise::ParamGrid::parse("a=1..1000:1,b=1..1000:1,c=1..10:1").unwrap();
+    assert_eq!(grid.len(), 10_000_000);
+    let build =
+        |_: &optimise::Params| -> Result<Option<Box<dyn SignalSource>>, BacktestError> { Ok(None) };
+    let err = optimise::sweep(
+        &d.bars(),
+        &grid,
+        &BacktestConfig::default(),
+        &optimise::Objective::default(),
+        &build,
+        1,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("10000000 combinations"));
+    assert!(optimise::ParamGrid::parse("a=5..1:1").is_err());
+    assert!(optimise::ParamGrid::parse("a=x").is_err());
+    assert!(optimise::ParamGrid::parse("=1").is_err());
+}
