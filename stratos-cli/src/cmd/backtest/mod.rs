@@ -11,7 +11,7 @@ mod sweep;
 use std::io::Write;
 use std::path::Path;
 
-use stratos_core::backtest::optimise::{sweep as run_sweep, walk_forward};
+use stratos_core::backtest::optimise::{SweepOptions, sweep_with, walk_forward};
 use stratos_core::backtest::{
     BacktestConfig, BacktestResult, Bars, Commission, EndOfData, Fill, LookAheadCheck, SignalMode,
     run_source,
@@ -19,7 +19,7 @@ use stratos_core::backtest::{
 use stratos_core::{Frame, Registry, Timestamp};
 
 use self::progress::Progress;
-use self::source::{Kind, SourceFactory};
+use self::source::SourceFactory;
 use super::parse_config;
 use super::run::{input_options, read_input};
 use crate::cli::{BacktestArgs, BacktestFormat, CsvTable, SignalModeArg};
@@ -74,19 +74,25 @@ pub(crate) fn run(args: &BacktestArgs, registry: &Registry) -> Result<(), CliErr
         return evaluate::run(args, config, spec, &frame);
     }
     let factory = SourceFactory::new(registry, &args.strategy, args.refit_every);
-    let kind = factory.kind(&config);
-    let settings = settings(args, kind)?;
-    // Check the strategy, its config and the grid before reading any data.
+    // Check the strategy, its config and the grid before reading any data. A sweep's base
+    // config may lack keys the grid fills, so only a single run's config is checked here.
     let grid = args.grid.as_deref().map(sweep::grid).transpose()?;
+    let single = if grid.is_none() {
+        Some(factory.build(&config)?)
+    } else {
+        None
+    };
+    let mode = match &single {
+        Some((_, mode)) => *mode,
+        None => sweep_mode(&factory, &config, grid.as_ref())?,
+    };
+    let settings = settings(args, mode)?;
     let objective = sweep::objective(&args.rank_by)?;
     let windows = args
         .walk_forward
         .as_deref()
         .map(|w| sweep::windows(w, args.anchored))
         .transpose()?;
-    if grid.is_none() {
-        factory.build(&config)?;
-    }
     let frame = load(args)?;
     let bars = Bars::from_frame(&frame)?;
     let mut out = output::stdout();
@@ -118,23 +124,20 @@ pub(crate) fn run(args: &BacktestArgs, registry: &Registry) -> Result<(), CliErr
             return out.flush().map_err(write_err);
         }
         let progress = Progress::start("sweeping", grid.len());
-        let counted = |p: &stratos_core::backtest::optimise::Params| {
-            progress.inc();
-            build(p)
+        let tick = |_done: usize, _total: usize| progress.inc();
+        let options = SweepOptions {
+            threads: 0,
+            progress: Some(&tick),
         };
-        let ranked = run_sweep(&bars, &grid, &settings, &objective, &counted, 0);
+        let ranked = sweep_with(&bars, &grid, &settings, &objective, &build, &options);
         progress.finish();
         let ranked = ranked?;
         sweep::non_empty(&ranked)?;
         if let (Some(path), Some(best)) = (&args.plot, ranked.first()) {
             // Chart the winner: the same run a single backtest with its keys gives.
             let best_config = source::with_params(&config, &best.params)?;
-            let result = run_source(
-                &bars,
-                factory.build(&best_config)?.as_ref(),
-                &settings,
-                LookAheadCheck::Off,
-            )?;
+            let (source, _) = factory.build(&best_config)?;
+            let result = run_source(&bars, source.as_ref(), &settings, LookAheadCheck::Off)?;
             plot_result(path, &args.strategy, &result, bars.close())?;
         }
         sweep::SweepOutput {
@@ -149,7 +152,9 @@ pub(crate) fn run(args: &BacktestArgs, registry: &Registry) -> Result<(), CliErr
         return out.flush().map_err(write_err);
     }
 
-    let source = factory.build(&config)?;
+    let Some((source, _)) = single else {
+        return Err(CliError::Usage("backtest: no strategy to run".into()));
+    };
     let check = if args.check_lookahead {
         LookAheadCheck::Sampled(LOOKAHEAD_CUTS)
     } else {
@@ -158,7 +163,7 @@ pub(crate) fn run(args: &BacktestArgs, registry: &Registry) -> Result<(), CliErr
     let mut result = run_source(&bars, source.as_ref(), &settings, check)?;
     let mut notes = Vec::new();
     let mut evaluation = None;
-    if kind == Kind::Forecast {
+    if factory.forecasts() {
         match evaluate::accuracy(&args.strategy, &config, args.refit_every, bars.close()) {
             Ok((accuracy, value)) => {
                 result = result.with_average_accuracy(accuracy);
@@ -190,14 +195,32 @@ pub(crate) fn run(args: &BacktestArgs, registry: &Registry) -> Result<(), CliErr
     out.flush().map_err(write_err)
 }
 
+/// The signal mode of a sweep: that of the first combination the strategy accepts.
+fn sweep_mode(
+    factory: &SourceFactory<'_>,
+    config: &serde_json::Value,
+    grid: Option<&stratos_core::backtest::optimise::ParamGrid>,
+) -> Result<SignalMode, CliError> {
+    let combos = grid.map(|g| g.combinations()).unwrap_or_default();
+    let mut last_err = None;
+    for p in &combos {
+        match factory.build(&source::with_params(config, p)?) {
+            Ok((_, mode)) => return Ok(mode),
+            Err(e) => last_err = Some(e),
+        }
+    }
+    Err(last_err.unwrap_or_else(|| CliError::Usage("--grid: no combinations".into())))
+}
+
 /// The engine settings from the flags: backtesting.py's defaults, with exclusive orders (a
-/// new signal closes the open trade first, as its README example).
-fn settings(args: &BacktestArgs, kind: Kind) -> Result<BacktestConfig, CliError> {
+/// new signal closes the open trade first, as its README example) and the signal mode that
+/// suits the strategy unless `--signal-mode` says otherwise.
+fn settings(args: &BacktestArgs, mode: SignalMode) -> Result<BacktestConfig, CliError> {
     let signal_mode = match args.signal_mode {
         Some(SignalModeArg::Orders) => SignalMode::Orders,
         Some(SignalModeArg::Position) => SignalMode::Position,
         Some(SignalModeArg::LongOnly) => SignalMode::LongOnly,
-        None => kind.signal_mode(),
+        None => mode,
     };
     let config = BacktestConfig {
         cash: args.cash,
