@@ -429,6 +429,33 @@ fn evaluate_scores_arima_forecasts_per_horizon() {
 }
 
 #[test]
+fn arima_backtest_reports_average_accuracy_from_a_rolling_origin() {
+    let path = sample();
+    let v = json(&[
+        "backtest",
+        "arima_prediction",
+        path.to_str().unwrap(),
+        "--config",
+        r#"{"p":1,"d":1,"q":0,"steps":3,"signal_threshold":0}"#,
+        "--start",
+        "2023-06-01",
+        "--refit-every",
+        "25",
+        "--format",
+        "json",
+    ]);
+    let acc = v["average_accuracy"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&acc));
+    let eval = &v["evaluation"];
+    assert_eq!(eval["average_accuracy"].as_f64().unwrap(), acc);
+    // Aligned with the refits: an origin every 25 bars from minDataPoints (100), horizon 3.
+    assert_eq!(eval["config"]["step"], 25);
+    assert_eq!(eval["config"]["initial"], 100);
+    assert_eq!(eval["horizons"].as_array().unwrap().len(), 3);
+    assert!(v["stats"]["# Trades"].as_u64().unwrap() > 0);
+}
+
+#[test]
 fn errors_have_exit_codes_and_one_line() {
     let path = sample();
     let p = path.to_str().unwrap();
