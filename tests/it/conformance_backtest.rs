@@ -47,6 +47,15 @@ fn floats(v: &Value) -> Vec<f64> {
         .collect()
 }
 
+/// The largest relative deviation seen, for the `--nocapture` report.
+fn rel(got: f64, want: f64) -> f64 {
+    if got == want || (got.is_nan() && want.is_nan()) {
+        0.0
+    } else {
+        (got - want).abs() / want.abs().max(got.abs())
+    }
+}
+
 fn close_enough(got: f64, want: f64, atol: f64) -> bool {
     if got.is_nan() || want.is_nan() {
         return got.is_nan() && want.is_nan();
@@ -133,6 +142,7 @@ fn check_case(path: &PathBuf) -> usize {
     let got = run_case(&json);
     let want = &json["expected"];
     let mut checked = 0;
+    let (mut worst_stat, mut worst_equity) = (0.0f64, 0.0f64);
 
     // Trades: bars and sizes exactly, prices and money to 1e-9.
     let trades = want["trades"].as_array().unwrap();
@@ -282,6 +292,7 @@ fn check_case(path: &PathBuf) -> usize {
                     close_enough(x, wv, 0.0),
                     "{name}: {key}: got {x}, expected {wv}"
                 );
+                worst_stat = worst_stat.max(rel(x, wv));
             }
         }
         checked += 1;
@@ -298,6 +309,7 @@ fn check_case(path: &PathBuf) -> usize {
             close_enough(g, w, 0.0),
             "{name}: equity[{i}]: got {g}, expected {w}"
         );
+        worst_equity = worst_equity.max(rel(g, w));
         let (g, w) = (got.equity.drawdown_pct[i], wd[i]);
         assert!(
             close_enough(g, w, 1e-12),
@@ -313,6 +325,10 @@ fn check_case(path: &PathBuf) -> usize {
         );
         checked += 1;
     }
+    eprintln!(
+        "{name}: {} trades identical; largest relative deviation: statistics {worst_stat:.1e}, equity {worst_equity:.1e}",
+        got.trades.len()
+    );
     checked
 }
 

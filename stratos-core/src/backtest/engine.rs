@@ -151,9 +151,9 @@ impl BacktestResult {
 /// Runs a backtest of per-bar `signals` over `bars`.
 ///
 /// The loop, as backtesting.py's `Backtest.run`: for each bar i from `warmup+1` to N−1 the
-/// broker first fills pending orders at bar i's prices and marks equity at Close[i]; then bar
+/// broker first fills pending orders at bar i's prices and marks equity at `Close[i]`; then bar
 /// i's signal places orders (see [`super::SignalMode`]), which fill on bar i+1 (or, with
-/// [`super::Fill::ThisClose`], at Close[i] when bar i+1 is processed). Bars before the first
+/// [`super::Fill::ThisClose`], at `Close[i]` when bar i+1 is processed). Bars before the first
 /// traded bar carry the first recorded equity. If equity reaches ≤ 0 the broker closes the
 /// trades at that bar's close and the run stops with equity 0 from then on.
 ///
