@@ -505,6 +505,29 @@ fn errors_have_exit_codes_and_one_line() {
 }
 
 #[test]
+fn a_closed_stdout_ends_quietly() {
+    use std::io::Read;
+    use std::process::Stdio;
+    let path = sample();
+    let tables: [&[&str]; 2] = [&[], &["--csv", "equity"]];
+    for format in tables {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_stratos"))
+            .args(example_args(path.to_str().unwrap(), &["--format", "csv"]))
+            .args(format)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = [0u8; 16];
+        child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+        // The reader is gone (as `| head` leaves): the rest cannot be written.
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{format:?}: {}", stderr(&out));
+        assert!(!stderr(&out).contains("writing output"), "{}", stderr(&out));
+    }
+}
+
+#[test]
 fn help_shows_examples() {
     let help = ok(&["backtest", "--help"]);
     assert!(help.contains("stratos backtest moving_average examples/data/ohlcv_daily.csv"));

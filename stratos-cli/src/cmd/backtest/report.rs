@@ -202,8 +202,14 @@ impl<'a> BacktestJson<'a> {
     }
 }
 
-fn csv_err(e: csv::Error) -> CliError {
-    write_err(io::Error::from(e))
+/// A CSV write error, keeping the I/O error itself (not wrapped) so that a closed pipe
+/// (`| head`) is recognised and ends the program quietly.
+pub(crate) fn csv_err(e: csv::Error) -> CliError {
+    let message = e.to_string();
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => write_err(io),
+        _ => write_err(io::Error::other(message)),
+    }
 }
 
 fn duration_cell(d: Option<Timedelta>) -> String {
@@ -293,5 +299,16 @@ mod tests {
         assert_eq!(number_text(-0.0), "0");
         let t = Timestamp::parse("2015-01-02").unwrap();
         assert_eq!(time_text(t), "2015-01-02 00:00:00");
+    }
+}
+
+#[cfg(test)]
+mod csv_tests {
+    use super::*;
+
+    #[test]
+    fn a_closed_pipe_under_csv_is_still_a_closed_pipe() {
+        let e = csv::Error::from(io::Error::new(io::ErrorKind::BrokenPipe, "closed"));
+        assert!(csv_err(e).is_broken_pipe());
     }
 }
