@@ -8,6 +8,9 @@
 //! | [`StrategySignals::per_row`] | the strategy's own per-row action output from one `execute` over all bars | first defined signal | one `execute` |
 //! | [`StrategySignals::walk_forward`] (`arima_prediction`, `hybrid_arima_ma`, any plug-in) | `execute` on bars 0..=t, its `signal.action`, re-decided every `refit_every` bars; `None` in between | the first bar the strategy accepts | ⌈N/refit_every⌉ fits on growing history |
 //!
+//! [`source_for`] picks the source (and the signal mode) for a strategy request, and
+//! [`request_builder`] turns a request into a parameter-sweep builder.
+//!
 //! In every case the signal at bar t sees bars 0..=t only; the per-row form relies on the
 //! strategy's outputs being causal, which [`stratos_core::backtest::check_lookahead`]
 //! verifies.
@@ -17,6 +20,7 @@
 
 use std::fmt;
 
+use stratos_core::backtest::optimise::Params;
 use stratos_core::backtest::{BacktestError, Bars, SignalMode, SignalSource, Signals};
 use stratos_core::{
     Action, BuiltinStrategy, ConfigError, Frame, OutputValues, Registry, Strategy, StrategyConfig,
@@ -418,6 +422,78 @@ impl fmt::Display for SignalWalk {
     }
 }
 
+/// `base` (a strategy config object, or `null`) with `params` written over it; values that
+/// are whole numbers are written as JSON integers, so `fast=10` fills a `usize` key.
+///
+/// # Examples
+/// ```
+/// use stratos_core::backtest::optimise::Params;
+/// use stratos_strategies::backtest_signals::config_with_params;
+/// let params = Params::from([("fast".to_owned(), 10.0), ("signal_threshold".to_owned(), 0.5)]);
+/// let config = config_with_params(&serde_json::json!({"slow": 20}), &params);
+/// assert_eq!(config, serde_json::json!({"slow": 20, "fast": 10, "signal_threshold": 0.5}));
+/// ```
+pub fn config_with_params(base: &serde_json::Value, params: &Params) -> serde_json::Value {
+    let mut map = match base {
+        serde_json::Value::Object(m) => m.clone(),
+        _ => serde_json::Map::new(),
+    };
+    for (k, &v) in params {
+        let value = if v.fract() == 0.0 && v.abs() < 9.0e15 {
+            // Whole and exactly representable: an integer.
+            serde_json::Value::from(v as i64)
+        } else {
+            serde_json::Value::from(v)
+        };
+        map.insert(k.clone(), value);
+    }
+    serde_json::Value::Object(map)
+}
+
+/// A [`stratos_core::backtest::optimise::sweep`] builder for a strategy request: each
+/// combination's parameters are written over the request's config
+/// ([`config_with_params`]) and turned into a source by [`source_for`]. Combinations the
+/// strategy rejects as invalid (e.g. `fast ≥ slow`) are skipped.
+///
+/// The signal mode of the sweep's config is the caller's; [`source_for`] tells which suits
+/// the strategy.
+///
+/// # Examples
+/// ```
+/// use stratos_core::StrategyRequest;
+/// use stratos_core::backtest::optimise::Params;
+/// use stratos_strategies::backtest_signals::request_builder;
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let registry = stratos_strategies::registry();
+/// let request: StrategyRequest = serde_json::from_str(r#"{"strategy_id": "moving_average"}"#)?;
+/// let build = request_builder(&registry, &request, None);
+/// let ok = Params::from([("fast".to_owned(), 5.0), ("slow".to_owned(), 20.0)]);
+/// assert!(build(&ok)?.is_some());
+/// let invalid = Params::from([("fast".to_owned(), 20.0), ("slow".to_owned(), 5.0)]);
+/// assert!(build(&invalid)?.is_none());
+/// # Ok(()) }
+/// ```
+pub fn request_builder<'r>(
+    registry: &'r Registry,
+    request: &'r StrategyRequest,
+    refit_every: Option<usize>,
+) -> impl Fn(&Params) -> Result<Option<Box<dyn SignalSource>>, BacktestError> + Sync + 'r {
+    move |params: &Params| {
+        let req = StrategyRequest {
+            strategy_id: request.strategy_id.clone(),
+            config: config_with_params(&request.config, params),
+        };
+        match source_for(registry, &req, refit_every) {
+            Ok(choice) => Ok(Some(choice.source)),
+            Err(ConfigError::Invalid { .. }) => Ok(None),
+            Err(e) => Err(BacktestError::Signal {
+                source_name: request.strategy_id.clone(),
+                message: e.to_string(),
+            }),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -715,5 +791,47 @@ mod tests {
             )
             .is_err()
         );
+    }
+
+    #[test]
+    fn request_builder_sweeps_a_request_config() {
+        use stratos_core::backtest::optimise::{Objective, ParamGrid, sweep};
+        let d = walk(400);
+        let registry = crate::registry();
+        let request: StrategyRequest =
+            serde_json::from_str(r#"{"strategy_id": "moving_average", "config": {"kind": "ema"}}"#)
+                .unwrap();
+        let build = request_builder(&registry, &request, None);
+        let grid = ParamGrid::parse("fast=3|6|12,slow=6|12").unwrap();
+        let config = BacktestConfig {
+            exclusive_orders: true,
+            ..BacktestConfig::default()
+        };
+        let ranked = sweep(
+            &d.bars(),
+            &grid,
+            &config,
+            &Objective::maximize("Return [%]"),
+            &build,
+            2,
+        )
+        .unwrap();
+        // fast < slow: (3,6), (3,12), (6,12).
+        assert_eq!(ranked.len(), 3);
+        let best = &ranked[0];
+        let direct = MovingAverageSignals::from_config(MovingAverageConfig {
+            kind: MaKind::Ema,
+            fast: Some(best.params["fast"] as usize),
+            slow: Some(best.params["slow"] as usize),
+            ..MovingAverageConfig::default()
+        })
+        .unwrap();
+        let single = run_source(&d.bars(), &direct, &config, LookAheadCheck::Off).unwrap();
+        assert_eq!(single.stats, best.stats);
+        let bad: StrategyRequest =
+            serde_json::from_str(r#"{"strategy_id": "moving_average", "config": {"bogus": 1}}"#)
+                .unwrap();
+        let build = request_builder(&registry, &bad, None);
+        assert!(build(&Params::new()).is_err());
     }
 }

@@ -519,3 +519,32 @@ fn walk_forward_trades_each_test_window_with_the_training_winner() {
             .all(|t| t[0].exit_bar <= t[1].exit_bar)
     );
 }
+
+#[test]
+fn result_json_has_the_documented_shape() {
+    let path = case_paths()
+        .into_iter()
+        .find(|p| p.ends_with("backtest_goog_sma10_20_c002.json"))
+        .unwrap();
+    let json: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let got = serde_json::to_value(run_case(&json)).unwrap();
+    assert_eq!(got["strategy"], "moving_average(sma,fast=10,slow=20)");
+    assert_eq!(got["stats"]["Commissions [$]"], 10563.951540000002);
+    assert_eq!(got["summary"]["total_trades"], 93);
+    assert!(got["summary"].get("average_accuracy").is_none());
+    assert_eq!(got["trades"][0]["size"], -59);
+    assert_eq!(got["trades"][0]["entry_time"], "2004-11-17T00:00:00Z");
+    assert_eq!(got["trades"][0]["exit_reason"], "signal");
+    assert_eq!(got["open_trades"][0]["entry_bar"], 2087);
+    assert_eq!(got["equity"]["drawdown_duration"][64]["seconds"], 172800.0);
+    assert_eq!(got["equity"]["drawdown_duration"][0], Value::Null);
+    assert_eq!(got["equity"]["timestamps"][0], "2004-08-19T00:00:00Z");
+    assert_eq!(got["warnings"][0]["kind"], "open_trades_at_end");
+    // In text, the statistics keep backtesting.py's order (a `Value` would sort them).
+    let text = serde_json::to_string(&run_case(&json).stats).unwrap();
+    let positions: Vec<usize> = STAT_KEYS
+        .iter()
+        .map(|k| text.find(&format!("\"{k}\":")).unwrap())
+        .collect();
+    assert!(positions.windows(2).all(|w| w[0] < w[1]), "{text}");
+}
