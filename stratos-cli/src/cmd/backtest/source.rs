@@ -6,7 +6,7 @@ use serde_json::Value;
 use stratos_core::backtest::optimise::Params;
 use stratos_core::backtest::{BacktestError, SignalMode, SignalSource};
 use stratos_core::{ConfigError, Registry, ResultType, StrategyRequest};
-use stratos_strategies::backtest_signals::source_for;
+use stratos_strategies::backtest_signals::{config_with_params, source_for};
 
 use crate::exit::CliError;
 
@@ -98,20 +98,14 @@ impl<'r> SourceFactory<'r> {
     }
 }
 
-/// `base` with every parameter set (whole numbers as integers).
+/// `base` with every parameter set, whole numbers as JSON integers (the engine's
+/// [`config_with_params`]).
+///
+/// # Errors
+/// [`CliError::Usage`] when `base` is neither an object nor `null`.
 pub(crate) fn with_params(base: &Value, params: &Params) -> Result<Value, CliError> {
-    let mut map = object(base)?;
-    for (k, v) in params {
-        let value = if v.fract() == 0.0 && v.abs() < 9.0e15 {
-            Value::from(*v as i64)
-        } else {
-            serde_json::Number::from_f64(*v)
-                .map(Value::Number)
-                .ok_or_else(|| CliError::Usage(format!("--grid: `{k}` = {v} is not finite")))?
-        };
-        map.insert(k.clone(), value);
-    }
-    Ok(Value::Object(map))
+    object(base)?;
+    Ok(config_with_params(base, params))
 }
 
 #[cfg(test)]
