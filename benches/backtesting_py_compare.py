@@ -11,10 +11,11 @@ SmaCross(10, 20) of backtesting.py's README, `exclusive_orders=True`, no commiss
 the README's 0.2 % the account is ruined within a few thousand one-minute trades, after
 which every order is cancelled and the run no longer measures trading).
 
-For each size it prints the best of --repeat in-process `Backtest(...).run()` timings
-(stats included, data building excluded) and one whole-process wall time (interpreter
-start, imports, bar generation, run, stats), next to the Stratos criterion figure you pass
-with --stratos-ms (the `backtest/sma_cross_full/<n>` median), and the ratios.
+For each size it prints the best of --repeat in-process `Backtest(...).run()` timings,
+wall and CPU (stats included, data building excluded), and one whole-process wall time
+(interpreter start, imports, bar generation, run, stats), next to the Stratos criterion
+figure you pass with --stratos-ms (the `backtest/sma_cross_full/<n>` median), and the
+ratios. On a loaded machine compare CPU with CPU.
 
     python3 benches/backtesting_py_compare.py [--sizes 100000,1000000] [--repeat 3] \\
         [--stratos-ms 100000=4.1,1000000=41]
@@ -85,10 +86,10 @@ def run_once(n):
     bt = Backtest(data, strategy(), commission=0.0, exclusive_orders=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         stats = bt.run()
-        elapsed = time.perf_counter() - t0
-    return elapsed, stats
+        elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
+    return elapsed, cpu, stats
 
 
 def main():
@@ -106,14 +107,16 @@ def main():
     )
     print(f"uptime: {os.popen('uptime').read().strip()}")
     for n in (int(s) for s in args.sizes.split(",")):
-        best = None
+        best = best_cpu = None
         for _ in range(args.repeat):
-            elapsed, stats = run_once(n)
+            elapsed, cpu, stats = run_once(n)
             best = elapsed if best is None else min(best, elapsed)
+            best_cpu = cpu if best_cpu is None else min(best_cpu, cpu)
         t0 = time.perf_counter()
         subprocess.run([sys.executable, __file__, "--child", str(n)], check=True)
         whole = time.perf_counter() - t0
-        line = (f"bars={n}: backtesting.py run() best of {args.repeat}: {best * 1e3:.0f} ms; "
+        line = (f"bars={n}: backtesting.py run() best of {args.repeat}: {best * 1e3:.0f} ms "
+                f"(CPU {best_cpu * 1e3:.0f} ms); "
                 f"whole process {whole * 1e3:.0f} ms; # Trades {stats['# Trades']}, "
                 f"Return [%] {float(stats['Return [%]'])!r}, Equity Final [$] "
                 f"{float(stats['Equity Final [$]'])!r}, Sharpe {float(stats['Sharpe Ratio'])!r}")

@@ -1,9 +1,10 @@
 //! Backtest conformance against backtesting.py 0.6.6 (reference files in
 //! `tests/data/conformance/backtest/`: the README example `backtest_goog_sma10_20_c002.json`
 //! copied from the shared reference set, definitions in that folder's CONVENTIONS.md; and
-//! four cases made by that folder's `make_cases.py` with backtesting.py 0.6.6 / pandas 3.1.1
+//! six cases made by that folder's `make_cases.py` with backtesting.py 0.6.6 / pandas 3.1.1
 //! that reach stop-loss / take-profit, spread, fixed commission, trade_on_close,
-//! finalize_trades, margin, FIFO netting and cancelled orders). Every trade must be identical (bars, sizes, prices), every
+//! finalize_trades, margin, FIFO netting, cancelled orders, and the price-vs-average signal
+//! as a target position and long only). Every trade must be identical (bars, sizes, prices), every
 //! statistic equal to 1e-9 relative, and the equity curve equal to 1e-9.
 //!
 //! The signals come from our `moving_average` strategy (SMA crossover), not from the file,
@@ -16,9 +17,10 @@ use serde_json::Value;
 use stratos::core::Timestamp;
 use stratos::core::backtest::{
     BacktestConfig, BacktestResult, Bars, Bracket, Commission, EndOfData, Fill, LookAheadCheck,
-    STAT_KEYS, StatValue, Warning, run_source,
+    STAT_KEYS, SignalMode, StatValue, Warning, run_source,
 };
 use stratos::strategies::backtest_signals::MovingAverageSignals;
+use stratos::strategies::moving_average::MovingAverageConfig;
 
 const RTOL: f64 = 1e-9;
 
@@ -128,12 +130,28 @@ fn run_case(json: &Value) -> BacktestResult {
         .with_volume(&v)
         .unwrap();
     let p = &json["params_in"];
-    let source = MovingAverageSignals::crossover(
-        p["n1"].as_u64().unwrap() as usize,
-        p["n2"].as_u64().unwrap() as usize,
-    )
-    .unwrap();
-    run_source(&bars, &source, &config_of(p), LookAheadCheck::Sampled(16)).unwrap()
+    let mut config = config_of(p);
+    let source = if let Some(period) = p.get("period").and_then(Value::as_u64) {
+        // moving_average's price-vs-average signal as a target position or long only.
+        config.signal_mode = match p["signal_mode"].as_str().unwrap() {
+            "position" => SignalMode::Position,
+            "long_only" => SignalMode::LongOnly,
+            other => panic!("unknown signal mode {other}"),
+        };
+        MovingAverageSignals::from_config(MovingAverageConfig {
+            period: period as usize,
+            signal_threshold: p["threshold"].as_f64().unwrap(),
+            ..MovingAverageConfig::default()
+        })
+        .unwrap()
+    } else {
+        MovingAverageSignals::crossover(
+            p["n1"].as_u64().unwrap() as usize,
+            p["n2"].as_u64().unwrap() as usize,
+        )
+        .unwrap()
+    };
+    run_source(&bars, &source, &config, LookAheadCheck::Sampled(16)).unwrap()
 }
 
 fn check_case(path: &PathBuf) -> usize {
@@ -338,8 +356,8 @@ fn backtests_match_backtesting_py() {
     for path in case_paths() {
         total += check_case(&path);
     }
-    // Five cases of 2 148 bars each, with their trades and statistics.
-    assert!(total > 5 * 2148);
+    // Seven cases of 2 148 bars each, with their trades and statistics.
+    assert!(total > 7 * 2148);
 }
 
 #[test]
