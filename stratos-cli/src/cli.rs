@@ -18,6 +18,7 @@ use stratos_ingest::SheetSelector;
   producer | stratos stream --strategy anomaly_detection --config '{\"window_size\":50}' | consumer
   stratos strategies
   stratos inspect examples/data/ohlcv_daily.csv
+  stratos backtest moving_average examples/data/ohlcv_daily.csv --config '{\"fast\":10,\"slow\":20}' --commission 0.002
 
 Exit codes: 0 ok, 2 usage, 65 bad data, 66 missing input, 1 other."
 )]
@@ -411,7 +412,13 @@ pub(crate) struct BacktestArgs {
     /// Rolling-origin evaluation of the forecasts (arima_prediction, hybrid_arima_ma) instead
     /// of a backtest; optional JSON:
     /// {"horizon":5,"step":20,"initial":500,"window":{"sliding":250}}.
-    #[arg(long, value_name = "JSON", num_args = 0..=1, default_missing_value = "{}")]
+    #[arg(
+        long,
+        value_name = "JSON",
+        num_args = 0..=1,
+        default_missing_value = "{}",
+        conflicts_with_all = ["grid", "plot"]
+    )]
     pub(crate) evaluate: Option<String>,
     /// Input format (default: from the file extension, else from the content).
     #[arg(long, value_enum)]

@@ -138,7 +138,7 @@ where
     title_area.draw(&Text::new(
         input.title.to_owned(),
         (12, 8),
-        ("sans-serif", 20).into_font().color(&BLACK),
+        ("sans-serif", 19).into_font().color(&BLACK),
     ))?;
     title_area.draw(&Text::new(
         "▲ long entry  ·  ▼ short entry  ·  ○ exit (green: win, red: loss)  ·  line: entry to exit",

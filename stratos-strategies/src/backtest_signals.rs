@@ -8,6 +8,9 @@
 //! | [`StrategySignals::per_row`] | the strategy's own per-row action output from one `execute` over all bars | first defined signal | one `execute` |
 //! | [`StrategySignals::walk_forward`] (`arima_prediction`, `hybrid_arima_ma`, any plug-in) | `execute` on bars 0..=t, its `signal.action`, re-decided every `refit_every` bars; `None` in between | the first bar the strategy accepts | ⌈N/refit_every⌉ fits on growing history |
 //!
+//! [`source_for`] picks the source (and the signal mode) for a strategy request, and
+//! [`request_builder`] turns a request into a parameter-sweep builder.
+//!
 //! In every case the signal at bar t sees bars 0..=t only; the per-row form relies on the
 //! strategy's outputs being causal, which [`stratos_core::backtest::check_lookahead`]
 //! verifies.
@@ -17,12 +20,14 @@
 
 use std::fmt;
 
-use stratos_core::backtest::{BacktestError, Bars, SignalSource, Signals};
+use stratos_core::backtest::optimise::Params;
+use stratos_core::backtest::{BacktestError, Bars, SignalMode, SignalSource, Signals};
 use stratos_core::{
-    Action, BuiltinStrategy, ConfigError, Frame, OutputValues, Strategy, StrategyError,
+    Action, BuiltinStrategy, ConfigError, Frame, OutputValues, Registry, Strategy, StrategyConfig,
+    StrategyError, StrategyRequest,
 };
 
-use crate::moving_average::{MaKind, MovingAverageConfig, MovingAverageStrategy};
+use crate::moving_average::{MaKind, MovingAverage, MovingAverageConfig, MovingAverageStrategy};
 
 /// The default refit interval of [`StrategySignals::walk_forward`]: 20 bars (about a
 /// trading month of daily bars). An ARIMA(2,1,2) fit on 1 000 points takes on the order of a
@@ -115,7 +120,30 @@ impl SignalSource for MovingAverageSignals {
     }
 
     fn signals(&self, bars: &Bars<'_>) -> Result<Signals, BacktestError> {
-        let values = price_column(bars, self.strategy.settings().data_field.as_deref())?;
+        let c = self.strategy.settings();
+        let values = price_column(bars, c.data_field.as_deref())?;
+        if let Some((fast, slow)) = c.crossover() {
+            // The crossover rule of `moving_average` (its `MaState::step`) on its own kernels,
+            // without the per-row report it also builds: the same signals at a third of
+            // the cost. `crossover_matches_the_strategy_rows` keeps the two equal.
+            let mut f = MovingAverage::new(c.kind, fast, c.adjust);
+            let mut s = MovingAverage::new(c.kind, slow, c.adjust);
+            let mut prev: Option<(f64, f64)> = None;
+            let actions = values
+                .iter()
+                .map(|&v| {
+                    let (a, b) = (f.push(v), s.push(v));
+                    let action = (a.is_finite() && b.is_finite()).then_some(match prev {
+                        Some((pa, pb)) if pa < pb && a > b => Action::Buy,
+                        Some((pa, pb)) if pa > pb && a < b => Action::Sell,
+                        _ => Action::Hold,
+                    });
+                    prev = Some((a, b));
+                    action
+                })
+                .collect();
+            return Ok(Signals::from_actions(actions));
+        }
         let actions = self
             .strategy
             .rows(values)
@@ -136,6 +164,12 @@ pub enum SignalWalk {
     /// t's signal and bars in between have none.
     Refit {
         /// Bars between refits (≥ 1).
+        refit_every: usize,
+    },
+    /// [`SignalWalk::PerRow`] when the strategy's result has a per-row action output,
+    /// else [`SignalWalk::Refit`] with `refit_every` (costs one extra `execute`).
+    Auto {
+        /// Bars between refits when refitting (≥ 1).
         refit_every: usize,
     },
 }
@@ -188,9 +222,96 @@ impl StrategySignals {
         }
     }
 
+    /// Per-row signals when the strategy has them, else refits every `refit_every` bars
+    /// ([`SignalWalk::Auto`]); 0 is taken as 1. The choice for user plug-ins.
+    pub fn auto(strategy: Box<dyn Strategy>, refit_every: usize) -> Self {
+        StrategySignals {
+            strategy,
+            walk: SignalWalk::Auto {
+                refit_every: refit_every.max(1),
+            },
+        }
+    }
+
     /// How signals are produced.
     pub fn walk(&self) -> SignalWalk {
         self.walk
+    }
+}
+
+/// A signal source for a strategy request, with the [`SignalMode`] that suits its signals:
+/// what `stratos backtest STRATEGY` uses.
+#[derive(Debug)]
+pub struct SourceChoice {
+    /// The signal source.
+    pub source: Box<dyn SignalSource>,
+    /// How its signals should become orders: [`SignalMode::Orders`] for crossover events,
+    /// [`SignalMode::Position`] for state signals (price vs average, ARIMA, hybrid,
+    /// plug-ins).
+    pub mode: SignalMode,
+}
+
+/// Picks the signal source for `request` (`{"strategy_id": …, "config": {…}}`):
+///
+/// | strategy | source | mode |
+/// |---|---|---|
+/// | `moving_average` with `fast`/`slow` | [`MovingAverageSignals`] (crossover) | [`SignalMode::Orders`] |
+/// | `moving_average` otherwise | [`MovingAverageSignals`] (price vs average) | [`SignalMode::Position`] |
+/// | `arima_prediction`, `hybrid_arima_ma` | [`StrategySignals::walk_forward`] every `refit_every` bars | [`SignalMode::Position`] |
+/// | anything else (plug-ins, `anomaly_detection`, …) | [`StrategySignals::auto`] | [`SignalMode::Position`] |
+///
+/// `refit_every` defaults to [`DEFAULT_REFIT_EVERY`].
+///
+/// # Errors
+/// [`ConfigError`] for an unknown strategy or an invalid config.
+///
+/// # Examples
+/// ```
+/// use stratos_core::StrategyRequest;
+/// use stratos_core::backtest::SignalMode;
+/// use stratos_strategies::backtest_signals::source_for;
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let request: StrategyRequest = serde_json::from_str(
+///     r#"{"strategy_id": "moving_average", "config": {"fast": 10, "slow": 20}}"#,
+/// )?;
+/// let choice = source_for(&stratos_strategies::registry(), &request, None)?;
+/// assert_eq!(choice.mode, SignalMode::Orders);
+/// assert_eq!(choice.source.name(), "moving_average(sma,fast=10,slow=20)");
+/// # Ok(()) }
+/// ```
+pub fn source_for(
+    registry: &Registry,
+    request: &StrategyRequest,
+    refit_every: Option<usize>,
+) -> Result<SourceChoice, ConfigError> {
+    let refit = refit_every.unwrap_or(DEFAULT_REFIT_EVERY);
+    match request.strategy_id.as_str() {
+        crate::moving_average::ID => {
+            let config = MovingAverageConfig::from_json(request.config.clone())?;
+            let crossover = config.crossover().is_some();
+            Ok(SourceChoice {
+                source: Box::new(MovingAverageSignals::from_config(config)?),
+                mode: if crossover {
+                    SignalMode::Orders
+                } else {
+                    SignalMode::Position
+                },
+            })
+        }
+        crate::arima::ID | crate::hybrid::ID => Ok(SourceChoice {
+            source: Box::new(StrategySignals::walk_forward(
+                registry.build_request(request)?,
+                refit,
+            )),
+            mode: SignalMode::Position,
+        }),
+        _ => Ok(SourceChoice {
+            source: Box::new(StrategySignals::auto(
+                registry.build_request(request)?,
+                refit,
+            )),
+            mode: SignalMode::Position,
+        }),
     }
 }
 
@@ -228,55 +349,60 @@ impl SignalSource for StrategySignals {
     }
 
     fn signals(&self, bars: &Bars<'_>) -> Result<Signals, BacktestError> {
+        let refit = |refit_every: usize| -> Result<Signals, BacktestError> {
+            let n = bars.len();
+            let mut actions: Vec<Option<Action>> = vec![None; n];
+            let mut anchor: Option<usize> = None;
+            for (t, slot) in actions.iter_mut().enumerate() {
+                if let Some(a) = anchor
+                    && (t - a) % refit_every != 0
+                {
+                    continue;
+                }
+                let frame = bars_frame(&bars.prefix(t + 1))?;
+                match self.strategy.execute(&frame) {
+                    Ok(result) => {
+                        anchor.get_or_insert(t);
+                        *slot = Some(result.signal.map_or(Action::Hold, |s| s.action));
+                    }
+                    Err(StrategyError::NotEnoughData { .. }) if anchor.is_none() => {}
+                    Err(e) => return Err(self.fail(Some(t), &e)),
+                }
+            }
+            Ok(Signals::from_actions(actions))
+        };
         match self.walk {
-            SignalWalk::PerRow => {
+            SignalWalk::Refit { refit_every } => refit(refit_every),
+            SignalWalk::PerRow | SignalWalk::Auto { .. } => {
                 let frame = bars_frame(bars)?;
-                let result = self
-                    .strategy
-                    .execute(&frame)
-                    .map_err(|e| self.fail(None, &e))?;
-                let actions = result
-                    .outputs
-                    .columns
-                    .iter()
-                    .find_map(|c| match &c.values {
-                        OutputValues::Action(v) => Some(v.clone()),
-                        _ => None,
-                    })
-                    .ok_or_else(|| BacktestError::Signal {
-                        source_name: self.name(),
-                        message: "the strategy has no per-row signal output; use \
+                let result = match self.strategy.execute(&frame) {
+                    Ok(r) => r,
+                    Err(StrategyError::NotEnoughData { .. })
+                        if matches!(self.walk, SignalWalk::Auto { .. }) =>
+                    {
+                        return Ok(Signals::from_actions(vec![None; bars.len()]));
+                    }
+                    Err(e) => return Err(self.fail(None, &e)),
+                };
+                let per_row = result.outputs.columns.iter().find_map(|c| match &c.values {
+                    OutputValues::Action(v) => Some(v.clone()),
+                    _ => None,
+                });
+                if let (None, SignalWalk::Auto { refit_every }) = (&per_row, self.walk) {
+                    return refit(refit_every);
+                }
+                let actions = per_row.ok_or_else(|| BacktestError::Signal {
+                    source_name: self.name(),
+                    message: "the strategy has no per-row signal output; use \
                                   StrategySignals::walk_forward"
-                            .to_owned(),
-                    })?;
+                        .to_owned(),
+                })?;
                 if actions.len() != bars.len() {
                     return Err(BacktestError::Length {
                         column: "signals".to_owned(),
                         expected: bars.len(),
                         got: actions.len(),
                     });
-                }
-                Ok(Signals::from_actions(actions))
-            }
-            SignalWalk::Refit { refit_every } => {
-                let n = bars.len();
-                let mut actions: Vec<Option<Action>> = vec![None; n];
-                let mut anchor: Option<usize> = None;
-                for (t, slot) in actions.iter_mut().enumerate() {
-                    if let Some(a) = anchor
-                        && (t - a) % refit_every != 0
-                    {
-                        continue;
-                    }
-                    let frame = bars_frame(&bars.prefix(t + 1))?;
-                    match self.strategy.execute(&frame) {
-                        Ok(result) => {
-                            anchor.get_or_insert(t);
-                            *slot = Some(result.signal.map_or(Action::Hold, |s| s.action));
-                        }
-                        Err(StrategyError::NotEnoughData { .. }) if anchor.is_none() => {}
-                        Err(e) => return Err(self.fail(Some(t), &e)),
-                    }
                 }
                 Ok(Signals::from_actions(actions))
             }
@@ -289,6 +415,81 @@ impl fmt::Display for SignalWalk {
         match self {
             SignalWalk::PerRow => f.write_str("per-row"),
             SignalWalk::Refit { refit_every } => write!(f, "refit every {refit_every} bars"),
+            SignalWalk::Auto { refit_every } => {
+                write!(f, "per-row, else refit every {refit_every} bars")
+            }
+        }
+    }
+}
+
+/// `base` (a strategy config object, or `null`) with `params` written over it; values that
+/// are whole numbers are written as JSON integers, so `fast=10` fills a `usize` key.
+///
+/// # Examples
+/// ```
+/// use stratos_core::backtest::optimise::Params;
+/// use stratos_strategies::backtest_signals::config_with_params;
+/// let params = Params::from([("fast".to_owned(), 10.0), ("signal_threshold".to_owned(), 0.5)]);
+/// let config = config_with_params(&serde_json::json!({"slow": 20}), &params);
+/// assert_eq!(config, serde_json::json!({"slow": 20, "fast": 10, "signal_threshold": 0.5}));
+/// ```
+pub fn config_with_params(base: &serde_json::Value, params: &Params) -> serde_json::Value {
+    let mut map = match base {
+        serde_json::Value::Object(m) => m.clone(),
+        _ => serde_json::Map::new(),
+    };
+    for (k, &v) in params {
+        let value = if v.fract() == 0.0 && v.abs() < 9.0e15 {
+            // Whole and exactly representable: an integer.
+            serde_json::Value::from(v as i64)
+        } else {
+            serde_json::Value::from(v)
+        };
+        map.insert(k.clone(), value);
+    }
+    serde_json::Value::Object(map)
+}
+
+/// A [`stratos_core::backtest::optimise::sweep`] builder for a strategy request: each
+/// combination's parameters are written over the request's config
+/// ([`config_with_params`]) and turned into a source by [`source_for`]. Combinations the
+/// strategy rejects as invalid (e.g. `fast ≥ slow`) are skipped.
+///
+/// The signal mode of the sweep's config is the caller's; [`source_for`] tells which suits
+/// the strategy.
+///
+/// # Examples
+/// ```
+/// use stratos_core::StrategyRequest;
+/// use stratos_core::backtest::optimise::Params;
+/// use stratos_strategies::backtest_signals::request_builder;
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let registry = stratos_strategies::registry();
+/// let request: StrategyRequest = serde_json::from_str(r#"{"strategy_id": "moving_average"}"#)?;
+/// let build = request_builder(&registry, &request, None);
+/// let ok = Params::from([("fast".to_owned(), 5.0), ("slow".to_owned(), 20.0)]);
+/// assert!(build(&ok)?.is_some());
+/// let invalid = Params::from([("fast".to_owned(), 20.0), ("slow".to_owned(), 5.0)]);
+/// assert!(build(&invalid)?.is_none());
+/// # Ok(()) }
+/// ```
+pub fn request_builder<'r>(
+    registry: &'r Registry,
+    request: &'r StrategyRequest,
+    refit_every: Option<usize>,
+) -> impl Fn(&Params) -> Result<Option<Box<dyn SignalSource>>, BacktestError> + Sync + 'r {
+    move |params: &Params| {
+        let req = StrategyRequest {
+            strategy_id: request.strategy_id.clone(),
+            config: config_with_params(&request.config, params),
+        };
+        match source_for(registry, &req, refit_every) {
+            Ok(choice) => Ok(Some(choice.source)),
+            Err(ConfigError::Invalid { .. }) => Ok(None),
+            Err(e) => Err(BacktestError::Signal {
+                source_name: request.strategy_id.clone(),
+                message: e.to_string(),
+            }),
         }
     }
 }
@@ -334,6 +535,43 @@ mod tests {
     impl Data {
         fn bars(&self) -> Bars<'_> {
             Bars::new(&self.t, &self.o, &self.c, &self.o, &self.c).unwrap()
+        }
+
+        /// Bars carrying the closes (NaN allowed) as their volume, which is not validated, so
+        /// a source with `data_field: volume` sees gaps.
+        fn bars_unchecked(&self) -> Bars<'_> {
+            Bars::new(&self.t, &self.o, &self.o, &self.o, &self.o)
+                .unwrap()
+                .with_volume(&self.c)
+                .unwrap()
+        }
+    }
+
+    #[test]
+    fn crossover_matches_the_strategy_rows() {
+        // With gaps (NaN) and every kind, the fast path equals `MovingAverageStrategy::rows`.
+        let mut d = walk(300);
+        d.c[40] = f64::NAN;
+        d.c[41] = f64::NAN;
+        for kind in [MaKind::Sma, MaKind::Ema, MaKind::Wma] {
+            let config = MovingAverageConfig {
+                fast: Some(4),
+                slow: Some(9),
+                kind,
+                data_field: Some("volume".to_owned()),
+                ..MovingAverageConfig::default()
+            };
+            let source = MovingAverageSignals::from_config(config).unwrap();
+            let price = price_column(&d.bars_unchecked(), Some("volume")).unwrap();
+            let want: Vec<Option<Action>> = source
+                .strategy()
+                .rows(price)
+                .iter()
+                .map(|r| r.signal.map(|x| x.0))
+                .collect();
+            let got = source.signals(&d.bars_unchecked()).unwrap();
+            assert_eq!(got.actions(), &want[..], "{kind:?}");
+            assert!(got.actions().contains(&Some(Action::Sell)));
         }
     }
 
@@ -510,5 +748,90 @@ mod tests {
             .signals(&d.bars())
             .unwrap_err();
         assert!(matches!(err, BacktestError::Signal { .. }));
+    }
+
+    #[test]
+    fn source_for_picks_the_adaptor_and_mode() {
+        let registry = crate::registry();
+        let req = |json: &str| -> StrategyRequest { serde_json::from_str(json).unwrap() };
+        let c = source_for(
+            &registry,
+            &req(r#"{"strategy_id": "moving_average", "config": {"period": 5}}"#),
+            None,
+        )
+        .unwrap();
+        assert_eq!(c.mode, SignalMode::Position);
+        let c = source_for(
+            &registry,
+            &req(r#"{"strategy_id": "arima_prediction", "config": {"minDataPoints": 30}}"#),
+            Some(25),
+        )
+        .unwrap();
+        assert_eq!(c.mode, SignalMode::Position);
+        assert!(c.source.name().starts_with("arima_prediction("));
+        let d = walk(70);
+        let s = c.source.signals(&d.bars()).unwrap();
+        assert_eq!(s.warmup(), 29);
+        assert_eq!(s.actions().iter().filter(|a| a.is_some()).count(), 2);
+        // anomaly_detection has no action output: auto falls back to refits.
+        let c = source_for(
+            &registry,
+            &req(r#"{"strategy_id": "anomaly_detection", "config": {"window_size": 10}}"#),
+            Some(30),
+        )
+        .unwrap();
+        let s = c.source.signals(&d.bars()).unwrap();
+        assert!(s.actions().iter().filter(|a| a.is_some()).count() <= 3);
+        assert!(source_for(&registry, &req(r#"{"strategy_id": "nope"}"#), None).is_err());
+        assert!(
+            source_for(
+                &registry,
+                &req(r#"{"strategy_id": "moving_average", "config": {"bogus": 1}}"#),
+                None
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn request_builder_sweeps_a_request_config() {
+        use stratos_core::backtest::optimise::{Objective, ParamGrid, sweep};
+        let d = walk(400);
+        let registry = crate::registry();
+        let request: StrategyRequest =
+            serde_json::from_str(r#"{"strategy_id": "moving_average", "config": {"kind": "ema"}}"#)
+                .unwrap();
+        let build = request_builder(&registry, &request, None);
+        let grid = ParamGrid::parse("fast=3|6|12,slow=6|12").unwrap();
+        let config = BacktestConfig {
+            exclusive_orders: true,
+            ..BacktestConfig::default()
+        };
+        let ranked = sweep(
+            &d.bars(),
+            &grid,
+            &config,
+            &Objective::maximize("Return [%]"),
+            &build,
+            2,
+        )
+        .unwrap();
+        // fast < slow: (3,6), (3,12), (6,12).
+        assert_eq!(ranked.len(), 3);
+        let best = &ranked[0];
+        let direct = MovingAverageSignals::from_config(MovingAverageConfig {
+            kind: MaKind::Ema,
+            fast: Some(best.params["fast"] as usize),
+            slow: Some(best.params["slow"] as usize),
+            ..MovingAverageConfig::default()
+        })
+        .unwrap();
+        let single = run_source(&d.bars(), &direct, &config, LookAheadCheck::Off).unwrap();
+        assert_eq!(single.stats, best.stats);
+        let bad: StrategyRequest =
+            serde_json::from_str(r#"{"strategy_id": "moving_average", "config": {"bogus": 1}}"#)
+                .unwrap();
+        let build = request_builder(&registry, &bad, None);
+        assert!(build(&Params::new()).is_err());
     }
 }

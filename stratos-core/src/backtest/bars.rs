@@ -206,6 +206,37 @@ impl<'a> Bars<'a> {
         self.range(0, n)
     }
 
+    /// The bars whose time lies in `[start, end]` (either bound optional, both inclusive):
+    /// `--start` / `--end` dates.
+    ///
+    /// # Errors
+    /// [`BacktestError::Empty`] when no bar lies in the interval.
+    ///
+    /// # Examples
+    /// ```
+    /// use stratos_core::Timestamp;
+    /// use stratos_core::backtest::Bars;
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let t: Vec<Timestamp> = (0..5).map(|d| Timestamp::from_epoch_seconds(d * 86_400)).collect::<Result<_, _>>()?;
+    /// let c = [1.0, 2.0, 3.0, 4.0, 5.0];
+    /// let bars = Bars::new(&t, &c, &c, &c, &c)?;
+    /// let mid = bars.between(Some(Timestamp::parse("1970-01-02")?), Some(Timestamp::parse("1970-01-04")?))?;
+    /// assert_eq!(mid.close(), &[2.0, 3.0, 4.0]);
+    /// # Ok(()) }
+    /// ```
+    pub fn between(
+        &self,
+        start: Option<Timestamp>,
+        end: Option<Timestamp>,
+    ) -> Result<Bars<'a>, BacktestError> {
+        let from = start.map_or(0, |s| self.timestamps.partition_point(|t| *t < s));
+        let to = end.map_or(self.len(), |e| self.timestamps.partition_point(|t| *t <= e));
+        if from >= to {
+            return Err(BacktestError::Empty);
+        }
+        Ok(self.range(from, to))
+    }
+
     /// Bars `start..end`, clamped so that at least one bar remains.
     pub fn range(&self, start: usize, end: usize) -> Bars<'a> {
         let len = self.len();

@@ -79,6 +79,11 @@ impl std::fmt::Display for Warning {
     }
 }
 
+/// The largest order, in units (10^15): a cap that keeps unit arithmetic exact in both
+/// `f64` and `i64`. backtesting.py has no cap (Python integers); it only matters for
+/// prices so small that 10^15 units cost less than the account.
+pub const MAX_UNITS: f64 = 1e15;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Entry,
@@ -465,7 +470,8 @@ impl<'c> Broker<'c> {
                         self.margin_available(p.close) * self.leverage * size.abs(),
                         apc,
                     )
-                    .trunc();
+                    .trunc()
+                    .min(MAX_UNITS);
                     size = copysign_i(units, size);
                     if size == 0.0 {
                         self.warnings.push(Warning::InsufficientMargin {
@@ -477,7 +483,7 @@ impl<'c> Broker<'c> {
                         continue;
                     }
                 }
-                // In range: |size| ≤ margin / price, far below 2^63.
+                // In range: |size| ≤ MAX_UNITS, far below 2^63.
                 let mut need = size as i64;
                 if !cfg.hedging {
                     let ids: Vec<u64> = self.trades.iter().map(|t| t.id).collect();

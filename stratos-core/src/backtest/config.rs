@@ -63,11 +63,11 @@ pub enum Fill {
 pub enum OrderSize {
     /// A fraction in (0, 1) of available margin, turned into whole units when the order
     /// fills: `units = int(margin_available·leverage·f // (price·(1±spread) + commission/f))`
-    /// (Python's float floor division, as backtesting.py). Zero units cancel the order with a
-    /// [`super::Warning::InsufficientMargin`].
+    /// (Python's float floor division, as backtesting.py), at most 10^15. Zero units cancel
+    /// the order with a [`super::Warning::InsufficientMargin`].
     EquityFraction(f64),
-    /// A fixed whole number of units (≥ 1). An order the available margin cannot pay for is
-    /// cancelled with a [`super::Warning::InsufficientMargin`].
+    /// A fixed whole number of units in 1..=10^15. An order the available margin cannot pay
+    /// for is cancelled with a [`super::Warning::InsufficientMargin`].
     Units(u64),
 }
 
@@ -268,8 +268,12 @@ impl BacktestConfig {
                     "an equity fraction in (0, 1)",
                 ));
             }
-            OrderSize::Units(0) => {
-                return Err(BacktestError::config("size", 0, "at least 1 unit"));
+            OrderSize::Units(u) if u == 0 || u as f64 > super::broker::MAX_UNITS => {
+                return Err(BacktestError::config(
+                    "size",
+                    u,
+                    "a whole number of units in 1..=10^15",
+                ));
             }
             _ => {}
         }

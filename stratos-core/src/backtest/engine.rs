@@ -119,7 +119,24 @@ where
     }
 }
 
-/// Everything a run produces.
+/// Everything a run produces. Its JSON form:
+///
+/// ```text
+/// {"strategy": "moving_average(sma,fast=10,slow=20)", "warmup": 19,
+///  "stats": {"Start": "2004-08-19T00:00:00Z", …, "Duration": {"timedelta": "3116 days 00:00:00",
+///            "seconds": 269222400.0}, …, "# Trades": 93, …, "Kelly Criterion": 0.209},
+///  "summary": {"total_trades": 93, "winning_trades": 49, "win_rate": 0.527, "total_return": 4.626,
+///              "sharpe_ratio": 0.601, "max_drawdown": 0.339},
+///  "trades": [{"size": -59, "entry_bar": 63, "exit_bar": 75, "entry_price": 169.02, …,
+///              "pnl": -637.57, "commission": 41.08, "return_pct": -0.0639,
+///              "entry_time": "2004-11-17T00:00:00Z", …, "exit_reason": "signal"}, …],
+///  "open_trades": [{"size": 69, "entry_bar": 2087, …, "unrealized_pnl": 7172.55}],
+///  "equity": {"timestamps": […], "equity": […], "drawdown_pct": […],
+///             "drawdown_duration": [null, …, {"timedelta": "2 days 00:00:00", "seconds": 172800.0}, …]},
+///  "warnings": [{"kind": "open_trades_at_end", "count": 1}]}
+/// ```
+///
+/// NaN statistics are `null`; `Commissions [$]` is absent when 0 (as in backtesting.py).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BacktestResult {
     /// The signal source's name (backtesting.py's `_strategy`), empty for bare signals.
@@ -151,9 +168,9 @@ impl BacktestResult {
 /// Runs a backtest of per-bar `signals` over `bars`.
 ///
 /// The loop, as backtesting.py's `Backtest.run`: for each bar i from `warmup+1` to N−1 the
-/// broker first fills pending orders at bar i's prices and marks equity at Close[i]; then bar
+/// broker first fills pending orders at bar i's prices and marks equity at `Close[i]`; then bar
 /// i's signal places orders (see [`super::SignalMode`]), which fill on bar i+1 (or, with
-/// [`super::Fill::ThisClose`], at Close[i] when bar i+1 is processed). Bars before the first
+/// [`super::Fill::ThisClose`], at `Close[i]` when bar i+1 is processed). Bars before the first
 /// traded bar carry the first recorded equity. If equity reaches ≤ 0 the broker closes the
 /// trades at that bar's close and the run stops with equity 0 from then on.
 ///

@@ -42,22 +42,26 @@ impl EquityCurve {
     pub(crate) fn build(timestamps: &[Timestamp], equity: Vec<f64>) -> (Self, Vec<Episode>) {
         let n = equity.len();
         let mut dd = Vec::with_capacity(n);
+        let mut durations = vec![None; n];
+        let mut episodes = Vec::new();
         let mut peak = f64::NAN;
-        for &e in &equity {
+        // The last closing bar and the largest drawdown since it (inclusive; NaN skipped).
+        let mut prev: Option<usize> = None;
+        let mut episode_max = f64::NAN;
+        for (i, &e) in equity.iter().enumerate() {
             // np.maximum.accumulate propagates NaN; equity is never NaN for valid bars.
             peak = if peak.is_nan() || e > peak || e.is_nan() {
                 e
             } else {
                 peak
             };
-            dd.push(1.0 - e / peak);
-        }
-        let mut durations = vec![None; n];
-        let mut episodes = Vec::new();
-        let mut prev: Option<usize> = None;
-        for i in 0..n {
+            let d = 1.0 - e / peak;
+            dd.push(d);
+            if episode_max.is_nan() || d > episode_max {
+                episode_max = d;
+            }
             #[allow(clippy::float_cmp)]
-            let closes = dd[i] == 0.0 || i + 1 == n;
+            let closes = d == 0.0 || i + 1 == n;
             if !closes {
                 continue;
             }
@@ -66,17 +70,14 @@ impl EquityCurve {
             {
                 let duration =
                     Timedelta::from_micros(timestamps[i].micros() - timestamps[p].micros());
-                let mut peak_dd = f64::NAN;
-                for &v in &dd[p..=i] {
-                    // pandas' max skips NaN.
-                    if peak_dd.is_nan() || v > peak_dd {
-                        peak_dd = v;
-                    }
-                }
                 durations[i] = Some(duration);
-                episodes.push(Episode { duration, peak_dd });
+                episodes.push(Episode {
+                    duration,
+                    peak_dd: episode_max,
+                });
             }
             prev = Some(i);
+            episode_max = d;
         }
         (
             EquityCurve {

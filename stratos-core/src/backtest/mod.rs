@@ -68,7 +68,7 @@ mod timedelta;
 mod trade;
 
 pub use bars::Bars;
-pub use broker::Warning;
+pub use broker::{MAX_UNITS, Warning};
 pub use config::{
     BacktestConfig, Bracket, Commission, EndOfData, FULL_EQUITY, Fill, OrderSize, SignalMode,
 };

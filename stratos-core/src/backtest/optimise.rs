@@ -22,6 +22,9 @@ use super::error::BacktestError;
 use super::stats::{STAT_KEYS, Stats, StatsInput, compute};
 use super::trade::Trade;
 
+/// The most combinations [`sweep`] runs (10^6).
+pub const MAX_COMBINATIONS: usize = 1_000_000;
+
 /// One combination of parameter values, by name (ordered, so it prints deterministically).
 pub type Params = BTreeMap<String, f64>;
 
@@ -108,9 +111,11 @@ impl ParamGrid {
         Ok(grid)
     }
 
-    /// The number of combinations.
+    /// The number of combinations (saturating at `usize::MAX`).
     pub fn len(&self) -> usize {
-        self.axes.iter().map(|(_, v)| v.len()).product()
+        self.axes
+            .iter()
+            .fold(1usize, |acc, (_, v)| acc.saturating_mul(v.len()))
     }
 
     /// True when some axis has no values.
@@ -256,8 +261,59 @@ pub fn sweep(
     build: &SourceBuilder<'_>,
     threads: usize,
 ) -> Result<Vec<SweepEntry>, BacktestError> {
+    sweep_with(
+        bars,
+        grid,
+        config,
+        objective,
+        build,
+        &SweepOptions {
+            threads,
+            progress: None,
+        },
+    )
+}
+
+/// Options of [`sweep_with`].
+#[derive(Clone, Copy, Default)]
+pub struct SweepOptions<'p> {
+    /// Worker threads; 0 uses every available core.
+    pub threads: usize,
+    /// Called after each finished combination with (done, total), from the worker threads
+    /// (for a progress bar).
+    pub progress: Option<&'p (dyn Fn(usize, usize) + Sync)>,
+}
+
+impl std::fmt::Debug for SweepOptions<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SweepOptions")
+            .field("threads", &self.threads)
+            .field("progress", &self.progress.is_some())
+            .finish()
+    }
+}
+
+/// [`sweep`] with a progress callback.
+///
+/// # Errors
+/// As [`sweep`].
+pub fn sweep_with(
+    bars: &Bars<'_>,
+    grid: &ParamGrid,
+    config: &BacktestConfig,
+    objective: &Objective,
+    build: &SourceBuilder<'_>,
+    options: &SweepOptions<'_>,
+) -> Result<Vec<SweepEntry>, BacktestError> {
+    let threads = options.threads;
     objective.check()?;
     config.validate()?;
+    if grid.len() > MAX_COMBINATIONS {
+        return Err(opt_err(format!(
+            "the parameter grid has {} combinations; at most {MAX_COMBINATIONS} are run",
+            grid.len()
+        )));
+    }
     let combos = grid.combinations();
     if combos.is_empty() {
         return Err(opt_err("the parameter grid has no combinations"));
@@ -265,6 +321,8 @@ pub fn sweep(
     type Slot = Option<Result<Option<SweepEntry>, BacktestError>>;
     let slots: Vec<Mutex<Slot>> = combos.iter().map(|_| Mutex::new(None)).collect();
     let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let total = combos.len();
     let one = |params: &Params| -> Result<Option<SweepEntry>, BacktestError> {
         let Some(source) = build(params)? else {
             return Ok(None);
@@ -288,6 +346,10 @@ pub fn sweep(
                     let r = one(params);
                     if let Ok(mut slot) = slots[k].lock() {
                         *slot = Some(r);
+                    }
+                    let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
+                    if let Some(progress) = options.progress {
+                        progress(finished, total);
                     }
                 }
             });

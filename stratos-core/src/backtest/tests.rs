@@ -507,3 +507,118 @@ fn lookahead_guard_catches_a_peeking_source() {
     assert_eq!(r.strategy, "momentum");
     assert_eq!(r.warmup, 1);
 }
+
+#[test]
+fn absurd_inputs_are_capped_or_refused_not_panics() {
+    // Prices so small that full equity buys more than 10^15 units: capped.
+    let d = Data::closes(&[1e-300, 1e-300, 1e-300, 2e-300]);
+    let r = run(
+        &d.bars(),
+        &at(4, &[(1, Action::Sell)]),
+        &BacktestConfig::default(),
+    )
+    .unwrap();
+    assert_eq!(r.open_trades[0].size, -1_000_000_000_000_000);
+    let huge = BacktestConfig {
+        size: OrderSize::Units(u64::MAX),
+        ..BacktestConfig::default()
+    };
+    assert!(matches!(
+        run(&d.bars(), &at(4, &[]), &huge),
+        Err(BacktestError::Config { .. })
+    ));
+    let grid = optimise::ParamGrid::parse("a=1..1000:1,b=1..1000:1,c=1..10:1").unwrap();
+    assert_eq!(grid.len(), 10_000_000);
+    let build =
+        |_: &optimise::Params| -> Result<Option<Box<dyn SignalSource>>, BacktestError> { Ok(None) };
+    let err = optimise::sweep(
+        &d.bars(),
+        &grid,
+        &BacktestConfig::default(),
+        &optimise::Objective::default(),
+        &build,
+        1,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("10000000 combinations"));
+    assert!(optimise::ParamGrid::parse("a=5..1:1").is_err());
+    assert!(optimise::ParamGrid::parse("a=x").is_err());
+    assert!(optimise::ParamGrid::parse("=1").is_err());
+}
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn action(k: u8) -> Option<Action> {
+        match k % 5 {
+            0 => Some(Action::Buy),
+            1 => Some(Action::Sell),
+            2 => Some(Action::Hold),
+            _ => None,
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        /// Any bars, signals and settings: no panic, one equity value per bar, and the books
+        /// balance: final equity = cash + Σ closed PnL + Σ open (unrealized − entry commission).
+        #[test]
+        fn runs_never_panic_and_the_books_balance(
+            moves in prop::collection::vec((-0.2f64..0.2, 0.0f64..0.05, 0.0f64..0.05, 0u8..255), 1..120),
+            relative in 0.0f64..0.01,
+            spread in 0.0f64..0.01,
+            margin in 0.05f64..1.0,
+            sl in prop::option::of(0.01f64..0.3),
+            tp in prop::option::of(0.01f64..0.3),
+            mode in 0u8..3,
+            flags in 0u8..16,
+            warmup in 0usize..10,
+        ) {
+            let mut rows = Vec::new();
+            let mut price = 100.0f64;
+            for &(r, up, down, _) in &moves {
+                let open = price;
+                price *= 1.0 + r;
+                let close = price;
+                rows.push((open, open.max(close) * (1.0 + up), open.min(close) * (1.0 - down), close));
+            }
+            let d = Data::new(&rows);
+            let signals = Signals::new(moves.iter().map(|m| action(m.3)).collect(), warmup);
+            let config = BacktestConfig {
+                commission: Commission { fixed: 0.0, relative },
+                spread,
+                margin,
+                fill: if flags & 1 == 0 { Fill::NextOpen } else { Fill::ThisClose },
+                exclusive_orders: flags & 2 != 0,
+                hedging: flags & 4 != 0,
+                end_of_data: if flags & 8 == 0 { EndOfData::LeaveOpen } else { EndOfData::CloseOnLastBar },
+                stop_loss: sl.map(Bracket::Fraction),
+                take_profit: tp.map(|f| Bracket::Fraction(f + spread)),
+                signal_mode: [SignalMode::Orders, SignalMode::Position, SignalMode::LongOnly][mode as usize],
+                ..BacktestConfig::default()
+            };
+            let r = run(&d.bars(), &signals, &config).unwrap();
+            prop_assert_eq!(r.equity.equity.len(), rows.len());
+            prop_assert!(r.trades.iter().all(|t| t.entry_bar <= t.exit_bar && t.size != 0));
+            let broke = r.warnings.iter().any(|w| matches!(w, Warning::OutOfMoney { .. }));
+            if !broke {
+                let closed: f64 = r.trades.iter().map(|t| t.pnl).sum();
+                let open: f64 = r
+                    .open_trades
+                    .iter()
+                    .map(|t| t.unrealized_pnl - config.commission.cost(t.size as f64, t.entry_price))
+                    .sum();
+                let books = config.cash + closed + open;
+                prop_assert!(
+                    (r.stats.equity_final - books).abs() <= 1e-9 * books.abs().max(config.cash),
+                    "equity {} vs books {}", r.stats.equity_final, books
+                );
+            }
+            // The statistics serialize (NaN as null) and name every key.
+            let json = serde_json::to_value(&r.stats).unwrap();
+            prop_assert!(json.get("Kelly Criterion").is_some());
+        }
+    }
+}

@@ -15,6 +15,7 @@ use stratos_strategies::evaluation::{
 use stratos_strategies::hybrid::HybridConfig;
 
 use super::progress::Progress;
+use super::report::csv_err;
 use crate::cli::{BacktestArgs, BacktestFormat};
 use crate::exit::{CliError, write_err};
 use crate::output::table::{Table, write_pairs};
@@ -295,7 +296,6 @@ fn write_csv<W: Write>(
     y: &[f64],
     report: &RollingOriginReport,
 ) -> Result<(), CliError> {
-    let csv_err = |e: csv::Error| write_err(std::io::Error::from(e));
     let mut w = csv::Writer::from_writer(out);
     w.write_record([
         "origin",

@@ -11,7 +11,7 @@ mod sweep;
 use std::io::Write;
 use std::path::Path;
 
-use stratos_core::backtest::optimise::{sweep as run_sweep, walk_forward};
+use stratos_core::backtest::optimise::{ParamGrid, Params, SweepOptions, sweep_with, walk_forward};
 use stratos_core::backtest::{
     BacktestConfig, BacktestResult, Bars, Commission, EndOfData, Fill, LookAheadCheck, SignalMode,
     run_source,
@@ -19,13 +19,16 @@ use stratos_core::backtest::{
 use stratos_core::{Frame, Registry, Timestamp};
 
 use self::progress::Progress;
-use self::source::{Kind, SourceFactory};
+use self::source::SourceFactory;
 use super::parse_config;
 use super::run::{input_options, read_input};
 use crate::cli::{BacktestArgs, BacktestFormat, CsvTable, SignalModeArg};
 use crate::exit::{CliError, write_err};
 use crate::output;
 use crate::plot::{PlotInput, PlotTrade, write_svg};
+
+/// Longest strategy name in the chart's title, in characters.
+const TITLE_NAME_CHARS: usize = 44;
 
 /// Truncated histories the look-ahead guard recomputes with `--check-lookahead`.
 const LOOKAHEAD_CUTS: usize = 20;
@@ -71,82 +74,23 @@ pub(crate) fn run(args: &BacktestArgs, registry: &Registry) -> Result<(), CliErr
         return evaluate::run(args, config, spec, &frame);
     }
     let factory = SourceFactory::new(registry, &args.strategy, args.refit_every);
-    let kind = factory.kind(&config);
-    let settings = settings(args, kind)?;
-    // Check the strategy, its config and the grid before reading any data.
-    let grid = args.grid.as_deref().map(sweep::grid).transpose()?;
-    let objective = sweep::objective(&args.rank_by)?;
-    let windows = args
-        .walk_forward
-        .as_deref()
-        .map(|w| sweep::windows(w, args.anchored))
-        .transpose()?;
-    if grid.is_none() {
-        factory.build(&config)?;
+    // Strategy, config, grid and flags are checked before any data is read.
+    match args.grid.as_deref().map(sweep::grid).transpose()? {
+        Some(grid) => run_grid(args, &factory, &config, &grid),
+        None => run_single(args, &factory, &config),
     }
+}
+
+/// One backtest, printed as the report, JSON or CSV.
+fn run_single(
+    args: &BacktestArgs,
+    factory: &SourceFactory<'_>,
+    config: &serde_json::Value,
+) -> Result<(), CliError> {
+    let (source, mode) = factory.build(config)?;
+    let settings = settings(args, mode)?;
     let frame = load(args)?;
     let bars = Bars::from_frame(&frame)?;
-    let mut out = output::stdout();
-
-    if let Some(grid) = grid {
-        let build = |p: &stratos_core::backtest::optimise::Params| factory.build_with(&config, p);
-        if let Some(windows) = windows {
-            let report = walk_forward(&bars, &grid, &settings, &objective, &build, windows, 0)?;
-            if let Some(path) = &args.plot {
-                let first = report.windows.first().map_or(0, |w| w.test_start);
-                let close = bars.close().get(first..).unwrap_or_default();
-                plot(
-                    path,
-                    &format!("{} walk-forward, out of sample", args.strategy),
-                    &report.equity,
-                    close,
-                    &report.trades,
-                    &[],
-                )?;
-            }
-            sweep::write_walk_forward(
-                &mut out,
-                args.format,
-                &args.strategy,
-                &objective,
-                &bars,
-                &report,
-            )?;
-            return out.flush().map_err(write_err);
-        }
-        let progress = Progress::start("sweeping", grid.len());
-        let counted = |p: &stratos_core::backtest::optimise::Params| {
-            progress.inc();
-            build(p)
-        };
-        let ranked = run_sweep(&bars, &grid, &settings, &objective, &counted, 0);
-        progress.finish();
-        let ranked = ranked?;
-        sweep::non_empty(&ranked)?;
-        if let (Some(path), Some(best)) = (&args.plot, ranked.first()) {
-            // Chart the winner: the same run a single backtest with its keys gives.
-            let best_config = source::with_params(&config, &best.params)?;
-            let result = run_source(
-                &bars,
-                factory.build(&best_config)?.as_ref(),
-                &settings,
-                LookAheadCheck::Off,
-            )?;
-            plot_result(path, &args.strategy, &result, bars.close())?;
-        }
-        sweep::SweepOutput {
-            strategy_id: &args.strategy,
-            objective: &objective,
-            grid_len: grid.len(),
-            ranked: &ranked,
-            top: args.top,
-            base_config: &config,
-        }
-        .write(&mut out, args.format)?;
-        return out.flush().map_err(write_err);
-    }
-
-    let source = factory.build(&config)?;
     let check = if args.check_lookahead {
         LookAheadCheck::Sampled(LOOKAHEAD_CUTS)
     } else {
@@ -155,8 +99,8 @@ pub(crate) fn run(args: &BacktestArgs, registry: &Registry) -> Result<(), CliErr
     let mut result = run_source(&bars, source.as_ref(), &settings, check)?;
     let mut notes = Vec::new();
     let mut evaluation = None;
-    if kind == Kind::Forecast {
-        match evaluate::accuracy(&args.strategy, &config, args.refit_every, bars.close()) {
+    if factory.forecasts() {
+        match evaluate::accuracy(&args.strategy, config, args.refit_every, bars.close()) {
             Ok((accuracy, value)) => {
                 result = result.with_average_accuracy(accuracy);
                 evaluation = Some(value);
@@ -170,12 +114,13 @@ pub(crate) fn run(args: &BacktestArgs, registry: &Registry) -> Result<(), CliErr
     if let Some(path) = &args.plot {
         plot_result(path, &args.strategy, &result, bars.close())?;
     }
+    let mut out = output::stdout();
     match args.format {
         BacktestFormat::Table => {
             report::write_table(&mut out, &args.strategy, &result, &notes).map_err(write_err)?;
         }
         BacktestFormat::Json => {
-            let v = report::json_value(&args.strategy, &config, &result, evaluation);
+            let v = report::BacktestJson::new(&args.strategy, config, &result, evaluation);
             serde_json::to_writer_pretty(&mut out, &v).map_err(write_err)?;
             writeln!(out).map_err(write_err)?;
         }
@@ -187,14 +132,102 @@ pub(crate) fn run(args: &BacktestArgs, registry: &Registry) -> Result<(), CliErr
     out.flush().map_err(write_err)
 }
 
+/// A parameter sweep over `grid` on all cores, or with `--walk-forward` a walk-forward
+/// optimisation.
+fn run_grid(
+    args: &BacktestArgs,
+    factory: &SourceFactory<'_>,
+    config: &serde_json::Value,
+    grid: &ParamGrid,
+) -> Result<(), CliError> {
+    let settings = settings(args, sweep_mode(factory, config, grid)?)?;
+    let objective = sweep::objective(&args.rank_by)?;
+    let windows = args
+        .walk_forward
+        .as_deref()
+        .map(|w| sweep::windows(w, args.anchored))
+        .transpose()?;
+    let frame = load(args)?;
+    let bars = Bars::from_frame(&frame)?;
+    let build = |p: &Params| factory.build_with(config, p);
+    let mut out = output::stdout();
+    if let Some(windows) = windows {
+        let report = walk_forward(&bars, grid, &settings, &objective, &build, windows, 0)?;
+        if let Some(path) = &args.plot {
+            let first = report.windows.first().map_or(0, |w| w.test_start);
+            let close = bars.close().get(first..).unwrap_or_default();
+            let title = format!(
+                "{} walk-forward, out of sample · Return {}% · {} trades",
+                args.strategy,
+                fixed2(report.out_of_sample.return_pct),
+                report.out_of_sample.trades
+            );
+            plot(path, &title, &report.equity, close, &report.trades, &[])?;
+        }
+        sweep::write_walk_forward(
+            &mut out,
+            args.format,
+            &args.strategy,
+            &objective,
+            &bars,
+            &report,
+        )?;
+        return out.flush().map_err(write_err);
+    }
+    let progress = Progress::start("sweeping", grid.len());
+    let tick = |_done: usize, _total: usize| progress.inc();
+    let options = SweepOptions {
+        threads: 0,
+        progress: Some(&tick),
+    };
+    let ranked = sweep_with(&bars, grid, &settings, &objective, &build, &options);
+    progress.finish();
+    let ranked = ranked?;
+    sweep::non_empty(&ranked)?;
+    if let (Some(path), Some(best)) = (&args.plot, ranked.first()) {
+        // Chart the winner: the same run a single backtest with its keys gives.
+        let (source, _) = factory.build(&source::with_params(config, &best.params)?)?;
+        let result = run_source(&bars, source.as_ref(), &settings, LookAheadCheck::Off)?;
+        plot_result(path, &args.strategy, &result, bars.close())?;
+    }
+    sweep::SweepOutput {
+        strategy_id: &args.strategy,
+        objective: &objective,
+        grid_len: grid.len(),
+        ranked: &ranked,
+        top: args.top,
+        base_config: config,
+    }
+    .write(&mut out, args.format)?;
+    out.flush().map_err(write_err)
+}
+
+/// The signal mode of a sweep: that of the first combination the strategy accepts (which
+/// also checks the base config and the grid's keys before any data is read).
+fn sweep_mode(
+    factory: &SourceFactory<'_>,
+    config: &serde_json::Value,
+    grid: &ParamGrid,
+) -> Result<SignalMode, CliError> {
+    let mut last_err = None;
+    for p in &grid.combinations() {
+        match factory.build(&source::with_params(config, p)?) {
+            Ok((_, mode)) => return Ok(mode),
+            Err(e) => last_err = Some(e),
+        }
+    }
+    Err(last_err.unwrap_or_else(|| CliError::Usage("--grid: no combinations".into())))
+}
+
 /// The engine settings from the flags: backtesting.py's defaults, with exclusive orders (a
-/// new signal closes the open trade first, as its README example).
-fn settings(args: &BacktestArgs, kind: Kind) -> Result<BacktestConfig, CliError> {
+/// new signal closes the open trade first, as its README example) and the signal mode that
+/// suits the strategy unless `--signal-mode` says otherwise.
+fn settings(args: &BacktestArgs, mode: SignalMode) -> Result<BacktestConfig, CliError> {
     let signal_mode = match args.signal_mode {
         Some(SignalModeArg::Orders) => SignalMode::Orders,
         Some(SignalModeArg::Position) => SignalMode::Position,
         Some(SignalModeArg::LongOnly) => SignalMode::LongOnly,
-        None => kind.signal_mode(),
+        None => mode,
     };
     let config = BacktestConfig {
         cash: args.cash,
@@ -231,6 +264,11 @@ fn plot_result(
         strategy
     } else {
         &result.strategy
+    };
+    // Registry strategies are named with their whole config: keep the title on one line.
+    let name = match name.char_indices().nth(TITLE_NAME_CHARS) {
+        Some((cut, _)) => format!("{}…", &name[..cut]),
+        None => name.to_owned(),
     };
     let title = format!(
         "{name} · {} · Return {}% · {} trades · max drawdown {}%",

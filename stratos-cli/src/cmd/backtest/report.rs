@@ -3,9 +3,12 @@
 
 use std::io::{self, Write};
 
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 use stratos_core::Timestamp;
-use stratos_core::backtest::{BacktestResult, StatValue, Stats, Summary, Timedelta, Trade};
+use stratos_core::backtest::{
+    BacktestResult, OpenTrade, StatValue, Stats, Summary, Timedelta, Trade,
+};
 
 use crate::exit::{CliError, write_err};
 use crate::output::float_cell;
@@ -128,54 +131,85 @@ pub(crate) fn write_table<W: Write>(
     Ok(())
 }
 
-/// The JSON object: the seed's fields at the top, `stats` under backtesting.py's keys,
-/// `trades`, `open_trades`, `equity` (one object per bar), `warnings`, and `evaluation`
-/// when one was run.
-pub(crate) fn json_value(
-    strategy_id: &str,
-    config: &Value,
-    result: &BacktestResult,
-    evaluation: Option<Value>,
-) -> Value {
-    let s = &result.summary;
-    let num = |v: f64| serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number);
-    let e = &result.equity;
-    let equity: Vec<Value> = (0..e.len())
-        .map(|i| {
-            json!({
-                "timestamp": e.timestamps.get(i).map(ToString::to_string),
-                "Equity": e.equity.get(i).map_or(Value::Null, |v| num(*v)),
-                "DrawdownPct": e.drawdown_pct.get(i).map_or(Value::Null, |v| num(*v)),
-                "DrawdownDuration": e.drawdown_duration.get(i).copied().flatten(),
-            })
-        })
-        .collect();
-    let mut v = json!({
-        "strategy_id": strategy_id,
-        "config": config,
-        "backtest_period": period(&result.stats),
-        "total_trades": s.total_trades,
-        "winning_trades": s.winning_trades,
-        "win_rate": num(s.win_rate),
-        "total_return": num(s.total_return),
-        "sharpe_ratio": num(s.sharpe_ratio),
-        "max_drawdown": num(s.max_drawdown),
-        "average_accuracy": s.average_accuracy.map_or(Value::Null, num),
-        "strategy": result.strategy,
-        "stats": result.stats,
-        "trades": result.trades,
-        "open_trades": result.open_trades,
-        "equity": equity,
-        "warnings": result.warnings.iter().map(ToString::to_string).collect::<Vec<_>>(),
-    });
-    if let (Some(eval), Some(map)) = (evaluation, v.as_object_mut()) {
-        map.insert("evaluation".to_owned(), eval);
-    }
-    v
+/// One bar of the equity curve in JSON, with backtesting.py's column names.
+#[derive(Debug, Serialize)]
+struct EquityRow {
+    timestamp: Timestamp,
+    #[serde(rename = "Equity")]
+    equity: f64,
+    #[serde(rename = "DrawdownPct")]
+    drawdown_pct: f64,
+    #[serde(rename = "DrawdownDuration")]
+    drawdown_duration: Option<Timedelta>,
 }
 
-fn csv_err(e: csv::Error) -> CliError {
-    write_err(io::Error::from(e))
+/// The JSON object of one backtest, fields in this order: the seed's fields first
+/// (`strategy_id`, `backtest_period`, `total_trades` … `average_accuracy`), then `stats` under
+/// backtesting.py's keys in its order, `trades`, `open_trades`, `equity` (one object per bar),
+/// `warnings`, and `evaluation` when one was run. NaN is written as `null`.
+#[derive(Debug, Serialize)]
+pub(crate) struct BacktestJson<'a> {
+    strategy_id: &'a str,
+    config: &'a Value,
+    backtest_period: String,
+    #[serde(flatten)]
+    summary: &'a Summary,
+    strategy: &'a str,
+    stats: &'a Stats,
+    trades: &'a [Trade],
+    open_trades: &'a [OpenTrade],
+    equity: Vec<EquityRow>,
+    warnings: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    evaluation: Option<Value>,
+}
+
+impl<'a> BacktestJson<'a> {
+    /// The JSON view of `result`.
+    pub(crate) fn new(
+        strategy_id: &'a str,
+        config: &'a Value,
+        result: &'a BacktestResult,
+        evaluation: Option<Value>,
+    ) -> Self {
+        let e = &result.equity;
+        let equity = e
+            .timestamps
+            .iter()
+            .zip(&e.equity)
+            .zip(&e.drawdown_pct)
+            .zip(&e.drawdown_duration)
+            .map(|(((t, q), d), dd)| EquityRow {
+                timestamp: *t,
+                equity: *q,
+                drawdown_pct: *d,
+                drawdown_duration: *dd,
+            })
+            .collect();
+        BacktestJson {
+            strategy_id,
+            config,
+            backtest_period: period(&result.stats),
+            summary: &result.summary,
+            strategy: &result.strategy,
+            stats: &result.stats,
+            trades: &result.trades,
+            open_trades: &result.open_trades,
+            equity,
+            warnings: result.warnings.iter().map(ToString::to_string).collect(),
+            evaluation,
+        }
+    }
+}
+
+/// A CSV write error, keeping the I/O error itself (not wrapped) so that a closed pipe
+/// (`| head`) is recognised and ends the program quietly.
+pub(crate) fn csv_err(e: csv::Error) -> CliError {
+    let message = e.to_string();
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => write_err(io),
+        _ => write_err(io::Error::other(message)),
+    }
 }
 
 fn duration_cell(d: Option<Timedelta>) -> String {
@@ -265,5 +299,16 @@ mod tests {
         assert_eq!(number_text(-0.0), "0");
         let t = Timestamp::parse("2015-01-02").unwrap();
         assert_eq!(time_text(t), "2015-01-02 00:00:00");
+    }
+}
+
+#[cfg(test)]
+mod csv_tests {
+    use super::*;
+
+    #[test]
+    fn a_closed_pipe_under_csv_is_still_a_closed_pipe() {
+        let e = csv::Error::from(io::Error::new(io::ErrorKind::BrokenPipe, "closed"));
+        assert!(csv_err(e).is_broken_pipe());
     }
 }

@@ -9,7 +9,7 @@ use stratos_core::backtest::optimise::{
 };
 use stratos_core::backtest::{BacktestError, Bars, STAT_KEYS};
 
-use super::report::{number_text, stat_text, stats_rows, write_block};
+use super::report::{csv_err, number_text, stat_text, stats_rows, write_block};
 use crate::cli::BacktestFormat;
 use crate::exit::{CliError, write_err};
 use crate::output::table::Table;
@@ -215,7 +215,6 @@ impl SweepOutput<'_> {
     }
 
     fn write_csv<W: Write>(&self, out: &mut W) -> Result<(), CliError> {
-        let csv_err = |e: csv::Error| write_err(std::io::Error::from(e));
         let names: Vec<String> = self
             .ranked
             .first()
@@ -254,9 +253,14 @@ pub(crate) fn write_walk_forward<W: Write>(
     report: &WalkForwardReport,
 ) -> Result<(), CliError> {
     let time = |i: usize| {
-        bars.timestamps()
-            .get(i)
-            .map_or_else(|| i.to_string(), |t| super::report::time_text(*t))
+        bars.timestamps().get(i).map_or_else(
+            || i.to_string(),
+            |t| {
+                let text = super::report::time_text(*t);
+                text.strip_suffix(" 00:00:00")
+                    .map_or(text.clone(), str::to_owned)
+            },
+        )
     };
     match format {
         BacktestFormat::Json => {
@@ -279,7 +283,6 @@ pub(crate) fn write_walk_forward<W: Write>(
             writeln!(out).map_err(write_err)
         }
         BacktestFormat::Csv => {
-            let csv_err = |e: csv::Error| write_err(std::io::Error::from(e));
             let mut w = csv::Writer::from_writer(out);
             w.write_record([
                 "train_start",

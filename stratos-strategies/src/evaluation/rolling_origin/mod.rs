@@ -288,11 +288,15 @@ fn forecast_all<F: Forecaster + ?Sized>(
                 .collect();
             handles
                 .into_iter()
-                .map(|h| {
+                .enumerate()
+                .map(|(t, h)| {
                     h.join().unwrap_or_else(|_| {
+                        // Thread t started with origin t; the panic was there or later.
                         Err(EvaluationError::BadForecast {
-                            origin: 0,
-                            message: "the forecaster panicked".to_owned(),
+                            origin: origins.get(t).copied().unwrap_or(0),
+                            message: "the forecaster panicked at this origin or a later one \
+                                      forecast by the same thread"
+                                .to_owned(),
                         })
                     })
                 })

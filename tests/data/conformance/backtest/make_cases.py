@@ -4,7 +4,8 @@ The shared case (backtest_goog_sma10_20_c002.json) covers backtesting.py's READM
 These add the broker paths it does not reach: stop-loss / take-profit brackets (set as
 fractions of the signal bar's close, exactly as stratos' `Bracket::Fraction`), spread,
 fixed + relative commission, trade_on_close, finalize_trades, margin and non-exclusive
-orders. Same file shape as the shared case. Run from this folder:
+orders, and moving_average's price-vs-average signal as a target position or long only
+(stratos' SignalMode::Position / LongOnly). Same file shape as the shared case. Run from this folder:
 
     python3 make_cases.py
 """
@@ -41,6 +42,33 @@ class SmaCrossX(Strategy):
                       tp=c * (1.0 - self.tp) if self.tp else None)
 
 
+class PriceVsSma(Strategy):
+    """moving_average's price-vs-average signal as a target position (stratos
+    SignalMode::Position) or long only (SignalMode::LongOnly)."""
+    period = 20
+    threshold = 0.01
+    long_only = False
+    sl = 0.0
+
+    def init(self):
+        self.ma = self.I(SMA, self.data.Close, self.period)
+
+    def next(self):
+        c, ma = self.data.Close[-1], self.ma[-1]
+        d = (c - ma) / abs(ma)
+        sl_long = c * (1.0 - self.sl) if self.sl else None
+        if self.long_only:
+            if d > self.threshold and not self.position:
+                self.buy(sl=sl_long)
+            elif d < -self.threshold and self.position.is_long:
+                self.position.close()
+        else:
+            if d > self.threshold and not self.position.is_long:
+                self.buy(sl=sl_long)
+            elif d < -self.threshold and not self.position.is_short:
+                self.sell(sl=c * (1.0 + self.sl) if self.sl else None)
+
+
 def num(x):
     if x is None:
         return None
@@ -67,27 +95,38 @@ CASES = [
      dict(cash=25000, commission=0.001, margin=0.5, exclusive_orders=False)),
     ("backtest_goog_sma3_8_tp2_tight", dict(n1=3, n2=8, sl=0.0, tp=0.02),
      dict(cash=1000, commission=0.0, exclusive_orders=True)),
+    ("backtest_goog_price_vs_sma20_position", dict(period=20, threshold=0.01, long_only=False),
+     dict(cash=10000, commission=0.001, exclusive_orders=True)),
+    ("backtest_goog_price_vs_sma10_long_only_sl4", dict(period=10, threshold=0.02, long_only=True,
+                                                        sl=0.04),
+     dict(cash=10000, commission=0.002, exclusive_orders=False)),
 ]
 
 
 def make(name, strat, opts):
+    cls = PriceVsSma if "period" in strat else SmaCrossX
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        bt = Backtest(GOOG, SmaCrossX, **opts)
+        bt = Backtest(GOOG, cls, **opts)
         stats = bt.run(**strat)
     trades = stats["_trades"]
     eq = stats["_equity_curve"]
     broker = stats["_strategy"]._broker
-    params = {"n1": strat["n1"], "n2": strat["n2"], "cash": opts.get("cash", 10000),
+    if "period" in strat:
+        params = {"period": strat["period"], "threshold": strat["threshold"],
+                  "signal_mode": "long_only" if strat["long_only"] else "position"}
+    else:
+        params = {"n1": strat["n1"], "n2": strat["n2"]}
+    params.update({"cash": opts.get("cash", 10000),
               "commission": list(opts["commission"]) if isinstance(opts.get("commission"), tuple)
               else opts.get("commission", 0.0),
               "exclusive_orders": opts.get("exclusive_orders", False),
               "spread": opts.get("spread", 0.0), "margin": opts.get("margin", 1.0),
               "trade_on_close": opts.get("trade_on_close", False), "hedging": False,
-              "finalize_trades": opts.get("finalize_trades", False)}
-    if strat["sl"]:
+              "finalize_trades": opts.get("finalize_trades", False)})
+    if strat.get("sl"):
         params["sl_fraction"] = strat["sl"]
-    if strat["tp"]:
+    if strat.get("tp"):
         params["tp_fraction"] = strat["tp"]
     keys = list(stats.index)
     return {
@@ -98,9 +137,11 @@ def make(name, strat, opts):
         "produced_by": {"library": "backtesting.py", "version": backtesting.__version__,
                         "versions": {"python": sys.version.split()[0], "numpy": np.__version__,
                                      "pandas": pd.__version__}},
-        "call": f"Backtest(GOOG, SmaCrossX, **{opts}).run(**{strat})",
+        "call": f"Backtest(GOOG, {cls.__name__}, **{opts}).run(**{strat})",
         "notes": "SmaCrossX: SmaCross with buy(sl=C*(1-sl), tp=C*(1+tp)) and "
-                 "sell(sl=C*(1+sl), tp=C*(1-tp)), C = the signal bar's close.",
+                 "sell(sl=C*(1+sl), tp=C*(1-tp)), C = the signal bar's close. PriceVsSma: "
+                 "d = (C - SMA)/|SMA|; d > threshold buys unless long (long only: unless "
+                 "in a position), d < -threshold sells unless short (long only: closes).",
         "input": {"data": "backtesting.test.GOOG", "n_bars": len(GOOG), "ohlcv": {
             "timestamps": [t.isoformat() for t in GOOG.index],
             "open": GOOG.Open.tolist(), "high": GOOG.High.tolist(), "low": GOOG.Low.tolist(),
