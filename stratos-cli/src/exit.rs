@@ -108,12 +108,24 @@ impl CliError {
     /// True when the error is (or wraps) a closed pipe: the reader went away, which is not a
     /// failure of ours.
     pub(crate) fn is_broken_pipe(&self) -> bool {
+        // `io::Error::source` skips the error it wraps, and `csv::Error` names no source, so
+        // both are opened by hand on the way down.
         let mut source: Option<&(dyn std::error::Error + 'static)> = Some(self);
         while let Some(e) = source {
-            if let Some(io) = e.downcast_ref::<io::Error>()
-                && io.kind() == io::ErrorKind::BrokenPipe
+            if let Some(io) = e.downcast_ref::<io::Error>() {
+                if io.kind() == io::ErrorKind::BrokenPipe {
+                    return true;
+                }
+                if let Some(inner) = io.get_ref() {
+                    source = Some(inner);
+                    continue;
+                }
+            }
+            if let Some(csv::ErrorKind::Io(io)) =
+                e.downcast_ref::<csv::Error>().map(csv::Error::kind)
             {
-                return true;
+                source = Some(io);
+                continue;
             }
             source = e.source();
         }
