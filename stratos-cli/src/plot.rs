@@ -348,9 +348,12 @@ mod tests {
             .collect()
     }
 
+    /// Times, close, equity, drawdown and trades of a synthetic run.
+    type Sample = (Vec<Timestamp>, Vec<f64>, Vec<f64>, Vec<f64>, Vec<PlotTrade>);
+
     /// A synthetic run: a wavy price, alternating long and short trades every 30 bars (the
     /// last one open), equity following the trades.
-    fn sample() -> (Vec<Timestamp>, Vec<f64>, Vec<f64>, Vec<f64>, Vec<PlotTrade>) {
+    fn sample() -> Sample {
         let n = 275;
         let close: Vec<f64> = (0..n)
             .map(|i| 100.0 + 10.0 * (i as f64 / 17.0).sin() + i as f64 * 0.05)
