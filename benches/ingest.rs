@@ -149,7 +149,8 @@ fn generate_xlsx(rows: usize) -> Vec<u8> {
                  <cellStyleXfs count=\"1\"><xf numFmtId=\"0\" fontId=\"0\" fillId=\"0\" borderId=\"0\"/></cellStyleXfs>\
                  <cellXfs count=\"2\"><xf numFmtId=\"0\" fontId=\"0\" fillId=\"0\" borderId=\"0\" xfId=\"0\"/>\
                  <xf numFmtId=\"164\" fontId=\"0\" fillId=\"0\" borderId=\"0\" xfId=\"0\" applyNumberFormat=\"1\"/>\
-                 </cellXfs></styleSheet>"
+                 </cellXfs><cellStyles count=\"1\">\
+                 <cellStyle name=\"Normal\" xfId=\"0\" builtinId=\"0\"/></cellStyles></styleSheet>"
             ),
         ),
         ("xl/sharedStrings.xml", strings),

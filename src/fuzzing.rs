@@ -274,6 +274,7 @@ pub fn text(data: &[u8]) {
 /// then content sniffing. A frame is consistent; an error is bad data (or, for a sheet that
 /// is not there, invalid options). Without the `xlsx` feature every read is an error.
 pub fn xlsx(data: &[u8]) {
+    contain_panics();
     let spreadsheet = ReadOptions::default().with_format(Format::Spreadsheet);
     for options in [
         spreadsheet.clone(),
@@ -293,12 +294,12 @@ pub fn xlsx(data: &[u8]) {
     }
 }
 
-/// Keeps libFuzzer's abort-on-panic hook away from panics that the PDF reader contains:
-/// pdf-extract panics by design on malformed files, and the library turns those into
-/// [`IngestError::Pdf`] on its extraction thread. Panics anywhere else still abort.
-fn contain_pdf_panics() {
-    #[cfg(feature = "pdf")]
-    stratos_ingest::silence_pdf_panics();
+/// Keeps libFuzzer's abort-on-panic hook away from panics that the library contains:
+/// pdf-extract (by design) and calamine (integer overflow on malformed files) panic on
+/// their own threads, and the library turns those panics into errors. Panics anywhere else
+/// still abort.
+fn contain_panics() {
+    stratos_ingest::silence_contained_panics();
 }
 
 /// How long a fuzz input may spend in PDF extraction.
@@ -320,7 +321,7 @@ fn check_pdf_read(read: Result<Frame, IngestError>) {
 /// finder and the CSV typing). A frame is consistent; an error is bad data. Without the
 /// `pdf` feature every read is an [`IngestError::Unsupported`].
 pub fn pdf(data: &[u8]) {
-    contain_pdf_panics();
+    contain_panics();
     let options = ReadOptions::default()
         .with_format(Format::Pdf)
         .with_pdf_time_budget(PDF_BUDGET);
@@ -332,7 +333,7 @@ pub fn pdf(data: &[u8]) {
 /// exactly as a read with that format stated does), and its answer is checked as the
 /// module docs require.
 pub fn sniff(data: &[u8]) {
-    contain_pdf_panics();
+    contain_panics();
     let format = stratos_ingest::sniff_format(data);
     assert_eq!(
         stratos_ingest::sniff_format(data),

@@ -24,6 +24,7 @@ use stratos_core::{CategoryColumn, Frame, Timestamp};
 
 use crate::SheetSelector;
 use crate::cell::{self, Number};
+use crate::contain::{SPREADSHEET_THREAD_NAME, panic_message};
 use crate::error::{IngestError, excerpt};
 use crate::location::Location;
 
@@ -260,8 +261,37 @@ fn open<'a>(
     open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| unreadable(source, e))
 }
 
-/// Reads one sheet of a spreadsheet into a frame.
+/// Reads one sheet of a spreadsheet into a frame, on a thread of its own
+/// ([`crate::SPREADSHEET_THREAD_NAME`]): calamine 0.38 overflows integers on some malformed
+/// files (an inverted sheet dimension, a column name of many letters), which panics in
+/// builds with overflow checks. Such a panic is an [`IngestError::Unsupported`].
 pub(crate) fn read_spreadsheet(
+    bytes: &[u8],
+    sheet: Option<&SheetSelector>,
+    source: Option<&str>,
+) -> Result<Frame, IngestError> {
+    let failed = |what: String| IngestError::Unsupported {
+        location: Box::new(Location::source(source)),
+        what,
+    };
+    std::thread::scope(|scope| {
+        let spawned = std::thread::Builder::new()
+            .name(SPREADSHEET_THREAD_NAME.to_owned())
+            .spawn_scoped(scope, || read_sheet(bytes, sheet, source));
+        match spawned {
+            Ok(handle) => handle.join().unwrap_or_else(|payload| {
+                Err(failed(format!(
+                    "not a readable spreadsheet: calamine failed on it (it panicked: {})",
+                    excerpt(panic_message(payload.as_ref()).as_bytes())
+                )))
+            }),
+            Err(e) => Err(failed(format!("cannot start the spreadsheet thread: {e}"))),
+        }
+    })
+}
+
+/// [`read_spreadsheet`]'s work.
+fn read_sheet(
     bytes: &[u8],
     sheet: Option<&SheetSelector>,
     source: Option<&str>,

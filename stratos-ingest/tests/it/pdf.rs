@@ -8,7 +8,7 @@ use stratos_ingest::{Format, IngestError, ReadOptions, read_bytes, read_path};
 use crate::data;
 
 fn quiet() -> ReadOptions {
-    stratos_ingest::silence_pdf_panics();
+    stratos_ingest::silence_contained_panics();
     ReadOptions::default()
 }
 
