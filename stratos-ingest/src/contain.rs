@@ -51,6 +51,7 @@ pub fn silence_contained_panics() {
 }
 
 /// The text of a panic payload.
+#[cfg_attr(not(any(feature = "pdf", feature = "xlsx")), allow(dead_code))]
 pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
     if let Some(s) = payload.downcast_ref::<&str>() {
         (*s).to_owned()
