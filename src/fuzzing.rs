@@ -274,6 +274,7 @@ pub fn text(data: &[u8]) {
 /// then content sniffing. A frame is consistent; an error is bad data (or, for a sheet that
 /// is not there, invalid options). Without the `xlsx` feature every read is an error.
 pub fn xlsx(data: &[u8]) {
+    contain_panics();
     let spreadsheet = ReadOptions::default().with_format(Format::Spreadsheet);
     for options in [
         spreadsheet.clone(),
@@ -290,6 +291,76 @@ pub fn xlsx(data: &[u8]) {
                 let _ = e.to_string();
             }
         }
+    }
+}
+
+/// Keeps libFuzzer's abort-on-panic hook away from panics that the library contains:
+/// pdf-extract (by design) and calamine (integer overflow on malformed files) panic on
+/// their own threads, and the library turns those panics into errors. Panics anywhere else
+/// still abort.
+fn contain_panics() {
+    stratos_ingest::silence_contained_panics();
+}
+
+/// How long a fuzz input may spend in PDF extraction.
+const PDF_BUDGET: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Checks a PDF read: a consistent frame, or a bad-data error (its line, when it has one,
+/// is a line of a page, not of the input, so it is not checked against the input).
+fn check_pdf_read(read: Result<Frame, IngestError>) {
+    match read {
+        Ok(frame) => check_frame(&frame),
+        Err(e) => {
+            assert!(e.is_bad_data(), "not a bad-data error: {e:?}");
+            let _ = e.to_string();
+        }
+    }
+}
+
+/// PDF bytes through the PDF reader (pdf-extract on its contained thread, then the table
+/// finder and the CSV typing). A frame is consistent; an error is bad data. Without the
+/// `pdf` feature every read is an [`IngestError::Unsupported`].
+pub fn pdf(data: &[u8]) {
+    contain_panics();
+    let options = ReadOptions::default()
+        .with_format(Format::Pdf)
+        .with_pdf_time_budget(PDF_BUDGET);
+    check_pdf_read(stratos_ingest::read_bytes(data, &options));
+}
+
+/// Any bytes through format sniffing and then `read_bytes` with no format given: sniffing
+/// is total and deterministic, the read goes to the sniffed format's reader (it answers
+/// exactly as a read with that format stated does), and its answer is checked as the
+/// module docs require.
+pub fn sniff(data: &[u8]) {
+    contain_panics();
+    let format = stratos_ingest::sniff_format(data);
+    assert_eq!(
+        stratos_ingest::sniff_format(data),
+        format,
+        "sniffing is deterministic"
+    );
+    if data.starts_with(b"%PDF-") {
+        assert_eq!(format, Format::Pdf, "a PDF header");
+    }
+    let auto = ReadOptions::default().with_pdf_time_budget(PDF_BUDGET);
+    let read = stratos_ingest::read_bytes(data, &auto);
+    let stated = stratos_ingest::read_bytes(data, &auto.clone().with_format(format));
+    match (&read, &stated) {
+        (Ok(a), Ok(b)) => {
+            assert_eq!(a.len(), b.len(), "sniffed and stated reads differ");
+            assert_eq!(a.schema(), b.schema(), "sniffed and stated reads differ");
+        }
+        (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
+        _ => panic!("sniffed {format}: {read:?} but stated: {stated:?}"),
+    }
+    match format {
+        Format::Pdf => check_pdf_read(read),
+        Format::Spreadsheet => match read {
+            Ok(frame) => check_frame(&frame),
+            Err(e) => assert!(e.is_bad_data(), "not a bad-data error: {e:?}"),
+        },
+        _ => check_read(data, read),
     }
 }
 

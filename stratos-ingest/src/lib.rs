@@ -2,6 +2,7 @@
 #![cfg_attr(test, allow(clippy::float_cmp))]
 
 mod cell;
+mod contain;
 mod csv;
 mod error;
 mod format;
@@ -43,14 +44,13 @@ pub fn parse_number_cell(cell: &[u8]) -> Option<f64> {
         crate::cell::Number::Bad => None,
     }
 }
+pub use crate::contain::{PDF_THREAD_NAME, SPREADSHEET_THREAD_NAME, silence_contained_panics};
 pub use crate::csv::SAMPLE_ROWS;
 pub use crate::error::IngestError;
 pub use crate::format::Format;
 pub use crate::location::Location;
 #[cfg(feature = "pdf")]
-pub use crate::pdf::{
-    DEFAULT_PDF_TIME_BUDGET, PDF_STACK_BYTES, PDF_THREAD_NAME, silence_pdf_panics,
-};
+pub use crate::pdf::{DEFAULT_PDF_TIME_BUDGET, PDF_STACK_BYTES};
 pub use crate::sniff::{DELIMITERS, sniff_format};
 
 /// How to read an input. The default sniffs everything: format, delimiter and header.

@@ -17,13 +17,14 @@
 use std::io::{Cursor, Read, Seek};
 
 use calamine::{
-    Data, ExcelDateTime, ExcelDateTimeType, Ods, Range, Reader, Sheets, open_workbook_auto_from_rs,
-    open_workbook_from_rs,
+    Cell, Data, DataRef, ExcelDateTime, ExcelDateTimeType, Ods, Range, Reader, Sheets,
+    open_workbook_auto_from_rs, open_workbook_from_rs,
 };
 use stratos_core::{CategoryColumn, Frame, Timestamp};
 
 use crate::SheetSelector;
 use crate::cell::{self, Number};
+use crate::contain::{SPREADSHEET_THREAD_NAME, panic_message};
 use crate::error::{IngestError, excerpt};
 use crate::location::Location;
 
@@ -187,21 +188,37 @@ impl Bounds {
 
 /// Reads a sheet's cells, refusing a sheet whose rectangle of cells exceeds [`MAX_CELLS`]
 /// before calamine allocates it: XLSX and XLSB place cells anywhere (a cell at `XFD1048576`
-/// in a tiny file), so their cells are scanned first; XLS sheets are at most 65536 × 256.
+/// in a tiny file). XLSX cells are read in one pass through calamine's cell reader, the
+/// bounds checked as they come (calamine's own `worksheet_range` would be a second pass);
+/// XLSB cells are scanned first; XLS sheets are at most 65536 × 256.
 fn load<RS: Read + Seek>(
     book: &mut Sheets<RS>,
     sheet: &str,
     source: Option<&str>,
 ) -> Result<Range<Data>, IngestError> {
     let mut bounds = Bounds::default();
+    let too_large = |cells: usize| IngestError::Unsupported {
+        location: Box::new(Location::source(source)),
+        what: format!("sheet `{sheet}` spans {cells} cells, more than {MAX_CELLS}"),
+    };
     match book {
         Sheets::Xlsx(x) => {
-            let mut cells = x
+            let mut reader = x
                 .worksheet_cells_reader(sheet)
                 .map_err(|e| unreadable(source, e))?;
-            while let Some(c) = cells.next_cell().map_err(|e| unreadable(source, e))? {
-                bounds.add(c.get_position());
+            let mut cells = Vec::new();
+            while let Some(c) = reader.next_cell().map_err(|e| unreadable(source, e))? {
+                if matches!(c.get_value(), DataRef::Empty) {
+                    continue;
+                }
+                let at = c.get_position();
+                bounds.add(at);
+                if bounds.cells() > MAX_CELLS {
+                    return Err(too_large(bounds.cells()));
+                }
+                cells.push(Cell::new(at, Data::from(c.get_value().clone())));
             }
+            return Ok(Range::from_sparse(cells));
         }
         Sheets::Xlsb(x) => {
             let mut cells = x
@@ -213,10 +230,6 @@ fn load<RS: Read + Seek>(
         }
         Sheets::Xls(_) | Sheets::Ods(_) => {}
     }
-    let too_large = |cells: usize| IngestError::Unsupported {
-        location: Box::new(Location::source(source)),
-        what: format!("sheet `{sheet}` spans {cells} cells, more than {MAX_CELLS}"),
-    };
     if bounds.cells() > MAX_CELLS {
         return Err(too_large(bounds.cells()));
     }
@@ -248,8 +261,37 @@ fn open<'a>(
     open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| unreadable(source, e))
 }
 
-/// Reads one sheet of a spreadsheet into a frame.
+/// Reads one sheet of a spreadsheet into a frame, on a thread of its own
+/// ([`crate::SPREADSHEET_THREAD_NAME`]): calamine 0.38 overflows integers on some malformed
+/// files (an inverted sheet dimension, a column name of many letters), which panics in
+/// builds with overflow checks. Such a panic is an [`IngestError::Unsupported`].
 pub(crate) fn read_spreadsheet(
+    bytes: &[u8],
+    sheet: Option<&SheetSelector>,
+    source: Option<&str>,
+) -> Result<Frame, IngestError> {
+    let failed = |what: String| IngestError::Unsupported {
+        location: Box::new(Location::source(source)),
+        what,
+    };
+    std::thread::scope(|scope| {
+        let spawned = std::thread::Builder::new()
+            .name(SPREADSHEET_THREAD_NAME.to_owned())
+            .spawn_scoped(scope, || read_sheet(bytes, sheet, source));
+        match spawned {
+            Ok(handle) => handle.join().unwrap_or_else(|payload| {
+                Err(failed(format!(
+                    "not a readable spreadsheet: calamine failed on it (it panicked: {})",
+                    excerpt(panic_message(payload.as_ref()).as_bytes())
+                )))
+            }),
+            Err(e) => Err(failed(format!("cannot start the spreadsheet thread: {e}"))),
+        }
+    })
+}
+
+/// [`read_spreadsheet`]'s work.
+fn read_sheet(
     bytes: &[u8],
     sheet: Option<&SheetSelector>,
     source: Option<&str>,

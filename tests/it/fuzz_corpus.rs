@@ -13,7 +13,7 @@ type Body = fn(&[u8]);
 
 /// Every fuzz target with its body. A target in `fuzz/fuzz_targets/` missing here fails
 /// `every_fuzz_target_is_replayed`.
-const TARGETS: [(&str, Body); 8] = [
+const TARGETS: [(&str, Body); 10] = [
     ("csv", stratos::fuzzing::csv),
     ("ndjson", stratos::fuzzing::ndjson),
     ("json", stratos::fuzzing::json),
@@ -22,6 +22,8 @@ const TARGETS: [(&str, Body); 8] = [
     ("strategy_config", stratos::fuzzing::strategy_config),
     ("series", stratos::fuzzing::series),
     ("xlsx", stratos::fuzzing::xlsx),
+    ("pdf", stratos::fuzzing::pdf),
+    ("sniff", stratos::fuzzing::sniff),
 ];
 
 fn fuzz_dir() -> PathBuf {
@@ -130,6 +132,16 @@ fn series_corpus_replays() {
 #[test]
 fn xlsx_corpus_replays() {
     replay("xlsx");
+}
+
+#[test]
+fn pdf_corpus_replays() {
+    replay("pdf");
+}
+
+#[test]
+fn sniff_corpus_replays() {
+    replay("sniff");
 }
 
 #[test]

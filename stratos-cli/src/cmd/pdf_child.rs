@@ -145,7 +145,7 @@ fn interpret(status: ExitStatus, stdout: &[u8], name: &str) -> Result<Frame, Cli
 
 /// The hidden subcommand: reads a PDF from stdin, prints `{"frame": …}` or `{"error": …}`.
 pub(crate) fn child(args: &ExtractPdfArgs) -> Result<(), CliError> {
-    stratos_ingest::silence_pdf_panics();
+    stratos_ingest::silence_contained_panics();
     let mut bytes = Vec::new();
     std::io::stdin()
         .lock()

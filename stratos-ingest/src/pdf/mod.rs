@@ -7,7 +7,7 @@
 //!
 //! Containment: pdf-extract panics on many malformed files and has a reported stack
 //! overflow (upstream issue #128). Extraction runs on its own thread named
-//! [`PDF_THREAD_NAME`] with a [`PDF_STACK_BYTES`] stack, under `catch_unwind`, and the
+//! [`crate::PDF_THREAD_NAME`] with a [`PDF_STACK_BYTES`] stack, under `catch_unwind`, and the
 //! caller waits at most the time budget ([`crate::ReadOptions::with_pdf_time_budget`]).
 //! A panic, an error or a timeout is an [`IngestError::Pdf`]. After a timeout the thread is
 //! told to stop and does so at its next glyph; a thread stuck before any glyph (parsing)
@@ -17,71 +17,24 @@
 mod glyphs;
 mod table;
 
-use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{RecvTimeoutError, sync_channel};
-use std::sync::{Arc, Once};
 use std::time::Duration;
 
 use stratos_core::Frame;
 
+use crate::contain::{PDF_THREAD_NAME, panic_message};
 use crate::error::{IngestError, excerpt};
 use crate::location::Location;
 use glyphs::{Collector, Glyph, MAX_GLYPHS, Stop};
-
-/// The name of the thread PDF extraction runs on, for panic hooks that filter by thread
-/// (see [`silence_pdf_panics`]).
-pub const PDF_THREAD_NAME: &str = "stratos-pdf";
 
 /// The extraction thread's stack size: 256 MiB (address space, committed only as used).
 pub const PDF_STACK_BYTES: usize = 256 << 20;
 
 /// How long a PDF read waits for extraction by default: 30 seconds.
 pub const DEFAULT_PDF_TIME_BUDGET: Duration = Duration::from_secs(30);
-
-/// Keeps panics on the PDF extraction thread ([`PDF_THREAD_NAME`]) from printing.
-///
-/// A pdf-extract panic is caught and returned as [`IngestError::Pdf`] (its message
-/// included), but Rust prints every panic through the process's panic hook before it
-/// unwinds, so by default a bad PDF also writes a `thread 'stratos-pdf' panicked at …` line
-/// to stderr. Call this once to drop those lines: it installs a hook that ignores panics on
-/// threads named [`PDF_THREAD_NAME`] and hands every other panic to the hook that was
-/// installed before (yours, or the default), so your hook keeps working for everything
-/// else. Calling it again does nothing. The library never calls it by itself.
-///
-/// # Examples
-/// ```
-/// stratos_ingest::silence_pdf_panics();
-/// let e = stratos_ingest::read_bytes(
-///     b"%PDF-1.4\n%garbage",
-///     &stratos_ingest::ReadOptions::default(),
-/// )
-/// .unwrap_err();
-/// assert!(e.is_bad_data());
-/// ```
-pub fn silence_pdf_panics() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            if std::thread::current().name() != Some(PDF_THREAD_NAME) {
-                previous(info);
-            }
-        }));
-    });
-}
-
-/// The text of a panic payload.
-fn panic_message(payload: &(dyn Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_owned()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "a panic without a message".to_owned()
-    }
-}
 
 /// An [`IngestError::Pdf`] at the source.
 pub(crate) fn pdf_error(source: Option<&str>, message: String) -> IngestError {

@@ -8,7 +8,7 @@ use stratos_ingest::{Format, IngestError, ReadOptions, read_bytes, read_path};
 use crate::data;
 
 fn quiet() -> ReadOptions {
-    stratos_ingest::silence_pdf_panics();
+    stratos_ingest::silence_contained_panics();
     ReadOptions::default()
 }
 
@@ -114,6 +114,34 @@ fn a_bad_time_cell_names_page_line_and_column() {
 }
 
 #[test]
+fn pdf_extract_panics_become_errors() {
+    // Both panic inside pdf-extract 0.12.1: a content stream lopdf cannot parse (nested
+    // arrays, `unwrap` on its error) and a font whose widths it cannot look up.
+    let nested = format!(
+        "BT /F1 10 Tf 72 700 Td (x) Tj ET {}{}",
+        "[".repeat(2000),
+        "]".repeat(2000)
+    );
+    let cases = [
+        minimal_pdf(&nested),
+        pdf_with_font(
+            "BT /F1 10 Tf 72 700 Td (a b) Tj ET",
+            " /FirstChar 32 /LastChar 40 /Widths [-500 0 1e9]",
+        ),
+    ];
+    let opts = quiet().with_source_name("p.pdf");
+    for bytes in cases {
+        let e = read_bytes(&bytes, &opts).unwrap_err();
+        assert!(matches!(e, IngestError::Pdf { .. }), "{e:?}");
+        assert!(
+            e.to_string()
+                .starts_with("p.pdf: pdf-extract failed on this file (it panicked: "),
+            "{e}"
+        );
+    }
+}
+
+#[test]
 fn a_zero_time_budget_gives_up_with_an_error() {
     let opts = quiet().with_pdf_time_budget(Duration::ZERO);
     let e = read_path(&data("report.pdf"), &opts).unwrap_err();
@@ -132,6 +160,11 @@ fn pdfs_are_chosen_by_extension_and_by_content() {
 /// A one-page PDF with Helvetica as `/F1` and `content` as its content stream, with a
 /// correct cross-reference table.
 fn minimal_pdf(content: &str) -> Vec<u8> {
+    pdf_with_font(content, "")
+}
+
+/// [`minimal_pdf`] with `font` added to the font dictionary.
+fn pdf_with_font(content: &str, font: &str) -> Vec<u8> {
     let objects = [
         "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),
         "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_owned(),
@@ -142,7 +175,7 @@ fn minimal_pdf(content: &str) -> Vec<u8> {
             "<< /Length {} >>\nstream\n{content}\nendstream",
             content.len() + 1
         ),
-        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_owned(),
+        format!("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica{font} >>"),
     ];
     let mut out = b"%PDF-1.4\n".to_vec();
     let mut offsets = Vec::new();

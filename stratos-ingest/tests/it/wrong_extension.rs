@@ -37,7 +37,7 @@ fn dir() -> PathBuf {
 /// starts with the path.
 fn answered(stem: &str, ext: &str, bytes: &[u8]) {
     #[cfg(feature = "pdf")]
-    stratos_ingest::silence_pdf_panics();
+    stratos_ingest::silence_contained_panics();
     let name = if ext.is_empty() {
         stem.to_owned()
     } else {

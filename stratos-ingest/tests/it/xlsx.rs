@@ -182,3 +182,22 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_calamine_overflow_is_an_error_not_a_panic() {
+    // Found by the `xlsx` fuzzer: a worksheet whose `<dimension ref>` is inverted makes
+    // calamine 0.38 subtract with overflow (a panic under overflow checks, as in this test
+    // build). The read runs on its own thread and reports it.
+    stratos_ingest::silence_contained_panics();
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fuzz/regressions/xlsx/calamine_inverted_dimension_overflow.xlsx");
+    let bytes = std::fs::read(path).unwrap();
+    let e = read_bytes(&bytes, &ReadOptions::default().with_source_name("d.xlsx")).unwrap_err();
+    assert!(matches!(e, IngestError::Unsupported { .. }), "{e:?}");
+    assert!(
+        e.to_string().starts_with(
+            "d.xlsx: not a readable spreadsheet: calamine failed on it (it panicked: "
+        ),
+        "{e}"
+    );
+}
