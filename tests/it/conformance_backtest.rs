@@ -1,10 +1,11 @@
 //! Backtest conformance against backtesting.py 0.6.6 (reference files in
 //! `tests/data/conformance/backtest/`: the README example `backtest_goog_sma10_20_c002.json`
 //! copied from the shared reference set, definitions in that folder's CONVENTIONS.md; and
-//! six cases made by that folder's `make_cases.py` with backtesting.py 0.6.6 / pandas 3.1.1
+//! eight cases made by that folder's `make_cases.py` with backtesting.py 0.6.6 / pandas 3.1.1
 //! that reach stop-loss / take-profit, spread, fixed commission, trade_on_close,
-//! finalize_trades, margin, FIFO netting, cancelled orders, and the price-vs-average signal
-//! as a target position and long only). Every trade must be identical (bars, sizes, prices), every
+//! finalize_trades, margin, FIFO netting, hedging, fixed unit sizes, cancelled orders, a
+//! leveraged account running out of money, and the price-vs-average signal as a target
+//! position and long only). Every trade must be identical (bars, sizes, prices), every
 //! statistic equal to 1e-9 relative, and the equity curve equal to 1e-9.
 //!
 //! The signals come from our `moving_average` strategy (SMA crossover), not from the file,
@@ -17,7 +18,7 @@ use serde_json::Value;
 use stratos::core::Timestamp;
 use stratos::core::backtest::{
     BacktestConfig, BacktestResult, Bars, Bracket, Commission, EndOfData, Fill, LookAheadCheck,
-    STAT_KEYS, SignalMode, StatValue, Warning, run_source,
+    OrderSize, STAT_KEYS, SignalMode, StatValue, Warning, run_source,
 };
 use stratos::strategies::backtest_signals::MovingAverageSignals;
 use stratos::strategies::moving_average::MovingAverageConfig;
@@ -101,6 +102,10 @@ fn config_of(p: &Value) -> BacktestConfig {
             .get("tp_fraction")
             .and_then(Value::as_f64)
             .map(Bracket::Fraction),
+        size: p
+            .get("size_units")
+            .and_then(Value::as_u64)
+            .map_or(OrderSize::default(), OrderSize::Units),
         end_of_data: if b("finalize_trades") {
             EndOfData::CloseOnLastBar
         } else {
@@ -356,8 +361,8 @@ fn backtests_match_backtesting_py() {
     for path in case_paths() {
         total += check_case(&path);
     }
-    // Seven cases of 2 148 bars each, with their trades and statistics.
-    assert!(total > 7 * 2148);
+    // Nine cases of 2 148 bars each, with their trades and statistics.
+    assert!(total > 9 * 2148);
 }
 
 #[test]

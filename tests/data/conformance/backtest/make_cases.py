@@ -27,6 +27,7 @@ class SmaCrossX(Strategy):
     n2 = 20
     sl = 0.0
     tp = 0.0
+    size = 0.0  # 0: backtesting.py's default (all equity); else whole units
 
     def init(self):
         self.ma1 = self.I(SMA, self.data.Close, self.n1)
@@ -34,12 +35,13 @@ class SmaCrossX(Strategy):
 
     def next(self):
         c = self.data.Close[-1]
+        size = {"size": int(self.size)} if self.size else {}
         if crossover(self.ma1, self.ma2):
             self.buy(sl=c * (1.0 - self.sl) if self.sl else None,
-                     tp=c * (1.0 + self.tp) if self.tp else None)
+                     tp=c * (1.0 + self.tp) if self.tp else None, **size)
         elif crossover(self.ma2, self.ma1):
             self.sell(sl=c * (1.0 + self.sl) if self.sl else None,
-                      tp=c * (1.0 - self.tp) if self.tp else None)
+                      tp=c * (1.0 - self.tp) if self.tp else None, **size)
 
 
 class PriceVsSma(Strategy):
@@ -95,6 +97,10 @@ CASES = [
      dict(cash=25000, commission=0.001, margin=0.5, exclusive_orders=False)),
     ("backtest_goog_sma3_8_tp2_tight", dict(n1=3, n2=8, sl=0.0, tp=0.02),
      dict(cash=1000, commission=0.0, exclusive_orders=True)),
+    ("backtest_goog_sma10_20_leverage50_ruin", dict(n1=10, n2=20, sl=0.0, tp=0.0),
+     dict(cash=10000, commission=0.002, margin=0.02, exclusive_orders=True)),
+    ("backtest_goog_sma5_20_hedging_units_sl5", dict(n1=5, n2=20, sl=0.05, tp=0.0, size=7),
+     dict(cash=10000, commission=0.001, hedging=True, exclusive_orders=False)),
     ("backtest_goog_price_vs_sma20_position", dict(period=20, threshold=0.01, long_only=False),
      dict(cash=10000, commission=0.001, exclusive_orders=True)),
     ("backtest_goog_price_vs_sma10_long_only_sl4", dict(period=10, threshold=0.02, long_only=True,
@@ -122,12 +128,15 @@ def make(name, strat, opts):
               else opts.get("commission", 0.0),
               "exclusive_orders": opts.get("exclusive_orders", False),
               "spread": opts.get("spread", 0.0), "margin": opts.get("margin", 1.0),
-              "trade_on_close": opts.get("trade_on_close", False), "hedging": False,
+              "trade_on_close": opts.get("trade_on_close", False),
+              "hedging": opts.get("hedging", False),
               "finalize_trades": opts.get("finalize_trades", False)})
     if strat.get("sl"):
         params["sl_fraction"] = strat["sl"]
     if strat.get("tp"):
         params["tp_fraction"] = strat["tp"]
+    if strat.get("size"):
+        params["size_units"] = int(strat["size"])
     keys = list(stats.index)
     return {
         "case": name,
