@@ -5,4 +5,5 @@ mod conformance;
 mod conformance_adf;
 mod conformance_arima;
 mod conformance_order_search;
+mod engine;
 mod fuzz_corpus;
