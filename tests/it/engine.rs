@@ -1,5 +1,6 @@
 //! The streaming engine with the built-in strategies: seed scenarios, tenant isolation under
 //! attack, and bounded memory.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::mpsc;
 
