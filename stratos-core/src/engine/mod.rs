@@ -723,6 +723,9 @@ impl Engine {
         sink: &mut S,
     ) -> Result<usize, EngineError> {
         let count = self.tenants[t].allowed.len() as u64;
+        if count == 0 && !self.strategies.is_empty() {
+            return Err(self.refuse(t, input, Limit::AllowedStrategies, 0, sink));
+        }
         if let Err((limit, allowed)) = self.tenants[t].admit_stream(count) {
             return Err(self.refuse(t, input, limit, allowed, sink));
         }
