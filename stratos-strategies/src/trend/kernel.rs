@@ -74,15 +74,23 @@ impl GrowthWindow {
                 b
             }
             Some(h) if b > h => {
-                let clear = (b - h).min(ring);
-                for k in 0..clear {
-                    let s = self.slot(b - k);
-                    self.records[s] = 0;
-                    self.finite[s] = 0;
-                    self.sums[s] = 0.0;
+                if b - h >= ring {
+                    // Past both windows: everything goes.
+                    self.records.fill(0);
+                    self.finite.fill(0);
+                    self.sums.fill(0.0);
+                    self.current = (0, 0, 0.0);
+                    self.baseline = (0, 0, 0.0);
+                } else {
+                    for k in 0..b - h {
+                        let s = self.slot(b - k);
+                        self.records[s] = 0;
+                        self.finite[s] = 0;
+                        self.sums[s] = 0.0;
+                    }
+                    self.retotal(b);
                 }
                 self.head = Some(b);
-                self.retotal(b);
                 b
             }
             Some(h) => h,
