@@ -6,5 +6,6 @@ mod conformance_adf;
 mod conformance_arima;
 mod conformance_backtest;
 mod conformance_order_search;
+mod engine;
 mod fuzz_corpus;
 mod nab;

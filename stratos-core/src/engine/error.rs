@@ -16,9 +16,9 @@ pub enum SinkError {
     Closed,
 }
 
-/// Why the engine did not process a record. Only [`EngineError::Sink`] is fatal
-/// ([`EngineError::is_fatal`]); every other variant concerns one record, which is counted in
-/// [`super::EngineStats`] and may be reported by the caller.
+/// Why the engine did not process a record. [`EngineError::Sink`] and [`EngineError::Config`]
+/// are fatal ([`EngineError::is_fatal`]); every other variant concerns one record, which is
+/// counted in [`super::EngineStats`] and may be reported by the caller.
 #[derive(Debug, Error)]
 #[non_exhaustive]
 pub enum EngineError {
@@ -72,7 +72,8 @@ pub enum EngineError {
 }
 
 impl EngineError {
-    /// True when the run cannot go on (the sink failed); false for a refused record.
+    /// True when the run cannot go on (the sink failed, or a strategy could not bind); false for
+    /// a refused record.
     pub fn is_fatal(&self) -> bool {
         matches!(self, EngineError::Sink(_) | EngineError::Config(_))
     }

@@ -8,7 +8,8 @@
 //! - **`max_streams`.** The engine never holds more streams. When a record opens one more,
 //!   [`Overflow::EvictLeastRecent`] (the default) evicts the least recently fed stream of the
 //!   tenant holding the most streams (so a tenant flooding with new streams evicts its own),
-//!   found by a scan over the live streams; [`Overflow::Reject`] refuses the record with
+//!   found through a second-chance queue in amortized O(1) per record (and a scan over the
+//!   tenants for the biggest); [`Overflow::Reject`] refuses the record with
 //!   [`EngineError::TooManyStreams`].
 //! - **Idle eviction.** With `idle_timeout_seconds`, a stream whose latest timestamp is older
 //!   than its tenant's watermark (latest timestamp of any of its records) minus the timeout is
@@ -44,6 +45,8 @@
 mod error;
 mod sink;
 pub mod tenant;
+
+use std::collections::VecDeque;
 
 use rustc_hash::FxHashMap;
 use serde::Serialize;
@@ -236,6 +239,8 @@ struct Slot {
     last_time: Option<Timestamp>,
     last_tick: u64,
     records: u64,
+    /// Tells this stream from a later one reusing the slot.
+    id: u64,
 }
 
 /// A stream as [`Engine::streams`] lists it.
@@ -262,6 +267,8 @@ pub struct Engine {
     tenant_index: FxHashMap<Box<str>, usize>,
     tenants: Vec<TenantState>,
     maps: Vec<FxHashMap<Box<str>, usize>>,
+    /// Per tenant, its streams in order of (re)queueing: (slot, stream id, tick when queued).
+    queues: Vec<VecDeque<(usize, u64, u64)>>,
     slots: Vec<Option<Slot>>,
     free: Vec<usize>,
     live: usize,
@@ -349,6 +356,7 @@ impl Engine {
             tenant_index: FxHashMap::default(),
             tenants: Vec::new(),
             maps: Vec::new(),
+            queues: Vec::new(),
             slots: Vec::new(),
             free: Vec::new(),
             live: 0,
@@ -428,11 +436,11 @@ impl Engine {
         {
             return Err(self.refuse(t, &input, limit, allowed, sink));
         }
+        self.tick += 1;
         let slot = match self.maps[t].get(input.stream_id) {
             Some(&i) => i,
             None => self.open(t, &input, sink)?,
         };
-        self.tick += 1;
         let Some(s) = self.slots.get_mut(slot).and_then(Option::as_mut) else {
             return Err(EngineError::TooManyStreams {
                 stream_id: input.stream_id.to_owned(),
@@ -663,6 +671,7 @@ impl Engine {
             self.config.idle_timeout_seconds.is_some(),
         ));
         self.maps.push(FxHashMap::default());
+        self.queues.push(VecDeque::new());
         self.tenant_index.insert(name.into(), i);
         self.last_tenant = i;
         Ok(i)
@@ -723,6 +732,9 @@ impl Engine {
         sink: &mut S,
     ) -> Result<usize, EngineError> {
         let count = self.tenants[t].allowed.len() as u64;
+        if count == 0 && !self.strategies.is_empty() {
+            return Err(self.refuse(t, input, Limit::AllowedStrategies, 0, sink));
+        }
         if let Err((limit, allowed)) = self.tenants[t].admit_stream(count) {
             return Err(self.refuse(t, input, limit, allowed, sink));
         }
@@ -754,6 +766,7 @@ impl Engine {
             last_time: None,
             last_tick: self.tick,
             records: 0,
+            id: self.stats.streams_opened,
         };
         let i = match self.free.pop() {
             Some(i) => {
@@ -766,19 +779,53 @@ impl Engine {
             }
         };
         self.maps[t].insert(input.stream_id.into(), i);
+        let queue = &mut self.queues[t];
+        queue.push_back((i, self.stats.streams_opened, self.tick));
+        if queue.len() > 2 * self.maps[t].len() + 16 {
+            // Drop entries of streams evicted while idle.
+            let slots = &self.slots;
+            queue.retain(|&(i, id, _)| {
+                slots
+                    .get(i)
+                    .and_then(Option::as_ref)
+                    .is_some_and(|s| s.id == id)
+            });
+        }
         self.live += 1;
         self.tenants[t].stats.live_streams += 1;
         self.stats.streams_opened += 1;
         Ok(i)
     }
 
-    /// Evicts the least recently fed stream of the tenant holding the most streams.
+    /// Evicts the least recently fed stream of the tenant holding the most streams, found
+    /// with a second-chance queue: a stream fed since it was queued goes back to the end with
+    /// its latest tick. Each requeue stands for a record fed, so the cost is amortized O(1) per
+    /// record.
     fn evict_least_recent(&mut self) {
         let Some(biggest) =
             (0..self.tenants.len()).max_by_key(|&i| self.tenants[i].stats.live_streams)
         else {
             return;
         };
+        while let Some((i, id, tick)) = self.queues.get_mut(biggest).and_then(VecDeque::pop_front) {
+            let Some(slot) = self.slots.get(i).and_then(Option::as_ref) else {
+                continue;
+            };
+            if slot.id != id {
+                continue;
+            }
+            if slot.last_tick != tick {
+                let last = slot.last_tick;
+                if let Some(q) = self.queues.get_mut(biggest) {
+                    q.push_back((i, id, last));
+                }
+                continue;
+            }
+            self.evict(i);
+            return;
+        }
+        // The queue holds every live stream of the tenant; should it not, a scan still keeps
+        // the bound.
         let victim = self
             .slots
             .iter()

@@ -317,9 +317,6 @@ impl TenantState {
     /// Checks that one more stream running `strategies` strategies may open; `Err` with the
     /// limit when not. Counts the strategies when it may.
     pub(crate) fn admit_stream(&mut self, strategies: u64) -> Result<(), (Limit, u64)> {
-        if strategies == 0 {
-            return Err((Limit::AllowedStrategies, 0));
-        }
         if let Some(max) = self.policy.limits.max_concurrent_streams
             && self.stats.live_streams >= max
         {

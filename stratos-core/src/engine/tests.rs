@@ -295,6 +295,33 @@ fn max_streams_evicts_the_least_recent_stream() {
 }
 
 #[test]
+fn eviction_follows_recency_of_use() {
+    let mut e = engine(EngineConfig {
+        max_streams: 3,
+        ..EngineConfig::default()
+    });
+    let mut sink = NdjsonSink::new(Vec::new());
+    let live = |e: &Engine| {
+        let mut v: Vec<String> = e.streams().map(|s| s.stream_id.to_owned()).collect();
+        v.sort_unstable();
+        v
+    };
+    for s in ["a", "b", "c", "b", "a", "d"] {
+        e.process(Input::new(s, &[1.0]), &mut sink).unwrap();
+    }
+    assert_eq!(live(&e), ["a", "b", "d"]);
+    for s in ["d", "b", "e"] {
+        e.process(Input::new(s, &[1.0]), &mut sink).unwrap();
+    }
+    assert_eq!(live(&e), ["b", "d", "e"]);
+    for s in ["f", "g", "h", "b", "i"] {
+        e.process(Input::new(s, &[1.0]), &mut sink).unwrap();
+    }
+    assert_eq!(live(&e), ["b", "h", "i"]);
+    assert_eq!(e.stats().streams_evicted, 7);
+}
+
+#[test]
 fn a_tenant_flooding_new_streams_evicts_only_its_own() {
     let mut e = engine(EngineConfig {
         max_streams: 10,

@@ -31,6 +31,10 @@ pub struct GrowthWindow {
     head: Option<i64>,
     latest: i64,
     too_late: u64,
+    /// Totals (records, finite values, sum) of the current and the baseline window, rebuilt
+    /// from the buckets whenever the head moves and updated in place in between.
+    current: (u64, u64, f64),
+    baseline: (u64, u64, f64),
 }
 
 impl GrowthWindow {
@@ -49,6 +53,8 @@ impl GrowthWindow {
             head: None,
             latest: i64::MIN,
             too_late: 0,
+            current: (0, 0, 0.0),
+            baseline: (0, 0, 0.0),
         }
     }
 
@@ -64,15 +70,25 @@ impl GrowthWindow {
         let head = match self.head {
             None => {
                 self.head = Some(b);
+                self.retotal(b);
                 b
             }
             Some(h) if b > h => {
-                let clear = (b - h).min(ring);
-                for k in 0..clear {
-                    let s = self.slot(b - k);
-                    self.records[s] = 0;
-                    self.finite[s] = 0;
-                    self.sums[s] = 0.0;
+                if b - h >= ring {
+                    // Past both windows: everything goes.
+                    self.records.fill(0);
+                    self.finite.fill(0);
+                    self.sums.fill(0.0);
+                    self.current = (0, 0, 0.0);
+                    self.baseline = (0, 0, 0.0);
+                } else {
+                    for k in 0..b - h {
+                        let s = self.slot(b - k);
+                        self.records[s] = 0;
+                        self.finite[s] = 0;
+                        self.sums[s] = 0.0;
+                    }
+                    self.retotal(b);
                 }
                 self.head = Some(b);
                 b
@@ -86,11 +102,42 @@ impl GrowthWindow {
         self.latest = self.latest.max(micros);
         let s = self.slot(b);
         self.records[s] += 1;
+        let k = self.buckets as i64;
+        let total = if b > head - k {
+            &mut self.current
+        } else {
+            &mut self.baseline
+        };
+        total.0 += 1;
         if value.is_finite() {
             self.finite[s] += 1;
             self.sums[s] += value;
+            total.1 += 1;
+            total.2 += value;
         }
         true
+    }
+
+    /// Rebuilds both windows' totals from the buckets, for a head at bucket `head`.
+    fn retotal(&mut self, head: i64) {
+        let k = self.buckets as i64;
+        let window = |from: i64| {
+            let mut t = (0u64, 0u64, 0.0f64);
+            let mut s = self.slot(from);
+            for _ in 0..k {
+                t.0 += self.records[s];
+                t.1 += self.finite[s];
+                t.2 += self.sums[s];
+                s += 1;
+                if s == self.records.len() {
+                    s = 0;
+                }
+            }
+            t
+        };
+        let (current, baseline) = (window(head - k + 1), window(head - 2 * k + 1));
+        self.current = current;
+        self.baseline = baseline;
     }
 
     /// (current, baseline) levels of `measure`; NaN where a mean has no values.
@@ -102,22 +149,13 @@ impl GrowthWindow {
         let covered = (k - 1) as f64 * self.width as f64
             + (self.latest - head * self.width + 1).clamp(1, self.width) as f64;
         let scale = (k as f64 * self.width as f64) / covered;
-        let window = |from: i64, scale: f64| {
-            let (mut records, mut finite, mut sum) = (0u64, 0u64, 0.0f64);
-            for b in from..from + k {
-                let s = self.slot(b);
-                records += self.records[s];
-                finite += self.finite[s];
-                sum += self.sums[s];
-            }
-            match measure {
-                TrendMeasure::Count => records as f64 * scale,
-                TrendMeasure::Sum => sum * scale,
-                TrendMeasure::Mean if finite > 0 => sum / finite as f64,
-                TrendMeasure::Mean => f64::NAN,
-            }
+        let level = |(records, finite, sum): (u64, u64, f64), scale: f64| match measure {
+            TrendMeasure::Count => records as f64 * scale,
+            TrendMeasure::Sum => sum * scale,
+            TrendMeasure::Mean if finite > 0 => sum / finite as f64,
+            TrendMeasure::Mean => f64::NAN,
         };
-        (window(head - k + 1, scale), window(head - 2 * k + 1, 1.0))
+        (level(self.current, scale), level(self.baseline, 1.0))
     }
 
     /// Records ignored as older than the ring.
@@ -138,6 +176,8 @@ impl GrowthWindow {
         self.head = None;
         self.latest = i64::MIN;
         self.too_late = 0;
+        self.current = (0, 0, 0.0);
+        self.baseline = (0, 0, 0.0);
     }
 }
 

@@ -197,10 +197,26 @@ pub(crate) struct Output {
     pub(crate) fired: Vec<Fired>,
 }
 
+/// One group's open panes.
+#[derive(Debug, Clone)]
+struct Group {
+    name: String,
+    panes: BTreeMap<i64, Pane>,
+}
+
+/// Equal strings, without calling `memcmp` for two empty ones (the ungrouped case, on every
+/// record).
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len() && (a.is_empty() || a == b)
+}
+
 /// Windows of one stream.
 #[derive(Debug, Clone)]
 pub(crate) struct Windows {
-    groups: BTreeMap<String, BTreeMap<i64, Pane>>,
+    /// Sorted by name.
+    groups: Vec<Group>,
+    /// The group of the previous record.
+    last: usize,
     rules: BTreeMap<(usize, String), RuleState>,
     max_time: Option<i64>,
     /// Window ends (as pane indexes) up to this one are emitted.
@@ -214,7 +230,8 @@ pub(crate) struct Windows {
 impl Windows {
     pub(crate) fn new() -> Self {
         Windows {
-            groups: BTreeMap::new(),
+            groups: Vec::new(),
+            last: 0,
             rules: BTreeMap::new(),
             max_time: None,
             emitted: None,
@@ -228,7 +245,7 @@ impl Windows {
     /// Panes held over all groups (the memory in use).
     #[cfg(test)]
     pub(crate) fn panes(&self) -> usize {
-        self.groups.values().map(BTreeMap::len).sum()
+        self.groups.iter().map(|g| g.panes.len()).sum()
     }
 
     /// Groups held.
@@ -254,17 +271,11 @@ impl Windows {
             self.late += 1;
             return;
         }
-        let group = if self.groups.contains_key(group) || self.groups.len() < plan.max_groups {
-            group
-        } else {
-            self.overflow += 1;
-            OTHER_GROUP
+        let i = self.group_slot(group, plan.max_groups);
+        let Some(g) = self.groups.get_mut(i) else {
+            return;
         };
-        let panes = match self.groups.get_mut(group) {
-            Some(p) => p,
-            None => self.groups.entry(group.to_owned()).or_default(),
-        };
-        let pane = panes.entry(q).or_insert_with(|| Pane::new(plan));
+        let pane = g.panes.entry(q).or_insert_with(|| Pane::new(plan));
         pane.records += 1;
         for (acc, &v) in pane.fields.iter_mut().zip(values) {
             acc.add(v);
@@ -279,12 +290,47 @@ impl Windows {
         }
     }
 
+    /// The index of `name`'s group, created when new (or `_other` past `max_groups`).
+    fn group_slot(&mut self, name: &str, max_groups: usize) -> usize {
+        if let Some(g) = self.groups.get(self.last)
+            && same(&g.name, name)
+        {
+            return self.last;
+        }
+        let name = match self.groups.binary_search_by(|g| g.name.as_str().cmp(name)) {
+            Ok(i) => {
+                self.last = i;
+                return i;
+            }
+            Err(_) if self.groups.len() < max_groups => name,
+            Err(_) => {
+                self.overflow += 1;
+                OTHER_GROUP
+            }
+        };
+        let i = match self.groups.binary_search_by(|g| g.name.as_str().cmp(name)) {
+            Ok(i) => i,
+            Err(i) => {
+                self.groups.insert(
+                    i,
+                    Group {
+                        name: name.to_owned(),
+                        panes: BTreeMap::new(),
+                    },
+                );
+                i
+            }
+        };
+        self.last = i;
+        i
+    }
+
     /// Closes every window still open (end of a batch), marked incomplete.
     pub(crate) fn flush(&mut self, plan: &Plan, out: &mut Output) {
         let last = self
             .groups
-            .values()
-            .filter_map(|p| p.keys().next_back())
+            .iter()
+            .filter_map(|g| g.panes.keys().next_back())
             .max()
             .map(|&q| q + plan.panes - 1);
         if let Some(last) = last {
@@ -299,8 +345,8 @@ impl Windows {
         // intervals, so the work is proportional to the windows emitted.
         let mut spans: Vec<(i64, i64)> = self
             .groups
-            .values()
-            .flat_map(|panes| panes.keys())
+            .iter()
+            .flat_map(|g| g.panes.keys())
             .map(|&q| (q.max(after.saturating_add(1)), (q + n - 1).min(last)))
             .filter(|(lo, hi)| lo <= hi)
             .collect();
@@ -314,7 +360,7 @@ impl Windows {
         }
         let window_seconds = plan.window as f64 / 1e6;
         for p in ends.into_iter().flat_map(|(lo, hi)| lo..=hi) {
-            for (group, panes) in &self.groups {
+            for Group { name: group, panes } in &self.groups {
                 let mut acc: Option<Pane> = None;
                 for (_, pane) in panes.range(p - n + 1..=p) {
                     match &mut acc {
@@ -377,16 +423,17 @@ impl Windows {
         }
         self.emitted = Some(self.emitted.map_or(last, |e| e.max(last)));
         let emitted = self.emitted.unwrap_or(last);
-        for panes in self.groups.values_mut() {
-            panes.retain(|&q, _| q + n - 1 > emitted);
+        for g in &mut self.groups {
+            g.panes.retain(|&q, _| q + n - 1 > emitted);
         }
-        self.groups.retain(|_, p| !p.is_empty());
+        self.groups.retain(|g| !g.panes.is_empty());
+        self.last = 0;
         let horizon = self.max_time.unwrap_or(i64::MIN);
         self.rules.retain(|(_, g), s| {
             s.streak > 0
                 || s.suppressed > 0
                 || s.suppressed_until.is_some_and(|u| u > horizon)
-                || self.groups.contains_key(g)
+                || self.groups.iter().any(|x| x.name == *g)
         });
     }
 
