@@ -41,7 +41,17 @@ Output formats:
   table   a summary and the last rows (default)
   json    the StrategyResult, with per-row outputs
   ndjson  one JSON object per input row: timestamp, input value, outputs
-  csv     one row per input row, e.g. timestamp,close,sma,signal")]
+  csv     one row per input row, e.g. timestamp,close,sma,signal
+
+Several streams: when the input has a stream column (the NDJSON envelope's `stream_id`, or a
+column named `stream_id` or `stream`, any case) holding two or more streams, the strategy runs
+once per stream, on that stream's rows in file order, as `stratos stream` keeps one state per
+stream. Streams come in order of first appearance: json prints an array of
+{\"stream_id\",\"rows\",\"result\"}, ndjson and csv put a `stream_id` first in every row, table
+prints one summary per stream. --stream-field FIELD picks the column (and always tags, even one
+stream); --no-streams reads the input as one series. Rows with an empty stream cell form the
+stream \"\".
+  stratos run anomaly_detection examples/data/sensor_stream.ndjson --field temperature --format json")]
     Run(RunArgs),
     /// Stream records from stdin through online strategies; NDJSON events on stdout.
     #[command(after_help = "Input: NDJSON records in the seed's envelope
@@ -215,6 +225,14 @@ pub(crate) struct RunArgs {
     /// Rows shown by the table format (0: all).
     #[arg(long, default_value_t = 10)]
     pub(crate) rows: usize,
+    /// The column naming each row's stream: the strategy runs once per stream, and every
+    /// result is tagged with its stream (default: a `stream_id` or `stream` column, any case,
+    /// when it holds two or more streams).
+    #[arg(long, visible_alias = "group-by", value_name = "FIELD")]
+    pub(crate) stream_field: Option<String>,
+    /// Treat the whole input as one series even when it has a stream column.
+    #[arg(long, conflicts_with = "stream_field")]
+    pub(crate) no_streams: bool,
 }
 
 #[derive(Debug, Args)]

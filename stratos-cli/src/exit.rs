@@ -38,6 +38,16 @@ pub(crate) enum CliError {
     /// A labelled corpus that cannot be read or scored (exit 66 when missing, else 65 or 1).
     #[error(transparent)]
     Evaluation(#[from] stratos_core::evaluation::NabError),
+    /// A failure while handling one stream of a multi-stream batch run (exit code of the
+    /// failure).
+    #[error("stream `{stream}`: {source}")]
+    InStream {
+        /// The stream id.
+        stream: String,
+        /// What failed.
+        #[source]
+        source: Box<CliError>,
+    },
     /// Reading stdin or writing stdout failed (exit 1; a closed stdout exits 0 quietly).
     #[error("{context}: {source}")]
     Io {
@@ -94,6 +104,7 @@ impl CliError {
             CliError::BadLine { .. } => DATA,
             CliError::Backtest(e) => Self::backtest_code(e),
             CliError::Io { .. } => OTHER,
+            CliError::InStream { source, .. } => source.exit_code(),
             CliError::Evaluation(stratos_core::evaluation::NabError::Io { source, .. }) => {
                 if source.kind() == io::ErrorKind::NotFound {
                     NO_INPUT

@@ -197,6 +197,22 @@ pub enum FrameError {
         /// What is wrong.
         message: String,
     },
+    /// A column asked for by name that the frame does not have (or not of a usable kind).
+    #[error("no category or numeric column `{column}` (columns: {available})")]
+    MissingColumn {
+        /// The requested name.
+        column: String,
+        /// The category and numeric columns the frame does have, comma-separated.
+        available: String,
+    },
+    /// A row index past the frame's end.
+    #[error("row {row} is past the frame's {len} rows")]
+    Row {
+        /// The 0-based row asked for.
+        row: usize,
+        /// The frame's row count.
+        len: usize,
+    },
     /// A record or row with no usable timestamp in a frame that has a time column.
     #[error("row {row}: {source}")]
     Record {

@@ -348,6 +348,207 @@ impl Frame {
     }
 }
 
+/// Column names taken as the stream id by [`Frame::stream_field`], in order of preference
+/// (matched ignoring ASCII case): the seed envelope's `stream_id`, then `stream`.
+pub const STREAM_FIELDS: [&str; 2] = ["stream_id", "stream"];
+
+/// Row groups by key, as returned by [`Frame::group_rows`]: each distinct key (`None` for a
+/// missing cell) with its rows' positions, ascending.
+pub type RowGroups = Vec<(Option<String>, Vec<usize>)>;
+
+/// The rows of a frame that share one key, as returned by [`Frame::split_by`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct FrameGroup {
+    /// The key: the cell's text (a number in its shortest decimal form, `1` for `1.0`);
+    /// `None` for the rows where the key cell is missing (or NaN).
+    pub key: Option<String>,
+    /// The rows' positions in the source frame, ascending (file order).
+    pub rows: Vec<usize>,
+    /// Those rows as a frame of their own: the same columns in the same order, except that a
+    /// numeric key column becomes a category column (holding the key text), so a strategy
+    /// picking "the first numeric field" never analyses stream ids.
+    pub frame: Frame,
+}
+
+impl Frame {
+    /// The column holding stream ids, if any: the first of [`STREAM_FIELDS`] (ignoring ASCII
+    /// case) that names a category or numeric column. Records read by
+    /// [`Frame::from_records`] always have one (`stream_id`, from the envelope).
+    ///
+    /// # Examples
+    /// ```
+    /// use stratos_core::{CategoryColumn, Frame};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let mut stream = CategoryColumn::new("Stream");
+    /// stream.push(Some("a"));
+    /// let frame = Frame::builder().numeric("value", vec![1.0]).category(stream).build()?;
+    /// assert_eq!(frame.stream_field(), Some("Stream"));
+    /// assert_eq!(Frame::from_values("value", vec![1.0]).stream_field(), None);
+    /// # Ok(()) }
+    /// ```
+    pub fn stream_field(&self) -> Option<&str> {
+        STREAM_FIELDS.iter().find_map(|want| {
+            self.categories
+                .iter()
+                .map(|c| c.name.as_str())
+                .chain(self.numeric.iter().map(|c| c.name.as_str()))
+                .find(|name| name.eq_ignore_ascii_case(want))
+        })
+    }
+
+    /// The rows of each distinct value of column `field` (a category or numeric column), in
+    /// order of the value's first appearance; within a group the rows keep their order.
+    /// Missing cells (and NaN) form one group keyed `None`, placed at its first appearance
+    /// too. An empty frame has no groups.
+    ///
+    /// # Errors
+    /// [`FrameError::MissingColumn`] when `field` names neither a category nor a numeric
+    /// column (the time column cannot be a key).
+    pub fn group_rows(&self, field: &str) -> Result<RowGroups, FrameError> {
+        /// Appends `row` to the group of `key`, opening the group at its first appearance.
+        fn add<K: std::hash::Hash + Eq>(
+            groups: &mut RowGroups,
+            slot: &mut HashMap<K, usize>,
+            id: K,
+            key: impl FnOnce() -> Option<String>,
+            row: usize,
+        ) {
+            let i = *slot.entry(id).or_insert_with(|| {
+                groups.push((key(), Vec::new()));
+                groups.len() - 1
+            });
+            if let Some((_, rows)) = groups.get_mut(i) {
+                rows.push(row);
+            }
+        }
+        let mut groups = RowGroups::new();
+        if let Some(c) = self.category(field) {
+            // By code: one integer lookup per row, no string per row.
+            let mut slot = HashMap::new();
+            for (row, &code) in c.codes.iter().enumerate() {
+                let key = || c.dictionary.get(code as usize).cloned();
+                add(&mut groups, &mut slot, code, key, row);
+            }
+            return Ok(groups);
+        }
+        let Some(values) = self.column(field) else {
+            return Err(FrameError::MissingColumn {
+                column: field.to_owned(),
+                available: self
+                    .schema
+                    .category_fields
+                    .iter()
+                    .chain(&self.schema.value_fields)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            });
+        };
+        let mut slot = HashMap::new();
+        for (row, v) in values.iter().enumerate() {
+            let key = (!v.is_nan()).then(|| v.to_string());
+            add(&mut groups, &mut slot, key.clone(), || key, row);
+        }
+        Ok(groups)
+    }
+
+    /// A frame of the given rows, in the given order, with the same columns and units.
+    ///
+    /// # Errors
+    /// [`FrameError::Row`] when a row is past the frame's end.
+    pub fn select_rows(&self, rows: &[usize]) -> Result<Frame, FrameError> {
+        if let Some(&row) = rows.iter().find(|&&r| r >= self.len) {
+            return Err(FrameError::Row { row, len: self.len });
+        }
+        let pick = |values: &[f64]| -> Vec<f64> {
+            rows.iter()
+                .map(|&r| values.get(r).copied().unwrap_or(f64::NAN))
+                .collect()
+        };
+        let mut b = Frame::builder();
+        if let (Some(name), Some(ts)) = (&self.schema.timestamp_field, &self.timestamps) {
+            b = b.timestamps(
+                name.clone(),
+                rows.iter().filter_map(|&r| ts.get(r).copied()).collect(),
+            );
+        }
+        for c in &self.numeric {
+            b = b.numeric(c.name.clone(), pick(&c.values));
+        }
+        for c in &self.categories {
+            let mut col = CategoryColumn::new(c.name.clone());
+            for &r in rows {
+                col.push(c.get(r));
+            }
+            b = b.category(col);
+        }
+        b.units = self.schema.units.clone();
+        b.build()
+    }
+
+    /// Splits the frame by the values of column `field` (see [`Frame::group_rows`] for the
+    /// order and the keys): one [`FrameGroup`] per distinct value, each with its rows as a
+    /// frame. Used by batch runs over a file holding several streams, so that each stream is
+    /// analysed on its own, as the streaming engine keeps one state per stream.
+    ///
+    /// # Errors
+    /// [`FrameError::MissingColumn`] when `field` names no category or numeric column.
+    ///
+    /// # Examples
+    /// ```
+    /// use stratos_core::{CategoryColumn, Frame};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let mut stream = CategoryColumn::new("stream_id");
+    /// for s in ["b", "a", "b"] {
+    ///     stream.push(Some(s));
+    /// }
+    /// let frame = Frame::builder()
+    ///     .numeric("value", vec![1.0, 2.0, 3.0])
+    ///     .category(stream)
+    ///     .build()?;
+    /// let groups = frame.split_by("stream_id")?;
+    /// assert_eq!(groups[0].key.as_deref(), Some("b"));
+    /// assert_eq!(groups[0].frame.column("value"), Some(&[1.0, 3.0][..]));
+    /// assert_eq!(groups[1].rows, [1]);
+    /// # Ok(()) }
+    /// ```
+    pub fn split_by(&self, field: &str) -> Result<Vec<FrameGroup>, FrameError> {
+        let numeric_key = self.category(field).is_none();
+        self.group_rows(field)?
+            .into_iter()
+            .map(|(key, rows)| {
+                let mut frame = self.select_rows(&rows)?;
+                if numeric_key {
+                    frame = frame.key_as_category(field, key.as_deref())?;
+                }
+                Ok(FrameGroup { key, rows, frame })
+            })
+            .collect()
+    }
+
+    /// This frame with numeric column `field` replaced by a category column holding `key` in
+    /// every row.
+    fn key_as_category(self, field: &str, key: Option<&str>) -> Result<Frame, FrameError> {
+        let mut col = CategoryColumn::new(field);
+        for _ in 0..self.len {
+            col.push(key);
+        }
+        let mut b = Frame::builder();
+        if let (Some(name), Some(ts)) = (self.schema.timestamp_field, self.timestamps) {
+            b = b.timestamps(name, ts);
+        }
+        for c in self.numeric.into_iter().filter(|c| c.name != field) {
+            b = b.numeric(c.name, c.values);
+        }
+        b = b.category(col);
+        for c in self.categories {
+            b = b.category(c);
+        }
+        b.units = self.schema.units;
+        b.build()
+    }
+}
+
 /// Assembles a [`Frame`] column by column; [`FrameBuilder::build`] checks lengths and names.
 #[derive(Debug, Default, Clone)]
 pub struct FrameBuilder {
@@ -527,5 +728,107 @@ mod tests {
         let e = Frame::from_records(&[a, b.clone()]).unwrap_err();
         assert!(matches!(e, FrameError::Record { row: 1, .. }), "{e}");
         assert!(Frame::from_records(&[b]).unwrap().timestamps().is_none());
+    }
+
+    fn three_streams() -> Frame {
+        let mut stream = CategoryColumn::new("stream_id");
+        for s in [Some("b"), Some("a"), None, Some("b"), Some("a"), None] {
+            stream.push(s);
+        }
+        let mut site = CategoryColumn::new("site");
+        for s in ["x", "y", "x", "z", "y", "x"] {
+            site.push(Some(s));
+        }
+        let ts = (0..6)
+            .map(|i| Timestamp::from_epoch_seconds(100 - i).unwrap())
+            .collect();
+        Frame::builder()
+            .timestamps("ts", ts)
+            .numeric("value", vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
+            .category(stream)
+            .category(site)
+            .unit("value", "°C")
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn split_by_keeps_first_appearance_and_file_order() {
+        let f = three_streams();
+        assert_eq!(f.stream_field(), Some("stream_id"));
+        let g = f.split_by("stream_id").unwrap();
+        let keys: Vec<Option<&str>> = g.iter().map(|g| g.key.as_deref()).collect();
+        assert_eq!(keys, [Some("b"), Some("a"), None]);
+        assert_eq!(g[0].rows, [0, 3]);
+        assert_eq!(g[1].rows, [1, 4]);
+        assert_eq!(g[2].rows, [2, 5]);
+        let b = &g[0].frame;
+        assert_eq!(b.len(), 2);
+        assert_eq!(b.column("value").unwrap(), [1.0, 4.0]);
+        assert_eq!(
+            b.timestamps().unwrap(),
+            [
+                Timestamp::from_epoch_seconds(100).unwrap(),
+                Timestamp::from_epoch_seconds(97).unwrap()
+            ]
+        );
+        assert_eq!(b.schema().category_fields, f.schema().category_fields);
+        assert_eq!(
+            b.schema().units.get("value").map(String::as_str),
+            Some("°C")
+        );
+        let site = b.category("site").unwrap();
+        assert_eq!((site.get(0), site.get(1)), (Some("x"), Some("z")));
+        assert_eq!(site.dictionary(), ["x", "z"]);
+        assert_eq!(g[2].frame.category("stream_id").unwrap().get(0), None);
+        // Every row lands in exactly one group.
+        let mut all: Vec<usize> = g.iter().flat_map(|g| g.rows.clone()).collect();
+        all.sort_unstable();
+        assert_eq!(all, (0..6).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn split_by_a_numeric_key_makes_it_a_category() {
+        let mut stream = CategoryColumn::new("unused");
+        for _ in 0..4 {
+            stream.push(None);
+        }
+        let f = Frame::builder()
+            .numeric("Stream", vec![2.0, 1.0, 2.0, f64::NAN])
+            .numeric("temp", vec![10.0, 20.0, 30.0, 40.0])
+            .category(stream)
+            .build()
+            .unwrap();
+        assert_eq!(f.stream_field(), Some("Stream"));
+        let g = f.split_by("Stream").unwrap();
+        let keys: Vec<Option<&str>> = g.iter().map(|g| g.key.as_deref()).collect();
+        assert_eq!(keys, [Some("2"), Some("1"), None]);
+        let two = &g[0].frame;
+        assert_eq!(two.schema().value_fields, ["temp"]);
+        assert_eq!(two.main_series().unwrap().values, [10.0, 30.0]);
+        assert_eq!(two.category("Stream").unwrap().get(1), Some("2"));
+        assert_eq!(g[2].frame.category("Stream").unwrap().get(0), None);
+    }
+
+    #[test]
+    fn split_by_names_a_missing_column_and_rows_are_checked() {
+        let f = three_streams();
+        let e = f.split_by("tenant").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "no category or numeric column `tenant` (columns: stream_id, site, value)"
+        );
+        assert!(f.split_by("ts").is_err());
+        assert_eq!(
+            f.select_rows(&[0, 6]).unwrap_err(),
+            FrameError::Row { row: 6, len: 6 }
+        );
+        assert!(Frame::default().split_by("x").is_err());
+        let empty = Frame::builder()
+            .numeric("stream", Vec::new())
+            .build()
+            .unwrap();
+        assert!(empty.split_by("stream").unwrap().is_empty());
+        assert_eq!(Frame::from_values("v", vec![1.0]).stream_field(), None);
     }
 }

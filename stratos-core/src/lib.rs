@@ -22,7 +22,9 @@ pub mod value;
 pub use config::{ConfigKey, StrategyConfig};
 pub use error::{ConfigError, FrameError, RecordError, StrategyError};
 pub use event::{Alert, AlertLevel, Event, ResultEvent};
-pub use frame::{CategoryColumn, Frame, FrameBuilder, NumericColumn};
+pub use frame::{
+    CategoryColumn, Frame, FrameBuilder, FrameGroup, NumericColumn, RowGroups, STREAM_FIELDS,
+};
 pub use record::{DataType, Record};
 pub use registry::{Plugin, Registry};
 pub use result::{OutputColumn, OutputValues, Outputs, ResultType, StrategyResult};

@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use stratos_core::{Frame, Registry, ResultType, StrategyResult};
+use stratos_core::{Frame, FrameGroup, Registry, ResultType, StrategyResult};
 use stratos_ingest::{Format, ReadOptions};
 
 use super::{apply_field, parse_config};
@@ -44,21 +44,139 @@ pub(crate) fn run(args: &RunArgs, registry: &Registry) -> Result<(), CliError> {
         options = options.with_sheet(sheet.clone());
     }
     let frame = read_input(args.input.as_deref(), options)?;
-    let result = strategy.execute(&frame)?;
     let mut out = output::stdout();
-    let view = RowView::new(&frame, &result);
-    match args.format {
-        RunFormat::Json => {
-            serde_json::to_writer_pretty(&mut out, &result).map_err(write_err)?;
-            writeln!(out).map_err(write_err)?;
+    match split_streams(args, &frame)? {
+        None => {
+            let result = strategy.execute(&frame)?;
+            write_one(&mut out, args, &frame, &result)?;
         }
-        RunFormat::Ndjson => view.write_ndjson(&mut out)?,
-        RunFormat::Csv => view.write_csv(&mut out)?,
-        RunFormat::Table => {
-            write_table(&mut out, args, &frame, &result, &view).map_err(write_err)?
+        Some(groups) => {
+            let mut runs = Vec::with_capacity(groups.len());
+            for g in groups {
+                let stream = g.key.unwrap_or_default();
+                match strategy.execute(&g.frame) {
+                    Ok(result) => runs.push((stream, g.frame, result)),
+                    Err(e) => return Err(in_stream(stream, CliError::Strategy(e))),
+                }
+            }
+            write_streams(&mut out, args, &runs)?;
         }
     }
     out.flush().map_err(write_err)
+}
+
+/// The name every result and row of a multi-stream run is tagged with.
+const STREAM_TAG: &str = "stream_id";
+
+fn in_stream(stream: String, source: CliError) -> CliError {
+    CliError::InStream {
+        stream,
+        source: Box::new(source),
+    }
+}
+
+/// The input's streams, or `None` to run it as one series: with `--no-streams`, without a
+/// stream column, or when a stream column found by name (not by `--stream-field`) holds a
+/// single stream, so single-stream output is what it always was.
+fn split_streams(args: &RunArgs, frame: &Frame) -> Result<Option<Vec<FrameGroup>>, CliError> {
+    if args.no_streams {
+        return Ok(None);
+    }
+    let (field, explicit) = match args.stream_field.as_deref() {
+        Some(f) => (f, true),
+        None => match frame.stream_field() {
+            Some(f) => (f, false),
+            None => return Ok(None),
+        },
+    };
+    let bad = |e: stratos_core::FrameError| CliError::Usage(format!("--stream-field: {e}"));
+    if !explicit && frame.group_rows(field).map_err(bad)?.len() < 2 {
+        return Ok(None);
+    }
+    frame.split_by(field).map(Some).map_err(bad)
+}
+
+/// One result, as `run` has always printed it.
+fn write_one<W: Write>(
+    out: &mut W,
+    args: &RunArgs,
+    frame: &Frame,
+    result: &StrategyResult,
+) -> Result<(), CliError> {
+    let view = RowView::new(frame, result);
+    match args.format {
+        RunFormat::Json => {
+            serde_json::to_writer_pretty(&mut *out, result).map_err(write_err)?;
+            writeln!(out).map_err(write_err)
+        }
+        RunFormat::Ndjson => view.write_ndjson(out),
+        RunFormat::Csv => view.write_csv(out),
+        RunFormat::Table => write_table(out, args, frame, result, &view, None).map_err(write_err),
+    }
+}
+
+/// One result per stream, in order of first appearance, each tagged with its stream.
+fn write_streams<W: Write>(
+    out: &mut W,
+    args: &RunArgs,
+    runs: &[(String, Frame, StrategyResult)],
+) -> Result<(), CliError> {
+    match args.format {
+        RunFormat::Json => {
+            let all = runs
+                .iter()
+                .map(|(stream, frame, result)| {
+                    Ok(serde_json::json!({
+                        STREAM_TAG: stream,
+                        "rows": frame.len(),
+                        "result": serde_json::to_value(result)?,
+                    }))
+                })
+                .collect::<Result<Vec<_>, serde_json::Error>>()
+                .map_err(write_err)?;
+            serde_json::to_writer_pretty(&mut *out, &all).map_err(write_err)?;
+            writeln!(out).map_err(write_err)
+        }
+        RunFormat::Ndjson => runs.iter().try_for_each(|(stream, frame, result)| {
+            RowView::new(frame, result)
+                .with_tag(STREAM_TAG, stream)
+                .write_ndjson(out)
+        }),
+        RunFormat::Csv => {
+            let mut first: Option<(&str, Vec<String>)> = None;
+            for (i, (stream, frame, result)) in runs.iter().enumerate() {
+                let view = RowView::new(frame, result).with_tag(STREAM_TAG, stream);
+                let headers = view.headers();
+                match &first {
+                    None => first = Some((stream, headers)),
+                    Some((s, h)) if *h != headers => {
+                        return Err(in_stream(
+                            stream.clone(),
+                            CliError::Usage(format!(
+                                "output columns {} differ from stream `{s}`'s {}; \
+                                 use --format json or ndjson, or --no-streams",
+                                headers.join(","),
+                                h.join(",")
+                            )),
+                        ));
+                    }
+                    Some(_) => {}
+                }
+                view.write_csv_rows(out, i == 0)?;
+            }
+            Ok(())
+        }
+        RunFormat::Table => {
+            for (i, (stream, frame, result)) in runs.iter().enumerate() {
+                if i > 0 {
+                    writeln!(out).map_err(write_err)?;
+                }
+                let view = RowView::new(frame, result);
+                write_table(out, args, frame, result, &view, Some(stream)).map_err(write_err)?;
+            }
+            Ok(())
+        }
+    }
 }
 
 fn write_table<W: Write>(
@@ -67,6 +185,7 @@ fn write_table<W: Write>(
     frame: &Frame,
     result: &StrategyResult,
     view: &RowView<'_>,
+    stream: Option<&str>,
 ) -> std::io::Result<()> {
     let source = args
         .input
@@ -74,16 +193,18 @@ fn write_table<W: Write>(
         .filter(|p| p.as_os_str() != "-")
         .map_or("<stdin>".into(), |p| p.display().to_string());
     let field = result.outputs.field.as_deref().unwrap_or("-");
-    let mut pairs = vec![
-        (
-            "strategy",
-            format!("{} ({})", result.strategy_id, result.kind),
-        ),
-        (
-            "input",
-            format!("{source}: {} rows, field `{field}`", frame.len()),
-        ),
-    ];
+    let mut pairs = vec![(
+        "strategy",
+        format!("{} ({})", result.strategy_id, result.kind),
+    )];
+    if let Some(stream) = stream {
+        let shown = if stream.is_empty() { "\"\"" } else { stream };
+        pairs.push(("stream", shown.to_owned()));
+    }
+    pairs.extend([(
+        "input",
+        format!("{source}: {} rows, field `{field}`", frame.len()),
+    )]);
     if let Some(s) = &result.signal {
         pairs.push((
             "signal",

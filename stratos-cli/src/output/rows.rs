@@ -13,6 +13,8 @@ pub(crate) struct RowView<'a> {
     frame: &'a Frame,
     result: &'a StrategyResult,
     input: Option<&'a [f64]>,
+    /// A leading (name, value) cell in every row: the stream of a multi-stream run.
+    tag: Option<(&'a str, &'a str)>,
 }
 
 impl<'a> RowView<'a> {
@@ -26,7 +28,14 @@ impl<'a> RowView<'a> {
             frame,
             result,
             input,
+            tag: None,
         }
+    }
+
+    /// Puts a `name` cell holding `value` first in every row.
+    pub(crate) fn with_tag(mut self, name: &'a str, value: &'a str) -> Self {
+        self.tag = Some((name, value));
+        self
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -41,6 +50,9 @@ impl<'a> RowView<'a> {
 
     pub(crate) fn headers(&self) -> Vec<String> {
         let mut h = Vec::new();
+        if let Some((name, _)) = self.tag {
+            h.push(name.to_owned());
+        }
         if self.frame.timestamps().is_some() {
             h.push(
                 self.frame
@@ -60,6 +72,9 @@ impl<'a> RowView<'a> {
     /// The text cells of row `i`.
     pub(crate) fn cells(&self, i: usize) -> Vec<String> {
         let mut cells = Vec::new();
+        if let Some((_, value)) = self.tag {
+            cells.push(value.to_owned());
+        }
         if let Some(ts) = self.frame.timestamps() {
             cells.push(ts.get(i).map(ToString::to_string).unwrap_or_default());
         }
@@ -87,6 +102,9 @@ impl<'a> RowView<'a> {
             v.and_then(|x| serde_json::Number::from_f64(*x))
                 .map_or(serde_json::Value::Null, serde_json::Value::Number)
         };
+        if let Some((name, value)) = self.tag {
+            m.insert(name.to_owned(), value.into());
+        }
         if let Some(ts) = self.frame.timestamps() {
             let name = self
                 .frame
@@ -119,9 +137,20 @@ impl<'a> RowView<'a> {
     }
 
     pub(crate) fn write_csv<W: Write>(&self, out: &mut W) -> Result<(), CliError> {
+        self.write_csv_rows(out, true)
+    }
+
+    /// The CSV rows, after the header line when `header`.
+    pub(crate) fn write_csv_rows<W: Write>(
+        &self,
+        out: &mut W,
+        header: bool,
+    ) -> Result<(), CliError> {
         let mut w = csv::Writer::from_writer(out);
-        w.write_record(self.headers())
-            .map_err(|e| write_err(std::io::Error::from(e)))?;
+        if header {
+            w.write_record(self.headers())
+                .map_err(|e| write_err(std::io::Error::from(e)))?;
+        }
         for i in 0..self.len() {
             w.write_record(self.cells(i))
                 .map_err(|e| write_err(std::io::Error::from(e)))?;
