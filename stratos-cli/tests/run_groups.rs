@@ -572,3 +572,28 @@ fn group_by_any_category_column_and_errors_name_the_stream() {
         "{err}"
     );
 }
+
+#[test]
+fn empty_stream_cells_form_the_stream_named_empty() {
+    let p = file("empty.csv", "ts,stream,value\n1,a,1\n2,,2\n3,a,3\n4,,5\n");
+    let out = ok(
+        &[
+            "run",
+            "moving_average",
+            p.to_str().unwrap(),
+            "-c",
+            r#"{"period":1}"#,
+            "-f",
+            "csv",
+        ],
+        "",
+    );
+    assert_eq!(
+        out,
+        "stream_id,ts,value,sma,signal\n\
+         a,1970-01-01T00:00:01Z,1,1,HOLD\n\
+         a,1970-01-01T00:00:03Z,3,3,HOLD\n\
+         ,1970-01-01T00:00:02Z,2,2,HOLD\n\
+         ,1970-01-01T00:00:04Z,5,5,HOLD\n"
+    );
+}
