@@ -81,6 +81,33 @@ fn f32_up(v: f64) -> f32 {
     if f64::from(f) < v { f.next_up() } else { f }
 }
 
+/// The smallest and largest of `col[r]` over the rows `r` of `sample` (∞, −∞ when empty), with
+/// four independent accumulators so the comparisons pipeline.
+fn range_of(col: &[f64], sample: &[u32]) -> (f64, f64) {
+    let mut lo = [f64::INFINITY; 4];
+    let mut hi = [f64::NEG_INFINITY; 4];
+    let mut chunks = sample.chunks_exact(4);
+    for chunk in &mut chunks {
+        for (k, &r) in chunk.iter().enumerate() {
+            let v = col.get(r as usize).copied().unwrap_or(f64::NAN);
+            lo[k] = if v < lo[k] { v } else { lo[k] };
+            hi[k] = if v > hi[k] { v } else { hi[k] };
+        }
+    }
+    for &r in chunks.remainder() {
+        let v = col.get(r as usize).copied().unwrap_or(f64::NAN);
+        lo[0] = if v < lo[0] { v } else { lo[0] };
+        hi[0] = if v > hi[0] { v } else { hi[0] };
+    }
+    let lo = lo
+        .into_iter()
+        .fold(f64::INFINITY, |a, b| if b < a { b } else { a });
+    let hi = hi
+        .into_iter()
+        .fold(f64::NEG_INFINITY, |a, b| if b > a { b } else { a });
+    (lo, hi)
+}
+
 /// A fitted isolation forest over `dims`-dimensional rows.
 ///
 /// Trees are stored flat (split nodes only, in one array) and grown to the height limit
@@ -112,6 +139,8 @@ pub struct IsolationForest {
     norm: f64,
     /// Fitting scratch: sample row indices, and the build stack.
     idx: Vec<u32>,
+    /// Fitting scratch: the rows column by column.
+    cols: Vec<f64>,
     stack: Vec<(u32, usize, usize, usize, bool)>,
 }
 
@@ -126,6 +155,7 @@ impl IsolationForest {
             psi: 0,
             norm: 0.0,
             idx: Vec::new(),
+            cols: Vec::new(),
             stack: Vec::new(),
         }
     }
@@ -194,14 +224,26 @@ impl IsolationForest {
             self.norm = average_path_length(psi);
         }
         let height_limit = (psi as f64).log2().ceil() as usize;
+        // Two index buffers: a node at even depth finds its sample in the first, at odd depth
+        // in the second, and partitions it out of place into the other one (children's ranges
+        // are disjoint, so this never overwrites a sample still needed).
         self.idx.clear();
         self.idx.extend(0..n as u32);
+        self.idx.resize(2 * n, 0);
         if psi < n {
             // Partial Fisher–Yates: the first psi entries become the sample. (With psi = n the
             // sample is every row and its order does not matter.)
             for i in 0..psi {
                 let j = i + rng.below(n - i);
                 self.idx.swap(i, j);
+            }
+        }
+        // The rows column by column, so a feature's values are one contiguous slice.
+        self.cols.clear();
+        self.cols.resize(dims * n, 0.0);
+        for (r, row) in rows.chunks_exact(dims).enumerate() {
+            for (d, &v) in row.iter().enumerate() {
+                self.cols[d * n + r] = v;
             }
         }
         if t == self.trees.len() {
@@ -211,7 +253,8 @@ impl IsolationForest {
         nodes.clear();
         // A tree has at most psi − 1 split nodes: reserving them keeps the memory flat.
         nodes.reserve_exact(psi - 1);
-        let idx = &mut self.idx;
+        let (even, odd) = self.idx.split_at_mut(n);
+        let cols = &self.cols;
         let stack = &mut self.stack;
         stack.clear();
         stack.reserve_exact(2 * height_limit + 2);
@@ -220,21 +263,21 @@ impl IsolationForest {
         stack.push((u32::MAX, 0, psi, 0, false));
         while let Some((parent, start, end, depth, right)) = stack.pop() {
             let size = end - start;
-            let sample = &mut idx[start..end];
             let mut reference = LEAF | size as u32;
             if depth < height_limit && size > 1 {
+                let (sample, out) = if depth % 2 == 0 {
+                    (&even[start..end], &mut odd[start..end])
+                } else {
+                    (&odd[start..end], &mut even[start..end])
+                };
                 // A uniformly chosen feature; if it is constant here, the next ones in turn
                 // (so a feature that still varies is always found if there is one).
                 let first = rng.below(dims);
                 let mut chosen = None;
                 for k in 0..dims {
                     let d = (first + k) % dims;
-                    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-                    for &r in sample.iter() {
-                        let v = rows[r as usize * dims + d];
-                        lo = if v < lo { v } else { lo };
-                        hi = if v > hi { v } else { hi };
-                    }
+                    let col = &cols[d * n..(d + 1) * n];
+                    let (lo, hi) = range_of(col, sample);
                     if hi > lo {
                         chosen = Some((d, lo, hi));
                         break;
@@ -244,15 +287,24 @@ impl IsolationForest {
                     let value = lo + rng.next_f64() * (hi - lo);
                     // Keep both sides non-empty: a draw equal to the minimum moves up.
                     let value = if value <= lo { hi } else { value };
-                    // Branch-free partition: rows below the split move to the front.
-                    let mut mid = 0;
-                    for i in 0..sample.len() {
-                        let r = sample[i];
-                        let below = rows[r as usize * dims + feature] < value;
-                        sample[i] = sample[mid];
-                        sample[mid] = r;
-                        mid += usize::from(below);
+                    // Branch-free out-of-place partition: rows below the split fill `out` from
+                    // the front, the others from the back.
+                    let col = &cols[feature * n..(feature + 1) * n];
+                    let (mut front, mut back) = (0, size);
+                    // Each row is written to both free ends and claims one of them; an
+                    // unclaimed write is always overwritten later (front < back until done).
+                    for &r in sample {
+                        let below = col.get(r as usize).copied().unwrap_or(value) < value;
+                        if let Some(slot) = out.get_mut(front) {
+                            *slot = r;
+                        }
+                        if let Some(slot) = out.get_mut(back.wrapping_sub(1)) {
+                            *slot = r;
+                        }
+                        front += usize::from(below);
+                        back -= usize::from(!below);
                     }
+                    let mid = front;
                     let at = nodes.len() as u32;
                     nodes.push(Node {
                         value,
@@ -378,6 +430,7 @@ impl IsolationForest {
             + self.roots.capacity() * 4
             + self.c_table.capacity() * 8
             + self.idx.capacity() * 4
+            + self.cols.capacity() * 8
             + self.stack.capacity() * std::mem::size_of::<(u32, usize, usize, usize, bool)>()
     }
 }
