@@ -275,7 +275,11 @@ impl IsolationForest {
                 let first = rng.below(dims);
                 let mut chosen = None;
                 for k in 0..dims {
-                    let d = (first + k) % dims;
+                    let d = if first + k >= dims {
+                        first + k - dims
+                    } else {
+                        first + k
+                    };
                     let col = &cols[d * n..(d + 1) * n];
                     let (lo, hi) = range_of(col, sample);
                     if hi > lo {
@@ -404,7 +408,7 @@ impl IsolationForest {
 
     /// Mean (expected) path length of `x` (`dims` values) over the trees.
     pub fn mean_path_length(&self, x: &[f64]) -> f64 {
-        const LANES: usize = 4;
+        const LANES: usize = 8;
         let total: f64 = (0..self.roots.len())
             .step_by(LANES)
             .map(|first| self.path_lengths::<LANES>(first, x))
