@@ -449,8 +449,8 @@ impl IsolationForest {
 /// added. Rows with a non-finite value get no score and are not added. The RNG is part of the
 /// state, so a replay gives the same forests and scores.
 ///
-/// Memory: the window (`window × dims` values) plus the forest (at most `trees × ψ` split
-/// nodes) and its fitting scratch (`window` indices).
+/// Memory: the window (`window × dims` values) plus the forest (at most `trees × (ψ − 1)` split
+/// nodes) and its fitting scratch (a column copy of the window and `2 × window` indices).
 #[derive(Debug, Clone, PartialEq)]
 pub struct IsolationForestState {
     dims: usize,
@@ -550,8 +550,9 @@ impl IsolationForestState {
     }
 
     /// Heap bytes held: the reference window and the forest with its fitting scratch, by
-    /// capacity. Bounded by `window · dims · 8 + trees · (ψ · node + 28) + (ψ + 1) · 8 +
-    /// window · 4 + stack` bytes.
+    /// capacity: about `2 · window · dims · 8` (window and column copy) `+ trees · (ψ − 1) · 32`
+    /// (split nodes) `+ 2 · window · 4` (index buffers) `+ (ψ + 1) · 8` (c table) bytes, plus
+    /// a few dozen per tree and the build stack (O(log ψ)).
     pub fn heap_bytes(&self) -> usize {
         self.buf.capacity() * std::mem::size_of::<f64>()
             + self.forest.as_ref().map_or(0, IsolationForest::heap_bytes)
