@@ -92,8 +92,9 @@ pub struct AnomalyConfig {
     pub n_trees: usize,
     /// Isolation forest: rows per tree (ψ), at most `window_size`. Defaults to 256.
     pub sample_size: usize,
-    /// Isolation forest: refit on the reference window every this many rows. Defaults to
-    /// `window_size`.
+    /// Isolation forest: every tree is rebuilt on the then-current reference window once every
+    /// this many rows, on a rolling basis (`n_trees / refit_every` trees per row, in turn, so
+    /// there are no whole-forest refit spikes). Defaults to `window_size`.
     pub refit_every: Option<usize>,
     /// Isolation forest: the random seed (same seed, same forest). Defaults to 42.
     pub seed: u64,

@@ -91,20 +91,20 @@ enum Member {
         method: AnomalyMethod,
         kernels: Vec<Kernel>,
     },
-    Forest(IsolationForestState),
+    Forest(Box<IsolationForestState>),
 }
 
 impl Member {
     fn new(method: AnomalyMethod, c: &AnomalyConfig, fields: usize) -> Self {
         match method {
-            AnomalyMethod::IsolationForest => Member::Forest(IsolationForestState::new(
+            AnomalyMethod::IsolationForest => Member::Forest(Box::new(IsolationForestState::new(
                 fields,
                 c.window_size,
                 c.n_trees,
                 c.sample_size,
                 c.refit_every.unwrap_or(c.window_size),
                 c.seed,
-            )),
+            ))),
             m => Member::Fields {
                 method: m,
                 kernels: (0..fields).map(|_| Kernel::new(m, c)).collect(),

@@ -51,39 +51,69 @@ pub fn average_path_length(n: usize) -> f64 {
     }
 }
 
-/// Marks a leaf in [`Node::left`].
-const LEAF: u32 = u32::MAX;
+/// Marks a child reference as a leaf; the low bits then hold the leaf's sample size.
+const LEAF: u32 = 1 << 31;
 
-/// A tree node, 32 bytes. A split sends `x < value` left (index `left`), else right
-/// (`left + 1`), and keeps `lo..=hi`, the split feature's range in the node's sample. A leaf
-/// (`left == LEAF`) holds in `value` the path-length adjustment c(size) of its sample.
+/// A split node, 32 bytes; leaves are not stored (a child reference with the [`LEAF`] bit holds
+/// the leaf's sample size, whose c(size) comes from a table). A split sends `x < value` to
+/// `left`, else to `right`, and keeps the split feature's range in the node's sample as `lo..=hi`
+/// in `f32`, rounded outwards (it only decides whether a point lies beyond the range and how far;
+/// the split value itself stays `f64`, so training rows are routed exactly).
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Node {
     value: f64,
-    lo: f64,
-    hi: f64,
+    lo: f32,
+    hi: f32,
     feature: u32,
     left: u32,
+    right: u32,
 }
 
-impl Node {
-    fn leaf(size: usize) -> Self {
-        Node {
-            value: average_path_length(size),
-            lo: 0.0,
-            hi: 0.0,
-            feature: 0,
-            left: LEAF,
+/// `v` rounded down to an `f32` (towards −∞).
+fn f32_down(v: f64) -> f32 {
+    let f = v as f32;
+    if f64::from(f) > v { f.next_down() } else { f }
+}
+
+/// `v` rounded up to an `f32` (towards +∞).
+fn f32_up(v: f64) -> f32 {
+    let f = v as f32;
+    if f64::from(f) < v { f.next_up() } else { f }
+}
+
+/// The smallest and largest of `col[r]` over the rows `r` of `sample` (∞, −∞ when empty), with
+/// four independent accumulators so the comparisons pipeline.
+fn range_of(col: &[f64], sample: &[u32]) -> (f64, f64) {
+    let mut lo = [f64::INFINITY; 4];
+    let mut hi = [f64::NEG_INFINITY; 4];
+    let mut chunks = sample.chunks_exact(4);
+    for chunk in &mut chunks {
+        for (k, &r) in chunk.iter().enumerate() {
+            let v = col.get(r as usize).copied().unwrap_or(f64::NAN);
+            lo[k] = if v < lo[k] { v } else { lo[k] };
+            hi[k] = if v > hi[k] { v } else { hi[k] };
         }
     }
+    for &r in chunks.remainder() {
+        let v = col.get(r as usize).copied().unwrap_or(f64::NAN);
+        lo[0] = if v < lo[0] { v } else { lo[0] };
+        hi[0] = if v > hi[0] { v } else { hi[0] };
+    }
+    let lo = lo
+        .into_iter()
+        .fold(f64::INFINITY, |a, b| if b < a { b } else { a });
+    let hi = hi
+        .into_iter()
+        .fold(f64::NEG_INFINITY, |a, b| if b > a { b } else { a });
+    (lo, hi)
 }
 
 /// A fitted isolation forest over `dims`-dimensional rows.
 ///
-/// Trees are stored flat (children adjacent) and grown to the height limit ⌈log₂ ψ⌉ on
-/// subsamples of ψ rows drawn without replacement. The anomaly score of a row is
-/// `s = 2^(−E[h(x)] / c(ψ))`, in (0, 1]: near 1 for rows isolated quickly, about 0.5 or less
-/// for ordinary ones.
+/// Trees are stored flat (split nodes only, in one array) and grown to the height limit
+/// ⌈log₂ ψ⌉ on subsamples of ψ rows drawn without replacement (the whole reference set, in any
+/// order, when ψ equals its size). The anomaly score of a row is `s = 2^(−E[h(x)] / c(ψ))`, in
+/// (0, 1]: near 1 for rows isolated quickly, about 0.5 or less for ordinary ones.
 ///
 /// One change to Liu et al.'s path length, for points outside the training range: in the
 /// original, a split value is drawn within the node sample's range `[lo, hi]`, so a point beyond
@@ -93,15 +123,43 @@ impl Node {
 /// `p = (x − hi) / (x − lo)` (or `(lo − x) / (hi − x)`) that split isolates `x` at this depth,
 /// otherwise it follows the tree. The expected path length is accumulated exactly in one pass.
 /// Inside the range nothing changes.
+///
+/// Trees can be replaced one at a time ([`IsolationForest::refit_tree`]), which is how
+/// [`IsolationForestState`] keeps its forest current on a rolling basis.
 #[derive(Debug, Clone, PartialEq)]
 pub struct IsolationForest {
     dims: usize,
-    nodes: Vec<Node>,
+    /// Per tree, its split nodes (a tree's root is its first node, or a leaf in `roots`).
+    trees: Vec<Vec<Node>>,
+    /// Per tree, the root reference (a node index or a [`LEAF`] reference).
     roots: Vec<u32>,
+    /// c(n) for n = 0..=ψ.
+    c_table: Vec<f64>,
+    psi: usize,
     norm: f64,
+    /// Fitting scratch: sample row indices, and the build stack.
+    idx: Vec<u32>,
+    /// Fitting scratch: the rows column by column.
+    cols: Vec<f64>,
+    stack: Vec<(u32, usize, usize, usize, bool)>,
 }
 
 impl IsolationForest {
+    /// An empty forest over `dims` fields with room for `trees` trees.
+    fn empty(dims: usize, trees: usize) -> Self {
+        IsolationForest {
+            dims,
+            trees: vec![Vec::new(); trees],
+            roots: Vec::with_capacity(trees),
+            c_table: Vec::new(),
+            psi: 0,
+            norm: 0.0,
+            idx: Vec::new(),
+            cols: Vec::new(),
+            stack: Vec::new(),
+        }
+    }
+
     /// Fits `trees` trees on subsamples of `sample_size` rows of `rows` (row-major, `dims`
     /// values per row, all finite), drawing from `rng`. Returns `None` when there are fewer than
     /// 2 rows or `dims` is 0.
@@ -112,12 +170,7 @@ impl IsolationForest {
         sample_size: usize,
         rng: &mut SplitMix64,
     ) -> Option<Self> {
-        let mut forest = IsolationForest {
-            dims,
-            nodes: Vec::new(),
-            roots: Vec::new(),
-            norm: 0.0,
-        };
+        let mut forest = IsolationForest::empty(dims, trees);
         forest
             .refit(rows, dims, trees, sample_size, rng)
             .then_some(forest)
@@ -134,82 +187,152 @@ impl IsolationForest {
         sample_size: usize,
         rng: &mut SplitMix64,
     ) -> bool {
-        self.nodes.clear();
         self.roots.clear();
+        self.trees.resize_with(trees, Vec::new);
         self.dims = dims;
+        for t in 0..trees {
+            if !self.refit_tree(t, rows, sample_size, rng) {
+                self.roots.clear();
+                self.norm = 0.0;
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Replaces tree `t` (`t` ≤ the number of trees; equal appends one) by a tree fitted on a
+    /// subsample of `sample_size` rows of `rows` (row-major, this forest's `dims` values per
+    /// row, all finite). Returns false (changing nothing) when there are fewer than 2 rows,
+    /// `dims` is 0 or `t` is out of range.
+    pub fn refit_tree(
+        &mut self,
+        t: usize,
+        rows: &[f64],
+        sample_size: usize,
+        rng: &mut SplitMix64,
+    ) -> bool {
+        let dims = self.dims;
         let n = rows.len().checked_div(dims).unwrap_or(0);
-        if dims == 0 || n < 2 {
-            self.norm = 0.0;
+        if dims == 0 || n < 2 || t > self.roots.len() || n > (LEAF - 1) as usize {
             return false;
         }
         let psi = sample_size.clamp(2, n);
+        if psi != self.psi {
+            self.psi = psi;
+            self.c_table.clear();
+            self.c_table.extend((0..=psi).map(average_path_length));
+            self.norm = average_path_length(psi);
+        }
         let height_limit = (psi as f64).log2().ceil() as usize;
-        self.norm = average_path_length(psi);
-        self.nodes.reserve(trees * (2 * psi - 1));
-        let mut idx: Vec<usize> = (0..n).collect();
-        let mut stack: Vec<(usize, usize, usize, usize)> = Vec::with_capacity(2 * height_limit + 2);
-        for _ in 0..trees {
-            // Partial Fisher–Yates: the first psi entries become the sample.
+        // Two index buffers: a node at even depth finds its sample in the first, at odd depth
+        // in the second, and partitions it out of place into the other one (children's ranges
+        // are disjoint, so this never overwrites a sample still needed).
+        self.idx.clear();
+        self.idx.extend(0..n as u32);
+        self.idx.resize(2 * n, 0);
+        if psi < n {
+            // Partial Fisher–Yates: the first psi entries become the sample. (With psi = n the
+            // sample is every row and its order does not matter.)
             for i in 0..psi {
                 let j = i + rng.below(n - i);
-                idx.swap(i, j);
+                self.idx.swap(i, j);
             }
-            let root = self.nodes.len() as u32;
-            self.roots.push(root);
-            self.nodes.push(Node::leaf(0));
-            // Explicit stack of (node slot, sample range, depth).
-            stack.push((root as usize, 0usize, psi, 0usize));
-            while let Some((slot, start, end, depth)) = stack.pop() {
-                let size = end - start;
-                let sample = &mut idx[start..end];
-                if depth >= height_limit || size <= 1 {
-                    self.nodes[slot] = Node::leaf(size);
-                    continue;
-                }
+        }
+        // The rows column by column, so a feature's values are one contiguous slice.
+        self.cols.clear();
+        self.cols.resize(dims * n, 0.0);
+        for (r, row) in rows.chunks_exact(dims).enumerate() {
+            for (d, &v) in row.iter().enumerate() {
+                self.cols[d * n + r] = v;
+            }
+        }
+        if t == self.trees.len() {
+            self.trees.push(Vec::new());
+        }
+        let nodes = &mut self.trees[t];
+        nodes.clear();
+        // A tree has at most psi − 1 split nodes: reserving them keeps the memory flat.
+        nodes.reserve_exact(psi - 1);
+        let (even, odd) = self.idx.split_at_mut(n);
+        let cols = &self.cols;
+        let stack = &mut self.stack;
+        stack.clear();
+        stack.reserve_exact(2 * height_limit + 2);
+        // (parent node, sample range, depth, is the right child); the root has no parent.
+        let mut root = LEAF;
+        stack.push((u32::MAX, 0, psi, 0, false));
+        while let Some((parent, start, end, depth, right)) = stack.pop() {
+            let size = end - start;
+            let mut reference = LEAF | size as u32;
+            if depth < height_limit && size > 1 {
+                let (sample, out) = if depth % 2 == 0 {
+                    (&even[start..end], &mut odd[start..end])
+                } else {
+                    (&odd[start..end], &mut even[start..end])
+                };
                 // A uniformly chosen feature; if it is constant here, the next ones in turn
                 // (so a feature that still varies is always found if there is one).
                 let first = rng.below(dims);
                 let mut chosen = None;
                 for k in 0..dims {
-                    let d = (first + k) % dims;
-                    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-                    for &r in sample.iter() {
-                        let v = rows[r * dims + d];
-                        lo = lo.min(v);
-                        hi = hi.max(v);
-                    }
+                    let d = if first + k >= dims {
+                        first + k - dims
+                    } else {
+                        first + k
+                    };
+                    let col = &cols[d * n..(d + 1) * n];
+                    let (lo, hi) = range_of(col, sample);
                     if hi > lo {
                         chosen = Some((d, lo, hi));
                         break;
                     }
                 }
-                let Some((feature, lo, hi)) = chosen else {
-                    self.nodes[slot] = Node::leaf(size);
-                    continue;
-                };
-                let value = lo + rng.next_f64() * (hi - lo);
-                // Keep both sides non-empty: a draw equal to the minimum moves up.
-                let value = if value <= lo { hi } else { value };
-                let mut mid = 0;
-                for i in 0..sample.len() {
-                    if rows[sample[i] * dims + feature] < value {
-                        sample.swap(i, mid);
-                        mid += 1;
+                if let Some((feature, lo, hi)) = chosen {
+                    let value = lo + rng.next_f64() * (hi - lo);
+                    // Keep both sides non-empty: a draw equal to the minimum moves up.
+                    let value = if value <= lo { hi } else { value };
+                    // Branch-free out-of-place partition: rows below the split fill `out` from
+                    // the front, the others from the back.
+                    let col = &cols[feature * n..(feature + 1) * n];
+                    let (mut front, mut back) = (0, size);
+                    // Each row is written to both free ends and claims one of them; an
+                    // unclaimed write is always overwritten later (front < back until done).
+                    for &r in sample {
+                        let below = col.get(r as usize).copied().unwrap_or(value) < value;
+                        if let Some(slot) = out.get_mut(front) {
+                            *slot = r;
+                        }
+                        if let Some(slot) = out.get_mut(back.wrapping_sub(1)) {
+                            *slot = r;
+                        }
+                        front += usize::from(below);
+                        back -= usize::from(!below);
                     }
+                    let mid = front;
+                    let at = nodes.len() as u32;
+                    nodes.push(Node {
+                        value,
+                        lo: f32_down(lo),
+                        hi: f32_up(hi),
+                        feature: feature as u32,
+                        left: LEAF,
+                        right: LEAF,
+                    });
+                    reference = at;
+                    stack.push((at, start, start + mid, depth + 1, false));
+                    stack.push((at, start + mid, end, depth + 1, true));
                 }
-                let left = self.nodes.len() as u32;
-                self.nodes.push(Node::leaf(0));
-                self.nodes.push(Node::leaf(0));
-                self.nodes[slot] = Node {
-                    value,
-                    lo,
-                    hi,
-                    feature: feature as u32,
-                    left,
-                };
-                stack.push((left as usize, start, start + mid, depth + 1));
-                stack.push((left as usize + 1, start + mid, end, depth + 1));
             }
+            match nodes.get_mut(parent as usize) {
+                Some(p) if right => p.right = reference,
+                Some(p) => p.left = reference,
+                None => root = reference,
+            }
+        }
+        if t == self.roots.len() {
+            self.roots.push(root);
+        } else {
+            self.roots[t] = root;
         }
         true
     }
@@ -219,56 +342,115 @@ impl IsolationForest {
         self.roots.len()
     }
 
-    /// Mean (expected) path length of `x` (`dims` values) over the trees.
-    pub fn mean_path_length(&self, x: &[f64]) -> f64 {
-        let mut total = 0.0;
-        for &root in &self.roots {
-            let mut i = root as usize;
-            let mut depth = 0.0;
-            // Probability that x is not yet isolated, and the expected length so far.
-            let mut alive = 1.0;
-            let mut expected = 0.0;
-            while let Some(node) = self.nodes.get(i) {
-                if node.left == LEAF {
-                    expected += alive * (depth + node.value);
-                    break;
-                }
+    /// The summed expected path lengths of `x` over the trees `first..first + LANES` (those that
+    /// exist), walked in lockstep so that their node loads overlap. Branch-free per node: the
+    /// child is selected, and the out-of-range isolation probability is
+    /// `p = gap / (gap + (hi − lo))`, with `gap` the distance from `x` to `[lo, hi]` (0 inside).
+    #[inline]
+    fn path_lengths<const LANES: usize>(&self, first: usize, x: &[f64]) -> f64 {
+        let mut nodes: [&[Node]; LANES] = [&[]; LANES];
+        let mut reference = [LEAF; LANES];
+        for l in 0..LANES {
+            if let (Some(tree), Some(&root)) =
+                (self.trees.get(first + l), self.roots.get(first + l))
+            {
+                nodes[l] = tree;
+                reference[l] = root;
+            }
+        }
+        let mut depth = [0.0f64; LANES];
+        // Probability that x is not yet isolated, and the expected length so far.
+        let mut alive = [1.0f64; LANES];
+        let mut expected = [0.0f64; LANES];
+        loop {
+            let mut active = false;
+            for l in 0..LANES {
+                let Some(node) = nodes[l].get(reference[l] as usize) else {
+                    continue;
+                };
+                active = true;
                 let v = x.get(node.feature as usize).copied().unwrap_or(0.0);
-                let p = if v > node.hi {
-                    (v - node.hi) / (v - node.lo)
-                } else if v < node.lo {
-                    (node.lo - v) / (node.hi - v)
+                let (lo, hi) = (f64::from(node.lo), f64::from(node.hi));
+                let above = v - hi;
+                let below = lo - v;
+                let gap = if above > 0.0 {
+                    above
+                } else if below > 0.0 {
+                    below
                 } else {
                     0.0
                 };
-                depth += 1.0;
-                if p > 0.0 && p.is_finite() {
-                    expected += alive * p * depth;
-                    alive *= 1.0 - p;
-                }
-                i = node.left as usize + usize::from(v >= node.value);
+                let p = gap / (gap + (hi - lo));
+                let p = if p.is_finite() { p } else { 0.0 };
+                depth[l] += 1.0;
+                expected[l] += alive[l] * p * depth[l];
+                alive[l] *= 1.0 - p;
+                reference[l] = if v < node.value {
+                    node.left
+                } else {
+                    node.right
+                };
             }
-            total += expected;
+            if !active {
+                break;
+            }
         }
+        let mut total = 0.0;
+        for l in 0..LANES {
+            if first + l < self.roots.len() {
+                let size = (reference[l] & !LEAF) as usize;
+                total += expected[l]
+                    + alive[l] * (depth[l] + self.c_table.get(size).copied().unwrap_or(0.0));
+            }
+        }
+        total
+    }
+
+    /// Mean (expected) path length of `x` (`dims` values) over the trees.
+    pub fn mean_path_length(&self, x: &[f64]) -> f64 {
+        const LANES: usize = 8;
+        let total: f64 = (0..self.roots.len())
+            .step_by(LANES)
+            .map(|first| self.path_lengths::<LANES>(first, x))
+            .sum();
         total / self.roots.len().max(1) as f64
     }
 
     /// The anomaly score `2^(−E[h(x)] / c(ψ))` of `x`, in (0, 1].
     pub fn score(&self, x: &[f64]) -> f64 {
-        if x.len() != self.dims || self.norm <= 0.0 {
+        if x.len() != self.dims || self.norm <= 0.0 || self.roots.is_empty() {
             return 0.0;
         }
         (-self.mean_path_length(x) / self.norm).exp2()
     }
+
+    /// Heap bytes held, by capacity.
+    fn heap_bytes(&self) -> usize {
+        self.trees
+            .iter()
+            .map(|t| t.capacity() * std::mem::size_of::<Node>())
+            .sum::<usize>()
+            + self.trees.capacity() * std::mem::size_of::<Vec<Node>>()
+            + self.roots.capacity() * 4
+            + self.c_table.capacity() * 8
+            + self.idx.capacity() * 4
+            + self.cols.capacity() * 8
+            + self.stack.capacity() * std::mem::size_of::<(u32, usize, usize, usize, bool)>()
+    }
 }
 
 /// Online isolation-forest scoring with a sliding reference window: the last `window` complete
-/// rows are kept; once the window is full a forest is fitted on it, and refitted every
-/// `refit_every` rows after that. Each row is scored against the forest fitted on rows before
-/// it, then added. Rows with a non-finite value get no score and are not added. The RNG is
-/// part of the state, so a replay gives the same forests and scores.
+/// rows are kept. Once the window is full a forest is fitted on it; after that its trees are
+/// rebuilt on a rolling basis, one at a time in turn, at a rate of `trees / refit_every` trees
+/// per added row — every tree is rebuilt on the then-current window once every `refit_every`
+/// rows, as with a whole-forest refit every `refit_every` rows, but the work is spread evenly over
+/// the rows (no refit spikes) and the forest is always a mix of trees fitted on the last
+/// `refit_every` windows. Each row is scored against the forest fitted on rows before it, then
+/// added. Rows with a non-finite value get no score and are not added. The RNG is part of the
+/// state, so a replay gives the same forests and scores.
 ///
-/// Memory: the window (`window × dims` values) plus the forest (at most `trees × 2ψ` nodes).
+/// Memory: the window (`window × dims` values) plus the forest (at most `trees × (ψ − 1)` split
+/// nodes) and its fitting scratch (a column copy of the window and `2 × window` indices).
 #[derive(Debug, Clone, PartialEq)]
 pub struct IsolationForestState {
     dims: usize,
@@ -281,8 +463,10 @@ pub struct IsolationForestState {
     buf: Vec<f64>,
     head: usize,
     len: usize,
-    since_fit: usize,
-    scratch: Vec<f64>,
+    /// Accumulates `trees` per added row; each `refit_every` of it rebuilds one tree.
+    credit: usize,
+    /// The tree rebuilt next.
+    next_tree: usize,
     forest: Option<IsolationForest>,
 }
 
@@ -309,8 +493,8 @@ impl IsolationForestState {
             buf: Vec::with_capacity(window * dims),
             head: 0,
             len: 0,
-            since_fit: 0,
-            scratch: Vec::new(),
+            credit: 0,
+            next_tree: 0,
             forest: None,
         }
     }
@@ -325,7 +509,7 @@ impl IsolationForestState {
         self.forest.as_ref().map(|f| f.score(x))
     }
 
-    /// Adds the row `x` to the reference window, refitting when due.
+    /// Adds the row `x` to the reference window, rebuilding trees when due.
     pub fn add(&mut self, x: &[f64]) {
         if x.len() != self.dims || x.iter().any(|v| !v.is_finite()) {
             return;
@@ -338,42 +522,40 @@ impl IsolationForestState {
             self.buf[at..at + self.dims].copy_from_slice(x);
             self.head = (self.head + 1) % self.window;
         }
-        self.since_fit += 1;
-        if self.len == self.window && (self.forest.is_none() || self.since_fit >= self.refit_every)
-        {
-            // Fit on the window in arrival order, so the forest depends only on the rows.
-            self.scratch.clear();
-            self.scratch
-                .extend_from_slice(&self.buf[self.head * self.dims..]);
-            self.scratch
-                .extend_from_slice(&self.buf[..self.head * self.dims]);
-            let forest = self.forest.get_or_insert_with(|| IsolationForest {
-                dims: self.dims,
-                nodes: Vec::new(),
-                roots: Vec::new(),
-                norm: 0.0,
-            });
-            if !forest.refit(
-                &self.scratch,
-                self.dims,
-                self.trees,
-                self.sample_size,
-                &mut self.rng,
-            ) {
-                self.forest = None;
+        if self.len < self.window {
+            return;
+        }
+        // The window (in ring order: a deterministic function of the rows seen) is the sample.
+        match &mut self.forest {
+            None => {
+                self.forest = IsolationForest::fit(
+                    &self.buf,
+                    self.dims,
+                    self.trees,
+                    self.sample_size,
+                    &mut self.rng,
+                );
+                self.credit = 0;
+                self.next_tree = 0;
             }
-            self.since_fit = 0;
+            Some(forest) => {
+                self.credit += self.trees;
+                while self.credit >= self.refit_every {
+                    self.credit -= self.refit_every;
+                    forest.refit_tree(self.next_tree, &self.buf, self.sample_size, &mut self.rng);
+                    self.next_tree = (self.next_tree + 1) % self.trees;
+                }
+            }
         }
     }
 
-    /// Heap bytes held: the reference window, the fitting scratch copy and the forest, by
-    /// capacity. Bounded by `(2 window dims + 1) · 8 + trees · (2ψ · node + 4)` bytes.
+    /// Heap bytes held: the reference window and the forest with its fitting scratch, by
+    /// capacity: about `2 · window · dims · 8` (window and column copy) `+ trees · (ψ − 1) · 32`
+    /// (split nodes) `+ 2 · window · 4` (index buffers) `+ (ψ + 1) · 8` (c table) bytes, plus
+    /// a few dozen per tree and the build stack (O(log ψ)).
     pub fn heap_bytes(&self) -> usize {
-        (self.buf.capacity() + self.scratch.capacity()) * std::mem::size_of::<f64>()
-            + self.forest.as_ref().map_or(0, |f| {
-                f.nodes.capacity() * std::mem::size_of::<Node>()
-                    + f.roots.capacity() * std::mem::size_of::<u32>()
-            })
+        self.buf.capacity() * std::mem::size_of::<f64>()
+            + self.forest.as_ref().map_or(0, IsolationForest::heap_bytes)
     }
 
     /// Forgets all rows and the forest, and reseeds.
