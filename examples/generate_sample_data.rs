@@ -7,6 +7,9 @@
 //!   (`motor_01`, `motor_02`, `pump_01`) interleaved, one reading per minute per stream from
 //!   2025-01-15T10:00:00Z, with injected spikes listed in [`SPIKES`].
 //! - `sensor_stream.csv`: the same temperature readings as `timestamp,stream_id,value`.
+//! - `tenant_readings.csv`: the same rows with a `tenant` column (`acme` owns the motors,
+//!   `globex` the pump), as `timestamp,tenant,stream_id,value`, and `tenants.json`: the two
+//!   tenants' policies, for `stratos stream --tenant-field tenant --tenants …`.
 //!
 //! ```text
 //! cargo run --example generate_sample_data            # writes examples/data/
@@ -225,6 +228,36 @@ fn sensor_stream(rng: &mut SplitMix64) -> (String, String) {
     (ndjson, csv)
 }
 
+/// Policies of the two tenants in `tenant_readings.csv`, in the seed's `tenants.json` shape.
+const TENANTS_JSON: &str = r#"[
+  {"tenant_id": "acme",
+   "limits": {"max_concurrent_streams": 50, "max_strategies_per_hour": 500, "rate_limit_per_minute": 120},
+   "allowed_strategies": ["anomaly_detection", "window_aggregate"]},
+  {"tenant_id": "globex",
+   "limits": {"max_concurrent_streams": 5, "rate_limit_per_minute": 60},
+   "allowed_strategies": ["anomaly_detection"]}
+]
+"#;
+
+/// The CSV readings with a tenant column: `acme` for the motors, `globex` for the pump.
+fn tenant_readings(csv: &str) -> String {
+    let mut out = String::with_capacity(csv.len() + csv.lines().count() * 7);
+    for (i, line) in csv.lines().enumerate() {
+        let Some((ts, rest)) = line.split_once(',') else {
+            continue;
+        };
+        let tenant = if i == 0 {
+            "tenant"
+        } else if rest.starts_with("pump") {
+            "globex"
+        } else {
+            "acme"
+        };
+        let _ = writeln!(out, "{ts},{tenant},{rest}");
+    }
+    out
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir: PathBuf = match std::env::args_os().nth(1) {
         Some(dir) => dir.into(),
@@ -236,10 +269,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut rng = SplitMix64(SEED);
     let ohlcv = ohlcv_csv(&mut rng);
     let (ndjson, csv) = sensor_stream(&mut rng);
+    let tenants = tenant_readings(&csv);
     for (name, text) in [
         ("ohlcv_daily.csv", ohlcv),
         ("sensor_stream.ndjson", ndjson),
         ("sensor_stream.csv", csv),
+        ("tenant_readings.csv", tenants),
+        ("tenants.json", TENANTS_JSON.to_owned()),
     ] {
         let path = dir.join(name);
         std::fs::write(&path, &text)?;

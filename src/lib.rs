@@ -6,6 +6,22 @@
 //!
 //! This facade re-exports the member crates: [`core`] (records, frames, the strategy
 //! contract), [`strategies`] (the built-ins and their kernels) and [`ingest`] (file readers).
+//! Beyond one strategy over one frame:
+//!
+//! - [`backtest`] (= [`stratos_core::backtest`]): backtests over OHLC(V) bars reproducing
+//!   backtesting.py, parameter sweeps and walk-forward optimisation; the signal sources for the
+//!   built-in strategies are in [`strategies::backtest_signals`].
+//! - [`stratos_core::engine`]: the streaming engine behind `stratos stream` — records routed by
+//!   (tenant, stream) to online strategy states, tenant policies and limits, events into a sink.
+//! - [`stratos_core::evaluation`]: the NAB-compatible scorer of anomaly detectors against
+//!   labelled windows (behind `stratos evaluate`); [`strategies::evaluation`]: rolling-origin
+//!   evaluation of forecasters (MAPE, RMSE, MAE, direction accuracy per horizon).
+//! - [`strategies::trend`] (`trend_analysis`) and [`strategies::window`] (`window_aggregate`):
+//!   growth over event-time windows, and windowed aggregations with alert rules, beside
+//!   [`strategies::moving_average`], [`strategies::anomaly`], [`strategies::arima`] and
+//!   [`strategies::hybrid`].
+//! - [`ingest`] reads CSV/TSV, JSON, NDJSON, text logs, spreadsheets (feature `xlsx`) and tables
+//!   in PDFs (feature `pdf`), with offline schema detection in [`ingest::schema_detect`].
 //!
 //! ```
 //! use stratos::prelude::*;

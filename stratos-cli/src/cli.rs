@@ -12,10 +12,13 @@ use stratos_ingest::SheetSelector;
     name = "stratos",
     version,
     about,
+    // No wrapping: the examples at the end of every help must stay one command a line, to be
+    // copied as they are (the terminal wraps long lines for display).
+    term_width = 0,
     after_help = "Examples:
   stratos run moving_average examples/data/ohlcv_daily.csv --config '{\"period\":20}'
-  stratos run anomaly_detection data.csv --config '{\"window_size\":50,\"threshold\":3}' --format csv
-  producer | stratos stream --strategy anomaly_detection --config '{\"window_size\":50}' | consumer
+  stratos run anomaly_detection examples/data/sensor_stream.csv --config '{\"window_size\":50,\"threshold\":3}' --format csv
+  stratos stream --strategy anomaly_detection --config '{\"window_size\":50}' < examples/data/sensor_stream.ndjson | head -3
   stratos strategies
   stratos inspect examples/data/ohlcv_daily.csv
   stratos backtest moving_average examples/data/ohlcv_daily.csv --config '{\"fast\":10,\"slow\":20}' --commission 0.002
@@ -32,10 +35,10 @@ pub(crate) enum Command {
     /// Run a strategy over a file (or stdin) and print its result.
     #[command(after_help = "Examples:
   stratos run moving_average examples/data/ohlcv_daily.csv --config '{\"period\":20}'
-  stratos run moving_average prices.csv --config '{\"fast\":10,\"slow\":20}' --format csv
-  stratos run anomaly_detection sensor.csv --field temperature --format json
-  stratos run anomaly_detection machine.log --field temperature
-  cat prices.csv | stratos run moving_average - --config @ma.json
+  stratos run moving_average examples/data/ohlcv_daily.csv --config '{\"fast\":10,\"slow\":20}' --format csv
+  stratos run anomaly_detection examples/data/sensor_stream.ndjson --field vibration --format json
+  stratos run anomaly_detection stratos-ingest/tests/data/motors.log --field temperature --config '{\"window_size\":2}'
+  cat examples/data/ohlcv_daily.csv | stratos run moving_average - --config '{\"period\":5}'
 
 Output formats:
   table   a summary and the last rows (default)
@@ -61,8 +64,8 @@ stream; a `timestamp`, `time`, `ts`, `date`, `datetime` or `epoch` column gives 
 State is kept per stream_id. Each event is one JSON line, flushed as it happens.
 
 Examples:
-  stratos stream --strategy anomaly_detection --config '{\"method\":\"z_score\",\"window_size\":50,\"threshold\":3}' < records.ndjson
-  stratos stream --strategy moving_average --config '{\"period\":5}' --input-format csv < ticks.csv | head -1
+  stratos stream --strategy anomaly_detection --config '{\"method\":\"z_score\",\"window_size\":50,\"threshold\":3}' < examples/data/sensor_stream.ndjson
+  stratos stream --strategy moving_average --config '{\"period\":5}' --input-format csv < examples/data/sensor_stream.csv | head -1
 
 Several strategies: repeat --strategy; the n-th --config belongs to the n-th --strategy.
 
@@ -71,7 +74,7 @@ enforces limits, e.g. [{\"tenant_id\":\"acme\",\"limits\":{\"rate_limit_per_minu
 \"max_concurrent_streams\":50,\"max_strategies_per_hour\":500},\"allowed_strategies\":[\"anomaly_detection\"]}]
 A refused record gives a {\"event\":\"limit_exceeded\",…} line for its tenant (at most one per limit
 and minute); the summary on stderr counts refusals per tenant.
-  stratos stream --tenant-field tenant --tenants tenants.json --strategy trend_analysis < mentions.csv")]
+  stratos stream --tenant-field tenant --tenants examples/data/tenants.json --strategy anomaly_detection < examples/data/tenant_readings.csv")]
     Stream(StreamArgs),
     /// List the built-in strategies with their config keys, defaults and ranges.
     #[command(after_help = "Examples:
@@ -82,7 +85,7 @@ and minute); the summary on stderr counts refusals per tenant.
     #[command(after_help = "Examples:
   stratos inspect examples/data/ohlcv_daily.csv
   stratos inspect examples/data/sensor_stream.ndjson --format json
-  cat machine.log | stratos inspect - --input-format text --rows 10
+  cat stratos-ingest/tests/data/motors.log | stratos inspect - --input-format text --rows 10
 
 Detected types: financial_data, sensor_data, ecommerce, log, custom. The confidence is
 high when several column names agree and at most 0.5 for ambiguous input.")]
@@ -104,10 +107,11 @@ score normalised so the null detector scores 0 and a perfect one 100. Also print
 recall and F1 counted by window at that threshold.
 
 Examples:
-  stratos evaluate ../nab --config '{\"method\":\"robust_z\",\"window_size\":200}'
-  stratos evaluate ../nab --config @detector.json --format json
-  stratos evaluate ../nab --config @detector.json --results-dir results --detector mine
-  stratos evaluate ../nab --scores results --detector mine
+  stratos evaluate tests/data/nab/mini --config '{\"method\":\"robust_z\",\"window_size\":50}'
+  stratos evaluate tests/data/nab/mini --config '{\"method\":\"ewma\",\"alpha\":0.05}' --format json
+  stratos evaluate tests/data/nab/mini --config '{\"method\":\"ewma\",\"alpha\":0.05}' --results-dir target/nab-results --detector mine
+  stratos evaluate tests/data/nab/mini --scores target/nab-results --detector mine
+(tests/data/nab/mini is a tiny synthetic corpus; point at a copy of NAB for the real benchmark.)
 
 With --results-dir, NAB's results layout is written too:
 <dir>/<detector>/<category>/<detector>_<file>.csv with timestamp,value,anomaly_score,label."

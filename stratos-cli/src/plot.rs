@@ -12,9 +12,11 @@
 //! labels are the bars' dates (with the time of day when the data is intraday).
 
 use std::io;
+use std::ops::Range;
 use std::path::Path;
 
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use stratos_core::Timestamp;
 
@@ -159,23 +161,7 @@ where
         .iter()
         .flat_map(|t| std::iter::once(t.entry_price).chain(t.exit.map(|(_, p)| p)));
     let (lo, hi) = padded_range(input.close.iter().copied().chain(fills));
-    let mut price = ChartBuilder::on(&price_area)
-        .margin_right(20)
-        .margin_top(12)
-        .y_label_area_size(Y_LABELS)
-        .x_label_area_size(0)
-        .build_cartesian_2d(x_range.clone(), lo..hi)?;
-    price
-        .configure_mesh()
-        .x_labels(10)
-        .y_labels(8)
-        .y_desc("Price")
-        .y_label_formatter(&|v| axis_number(*v))
-        .light_line_style(WHITE)
-        .bold_line_style(GRID)
-        .label_style(("sans-serif", 13))
-        .axis_desc_style(("sans-serif", 14))
-        .draw()?;
+    let mut price = value_panel(&price_area, x_range.clone(), lo..hi, 8, "Price")?;
     price.draw_series(LineSeries::new(finite_points(input.close), &PRICE))?;
     for t in input.trades {
         if let Some((exit_bar, exit_price)) = t.exit {
@@ -210,23 +196,7 @@ where
     }))?;
     // Equity.
     let (lo, hi) = padded_range(input.equity.iter().copied());
-    let mut equity = ChartBuilder::on(&equity_area)
-        .margin_right(20)
-        .margin_top(12)
-        .y_label_area_size(Y_LABELS)
-        .x_label_area_size(0)
-        .build_cartesian_2d(x_range.clone(), lo..hi)?;
-    equity
-        .configure_mesh()
-        .x_labels(10)
-        .y_labels(5)
-        .y_desc("Equity")
-        .y_label_formatter(&|v| axis_number(*v))
-        .light_line_style(WHITE)
-        .bold_line_style(GRID)
-        .label_style(("sans-serif", 13))
-        .axis_desc_style(("sans-serif", 14))
-        .draw()?;
+    let mut equity = value_panel(&equity_area, x_range.clone(), lo..hi, 5, "Equity")?;
     equity.draw_series(LineSeries::new(finite_points(input.equity), &EQUITY))?;
 
     // Drawdown, in percent, drawn downwards from 0.
@@ -258,6 +228,41 @@ where
         .draw()?;
     drawdown.draw_series(LineSeries::new(finite_points(&dd_pct), &DRAWDOWN))?;
     Ok(())
+}
+
+/// One of the upper panels (price, equity): no x labels of its own, `y_labels` numbers on
+/// the y axis described by `desc`, the mesh drawn.
+fn value_panel<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    x_range: Range<f64>,
+    y_range: Range<f64>,
+    y_labels: usize,
+    desc: &str,
+) -> Result<
+    ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    Box<dyn std::error::Error>,
+>
+where
+    DB::ErrorType: 'static,
+{
+    let mut chart = ChartBuilder::on(area)
+        .margin_right(20)
+        .margin_top(12)
+        .y_label_area_size(Y_LABELS)
+        .x_label_area_size(0)
+        .build_cartesian_2d(x_range, y_range)?;
+    chart
+        .configure_mesh()
+        .x_labels(10)
+        .y_labels(y_labels)
+        .y_desc(desc)
+        .y_label_formatter(&|v| axis_number(*v))
+        .light_line_style(WHITE)
+        .bold_line_style(GRID)
+        .label_style(("sans-serif", 13))
+        .axis_desc_style(("sans-serif", 14))
+        .draw()?;
+    Ok(chart)
 }
 
 /// `(bar, value)` for every finite value.

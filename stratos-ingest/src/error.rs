@@ -113,10 +113,10 @@ pub enum IngestError {
     },
 }
 
-impl IngestError {
-    /// Where the error happened.
-    pub fn location(&self) -> &Location {
-        match self {
+/// The `location` field every variant has, by reference or by mutable reference.
+macro_rules! location_of {
+    ($error:expr) => {
+        match $error {
             IngestError::Io { location, .. }
             | IngestError::Ragged { location, .. }
             | IngestError::Cell { location, .. }
@@ -128,23 +128,19 @@ impl IngestError {
             | IngestError::Pdf { location, .. }
             | IngestError::InvalidOptions { location, .. } => location,
         }
+    };
+}
+
+impl IngestError {
+    /// Where the error happened.
+    pub fn location(&self) -> &Location {
+        location_of!(self)
     }
 
     /// Where the error happened, to rewrite (a PDF table's CSV line becomes its page line).
     #[cfg(feature = "pdf")]
     pub(crate) fn location_mut(&mut self) -> &mut Location {
-        match self {
-            IngestError::Io { location, .. }
-            | IngestError::Ragged { location, .. }
-            | IngestError::Cell { location, .. }
-            | IngestError::Json { location, .. }
-            | IngestError::Csv { location, .. }
-            | IngestError::Frame { location, .. }
-            | IngestError::UnknownFormat { location, .. }
-            | IngestError::Unsupported { location, .. }
-            | IngestError::Pdf { location, .. }
-            | IngestError::InvalidOptions { location, .. } => location,
-        }
+        location_of!(self)
     }
 
     /// True when the input does not exist ([`IngestError::Io`] with

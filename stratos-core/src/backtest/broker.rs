@@ -303,27 +303,17 @@ impl<'c> Broker<'c> {
     /// head of the queue, as backtesting.py inserts it at 0).
     pub(crate) fn close_all(&mut self, reason: ExitReason) {
         let closes: Vec<(u64, i64)> = self.trades.iter().map(|t| (t.id, t.size)).collect();
-        for (tid, size) in closes {
-            let id = self.id();
-            self.orders.insert(
-                0,
-                Order {
-                    id,
-                    size: -(size as f64),
-                    stop: None,
-                    limit: None,
-                    sl: None,
-                    tp: None,
-                    parent: Some(tid),
-                    kind: Kind::Close(reason),
-                },
-            );
-        }
+        self.queue_closes(closes, reason);
     }
 
     /// `finalize_trades=True`: `for trade in reversed(broker.trades): trade.close()`.
     pub(crate) fn close_all_reversed(&mut self, reason: ExitReason) {
         let closes: Vec<(u64, i64)> = self.trades.iter().rev().map(|t| (t.id, t.size)).collect();
+        self.queue_closes(closes, reason);
+    }
+
+    /// A close order for each `(trade id, size)`, in turn, at the head of the queue.
+    fn queue_closes(&mut self, closes: Vec<(u64, i64)>, reason: ExitReason) {
         for (tid, size) in closes {
             let id = self.id();
             self.orders.insert(
@@ -371,6 +361,17 @@ impl<'c> Broker<'c> {
 
     fn order_pos(&self, id: u64) -> Option<usize> {
         self.orders.iter().position(|o| o.id == id)
+    }
+
+    /// An order the margin cannot pay for: an [`Warning::InsufficientMargin`] at `bar`, and
+    /// the order cancelled.
+    fn reject_for_margin(&mut self, id: u64, bar: usize, close: f64) {
+        self.warnings.push(Warning::InsufficientMargin {
+            bar,
+            equity: self.equity(close),
+            margin_available: self.margin_available(close),
+        });
+        self.remove_order(id);
     }
 
     fn remove_order(&mut self, id: u64) {
@@ -474,12 +475,7 @@ impl<'c> Broker<'c> {
                     .min(MAX_UNITS);
                     size = copysign_i(units, size);
                     if size == 0.0 {
-                        self.warnings.push(Warning::InsufficientMargin {
-                            bar: p.i,
-                            equity: self.equity(p.close),
-                            margin_available: self.margin_available(p.close),
-                        });
-                        self.remove_order(oid);
+                        self.reject_for_margin(oid, p.i, p.close);
                         continue;
                     }
                 }
@@ -508,12 +504,7 @@ impl<'c> Broker<'c> {
                     }
                 }
                 if need.abs() as f64 * apc > self.margin_available(p.close) * self.leverage {
-                    self.warnings.push(Warning::InsufficientMargin {
-                        bar: p.i,
-                        equity: self.equity(p.close),
-                        margin_available: self.margin_available(p.close),
-                    });
-                    self.remove_order(oid);
+                    self.reject_for_margin(oid, p.i, p.close);
                     continue;
                 }
                 if need != 0 {

@@ -397,16 +397,10 @@ fn nan_min(v: impl Iterator<Item = f64>) -> f64 {
     v.fold(f64::NAN, |m, x| if m.is_nan() || x < m { x } else { m })
 }
 
-/// Year and month of a day count since 1970-01-01 (Hinnant's `civil_from_days`).
+/// Year and month of a day count since 1970-01-01.
 fn year_month(z: i64) -> (i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(m <= 2), m)
+    let (y, m, _) = crate::timestamp::civil_from_days(z);
+    (y, m)
 }
 
 #[derive(Clone, Copy, PartialEq)]

@@ -275,14 +275,12 @@ fn run(lines: &[Line], start: usize, end: usize) -> Option<Run> {
     if spans.len() < 2 {
         return None;
     }
-    let rows: Vec<Row> = body
-        .iter()
-        .map(|l| Row {
-            page: l.page,
-            line: l.number,
-            cells: cells(l, &spans),
-        })
-        .collect();
+    let row = |l: &Line| Row {
+        page: l.page,
+        line: l.number,
+        cells: cells(l, &spans),
+    };
+    let rows: Vec<Row> = body.iter().map(row).collect();
     let value_columns = (0..spans.len())
         .filter(|&k| {
             let present: Vec<&str> = rows
@@ -307,11 +305,7 @@ fn run(lines: &[Line], start: usize, end: usize) -> Option<Run> {
                 && h.chunks.len() >= 2
                 && !h.chunks.iter().any(|c| is_value(&c.text))
         })
-        .map(|h| Row {
-            page: h.page,
-            line: h.number,
-            cells: cells(h, &spans),
-        });
+        .map(row);
     Some(Run {
         start: if header.is_some() { start - 1 } else { start },
         end,

@@ -36,12 +36,12 @@ const LOOKAHEAD_CUTS: usize = 20;
 /// `stratos backtest --help`'s examples and notes.
 pub(crate) const HELP: &str = "Examples:
   stratos backtest moving_average examples/data/ohlcv_daily.csv --config '{\"fast\":10,\"slow\":20}' --commission 0.002
-  stratos backtest moving_average prices.xlsx --config @sma.json --cash 100000 --plot chart.svg
-  stratos backtest moving_average prices.csv --config '{\"fast\":10,\"slow\":20}' --format json
-  stratos backtest moving_average prices.csv --config '{\"fast\":10,\"slow\":20}' --format csv --csv equity
-  stratos backtest moving_average prices.csv --start 2016-01-01 --end 2017-12-31 --close-open-trades
-  stratos backtest moving_average prices.csv --grid 'fast=5..30:5,slow=20..=100:10' --rank-by 'Return [%]'
-  stratos backtest arima_prediction prices.csv --config '{\"p\":1,\"d\":1,\"q\":1}' --evaluate '{\"horizon\":5,\"step\":20}'
+  stratos backtest moving_average stratos-cli/tests/data/ohlcv_300.xlsx --config '{\"fast\":10,\"slow\":20}' --cash 100000 --plot chart.svg
+  stratos backtest moving_average examples/data/ohlcv_daily.csv --config '{\"fast\":10,\"slow\":20}' --format json
+  stratos backtest moving_average examples/data/ohlcv_daily.csv --config '{\"fast\":10,\"slow\":20}' --format csv --csv equity
+  stratos backtest moving_average examples/data/ohlcv_daily.csv --start 2016-01-01 --end 2017-12-31 --close-open-trades
+  stratos backtest moving_average examples/data/ohlcv_daily.csv --grid 'fast=5..30:5,slow=20..100:10' --rank-by 'Return [%]'
+  stratos backtest arima_prediction examples/data/ohlcv_daily.csv --config '{\"p\":1,\"d\":1,\"q\":1}' --evaluate '{\"horizon\":5,\"step\":20}'
 
 Input: OHLC(V) bars with columns Open, High, Low, Close (any case), optional Volume, and a
 time column; CSV, TSV, XLSX/XLS/ODS, JSON and NDJSON are read.

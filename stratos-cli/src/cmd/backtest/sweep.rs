@@ -152,6 +152,14 @@ impl SweepOutput<'_> {
         }
     }
 
+    /// The swept keys, in the order of the best entry's parameters.
+    fn param_names(&self) -> Vec<String> {
+        self.ranked
+            .first()
+            .map(|e| e.params.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
     fn write_table<W: Write>(&self, out: &mut W) -> std::io::Result<()> {
         let key = &self.objective.key;
         writeln!(
@@ -168,11 +176,7 @@ impl SweepOutput<'_> {
             }
         )?;
         writeln!(out)?;
-        let names: Vec<String> = self
-            .ranked
-            .first()
-            .map(|e| e.params.keys().cloned().collect())
-            .unwrap_or_default();
+        let names = self.param_names();
         let mut headers = vec!["rank".to_owned()];
         headers.extend(names.iter().cloned());
         for k in [
@@ -189,12 +193,7 @@ impl SweepOutput<'_> {
         }
         let mut t = Table::new(headers.clone());
         for (i, e) in self.shown().iter().enumerate() {
-            let mut row = vec![(i + 1).to_string()];
-            row.extend(names.iter().map(|n| {
-                e.params
-                    .get(n)
-                    .map_or_else(String::new, |v| number_text(*v))
-            }));
+            let mut row = rank_and_params(i, &names, e);
             for h in &headers[1 + names.len()..] {
                 row.push(e.stats.get(h).map_or_else(String::new, stat_text));
             }
@@ -215,23 +214,14 @@ impl SweepOutput<'_> {
     }
 
     fn write_csv<W: Write>(&self, out: &mut W) -> Result<(), CliError> {
-        let names: Vec<String> = self
-            .ranked
-            .first()
-            .map(|e| e.params.keys().cloned().collect())
-            .unwrap_or_default();
+        let names = self.param_names();
         let mut w = csv::Writer::from_writer(out);
         let mut header = vec!["rank".to_owned()];
         header.extend(names.iter().cloned());
         header.extend(STAT_KEYS.iter().map(|k| (*k).to_owned()));
         w.write_record(&header).map_err(csv_err)?;
         for (i, e) in self.shown().iter().enumerate() {
-            let mut row = vec![(i + 1).to_string()];
-            row.extend(names.iter().map(|n| {
-                e.params
-                    .get(n)
-                    .map_or_else(String::new, |v| number_text(*v))
-            }));
+            let mut row = rank_and_params(i, &names, e);
             row.extend(
                 STAT_KEYS
                     .iter()
@@ -241,6 +231,18 @@ impl SweepOutput<'_> {
         }
         w.flush().map_err(write_err)
     }
+}
+
+/// The first cells of a sweep row: the 1-based rank, then each swept key's value (empty when
+/// the entry lacks it).
+fn rank_and_params(i: usize, names: &[String], e: &SweepEntry) -> Vec<String> {
+    let mut row = vec![(i + 1).to_string()];
+    row.extend(names.iter().map(|n| {
+        e.params
+            .get(n)
+            .map_or_else(String::new, |v| number_text(*v))
+    }));
+    row
 }
 
 /// Prints a walk-forward report.
