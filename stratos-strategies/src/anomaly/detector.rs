@@ -29,14 +29,12 @@ impl Kernel {
     }
 
     #[inline]
-    fn score(&self, x: f64) -> Option<(ZPoint, f64)> {
+    fn point(&self, x: f64) -> Option<ZPoint> {
         match self {
-            Kernel::Z(k) => k.score(x).map(|p| (p, anomaly_score(Some(p.z)))),
-            Kernel::Robust(k) => k.score(x).map(|p| (p, anomaly_score(Some(p.z)))),
-            Kernel::Ewma(k) => k.score(x).map(|p| (p, anomaly_score(Some(p.z)))),
-            Kernel::Iqr(k) => k
-                .score(x)
-                .map(|p| (p, anomaly_score(Some(RollingIqr::sigma_equivalent(x, &p))))),
+            Kernel::Z(k) => k.score(x),
+            Kernel::Robust(k) => k.score(x),
+            Kernel::Ewma(k) => k.score(x),
+            Kernel::Iqr(k) => k.score(x),
         }
     }
 
@@ -69,6 +67,16 @@ impl Kernel {
     }
 }
 
+/// The anomaly score in [0, 1] of `x` at `p` under a univariate `method`.
+#[inline]
+fn point_score(method: AnomalyMethod, x: f64, p: &ZPoint) -> f64 {
+    if method == AnomalyMethod::Iqr {
+        anomaly_score(Some(RollingIqr::sigma_equivalent(x, p)))
+    } else {
+        anomaly_score(Some(p.z))
+    }
+}
+
 /// What one method found on one row.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Finding {
@@ -78,7 +86,8 @@ pub(crate) struct Finding {
     pub field: Option<usize>,
     /// The univariate statistic with its centre and scale.
     pub point: Option<ZPoint>,
-    /// Anomaly score in [0, 1].
+    /// Anomaly score in [0, 1] (NaN on an unflagged row of a detector that scores flagged
+    /// rows only, see [`Detector::scoring_flagged_rows_only`]).
     pub score: f64,
     /// Whether this finding is anomalous by the method's own rule.
     pub flagged: bool,
@@ -114,18 +123,26 @@ impl Member {
 
     /// Scores a row, pushes its findings (flagged or not), adds the row; returns the member's
     /// row score (the largest over fields) and flag, `None` when nothing could be scored.
+    /// With `lazy`, unflagged univariate findings get a NaN score (filled in later if the row
+    /// turns out flagged).
     fn step(
         &mut self,
         values: &[f64],
         c: &AnomalyConfig,
+        lazy: bool,
         out: &mut Vec<Finding>,
     ) -> Option<(f64, bool)> {
         match self {
             Member::Fields { method, kernels } => {
                 let mut row: Option<(f64, bool)> = None;
                 for (j, (k, &x)) in kernels.iter_mut().zip(values).enumerate() {
-                    if let Some((p, score)) = k.score(x) {
+                    if let Some(p) = k.point(x) {
                         let flagged = p.z.abs() > c.threshold;
+                        let score = if lazy && !flagged {
+                            f64::NAN
+                        } else {
+                            point_score(*method, x, &p)
+                        };
                         out.push(Finding {
                             method: *method,
                             field: Some(j),
@@ -194,6 +211,8 @@ pub(crate) struct Detector {
     ensemble: bool,
     recent: Option<QuantileWindow>,
     suppress: Option<MaxWindow>,
+    /// Score only the rows that end up flagged (see [`Detector::scoring_flagged_rows_only`]).
+    lazy: bool,
 }
 
 /// The largest value of the last `k` pushed, by a monotone deque (O(k) memory, O(1) amortised).
@@ -271,7 +290,21 @@ impl Detector {
                 .adaptive_threshold
                 .then(|| QuantileWindow::new(c.adaptive_window)),
             suppress: (c.suppress_window > 0).then(|| MaxWindow::new(c.suppress_window)),
+            lazy: false,
         }
+    }
+
+    /// The same detector, but computing scores only for rows it flags: for the online form,
+    /// which reads scores of flagged rows only. Flags and the scores of flagged rows are
+    /// unchanged; an unflagged row's score is not computed. It applies where flags do not
+    /// depend on scores (one univariate method, no adaptive threshold, no suppression); other
+    /// configs are returned as they are. It saves an `erf` per field and row on the hot path.
+    pub(crate) fn scoring_flagged_rows_only(mut self) -> Self {
+        self.lazy = !self.ensemble
+            && self.recent.is_none()
+            && self.suppress.is_none()
+            && matches!(self.members.as_slice(), [Member::Fields { .. }]);
+        self
     }
 
     /// Scores one row (one value per field) into `out`, then learns from it.
@@ -281,7 +314,7 @@ impl Detector {
         let c = &self.config;
         let (mut sum, mut max, mut votes, mut scored) = (0.0, 0.0f64, 0usize, 0usize);
         for m in &mut self.members {
-            if let Some((s, f)) = m.step(values, c, &mut out.findings) {
+            if let Some((s, f)) = m.step(values, c, self.lazy, &mut out.findings) {
                 sum += s;
                 max = max.max(s);
                 votes += usize::from(f);
@@ -305,6 +338,23 @@ impl Detector {
             votes > 0
         };
         let mut score = score;
+        if self.lazy {
+            if !flagged {
+                out.score = None;
+                out.flagged = false;
+                return;
+            }
+            // The unflagged fields of a flagged row are scored now, as the eager path would.
+            score = 0.0;
+            for f in &mut out.findings {
+                if f.score.is_nan()
+                    && let (Some(p), Some(j)) = (f.point, f.field)
+                {
+                    f.score = point_score(f.method, values[j], &p);
+                }
+                score = score.max(f.score);
+            }
+        }
         if let Some(recent) = &mut self.recent {
             // Quantiles of surprises are surprises of quantiles (a monotone map), so "score
             // above the recent quantile" is "r > q", i.e. r / (r + q) > 0.5.

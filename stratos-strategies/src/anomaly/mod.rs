@@ -484,7 +484,7 @@ impl Strategy for AnomalyStrategy {
             .filter_map(|f| schema.value_index(f))
             .collect::<Vec<_>>();
         Ok(Some(Box::new(AnomalyOnline {
-            detector: Detector::new(&self.config, fields.len()),
+            detector: Detector::new(&self.config, fields.len()).scoring_flagged_rows_only(),
             row: RowOutcome::default(),
             values: vec![f64::NAN; fields.len()],
             strategy: self.clone(),
