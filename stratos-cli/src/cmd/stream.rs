@@ -19,8 +19,6 @@ use crate::output;
 
 /// Individual skipped-line reports printed before only counting.
 const MAX_REPORTS: u64 = 100;
-/// Column names taken as the stream id in CSV input.
-const STREAM_COLUMNS: [&str; 2] = ["stream_id", "stream"];
 /// Streams listed by `--stats-every`.
 const TOP_STREAMS: usize = 10;
 
@@ -444,7 +442,7 @@ fn csv<R: Read>(
             .iter()
             .position(|h| names.iter().any(|n| h.eq_ignore_ascii_case(n)))
     };
-    let stream_col = find(&STREAM_COLUMNS);
+    let stream_col = find(&stratos_core::STREAM_FIELDS);
     let time_col = find(&stratos_ingest::TIME_COLUMN_NAMES);
     let tenant_col = match &settings.tenant_field {
         None => None,
