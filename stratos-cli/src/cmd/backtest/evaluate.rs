@@ -160,18 +160,12 @@ pub(crate) fn accuracy(
     close: &[f64],
 ) -> Result<(f64, serde_json::Value), CliError> {
     let arima = arima_config(strategy, config.clone())?;
+    let forecaster = ArimaForecaster::try_new(arima.clone())?;
     let eval = RollingOrigin::try_new(RollingOriginConfig {
         horizon: arima.steps,
         step: refit_every.max(1),
-        initial: None,
+        initial: Some(arima.min_data_points.max(forecaster.min_history())),
         window: Window::Expanding,
-    })
-    .map_err(stratos_core::StrategyError::from)?;
-    let forecaster = ArimaForecaster::try_new(arima.clone())?;
-    let initial = arima.min_data_points.max(forecaster.min_history());
-    let eval = RollingOrigin::try_new(RollingOriginConfig {
-        initial: Some(initial),
-        ..eval.config().clone()
     })
     .map_err(stratos_core::StrategyError::from)?;
     let report = eval
