@@ -8,6 +8,7 @@ mod error;
 mod format;
 mod frame_builder;
 mod json;
+mod limits;
 mod location;
 mod ndjson;
 #[cfg(feature = "pdf")]
@@ -48,6 +49,7 @@ pub use crate::contain::{PDF_THREAD_NAME, SPREADSHEET_THREAD_NAME, silence_conta
 pub use crate::csv::SAMPLE_ROWS;
 pub use crate::error::IngestError;
 pub use crate::format::Format;
+pub use crate::limits::{LimitKind, Limits};
 pub use crate::location::Location;
 #[cfg(feature = "pdf")]
 pub use crate::pdf::{DEFAULT_PDF_TIME_BUDGET, PDF_STACK_BYTES};
@@ -67,6 +69,7 @@ pub use crate::sniff::{DELIMITERS, sniff_format};
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReadOptions {
+    limits: Limits,
     format: Option<Format>,
     delimiter: Option<u8>,
     header: Option<bool>,
@@ -155,6 +158,18 @@ impl ReadOptions {
     pub fn with_pdf_time_budget(mut self, budget: std::time::Duration) -> Self {
         self.pdf_time_budget = Some(budget);
         self
+    }
+
+    /// Reads within these resource budgets instead of [`Limits::default`]. A read that
+    /// would break one stops with [`IngestError::Limit`].
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The resource budgets of the read.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
     }
 
     /// The PDF time budget, if set.
