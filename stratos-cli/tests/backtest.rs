@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::Value;
-use stratos_core::backtest::{
+use stratos_eval::backtest::signals::MovingAverageSignals;
+use stratos_eval::backtest::{
     BacktestConfig, BacktestResult, Bars, Commission, LookAheadCheck, run_source,
 };
-use stratos_strategies::backtest_signals::MovingAverageSignals;
 
 /// The bundled sample: 2 500 daily OHLCV bars.
 fn sample() -> PathBuf {
@@ -502,6 +502,57 @@ fn errors_have_exit_codes_and_one_line() {
         r#"{"fast":20,"slow":10}"#,
     ]);
     assert_eq!(c, Some(2));
+    // No bar in the period is a usage error naming the period.
+    let (c, err) = code(&["backtest", "moving_average", p, "--start", "2090-01-01"]);
+    assert_eq!(c, Some(2), "{err}");
+    assert!(err.contains("no bars between 2090-01-01"), "{err}");
+    // A numeric failure inside the signal source exits 1 (its source is kept), not 65: an
+    // ARIMA model on a constant price has no variance to fit.
+    let flat = tmp("flat.csv");
+    let mut text = String::from("date,open,high,low,close\n");
+    for month in 1..=5 {
+        for day in 1..=28 {
+            text.push_str(&format!("2024-{month:02}-{day:02},10,10,10,10\n"));
+        }
+    }
+    std::fs::write(&flat, text).unwrap();
+    let (c, err) = code(&["backtest", "arima_prediction", flat.to_str().unwrap()]);
+    assert_eq!(c, Some(1), "{err}");
+    assert!(err.contains("is constant"), "{err}");
+}
+
+#[test]
+fn a_bare_end_date_keeps_that_whole_day() {
+    // Four bars a day: `--end 2024-01-02` keeps all of January 2nd, a time keeps up to it.
+    let path = tmp("intraday.csv");
+    let mut text = String::from("time,open,high,low,close\n");
+    for day in 1..=3 {
+        for hour in [0, 6, 12, 18] {
+            text.push_str(&format!("2024-01-{day:02}T{hour:02}:00:00Z,10,11,9,10\n"));
+        }
+    }
+    std::fs::write(&path, text).unwrap();
+    let p = path.to_str().unwrap();
+    let bars = |end: &str| {
+        let v = json(&[
+            "backtest",
+            "moving_average",
+            p,
+            "--config",
+            r#"{"period":2}"#,
+            "--end",
+            end,
+            "--format",
+            "json",
+        ]);
+        v["stats"]["End"].as_str().unwrap().to_owned()
+    };
+    assert!(
+        bars("2024-01-02").starts_with("2024-01-02T18:00:00"),
+        "{}",
+        bars("2024-01-02")
+    );
+    assert!(bars("2024-01-02T06:00:00Z").starts_with("2024-01-02T06:00:00"));
 }
 
 #[test]

@@ -3,8 +3,6 @@
 
 pub mod anomaly;
 pub mod arima;
-pub mod backtest_signals;
-pub mod evaluation;
 mod fmt;
 pub mod hybrid;
 mod linalg;

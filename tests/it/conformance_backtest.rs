@@ -15,12 +15,12 @@
 use std::path::PathBuf;
 
 use serde_json::Value;
-use stratos::core::Timestamp;
-use stratos::core::backtest::{
+use stratos::backtest::signals::MovingAverageSignals;
+use stratos::backtest::{
     BacktestConfig, BacktestResult, Bars, Bracket, Commission, EndOfData, Fill, LookAheadCheck,
     OrderSize, STAT_KEYS, SignalMode, StatValue, Warning, run_source,
 };
-use stratos::strategies::backtest_signals::MovingAverageSignals;
+use stratos::core::Timestamp;
 use stratos::strategies::moving_average::MovingAverageConfig;
 
 const RTOL: f64 = 1e-9;
@@ -387,10 +387,10 @@ fn goog_summary_fields_follow_the_stats() {
 
 // Parameter sweeps and walk-forward optimisation on the GOOG bars of the README case.
 
-use stratos::core::backtest::optimise::{
+use stratos::backtest::optimise::{
     Objective, ParamGrid, Params, SourceBuilder, WalkForward, sweep, walk_forward,
 };
-use stratos::core::backtest::{BacktestError, SignalSource};
+use stratos::backtest::{BacktestError, SignalSource};
 
 struct Goog {
     ts: Vec<Timestamp>,
@@ -432,11 +432,8 @@ fn sma_cross(p: &Params) -> Result<Option<Box<dyn SignalSource>>, BacktestError>
     if fast >= slow {
         return Ok(None);
     }
-    let source =
-        MovingAverageSignals::crossover(fast, slow).map_err(|e| BacktestError::Signal {
-            source_name: "moving_average".to_owned(),
-            message: e.to_string(),
-        })?;
+    let source = MovingAverageSignals::crossover(fast, slow)
+        .map_err(|e| BacktestError::signal("moving_average", e))?;
     Ok(Some(Box::new(source)))
 }
 

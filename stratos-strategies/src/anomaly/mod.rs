@@ -21,7 +21,6 @@ mod ewma;
 mod iqr;
 mod isolation_forest;
 mod mad;
-pub mod nab;
 mod quantile_window;
 mod sorted_window;
 mod zscore;

@@ -244,13 +244,13 @@ impl Strategy for ArimaStrategy {
             });
         }
         if y.iter().all(|v| v.to_bits() == y[0].to_bits()) {
-            return Err(StrategyError::Numeric {
-                strategy: ID.to_owned(),
-                message: format!(
+            return Err(StrategyError::numeric(
+                ID,
+                format!(
                     "`{}` is constant ({}): an ARIMA model has no variance to fit",
                     series.name, y[0]
                 ),
-            });
+            ));
         }
         let (fit, search_summary) = self.fit(y)?;
         let forecast = fit.forecast(c.steps, c.alpha)?;

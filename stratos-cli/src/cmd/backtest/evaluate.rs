@@ -6,13 +6,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::json;
-use stratos_core::{ConfigError, Frame, StrategyConfig};
-use stratos_strategies::arima::ArimaConfig;
-use stratos_strategies::evaluation::{
-    ArimaForecaster, ForecastError, Forecaster, Naive, RollingOrigin, RollingOriginConfig,
-    RollingOriginReport, Window,
+use stratos_core::strategy::input_series;
+use stratos_core::{Frame, StrategyRequest};
+use stratos_eval::rolling_origin::{
+    ArimaForecaster, FORECASTING_STRATEGIES, ForecastError, Forecaster, ID, Naive, RollingOrigin,
+    RollingOriginConfig, RollingOriginReport,
 };
-use stratos_strategies::hybrid::HybridConfig;
 
 use super::progress::Progress;
 use super::report::csv_err;
@@ -21,30 +20,17 @@ use crate::exit::{CliError, write_err};
 use crate::output::table::{Table, write_pairs};
 use crate::output::{self, float_cell};
 
-/// The ARIMA config a forecasting strategy's config describes: `arima_prediction`'s own, or
-/// `hybrid_arima_ma`'s `arimaConfig` (the hybrid's point forecast is its ARIMA part's).
-fn arima_config(strategy: &str, config: serde_json::Value) -> Result<ArimaConfig, CliError> {
-    let config = if config.is_null() { json!({}) } else { config };
-    let parse = |id: &str, e: serde_json::Error| ConfigError::Parse {
-        strategy: id.to_owned(),
-        message: e.to_string(),
-    };
-    match strategy {
-        stratos_strategies::arima::ID => {
-            let c: ArimaConfig = serde_json::from_value(config).map_err(|e| parse(strategy, e))?;
-            c.validate()?;
-            Ok(c)
-        }
-        stratos_strategies::hybrid::ID => {
-            let c: HybridConfig = serde_json::from_value(config).map_err(|e| parse(strategy, e))?;
-            c.validate()?;
-            Ok(c.arima_config)
-        }
-        other => Err(CliError::Usage(format!(
-            "--evaluate: `{other}` makes no forecasts; rolling-origin evaluation is for \
-             `arima_prediction` and `hybrid_arima_ma`"
-        ))),
-    }
+/// The forecaster of a forecasting strategy's request (its ARIMA part).
+fn forecaster(request: &StrategyRequest) -> Result<ArimaForecaster, CliError> {
+    ArimaForecaster::for_request(request)?.ok_or_else(|| {
+        CliError::Usage(format!(
+            "--evaluate: `{}` makes no forecasts; rolling-origin evaluation is for {}",
+            request.strategy_id,
+            FORECASTING_STRATEGIES
+                .map(|id| format!("`{id}`"))
+                .join(" and ")
+        ))
+    })
 }
 
 /// Counts the origins forecast, for the progress bar.
@@ -67,38 +53,6 @@ impl<F: Forecaster> Forecaster for Counted<'_, F> {
     }
 }
 
-/// The series evaluated: the config's `data_field`, else `close` (any case), else the main
-/// value field.
-fn series<'a>(frame: &'a Frame, config: &ArimaConfig) -> Result<(&'a str, &'a [f64]), CliError> {
-    let numeric = frame.numeric_columns();
-    let column = match config.data_field.as_deref() {
-        Some(f) => numeric.iter().find(|c| c.name == f),
-        None => numeric
-            .iter()
-            .find(|c| c.name.eq_ignore_ascii_case("close"))
-            .or_else(|| {
-                let main = frame.main_series()?;
-                numeric.iter().find(|c| c.name == main.name)
-            }),
-    };
-    column
-        .map(|c| (c.name.as_str(), c.values.as_slice()))
-        .ok_or_else(|| {
-            CliError::Config(ConfigError::MissingField {
-                strategy: "rolling_origin".to_owned(),
-                field: config
-                    .data_field
-                    .clone()
-                    .unwrap_or_else(|| "close".to_owned()),
-                available: numeric
-                    .iter()
-                    .map(|c| c.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            })
-        })
-}
-
 /// Runs the evaluation and prints it in the chosen format.
 pub(crate) fn run(
     args: &BacktestArgs,
@@ -106,12 +60,16 @@ pub(crate) fn run(
     spec: &str,
     frame: &Frame,
 ) -> Result<(), CliError> {
-    let arima = arima_config(&args.strategy, strategy_config)?;
+    let request = StrategyRequest {
+        strategy_id: args.strategy.clone(),
+        config: strategy_config,
+    };
+    let forecaster = forecaster(&request)?;
     let eval_config: RollingOriginConfig = serde_json::from_str(spec)
         .map_err(|e| CliError::Usage(format!("--evaluate: invalid config: {e}")))?;
     let eval = RollingOrigin::try_new(eval_config).map_err(stratos_core::StrategyError::from)?;
-    let (name, y) = series(frame, &arima)?;
-    let forecaster = ArimaForecaster::try_new(arima)?;
+    let series = input_series(ID, forecaster.config().data_field.as_deref(), frame)?;
+    let (name, y) = (series.name, series.values);
     let progress = Progress::start("evaluating", origins_hint(&eval, y.len()));
     let counted = Counted {
         inner: &forecaster,
@@ -146,30 +104,22 @@ pub(crate) fn run(
     out.flush().map_err(write_err)
 }
 
-/// The `average_accuracy` of a forecasting strategy's backtest: a rolling-origin evaluation
-/// aligned with its walk-forward signals (horizon = the config's `steps`, an origin every
-/// `refit_every` bars, the first at `minDataPoints`, expanding window) over `close`. Returns
-/// the accuracy and the whole evaluation as JSON.
+/// The `average_accuracy` of a forecasting strategy's backtest over `close`
+/// ([`RollingOrigin::aligned_with_refits`]), with the whole evaluation as JSON; `None` for a
+/// strategy that makes no forecasts.
 ///
 /// # Errors
-/// As [`run`]'s evaluation: a config the strategy rejects, too short a series, a failed fit.
+/// A config the strategy rejects, too short a series, a failed fit.
 pub(crate) fn accuracy(
-    strategy: &str,
-    config: &serde_json::Value,
+    request: &StrategyRequest,
     refit_every: usize,
     close: &[f64],
-) -> Result<(f64, serde_json::Value), CliError> {
-    let arima = arima_config(strategy, config.clone())?;
-    let forecaster = ArimaForecaster::try_new(arima.clone())?;
-    let eval = RollingOrigin::try_new(RollingOriginConfig {
-        horizon: arima.steps,
-        step: refit_every.max(1),
-        initial: Some(arima.min_data_points.max(forecaster.min_history())),
-        window: Window::Expanding,
-    })
-    .map_err(stratos_core::StrategyError::from)?;
-    let report = eval
-        .evaluate(&forecaster, close)
+) -> Result<Option<(f64, serde_json::Value)>, CliError> {
+    let Some(forecaster) = ArimaForecaster::for_request(request)? else {
+        return Ok(None);
+    };
+    let report = RollingOrigin::aligned_with_refits(&forecaster, refit_every)
+        .and_then(|eval| eval.evaluate(&forecaster, close))
         .map_err(stratos_core::StrategyError::from)?;
     let value = json!({
         "forecaster": report.forecaster,
@@ -178,7 +128,7 @@ pub(crate) fn accuracy(
         "horizons": report.horizons,
         "average_accuracy": report.average_accuracy,
     });
-    Ok((report.average_accuracy, value))
+    Ok(Some((report.average_accuracy, value)))
 }
 
 /// How many origins the evaluation will forecast (for the progress bar only).
@@ -199,8 +149,8 @@ fn write_table<W: Write>(
 ) -> std::io::Result<()> {
     let c = &report.config;
     let window = match c.window {
-        Window::Expanding => "expanding".to_owned(),
-        Window::Sliding(n) => format!("sliding, {n} values"),
+        stratos_eval::rolling_origin::Window::Expanding => "expanding".to_owned(),
+        stratos_eval::rolling_origin::Window::Sliding(n) => format!("sliding, {n} values"),
     };
     let origins = report.forecasts.len();
     // An origin is shown as the time (or index) of the last value it saw.
@@ -330,21 +280,29 @@ fn write_csv<W: Write>(
 mod tests {
     use super::*;
 
+    fn request(id: &str, config: serde_json::Value) -> StrategyRequest {
+        StrategyRequest {
+            strategy_id: id.to_owned(),
+            config,
+        }
+    }
+
     #[test]
     fn only_forecasting_strategies_are_evaluated() {
-        assert!(arima_config("arima_prediction", serde_json::Value::Null).is_ok());
-        let hybrid = arima_config(
+        assert!(forecaster(&request("arima_prediction", serde_json::Value::Null)).is_ok());
+        let hybrid = forecaster(&request(
             "hybrid_arima_ma",
             json!({"arimaConfig": {"p": 1, "d": 0, "q": 0}}),
-        )
+        ))
         .unwrap();
-        assert_eq!((hybrid.p, hybrid.d, hybrid.q), (1, Some(0), 0));
+        let c = hybrid.config();
+        assert_eq!((c.p, c.d, c.q), (1, Some(0), 0));
         assert!(matches!(
-            arima_config("moving_average", json!({})),
+            forecaster(&request("moving_average", json!({}))),
             Err(CliError::Usage(_))
         ));
         assert!(matches!(
-            arima_config("arima_prediction", json!({"p": 99})),
+            forecaster(&request("arima_prediction", json!({"p": 99}))),
             Err(CliError::Config(_))
         ));
     }

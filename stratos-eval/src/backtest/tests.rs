@@ -1,7 +1,7 @@
 //! Engine unit tests on small hand-checked bar sets.
 
 use super::*;
-use crate::{Action, Timestamp};
+use stratos_core::{Action, Timestamp};
 
 fn days(n: usize) -> Vec<Timestamp> {
     (0..n)

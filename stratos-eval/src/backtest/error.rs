@@ -2,10 +2,10 @@
 
 use thiserror::Error;
 
-use crate::signal::Action;
+use stratos_core::signal::Action;
 
 /// A backtest that could not run. Every variant says what was wrong and where (bar, column).
-#[derive(Debug, Clone, PartialEq, Error)]
+#[derive(Debug, Error)]
 #[non_exhaustive]
 pub enum BacktestError {
     /// No bars at all.
@@ -95,13 +95,36 @@ pub enum BacktestError {
         /// The signal computed on bars 0..=cut.
         truncated: Option<Action>,
     },
-    /// The signal source failed (e.g. a strategy error), with its message.
-    #[error("signal source `{source_name}` failed: {message}")]
+    /// The signal source failed (e.g. a strategy error); the failure is kept as the source,
+    /// so a caller can tell a numeric failure ([`stratos_core::StrategyError::Numeric`]) from
+    /// bad data by walking [`std::error::Error::source`].
+    #[error("signal source `{source_name}` failed: {}{source}", at_bar(*.bar))]
     Signal {
         /// The source's name.
         source_name: String,
-        /// What failed.
-        message: String,
+        /// The bar whose signal failed, when one did.
+        bar: Option<usize>,
+        /// What failed: a [`stratos_core::StrategyError`], [`stratos_core::ConfigError`],
+        /// [`stratos_core::FrameError`] or a message.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync + 'static>,
+    },
+    /// A period bound (`--start` / `--end`) that is no timestamp.
+    #[error("backtest: the period's {bound}: {source}")]
+    PeriodBound {
+        /// `start` or `end`.
+        bound: &'static str,
+        /// Why the text is no timestamp.
+        #[source]
+        source: stratos_core::RecordError,
+    },
+    /// A period in which no bar lies.
+    #[error("backtest: no bars between {start} and {end}")]
+    NoBarsInPeriod {
+        /// The period's start (RFC 3339), or `the start`.
+        start: String,
+        /// The period's end (RFC 3339), or `the end`.
+        end: String,
     },
     /// A parameter grid or walk-forward setup that cannot run.
     #[error("optimisation: {message}")]
@@ -111,7 +134,24 @@ pub enum BacktestError {
     },
 }
 
+/// `bar N: ` for a failure at a bar, nothing otherwise.
+fn at_bar(bar: Option<usize>) -> String {
+    bar.map(|b| format!("bar {b}: ")).unwrap_or_default()
+}
+
 impl BacktestError {
+    /// A [`BacktestError::Signal`] of the source `source_name`, keeping `source`.
+    pub fn signal(
+        source_name: impl Into<String>,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync + 'static>>,
+    ) -> Self {
+        BacktestError::Signal {
+            source_name: source_name.into(),
+            bar: None,
+            source: source.into(),
+        }
+    }
+
     pub(crate) fn config(
         field: &str,
         value: impl std::fmt::Display,

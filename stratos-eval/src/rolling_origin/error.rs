@@ -54,7 +54,7 @@ pub enum EvaluationError {
 
 impl From<EvaluationError> for StrategyError {
     /// Config errors stay config errors; too short a series becomes
-    /// [`StrategyError::NotEnoughData`]; the rest become [`StrategyError::Numeric`].
+    /// [`StrategyError::NotEnoughData`]; the rest become [`StrategyError::Numeric`] with the error as its source.
     fn from(e: EvaluationError) -> Self {
         match e {
             EvaluationError::Config(c) => StrategyError::Config(c),
@@ -64,10 +64,7 @@ impl From<EvaluationError> for StrategyError {
                 needed,
                 got,
             },
-            other => StrategyError::Numeric {
-                strategy: super::ID.to_owned(),
-                message: other.to_string(),
-            },
+            other => StrategyError::numeric(super::ID, other),
         }
     }
 }

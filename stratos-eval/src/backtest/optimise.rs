@@ -16,9 +16,9 @@ use serde::Serialize;
 
 use super::bars::Bars;
 use super::config::{BacktestConfig, EndOfData};
-use super::engine::{BacktestResult, LookAheadCheck, SignalSource, Signals, run, run_source};
 use super::equity::EquityCurve;
 use super::error::BacktestError;
+use super::run::{BacktestResult, LookAheadCheck, SignalSource, Signals, run, run_source};
 use super::stats::{STAT_KEYS, Stats, StatsInput, compute};
 use super::trade::Trade;
 
@@ -60,7 +60,7 @@ impl ParamGrid {
     ///
     /// # Examples
     /// ```
-    /// use stratos_core::backtest::optimise::ParamGrid;
+    /// use stratos_eval::backtest::optimise::ParamGrid;
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// let grid = ParamGrid::parse("fast=5..15:5,slow=20|40")?;
     /// assert_eq!(grid.len(), 6);
@@ -233,14 +233,14 @@ fn workers(threads: usize) -> usize {
 /// # Examples
 /// ```
 /// use stratos_core::{Action, Timestamp};
-/// use stratos_core::backtest::optimise::{Objective, ParamGrid, sweep};
-/// use stratos_core::backtest::{BacktestConfig, Bars, FnSource, Signals, SignalSource};
+/// use stratos_eval::backtest::optimise::{Objective, ParamGrid, sweep};
+/// use stratos_eval::backtest::{BacktestConfig, Bars, FnSource, Signals, SignalSource};
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let t: Vec<Timestamp> = (0..50).map(|d| Timestamp::from_epoch_seconds(d * 86_400)).collect::<Result<_, _>>()?;
 /// let close: Vec<f64> = (0..50).map(|i| 100.0 + (i as f64 * 0.7).sin() * 5.0).collect();
 /// let bars = Bars::new(&t, &close, &close, &close, &close)?;
 /// // Buy every `every`-th bar, sell on the others' multiples of 3.
-/// let build = |p: &stratos_core::backtest::optimise::Params| -> Result<Option<Box<dyn SignalSource>>, _> {
+/// let build = |p: &stratos_eval::backtest::optimise::Params| -> Result<Option<Box<dyn SignalSource>>, _> {
 ///     let every = p["every"] as usize;
 ///     Ok(Some(Box::new(FnSource::new(format!("every={every}"), move |b: &Bars<'_>| {
 ///         Ok(Signals::new((0..b.len()).map(|i| (i % every == 0).then_some(Action::Buy)

@@ -20,7 +20,7 @@
 //! order has its brackets checked again on the same bar (backtesting.py issue 119), so a
 //! stop-loss can close a trade on its entry bar.
 
-use crate::signal::Action;
+use stratos_core::signal::Action;
 
 use super::config::{BacktestConfig, Fill, OrderSize};
 use super::error::BacktestError;

@@ -3,26 +3,25 @@
 //! # Examples
 //! ```
 //! use stratos_core::BuiltinStrategy;
-//! use stratos_core::evaluation::{LabelledFile, NabCorpus};
-//! use stratos_strategies::anomaly::{AnomalyConfig, AnomalyStrategy, nab};
+//! use stratos_eval::nab::{LabelledFile, NabCorpus};
+//! use stratos_strategies::anomaly::{AnomalyConfig, AnomalyStrategy};
+//! use stratos_eval::nab::detect;
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let strategy = AnomalyStrategy::from_config(AnomalyConfig { window_size: 20, ..Default::default() })?;
 //! // A series with a jump at row 300, labelled 290..=329.
 //! let values: Vec<f64> = (0..400).map(|i| (i % 7) as f64 + if i == 300 { 50.0 } else { 0.0 }).collect();
 //! let file = LabelledFile::new("demo/a.csv", values.len(), vec![(290, 329)])?;
-//! let report = nab::evaluate_series(&strategy, &[(file, values)])?;
+//! let report = detect::evaluate_series(&strategy, &[(file, values)])?;
 //! assert!(report.profiles[0].normalized > 90.0);
 //! # Ok(()) }
 //! ```
 
 use std::time::Instant;
 
+use super::{LabelledFile, NabCorpus, NabError, PROFILES, ProfileScore, score_corpus};
 use serde::Serialize;
-use stratos_core::evaluation::{
-    LabelledFile, NabCorpus, NabError, PROFILES, ProfileScore, score_corpus,
-};
 
-use super::AnomalyStrategy;
+use stratos_strategies::anomaly::AnomalyStrategy;
 
 /// The scores of a detector over a corpus.
 #[derive(Debug, Clone, Serialize)]
@@ -81,4 +80,21 @@ pub fn evaluate_corpus(
         .map(|s| (s.file.clone(), s.values.clone()))
         .collect();
     evaluate_series(strategy, &series)
+}
+
+/// Scores a detector's saved scores (one series per corpus file, as
+/// [`NabCorpus::read_results`] reads them) with NAB's rules, without running a detector.
+///
+/// # Errors
+/// [`NabError`] when the scores do not fit the corpus (count, length, NaN).
+pub fn score_saved(corpus: &NabCorpus, scores: Vec<Vec<f64>>) -> Result<NabReport, NabError> {
+    let start = Instant::now();
+    let profiles = score_corpus(&corpus.files(), &scores, &PROFILES)?;
+    Ok(NabReport {
+        profiles,
+        rows: corpus.row_count(),
+        scores,
+        detect_seconds: 0.0,
+        score_seconds: start.elapsed().as_secs_f64(),
+    })
 }

@@ -6,22 +6,25 @@
 //! <out>/<detector>/<category>/<detector>_<file>.csv   timestamp,value,anomaly_score,label
 //! ```
 //!
-//! The labels file defines the corpus: every file it lists is read, in the key order of the
+//! The data and results files are read through `stratos-ingest` (its CSV reader, errors with
+//! the file and line). The labels file defines the corpus: every file it lists is read, in the key order of the
 //! JSON object (sorted), and a listed file that is missing is an error.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use super::nab::{LabelledFile, NabError};
-use crate::Timestamp;
+use stratos_core::{Frame, Timestamp};
+use stratos_ingest::{Format, ReadOptions};
+
+use super::score::{LabelledFile, NabError};
 
 /// One labelled series of a corpus.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NabSeries {
     /// The file as scored: its NAB key, row count and windows.
     pub file: LabelledFile,
-    /// The timestamp column's text, as in the data file.
+    /// The timestamps in NAB's text form (`YYYY-MM-DD HH:MM:SS`), as written to results files.
     pub timestamp_text: Vec<String>,
     /// The timestamps, parsed.
     pub timestamps: Vec<Timestamp>,
@@ -87,8 +90,8 @@ impl NabCorpus {
         let mut series = Vec::with_capacity(windows.len());
         for (key, edges) in &windows {
             let path = root.join("data").join(key);
-            let text = std::fs::read_to_string(&path).map_err(io_err(&path))?;
-            series.push(parse_series(key, &path, &text, edges, labels)?);
+            let bytes = std::fs::read(&path).map_err(io_err(&path))?;
+            series.push(parse_series(key, &path, &bytes, edges, labels)?);
         }
         Ok(NabCorpus {
             root: root.to_owned(),
@@ -188,31 +191,9 @@ impl NabCorpus {
                 .join(detector)
                 .join(category)
                 .join(format!("{detector}_{name}"));
-            let text = std::fs::read_to_string(&path).map_err(io_err(&path))?;
-            let err = |line: usize, message: String| NabError::Parse {
-                path: path.display().to_string(),
-                line,
-                message,
-            };
-            let mut lines = text.lines();
-            let header = lines.next().unwrap_or_default();
-            let col = header
-                .split(',')
-                .position(|c| c.trim() == "anomaly_score")
-                .ok_or_else(|| err(1, format!("no `anomaly_score` column in `{header}`")))?;
-            let mut scores = Vec::with_capacity(s.file.rows());
-            for (i, line) in lines.enumerate() {
-                if line.trim().is_empty() {
-                    continue;
-                }
-                let field = line.split(',').nth(col).unwrap_or_default().trim();
-                scores.push(field.parse::<f64>().map_err(|_| {
-                    err(
-                        i + 2,
-                        format!("`anomaly_score`: expected a number, found `{field}`"),
-                    )
-                })?);
-            }
+            let bytes = std::fs::read(&path).map_err(io_err(&path))?;
+            let frame = read_csv(&path, &bytes)?;
+            let scores = numeric_column(&frame, &path, "anomaly_score")?.to_vec();
             all.push(scores);
         }
         Ok(all)
@@ -222,55 +203,27 @@ impl NabCorpus {
 fn parse_series(
     key: &str,
     path: &Path,
-    text: &str,
+    bytes: &[u8],
     edges: &[[String; 2]],
     labels: &Path,
 ) -> Result<NabSeries, NabError> {
-    let parse_err = |line: usize, message: String| NabError::Parse {
-        path: path.display().to_string(),
-        line,
-        message,
-    };
-    let mut lines = text.lines().enumerate();
-    let header = lines
-        .next()
-        .map(|(_, h)| h.trim_start_matches('\u{feff}'))
-        .ok_or_else(|| parse_err(1, "empty file; expected a `timestamp,value` header".into()))?;
-    let columns: Vec<&str> = header.split(',').map(str::trim).collect();
-    let ts_col = columns
-        .iter()
-        .position(|c| *c == "timestamp")
-        .ok_or_else(|| parse_err(1, format!("no `timestamp` column in `{header}`")))?;
-    let value_col = columns
-        .iter()
-        .position(|c| *c == "value")
-        .ok_or_else(|| parse_err(1, format!("no `value` column in `{header}`")))?;
-    let mut timestamp_text = Vec::new();
-    let mut timestamps = Vec::new();
-    let mut values = Vec::new();
-    for (i, line) in lines {
-        if line.trim().is_empty() {
-            continue;
+    let frame = read_csv(path, bytes)?;
+    let has_time = frame.schema().timestamp_field.as_deref() == Some("timestamp");
+    let timestamps = match frame.timestamps() {
+        Some(t) if has_time => t.to_vec(),
+        _ => {
+            return Err(NabError::Parse {
+                path: path.display().to_string(),
+                line: 1,
+                message: format!(
+                    "no `timestamp` column of times (columns: {})",
+                    column_names(&frame)
+                ),
+            });
         }
-        let fields: Vec<&str> = line.split(',').collect();
-        let (Some(ts), Some(v)) = (fields.get(ts_col), fields.get(value_col)) else {
-            return Err(parse_err(
-                i + 1,
-                format!("expected {} fields, found {}", columns.len(), fields.len()),
-            ));
-        };
-        let t = Timestamp::parse(ts).map_err(|e| parse_err(i + 1, e.to_string()))?;
-        let v = v.trim();
-        let value = if v.is_empty() {
-            f64::NAN
-        } else {
-            v.parse::<f64>()
-                .map_err(|_| parse_err(i + 1, format!("`value`: expected a number, found `{v}`")))?
-        };
-        timestamp_text.push(ts.trim().to_owned());
-        timestamps.push(t);
-        values.push(value);
-    }
+    };
+    let values = numeric_column(&frame, path, "value")?.to_vec();
+    let timestamp_text = timestamps.iter().map(|&t| nab_time_text(t)).collect();
     let mut windows = Vec::with_capacity(edges.len());
     for [start, end] in edges {
         let parse = |t: &str| {
@@ -296,6 +249,68 @@ fn parse_series(
     })
 }
 
+/// Reads a NAB CSV (header row, comma-separated) through `stratos-ingest`; its errors name
+/// `path` and the line.
+fn read_csv(path: &Path, bytes: &[u8]) -> Result<Frame, NabError> {
+    let options = ReadOptions::default()
+        .with_format(Format::Csv)
+        .with_delimiter(b',')
+        .with_header(true)
+        .with_source_name(path.display().to_string());
+    Ok(stratos_ingest::read_bytes(bytes, &options)?)
+}
+
+/// The numeric column `name`; a column that holds text names its first non-number and its
+/// line.
+fn numeric_column<'f>(frame: &'f Frame, path: &Path, name: &str) -> Result<&'f [f64], NabError> {
+    if let Some(values) = frame.column(name) {
+        return Ok(values);
+    }
+    let err = |line: usize, message: String| NabError::Parse {
+        path: path.display().to_string(),
+        line,
+        message,
+    };
+    let Some(text) = frame.category(name) else {
+        return Err(err(
+            1,
+            format!("no `{name}` column (columns: {})", column_names(frame)),
+        ));
+    };
+    let bad = (0..text.len())
+        .find_map(|row| {
+            let cell = text.get(row)?;
+            cell.trim()
+                .parse::<f64>()
+                .is_err()
+                .then(|| (row, cell.to_owned()))
+        })
+        .unwrap_or_default();
+    Err(err(
+        bad.0 + 2,
+        format!("`{name}`: expected a number, found `{}`", bad.1),
+    ))
+}
+
+fn column_names(frame: &Frame) -> String {
+    let mut names: Vec<&str> = frame
+        .schema()
+        .timestamp_field
+        .iter()
+        .map(String::as_str)
+        .collect();
+    names.extend(frame.numeric_columns().iter().map(|c| c.name.as_str()));
+    names.extend(frame.category_columns().iter().map(|c| c.name()));
+    names.join(", ")
+}
+
+/// NAB's text form of a timestamp: `YYYY-MM-DD HH:MM:SS` (with `.ffffff` when there is a
+/// sub-second part), in UTC.
+fn nab_time_text(t: Timestamp) -> String {
+    let text = t.to_string();
+    text.trim_end_matches('Z').replacen('T', " ", 1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -311,7 +326,7 @@ mod tests {
         let s = parse_series(
             "c/f.csv",
             Path::new("f.csv"),
-            text,
+            text.as_bytes(),
             &edges,
             Path::new("l.json"),
         )
@@ -328,7 +343,7 @@ mod tests {
         let e = parse_series(
             "c/f.csv",
             Path::new("f.csv"),
-            "timestamp,value\n2014-04-10 07:00:00,1\n",
+            b"timestamp,value\n2014-04-10 07:00:00,1\n",
             &edges,
             Path::new("l.json"),
         )
@@ -337,7 +352,7 @@ mod tests {
         let e = parse_series(
             "c/f.csv",
             Path::new("f.csv"),
-            "timestamp,value\n2014-04-10 07:00:00,x\n",
+            b"timestamp,value\n2014-04-10 07:00:00,x\n",
             &[],
             Path::new("l.json"),
         )

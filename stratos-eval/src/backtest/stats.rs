@@ -41,7 +41,7 @@
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
-use crate::timestamp::Timestamp;
+use stratos_core::timestamp::Timestamp;
 
 use super::equity::Episode;
 use super::timedelta::Timedelta;
@@ -399,7 +399,7 @@ fn nan_min(v: impl Iterator<Item = f64>) -> f64 {
 
 /// Year and month of a day count since 1970-01-01.
 fn year_month(z: i64) -> (i64, i64) {
-    let (y, m, _) = crate::timestamp::civil_from_days(z);
+    let (y, m, _) = stratos_core::timestamp::civil_from_days(z);
     (y, m)
 }
 

@@ -1,6 +1,5 @@
 use super::*;
-use crate::arima::ArimaConfig;
-use crate::evaluation::{ArimaForecaster, Drift, Naive};
+use stratos_strategies::arima::ArimaConfig;
 
 const Y: [f64; 6] = [10.0, 11.0, 13.0, 12.0, 15.0, 14.0];
 
@@ -253,7 +252,7 @@ fn arima_010_equals_naive() {
 #[test]
 fn arima_100_nile_matches_statsmodels() {
     let case: serde_json::Value =
-        serde_json::from_str(include_str!("../testdata/rolling_origin_nile_100.json")).unwrap();
+        serde_json::from_str(include_str!("testdata/rolling_origin_nile_100.json")).unwrap();
     let y: Vec<f64> = serde_json::from_value(case["input"]["y"].clone()).unwrap();
     let config = RollingOriginConfig {
         horizon: 3,

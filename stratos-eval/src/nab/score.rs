@@ -16,7 +16,7 @@
 //!
 //! # Examples
 //! ```
-//! use stratos_core::evaluation::{LabelledFile, PROFILES, score_corpus};
+//! use stratos_eval::nab::{LabelledFile, PROFILES, score_corpus};
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! // 100 rows, one window on rows 50..=59; the detector fires on row 50 only.
 //! let file = LabelledFile::new("a.csv", 100, vec![(50, 59)])?;
@@ -54,6 +54,10 @@ pub enum NabError {
         /// What was expected.
         message: String,
     },
+    /// A data or results file is not a CSV with the expected columns (from `stratos-ingest`,
+    /// naming the file and line).
+    #[error(transparent)]
+    Ingest(#[from] stratos_ingest::IngestError),
     /// A window edge names a timestamp that no data row has.
     #[error("{file}: window edge `{timestamp}` matches no data row")]
     WindowEdge {

@@ -6,7 +6,7 @@
 //! * [`Bars`]: validated, borrowed OHLC(V) columns.
 //! * [`Signals`] / [`SignalSource`]: what to do on each bar (BUY / SELL / HOLD / nothing) and
 //!   the warm-up bar. Adaptors for the built-in strategies live in
-//!   `stratos_strategies::backtest_signals`.
+//!   `stratos_eval::backtest::signals`.
 //! * [`BacktestConfig`]: cash, [`Commission`], spread, margin, the [`Fill`] rule,
 //!   [`OrderSize`], stop-loss / take-profit [`Bracket`]s, [`SignalMode`], [`EndOfData`].
 //! * [`run`] / [`run_source`] → [`BacktestResult`]: [`Stats`] (backtesting.py's keys via
@@ -28,7 +28,7 @@
 //!
 //! ```
 //! use stratos_core::{Action, Timestamp};
-//! use stratos_core::backtest::{BacktestConfig, Bars, Commission, Signals, run};
+//! use stratos_eval::backtest::{BacktestConfig, Bars, Commission, Signals, run};
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let t: Vec<Timestamp> = (0..6).map(|d| Timestamp::from_epoch_seconds(d * 86_400)).collect::<Result<_, _>>()?;
 //! let open = [100.0, 101.0, 102.0, 99.0, 97.0, 103.0];
@@ -59,10 +59,12 @@
 mod bars;
 mod broker;
 mod config;
-mod engine;
 mod equity;
 mod error;
 pub mod optimise;
+mod period;
+mod run;
+pub mod signals;
 mod stats;
 mod timedelta;
 mod trade;
@@ -72,12 +74,13 @@ pub use broker::{MAX_UNITS, Warning};
 pub use config::{
     BacktestConfig, Bracket, Commission, EndOfData, FULL_EQUITY, Fill, OrderSize, SignalMode,
 };
-pub use engine::{
+pub use equity::EquityCurve;
+pub use error::BacktestError;
+pub use period::Period;
+pub use run::{
     BacktestResult, FnSource, LookAheadCheck, SignalSource, Signals, check_lookahead, run,
     run_source,
 };
-pub use equity::EquityCurve;
-pub use error::BacktestError;
 pub use stats::{STAT_KEYS, StatValue, Stats, Summary};
 pub use timedelta::Timedelta;
 pub use trade::{ExitReason, OpenTrade, Trade};

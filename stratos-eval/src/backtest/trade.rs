@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::timestamp::Timestamp;
+use stratos_core::timestamp::Timestamp;
 
 use super::timedelta::Timedelta;
 

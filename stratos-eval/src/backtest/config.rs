@@ -151,7 +151,7 @@ pub enum EndOfData {
 ///
 /// # Examples
 /// ```
-/// use stratos_core::backtest::{BacktestConfig, Commission};
+/// use stratos_eval::backtest::{BacktestConfig, Commission};
 /// // backtesting.py's README example: Backtest(GOOG, SmaCross, commission=.002, exclusive_orders=True)
 /// let config = BacktestConfig {
 ///     commission: Commission::relative(0.002),

@@ -1,9 +1,17 @@
 //! Forecasters evaluated at each origin: baselines and ARIMA.
 
-use stratos_core::StrategyConfig;
+use stratos_core::{ConfigError, StrategyConfig, StrategyRequest};
 
-use crate::arima::order_search::{OrderSearch, search};
-use crate::arima::{Arima, ArimaConfig, ArimaOrder};
+use stratos_strategies::arima::order_search::{OrderSearch, search};
+use stratos_strategies::arima::{Arima, ArimaConfig, ArimaOrder};
+use stratos_strategies::hybrid::HybridConfig;
+
+/// The strategies whose forecasts a rolling origin evaluates: `arima_prediction` and
+/// `hybrid_arima_ma` (whose point forecast is its ARIMA part's).
+pub const FORECASTING_STRATEGIES: [&str; 2] = [
+    stratos_strategies::arima::ID,
+    stratos_strategies::hybrid::ID,
+];
 
 /// The error a forecaster returns; boxed so that user forecasters can return their own.
 pub type ForecastError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -90,7 +98,7 @@ impl ArimaForecaster {
     /// ```
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// use stratos_strategies::arima::ArimaConfig;
-    /// use stratos_strategies::evaluation::{ArimaForecaster, Forecaster};
+    /// use stratos_eval::rolling_origin::{ArimaForecaster, Forecaster};
     /// let f = ArimaForecaster::try_new(ArimaConfig { p: 1, d: Some(0), q: 0, ..ArimaConfig::default() })?;
     /// assert_eq!(f.name(), "arima(1, 0, 0)");
     /// # Ok(()) }
@@ -98,6 +106,43 @@ impl ArimaForecaster {
     pub fn try_new(config: ArimaConfig) -> Result<Self, stratos_core::ConfigError> {
         config.validate()?;
         Ok(ArimaForecaster { config })
+    }
+
+    /// The forecaster a forecasting strategy's request describes: `arima_prediction`'s
+    /// config, or `hybrid_arima_ma`'s `arimaConfig` (the hybrid's point forecast is its ARIMA
+    /// part's). `None` for a strategy that makes no forecasts.
+    ///
+    /// # Errors
+    /// [`ConfigError`] for a config the strategy rejects.
+    ///
+    /// # Examples
+    /// ```
+    /// use stratos_core::StrategyRequest;
+    /// use stratos_eval::rolling_origin::{ArimaForecaster, Forecaster};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let request: StrategyRequest = serde_json::from_str(
+    ///     r#"{"strategy_id": "hybrid_arima_ma", "config": {"arimaConfig": {"p": 2, "d": 1, "q": 0}}}"#,
+    /// )?;
+    /// let f = ArimaForecaster::for_request(&request)?.expect("a forecaster");
+    /// assert_eq!(f.name(), "arima(2, 1, 0)");
+    /// let ma: StrategyRequest = serde_json::from_str(r#"{"strategy_id": "moving_average"}"#)?;
+    /// assert!(ArimaForecaster::for_request(&ma)?.is_none());
+    /// # Ok(()) }
+    /// ```
+    pub fn for_request(request: &StrategyRequest) -> Result<Option<Self>, ConfigError> {
+        let config = match request.strategy_id.as_str() {
+            stratos_strategies::arima::ID => ArimaConfig::from_json(request.config.clone())?,
+            stratos_strategies::hybrid::ID => {
+                HybridConfig::from_json(request.config.clone())?.arima_config
+            }
+            _ => return Ok(None),
+        };
+        Self::try_new(config).map(Some)
+    }
+
+    /// The ARIMA config.
+    pub fn config(&self) -> &ArimaConfig {
+        &self.config
     }
 
     fn order(&self) -> ArimaOrder {

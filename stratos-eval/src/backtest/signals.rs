@@ -1,5 +1,5 @@
 //! Per-bar backtest signals from the built-in strategies and from any [`Strategy`]
-//! (registry plug-ins included), as [`SignalSource`]s for `stratos_core::backtest`.
+//! (registry plug-ins included), as [`SignalSource`]s for [`crate::backtest`].
 //!
 //! | source | signal at bar t | warm-up | cost over N bars |
 //! |---|---|---|---|
@@ -12,22 +12,24 @@
 //! [`request_builder`] turns a request into a parameter-sweep builder.
 //!
 //! In every case the signal at bar t sees bars 0..=t only; the per-row form relies on the
-//! strategy's outputs being causal, which [`stratos_core::backtest::check_lookahead`]
+//! strategy's outputs being causal, which [`crate::backtest::check_lookahead`]
 //! verifies.
 //!
-//! [`SignalMode::Position`]: stratos_core::backtest::SignalMode::Position
-//! [`SignalMode::LongOnly`]: stratos_core::backtest::SignalMode::LongOnly
+//! [`SignalMode::Position`]: crate::backtest::SignalMode::Position
+//! [`SignalMode::LongOnly`]: crate::backtest::SignalMode::LongOnly
 
 use std::fmt;
 
-use stratos_core::backtest::optimise::Params;
-use stratos_core::backtest::{BacktestError, Bars, SignalMode, SignalSource, Signals};
+use crate::backtest::optimise::Params;
+use crate::backtest::{BacktestError, Bars, SignalMode, SignalSource, Signals};
 use stratos_core::{
-    Action, BuiltinStrategy, ConfigError, Frame, OutputValues, Registry, Strategy, StrategyConfig,
-    StrategyError, StrategyRequest,
+    Action, BuiltinStrategy, ConfigError, Frame, OutputValues, Registry, ResultType, Strategy,
+    StrategyConfig, StrategyError, StrategyRequest,
 };
 
-use crate::moving_average::{MaKind, MovingAverage, MovingAverageConfig, MovingAverageStrategy};
+use stratos_strategies::moving_average::{
+    MaKind, MovingAverage, MovingAverageConfig, MovingAverageStrategy,
+};
 
 /// The default refit interval of [`StrategySignals::walk_forward`]: 20 bars (about a
 /// trading month of daily bars). An ARIMA(2,1,2) fit on 1 000 points takes on the order of a
@@ -60,9 +62,9 @@ fn price_column<'a>(bars: &Bars<'a>, field: Option<&str>) -> Result<&'a [f64], B
 /// # Examples
 /// backtesting.py's SmaCross(10, 20):
 /// ```
-/// use stratos_strategies::backtest_signals::MovingAverageSignals;
+/// use stratos_eval::backtest::signals::MovingAverageSignals;
 /// use stratos_strategies::moving_average::MovingAverageConfig;
-/// use stratos_core::backtest::SignalSource;
+/// use stratos_eval::backtest::SignalSource;
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let source = MovingAverageSignals::crossover(10, 20)?;
 /// assert_eq!(source.name(), "moving_average(sma,fast=10,slow=20)");
@@ -183,8 +185,8 @@ pub enum SignalWalk {
 /// # Examples
 /// ```
 /// use stratos_core::Timestamp;
-/// use stratos_core::backtest::{Bars, SignalSource};
-/// use stratos_strategies::backtest_signals::StrategySignals;
+/// use stratos_eval::backtest::{Bars, SignalSource};
+/// use stratos_eval::backtest::signals::StrategySignals;
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let registry = stratos_strategies::registry();
 /// let ma = registry.build("moving_average", serde_json::json!({"period": 3}))?;
@@ -268,8 +270,8 @@ pub struct SourceChoice {
 /// # Examples
 /// ```
 /// use stratos_core::StrategyRequest;
-/// use stratos_core::backtest::SignalMode;
-/// use stratos_strategies::backtest_signals::source_for;
+/// use stratos_eval::backtest::SignalMode;
+/// use stratos_eval::backtest::signals::source_for;
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let request: StrategyRequest = serde_json::from_str(
 ///     r#"{"strategy_id": "moving_average", "config": {"fast": 10, "slow": 20}}"#,
@@ -286,7 +288,7 @@ pub fn source_for(
 ) -> Result<SourceChoice, ConfigError> {
     let refit = refit_every.unwrap_or(DEFAULT_REFIT_EVERY);
     match request.strategy_id.as_str() {
-        crate::moving_average::ID => {
+        stratos_strategies::moving_average::ID => {
             let config = MovingAverageConfig::from_json(request.config.clone())?;
             let crossover = config.crossover().is_some();
             Ok(SourceChoice {
@@ -298,7 +300,7 @@ pub fn source_for(
                 },
             })
         }
-        crate::arima::ID | crate::hybrid::ID => Ok(SourceChoice {
+        stratos_strategies::arima::ID | stratos_strategies::hybrid::ID => Ok(SourceChoice {
             source: Box::new(StrategySignals::walk_forward(
                 registry.build_request(request)?,
                 refit,
@@ -315,6 +317,51 @@ pub fn source_for(
     }
 }
 
+/// Checks that `strategy_id` names a strategy whose results carry BUY/SELL signals (a
+/// `SIGNAL` or `PREDICTION` strategy): anomaly detection, trends and aggregates give nothing
+/// to trade on. A strategy the registry does not hold passes ([`source_for`] names it).
+///
+/// # Errors
+/// [`ConfigError::Invalid`] (key `strategy_id`) for a strategy that gives no BUY/SELL
+/// signals.
+///
+/// # Examples
+/// ```
+/// use stratos_eval::backtest::signals::check_trades;
+/// let registry = stratos_strategies::registry();
+/// assert!(check_trades(&registry, "moving_average").is_ok());
+/// let e = check_trades(&registry, "anomaly_detection").unwrap_err();
+/// assert!(e.to_string().contains("no BUY/SELL signals"));
+/// ```
+pub fn check_trades(registry: &Registry, strategy_id: &str) -> Result<(), ConfigError> {
+    let trades = registry
+        .info(strategy_id)
+        .is_none_or(|i| matches!(i.result_type, ResultType::Signal | ResultType::Prediction));
+    if trades {
+        return Ok(());
+    }
+    Err(ConfigError::invalid(
+        strategy_id,
+        "strategy_id",
+        strategy_id,
+        "a signal strategy: this one gives no BUY/SELL signals to trade on (see `stratos \
+         strategies`)",
+    ))
+}
+
+/// [`check_trades`], then [`source_for`]: the source a backtest of `request` trades on.
+///
+/// # Errors
+/// As [`check_trades`] and [`source_for`].
+pub fn trading_source_for(
+    registry: &Registry,
+    request: &StrategyRequest,
+    refit_every: Option<usize>,
+) -> Result<SourceChoice, ConfigError> {
+    check_trades(registry, &request.strategy_id)?;
+    source_for(registry, request, refit_every)
+}
+
 fn bars_frame(bars: &Bars<'_>) -> Result<Frame, BacktestError> {
     let mut b = Frame::builder()
         .timestamps("timestamp", bars.timestamps().to_vec())
@@ -325,20 +372,15 @@ fn bars_frame(bars: &Bars<'_>) -> Result<Frame, BacktestError> {
     if let Some(v) = bars.volume() {
         b = b.numeric("volume", v.to_vec());
     }
-    b.build().map_err(|e| BacktestError::Signal {
-        source_name: "bars".to_owned(),
-        message: e.to_string(),
-    })
+    b.build().map_err(|e| BacktestError::signal("bars", e))
 }
 
 impl StrategySignals {
-    fn fail(&self, bar: Option<usize>, e: &StrategyError) -> BacktestError {
+    fn fail(&self, bar: Option<usize>, e: StrategyError) -> BacktestError {
         BacktestError::Signal {
             source_name: self.name(),
-            message: match bar {
-                Some(b) => format!("bar {b}: {e}"),
-                None => e.to_string(),
-            },
+            bar,
+            source: Box::new(e),
         }
     }
 }
@@ -366,7 +408,7 @@ impl SignalSource for StrategySignals {
                         *slot = Some(result.signal.map_or(Action::Hold, |s| s.action));
                     }
                     Err(StrategyError::NotEnoughData { .. }) if anchor.is_none() => {}
-                    Err(e) => return Err(self.fail(Some(t), &e)),
+                    Err(e) => return Err(self.fail(Some(t), e)),
                 }
             }
             Ok(Signals::from_actions(actions))
@@ -382,7 +424,7 @@ impl SignalSource for StrategySignals {
                     {
                         return Ok(Signals::from_actions(vec![None; bars.len()]));
                     }
-                    Err(e) => return Err(self.fail(None, &e)),
+                    Err(e) => return Err(self.fail(None, e)),
                 };
                 let per_row = result.outputs.columns.iter().find_map(|c| match &c.values {
                     OutputValues::Action(v) => Some(v.clone()),
@@ -391,11 +433,12 @@ impl SignalSource for StrategySignals {
                 if let (None, SignalWalk::Auto { refit_every }) = (&per_row, self.walk) {
                     return refit(refit_every);
                 }
-                let actions = per_row.ok_or_else(|| BacktestError::Signal {
-                    source_name: self.name(),
-                    message: "the strategy has no per-row signal output; use \
-                                  StrategySignals::walk_forward"
-                        .to_owned(),
+                let actions = per_row.ok_or_else(|| {
+                    BacktestError::signal(
+                        self.name(),
+                        "the strategy has no per-row signal output; use \
+                         StrategySignals::walk_forward",
+                    )
                 })?;
                 if actions.len() != bars.len() {
                     return Err(BacktestError::Length {
@@ -427,8 +470,8 @@ impl fmt::Display for SignalWalk {
 ///
 /// # Examples
 /// ```
-/// use stratos_core::backtest::optimise::Params;
-/// use stratos_strategies::backtest_signals::config_with_params;
+/// use stratos_eval::backtest::optimise::Params;
+/// use stratos_eval::backtest::signals::config_with_params;
 /// let params = Params::from([("fast".to_owned(), 10.0), ("signal_threshold".to_owned(), 0.5)]);
 /// let config = config_with_params(&serde_json::json!({"slow": 20}), &params);
 /// assert_eq!(config, serde_json::json!({"slow": 20, "fast": 10, "signal_threshold": 0.5}));
@@ -450,7 +493,7 @@ pub fn config_with_params(base: &serde_json::Value, params: &Params) -> serde_js
     serde_json::Value::Object(map)
 }
 
-/// A [`stratos_core::backtest::optimise::sweep`] builder for a strategy request: each
+/// A [`crate::backtest::optimise::sweep`] builder for a strategy request: each
 /// combination's parameters are written over the request's config
 /// ([`config_with_params`]) and turned into a source by [`source_for`]. Combinations the
 /// strategy rejects as invalid (e.g. `fast ≥ slow`) are skipped.
@@ -461,8 +504,8 @@ pub fn config_with_params(base: &serde_json::Value, params: &Params) -> serde_js
 /// # Examples
 /// ```
 /// use stratos_core::StrategyRequest;
-/// use stratos_core::backtest::optimise::Params;
-/// use stratos_strategies::backtest_signals::request_builder;
+/// use stratos_eval::backtest::optimise::Params;
+/// use stratos_eval::backtest::signals::request_builder;
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let registry = stratos_strategies::registry();
 /// let request: StrategyRequest = serde_json::from_str(r#"{"strategy_id": "moving_average"}"#)?;
@@ -486,10 +529,7 @@ pub fn request_builder<'r>(
         match source_for(registry, &req, refit_every) {
             Ok(choice) => Ok(Some(choice.source)),
             Err(ConfigError::Invalid { .. }) => Ok(None),
-            Err(e) => Err(BacktestError::Signal {
-                source_name: request.strategy_id.clone(),
-                message: e.to_string(),
-            }),
+            Err(e) => Err(BacktestError::signal(request.strategy_id.clone(), e)),
         }
     }
 }
@@ -497,7 +537,7 @@ pub fn request_builder<'r>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use stratos_core::backtest::{
+    use crate::backtest::{
         BacktestConfig, LookAheadCheck, SignalMode, check_lookahead, run_source,
     };
     use stratos_core::{Outputs, Plugin, ResultType, Schema, StrategyResult, Timestamp};
@@ -626,7 +666,7 @@ mod tests {
     #[test]
     fn arima_and_hybrid_refit_on_history_only() {
         let d = walk(90);
-        let registry = crate::registry();
+        let registry = stratos_strategies::registry();
         let arima = registry
             .build(
                 "arima_prediction",
@@ -712,7 +752,7 @@ mod tests {
     #[test]
     fn plugins_and_builtins_give_per_row_signals() {
         let d = walk(60);
-        let mut registry = crate::registry();
+        let mut registry = stratos_strategies::registry();
         registry.register_plugin(UpDown).unwrap();
         let source =
             StrategySignals::per_row(registry.build("up_down", serde_json::Value::Null).unwrap());
@@ -752,7 +792,7 @@ mod tests {
 
     #[test]
     fn source_for_picks_the_adaptor_and_mode() {
-        let registry = crate::registry();
+        let registry = stratos_strategies::registry();
         let req = |json: &str| -> StrategyRequest { serde_json::from_str(json).unwrap() };
         let c = source_for(
             &registry,
@@ -795,9 +835,9 @@ mod tests {
 
     #[test]
     fn request_builder_sweeps_a_request_config() {
-        use stratos_core::backtest::optimise::{Objective, ParamGrid, sweep};
+        use crate::backtest::optimise::{Objective, ParamGrid, sweep};
         let d = walk(400);
-        let registry = crate::registry();
+        let registry = stratos_strategies::registry();
         let request: StrategyRequest =
             serde_json::from_str(r#"{"strategy_id": "moving_average", "config": {"kind": "ema"}}"#)
                 .unwrap();

@@ -1,9 +1,10 @@
 //! OHLC(V) bars, borrowed and validated.
 
-use crate::frame::Frame;
-use crate::timestamp::Timestamp;
+use stratos_core::frame::Frame;
+use stratos_core::timestamp::Timestamp;
 
 use super::error::BacktestError;
+use super::period::Period;
 
 /// A validated, borrowed view of OHLC(V) bars: one timestamp and four prices per bar, an
 /// optional volume.
@@ -16,7 +17,7 @@ use super::error::BacktestError;
 /// # Examples
 /// ```
 /// use stratos_core::Timestamp;
-/// use stratos_core::backtest::Bars;
+/// use stratos_eval::backtest::Bars;
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let t = vec![Timestamp::parse("2024-01-01")?, Timestamp::parse("2024-01-02")?];
 /// let (o, h, l, c) = (vec![10.0, 11.0], vec![11.0, 12.0], vec![9.5, 10.5], vec![10.5, 11.5]);
@@ -206,16 +207,17 @@ impl<'a> Bars<'a> {
         self.range(0, n)
     }
 
-    /// The bars whose time lies in `[start, end]` (either bound optional, both inclusive):
-    /// `--start` / `--end` dates.
+    /// The bars whose time lies in `[start, end]` (either bound optional, both inclusive).
+    /// For `--start` / `--end` text, read the bounds with [`Period::parse`] (a bare end date
+    /// is the whole day) and use [`Bars::within`].
     ///
     /// # Errors
-    /// [`BacktestError::Empty`] when no bar lies in the interval.
+    /// [`BacktestError::NoBarsInPeriod`] when no bar lies in the interval.
     ///
     /// # Examples
     /// ```
     /// use stratos_core::Timestamp;
-    /// use stratos_core::backtest::Bars;
+    /// use stratos_eval::backtest::Bars;
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// let t: Vec<Timestamp> = (0..5).map(|d| Timestamp::from_epoch_seconds(d * 86_400)).collect::<Result<_, _>>()?;
     /// let c = [1.0, 2.0, 3.0, 4.0, 5.0];
@@ -229,12 +231,31 @@ impl<'a> Bars<'a> {
         start: Option<Timestamp>,
         end: Option<Timestamp>,
     ) -> Result<Bars<'a>, BacktestError> {
-        let from = start.map_or(0, |s| self.timestamps.partition_point(|t| *t < s));
-        let to = end.map_or(self.len(), |e| self.timestamps.partition_point(|t| *t <= e));
-        if from >= to {
-            return Err(BacktestError::Empty);
-        }
-        Ok(self.range(from, to))
+        self.within(&Period { start, end })
+    }
+
+    /// The bars inside `period` ([`Period::rows`]: bars are time-ordered, so exactly those).
+    ///
+    /// # Errors
+    /// [`BacktestError::NoBarsInPeriod`] when no bar lies in the period.
+    ///
+    /// # Examples
+    /// ```
+    /// use stratos_core::Timestamp;
+    /// use stratos_eval::backtest::{Bars, Period};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// // Two bars a day, at 00:00 and 12:00.
+    /// let t: Vec<Timestamp> = (0..6).map(|h| Timestamp::from_epoch_seconds(h * 43_200)).collect::<Result<_, _>>()?;
+    /// let c = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
+    /// let bars = Bars::new(&t, &c, &c, &c, &c)?;
+    /// // A bare end date keeps the whole day.
+    /// let kept = bars.within(&Period::parse(Some("1970-01-02"), Some("1970-01-02"))?)?;
+    /// assert_eq!(kept.close(), &[3.0, 4.0]);
+    /// # Ok(()) }
+    /// ```
+    pub fn within(&self, period: &Period) -> Result<Bars<'a>, BacktestError> {
+        let rows = period.rows(self.timestamps).ok_or_else(|| period.empty())?;
+        Ok(self.range(rows.start, rows.end))
     }
 
     /// Bars `start..end`, clamped so that at least one bar remains.
@@ -280,10 +301,10 @@ mod tests {
     fn bad_inputs_are_typed_errors_naming_bar_and_column() {
         let t = ts(3);
         let ok = [1.0, 2.0, 3.0];
-        assert_eq!(
+        assert!(matches!(
             Bars::new(&[], &[], &[], &[], &[]),
             Err(BacktestError::Empty)
-        );
+        ));
         assert!(matches!(
             Bars::new(&t, &ok, &ok, &ok, &[1.0, 2.0]),
             Err(BacktestError::Length { ref column, expected: 3, got: 2 }) if column == "close"

@@ -4,7 +4,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::signal::Action;
+use stratos_core::signal::Action;
 
 use super::bars::Bars;
 use super::broker::{BarPrices, Broker, Warning};
@@ -182,7 +182,7 @@ impl BacktestResult {
 /// # Examples
 /// ```
 /// use stratos_core::{Action, Timestamp};
-/// use stratos_core::backtest::{BacktestConfig, Bars, Signals, run};
+/// use stratos_eval::backtest::{BacktestConfig, Bars, Signals, run};
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let t: Vec<Timestamp> = (0..4).map(|d| Timestamp::from_epoch_seconds(d * 86_400)).collect::<Result<_, _>>()?;
 /// let open = [10.0, 10.0, 12.0, 13.0];
