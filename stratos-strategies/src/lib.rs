@@ -3,10 +3,10 @@
 
 pub mod anomaly;
 pub mod arima;
-mod fmt;
 pub mod hybrid;
 mod linalg;
 pub mod moving_average;
+mod number_text;
 pub mod trend;
 pub mod window;
 

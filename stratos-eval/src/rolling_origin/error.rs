@@ -6,7 +6,7 @@ use thiserror::Error;
 /// Why a rolling-origin evaluation could not be run.
 #[derive(Debug, Error)]
 #[non_exhaustive]
-pub enum EvaluationError {
+pub enum RollingOriginError {
     /// The evaluation's own config is invalid (names the key, the value and the range).
     #[error(transparent)]
     Config(#[from] ConfigError),
@@ -52,13 +52,13 @@ pub enum EvaluationError {
     },
 }
 
-impl From<EvaluationError> for StrategyError {
+impl From<RollingOriginError> for StrategyError {
     /// Config errors stay config errors; too short a series becomes
     /// [`StrategyError::NotEnoughData`]; the rest become [`StrategyError::Numeric`] with the error as its source.
-    fn from(e: EvaluationError) -> Self {
+    fn from(e: RollingOriginError) -> Self {
         match e {
-            EvaluationError::Config(c) => StrategyError::Config(c),
-            EvaluationError::TooShort { needed, got, .. } => StrategyError::NotEnoughData {
+            RollingOriginError::Config(c) => StrategyError::Config(c),
+            RollingOriginError::TooShort { needed, got, .. } => StrategyError::NotEnoughData {
                 strategy: super::ID.to_owned(),
                 field: "series".to_owned(),
                 needed,
@@ -77,8 +77,8 @@ mod tests {
 
     #[test]
     fn errors_are_send_sync_and_convert() {
-        assert_send_sync::<EvaluationError>();
-        let e = EvaluationError::TooShort {
+        assert_send_sync::<RollingOriginError>();
+        let e = RollingOriginError::TooShort {
             needed: 8,
             got: 5,
             initial: 3,

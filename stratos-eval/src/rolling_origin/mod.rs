@@ -35,7 +35,7 @@
 //!     window: Window::Expanding,
 //!     ..RollingOriginConfig::default()
 //! };
-//! let report = RollingOrigin::try_new(config)?.evaluate(&Naive, &y)?;
+//! let report = RollingOrigin::try_new(config)?.run(&Naive, &y)?;
 //! assert_eq!(report.origins(), [3, 4]);
 //! assert_eq!(report.horizons[1].rmse, 2.0); // errors 15 − 13 and 14 − 12
 //! # Ok(()) }
@@ -48,7 +48,7 @@ use stratos_core::config::check_range;
 mod error;
 mod forecaster;
 
-pub use error::EvaluationError;
+pub use error::RollingOriginError;
 pub use forecaster::{
     ArimaForecaster, Drift, FORECASTING_STRATEGIES, ForecastError, Forecaster, Naive,
 };
@@ -190,8 +190,8 @@ impl RollingOrigin {
     /// Validates the config.
     ///
     /// # Errors
-    /// [`EvaluationError::Config`] from [`RollingOriginConfig::validate`].
-    pub fn try_new(config: RollingOriginConfig) -> Result<Self, EvaluationError> {
+    /// [`RollingOriginError::Config`] from [`RollingOriginConfig::validate`].
+    pub fn try_new(config: RollingOriginConfig) -> Result<Self, RollingOriginError> {
         config.validate()?;
         Ok(RollingOrigin { config })
     }
@@ -202,11 +202,11 @@ impl RollingOrigin {
     /// history), expanding window.
     ///
     /// # Errors
-    /// [`EvaluationError::Config`] when that config is out of range (e.g. `steps` 0).
+    /// [`RollingOriginError::Config`] when that config is out of range (e.g. `steps` 0).
     pub fn aligned_with_refits(
         forecaster: &ArimaForecaster,
         refit_every: usize,
-    ) -> Result<Self, EvaluationError> {
+    ) -> Result<Self, RollingOriginError> {
         let arima = forecaster.config();
         Self::try_new(RollingOriginConfig {
             horizon: arima.steps,
@@ -238,19 +238,19 @@ impl RollingOrigin {
     /// how many.
     ///
     /// # Errors
-    /// - [`EvaluationError::NonFinite`] for a NaN or infinite value in `y`;
-    /// - [`EvaluationError::Config`] (key `initial` or `window.sliding`) when the training
+    /// - [`RollingOriginError::NonFinite`] for a NaN or infinite value in `y`;
+    /// - [`RollingOriginError::Config`] (key `initial` or `window.sliding`) when the training
     ///   window is shorter than the forecaster's minimum history;
-    /// - [`EvaluationError::TooShort`] when no origin has its whole horizon in the data;
-    /// - [`EvaluationError::Forecast`] / [`EvaluationError::BadForecast`] when the forecaster
+    /// - [`RollingOriginError::TooShort`] when no origin has its whole horizon in the data;
+    /// - [`RollingOriginError::Forecast`] / [`RollingOriginError::BadForecast`] when the forecaster
     ///   fails or answers with the wrong length or non-finite values at an origin.
-    pub fn evaluate<F: Forecaster + ?Sized>(
+    pub fn run<F: Forecaster + ?Sized>(
         &self,
         forecaster: &F,
         y: &[f64],
-    ) -> Result<RollingOriginReport, EvaluationError> {
+    ) -> Result<RollingOriginReport, RollingOriginError> {
         if let Some((index, &value)) = y.iter().enumerate().find(|(_, v)| !v.is_finite()) {
-            return Err(EvaluationError::NonFinite { index, value });
+            return Err(RollingOriginError::NonFinite { index, value });
         }
         let c = &self.config;
         let h = c.horizon;
@@ -277,7 +277,7 @@ impl RollingOrigin {
             .take_while(|o| o.checked_add(h).is_some_and(|end| end <= y.len()))
             .collect();
         if origins.is_empty() {
-            return Err(EvaluationError::TooShort {
+            return Err(RollingOriginError::TooShort {
                 needed: initial.saturating_add(h),
                 got: y.len(),
                 initial,
@@ -309,8 +309,8 @@ fn forecast_all<F: Forecaster + ?Sized>(
     origins: &[usize],
     window: Window,
     h: usize,
-) -> Result<Vec<OriginForecast>, EvaluationError> {
-    let one = |origin: usize| -> Result<OriginForecast, EvaluationError> {
+) -> Result<Vec<OriginForecast>, RollingOriginError> {
+    let one = |origin: usize| -> Result<OriginForecast, RollingOriginError> {
         let start = match window {
             Window::Expanding => 0,
             Window::Sliding(size) => origin - size,
@@ -318,15 +318,15 @@ fn forecast_all<F: Forecaster + ?Sized>(
         let history = &y[start..origin];
         let forecast = forecaster
             .forecast(history, h)
-            .map_err(|source: ForecastError| EvaluationError::Forecast { origin, source })?;
+            .map_err(|source: ForecastError| RollingOriginError::Forecast { origin, source })?;
         if forecast.len() != h {
-            return Err(EvaluationError::BadForecast {
+            return Err(RollingOriginError::BadForecast {
                 origin,
                 message: format!("expected {h} values, got {}", forecast.len()),
             });
         }
         if let Some((k, v)) = forecast.iter().enumerate().find(|(_, v)| !v.is_finite()) {
-            return Err(EvaluationError::BadForecast {
+            return Err(RollingOriginError::BadForecast {
                 origin,
                 message: format!("step {} is not finite ({v})", k + 1),
             });
@@ -339,7 +339,7 @@ fn forecast_all<F: Forecaster + ?Sized>(
     if threads <= 1 {
         return origins.iter().map(|&o| one(o)).collect();
     }
-    let parts: Vec<Result<Vec<(usize, OriginForecast)>, EvaluationError>> =
+    let parts: Vec<Result<Vec<(usize, OriginForecast)>, RollingOriginError>> =
         std::thread::scope(|s| {
             let handles: Vec<_> = (0..threads)
                 .map(|t| {
@@ -358,7 +358,7 @@ fn forecast_all<F: Forecaster + ?Sized>(
                 .map(|(t, h)| {
                     h.join().unwrap_or_else(|_| {
                         // Thread t started with origin t; the panic was there or later.
-                        Err(EvaluationError::BadForecast {
+                        Err(RollingOriginError::BadForecast {
                             origin: origins.get(t).copied().unwrap_or(0),
                             message: "the forecaster panicked at this origin or a later one \
                                       forecast by the same thread"
@@ -370,7 +370,7 @@ fn forecast_all<F: Forecaster + ?Sized>(
         });
     let mut slots: Vec<Option<OriginForecast>> = vec![None; origins.len()];
     // Report the error of the earliest failing origin, whatever thread found it.
-    let mut first_err: Option<EvaluationError> = None;
+    let mut first_err: Option<RollingOriginError> = None;
     for part in parts {
         match part {
             Ok(done) => {
@@ -379,9 +379,9 @@ fn forecast_all<F: Forecaster + ?Sized>(
                 }
             }
             Err(e) => {
-                let origin = |e: &EvaluationError| match e {
-                    EvaluationError::Forecast { origin, .. }
-                    | EvaluationError::BadForecast { origin, .. } => *origin,
+                let origin = |e: &RollingOriginError| match e {
+                    RollingOriginError::Forecast { origin, .. }
+                    | RollingOriginError::BadForecast { origin, .. } => *origin,
                     _ => 0,
                 };
                 if first_err.as_ref().is_none_or(|f| origin(&e) < origin(f)) {
@@ -397,7 +397,7 @@ fn forecast_all<F: Forecaster + ?Sized>(
         .into_iter()
         .zip(origins)
         .map(|(f, &origin)| {
-            f.ok_or_else(|| EvaluationError::BadForecast {
+            f.ok_or_else(|| RollingOriginError::BadForecast {
                 origin,
                 message: "no forecast was made".to_owned(),
             })

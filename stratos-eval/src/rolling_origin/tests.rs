@@ -8,10 +8,7 @@ fn close(a: f64, b: f64, rtol: f64) -> bool {
 }
 
 fn run(config: RollingOriginConfig, f: &dyn Forecaster, y: &[f64]) -> RollingOriginReport {
-    RollingOrigin::try_new(config)
-        .unwrap()
-        .evaluate(f, y)
-        .unwrap()
+    RollingOrigin::try_new(config).unwrap().run(f, y).unwrap()
 }
 
 /// Hand-computed: origins 3 and 4 (origin 5 would need y[6]); naive forecasts 13 and 12.
@@ -106,7 +103,7 @@ fn zero_actuals_leave_mape_out() {
 #[test]
 fn invalid_configs_and_data_are_errors() {
     let bad = |c: RollingOriginConfig, field: &str| match RollingOrigin::try_new(c) {
-        Err(EvaluationError::Config(ConfigError::Invalid { field: f, .. })) => {
+        Err(RollingOriginError::Config(ConfigError::Invalid { field: f, .. })) => {
             assert_eq!(f, field)
         }
         other => panic!("expected an invalid `{field}`, got {other:?}"),
@@ -136,16 +133,16 @@ fn invalid_configs_and_data_are_errors() {
     })
     .unwrap();
     assert!(matches!(
-        eval.evaluate(&Naive, &Y),
-        Err(EvaluationError::TooShort {
+        eval.run(&Naive, &Y),
+        Err(RollingOriginError::TooShort {
             needed: 7,
             got: 6,
             ..
         })
     ));
     assert!(matches!(
-        eval.evaluate(&Naive, &[1.0, f64::NAN, 2.0]),
-        Err(EvaluationError::NonFinite { index: 1, .. })
+        eval.run(&Naive, &[1.0, f64::NAN, 2.0]),
+        Err(RollingOriginError::NonFinite { index: 1, .. })
     ));
     let one = RollingOrigin::try_new(RollingOriginConfig {
         horizon: 1,
@@ -153,8 +150,8 @@ fn invalid_configs_and_data_are_errors() {
         ..d()
     })
     .unwrap();
-    match one.evaluate(&Drift, &Y) {
-        Err(EvaluationError::Config(ConfigError::Invalid { field, .. })) => {
+    match one.run(&Drift, &Y) {
+        Err(RollingOriginError::Config(ConfigError::Invalid { field, .. })) => {
             assert_eq!(field, "initial")
         }
         other => panic!("expected too short a window for drift, got {other:?}"),
@@ -203,8 +200,8 @@ fn a_failing_origin_is_named() {
         ..RollingOriginConfig::default()
     })
     .unwrap();
-    match eval.evaluate(&FailsFrom(17), &y) {
-        Err(e @ EvaluationError::Forecast { origin: 17, .. }) => {
+    match eval.run(&FailsFrom(17), &y) {
+        Err(e @ RollingOriginError::Forecast { origin: 17, .. }) => {
             assert_eq!(
                 e.to_string(),
                 "rolling origin: forecast at origin 17 failed: boom"

@@ -2,9 +2,9 @@
 //! statistics, a parameter sweep (`--grid`), walk-forward optimisation, rolling-origin
 //! evaluation of forecasts (`--evaluate`), and an SVG chart (`--plot`).
 
-mod evaluate;
 mod progress;
 mod report;
+mod rolling_origin;
 mod sweep;
 
 use std::io::Write;
@@ -32,36 +32,6 @@ const TITLE_NAME_CHARS: usize = 44;
 /// Truncated histories the look-ahead guard recomputes with `--check-lookahead`.
 const LOOKAHEAD_CUTS: usize = 20;
 
-/// `stratos backtest --help`'s examples and notes.
-pub(crate) const HELP: &str = "Examples:
-  stratos backtest moving_average examples/data/ohlcv_daily.csv --config '{\"fast\":10,\"slow\":20}' --commission 0.002
-  stratos backtest moving_average stratos-cli/tests/data/ohlcv_300.xlsx --config '{\"fast\":10,\"slow\":20}' --cash 100000 --plot chart.svg
-  stratos backtest moving_average examples/data/ohlcv_daily.csv --config '{\"fast\":10,\"slow\":20}' --format json
-  stratos backtest moving_average examples/data/ohlcv_daily.csv --config '{\"fast\":10,\"slow\":20}' --format csv --csv equity
-  stratos backtest moving_average examples/data/ohlcv_daily.csv --start 2016-01-01 --end 2017-12-31 --close-open-trades
-  stratos backtest moving_average examples/data/ohlcv_daily.csv --grid 'fast=5..30:5,slow=20..100:10' --rank-by 'Return [%]'
-  stratos backtest arima_prediction examples/data/ohlcv_daily.csv --config '{\"p\":1,\"d\":1,\"q\":1}' --evaluate '{\"horizon\":5,\"step\":20}'
-
-Input: OHLC(V) bars with columns Open, High, Low, Close (any case), optional Volume, and a
-time column; CSV, TSV, XLSX/XLS/ODS, JSON and NDJSON are read.
-
-Fills follow backtesting.py 0.6.6: a signal on bar t fills at bar t+1's open (--trade-on-close:
-at bar t's close); orders size to the whole units the cash buys; commission is paid at entry and
-exit; a new signal closes the open trade first (exclusive orders). Trades still open at the end
-stay open (in the equity, not in the trade statistics) unless --close-open-trades.
-
---grid runs every combination of the given config keys on all cores and ranks them by
---rank-by (a statistic's backtesting.py name); combinations the strategy rejects (e.g. fast >=
-slow) are skipped and counted. The best row is exactly what a single run with those keys gives.
-
---evaluate (arima_prediction, hybrid_arima_ma) runs a rolling-origin evaluation instead of a
-backtest: at each origin the model is refitted on the data before it and forecasts `horizon`
-steps; MAPE, RMSE, MAE and direction accuracy (the seed's average_accuracy) per step, beside
-the naive forecast. Keys: horizon (5), step (1), initial (half the data), window
-(\"expanding\" or {\"sliding\": N}).
-
-Exit codes: 0 ok, 2 usage, 65 bad data (e.g. no OHLC columns), 66 missing input, 1 other.";
-
 /// Runs the command.
 pub(crate) fn run(args: &BacktestArgs, registry: &Registry) -> Result<(), CliError> {
     let config = parse_config(args.config.as_deref())?;
@@ -71,7 +41,7 @@ pub(crate) fn run(args: &BacktestArgs, registry: &Registry) -> Result<(), CliErr
     let period = Period::parse(args.start.as_deref(), args.end.as_deref())?;
     if let Some(spec) = &args.evaluate {
         let frame = period.select(&load(args)?)?;
-        return evaluate::run(args, config, spec, &frame);
+        return rolling_origin::run(args, config, spec, &frame);
     }
     let request = StrategyRequest {
         strategy_id: args.strategy.clone(),
@@ -103,7 +73,7 @@ fn run_single(
     let mut result = run_source(&bars, choice.source.as_ref(), &settings, check)?;
     let mut notes = Vec::new();
     let mut evaluation = None;
-    match evaluate::accuracy(request, args.refit_every, bars.close()) {
+    match rolling_origin::accuracy(request, args.refit_every, bars.close()) {
         Ok(Some((accuracy, value))) => {
             result = result.with_average_accuracy(accuracy);
             evaluation = Some(value);

@@ -76,12 +76,12 @@ pub(crate) fn run(
         done: progress.counter(),
     };
     let report = eval
-        .evaluate(&counted, y)
+        .run(&counted, y)
         .map_err(stratos_core::StrategyError::from);
     progress.finish();
     let report = report?;
     let baseline = eval
-        .evaluate(&Naive, y)
+        .run(&Naive, y)
         .map_err(stratos_core::StrategyError::from)?;
     let mut out = output::stdout();
     match args.format {
@@ -119,7 +119,7 @@ pub(crate) fn accuracy(
         return Ok(None);
     };
     let report = RollingOrigin::aligned_with_refits(&forecaster, refit_every)
-        .and_then(|eval| eval.evaluate(&forecaster, close))
+        .and_then(|eval| eval.run(&forecaster, close))
         .map_err(stratos_core::StrategyError::from)?;
     let value = json!({
         "forecaster": report.forecaster,
