@@ -141,12 +141,18 @@ pub(crate) struct RunArgs {
     pub(crate) strategy: String,
     /// Input file, or `-` for stdin (the default).
     pub(crate) input: Option<PathBuf>,
-    /// Strategy config: inline JSON, or @FILE to read it from a file.
+    /// Strategy config: inline JSON, key=value,key=value, or @FILE to read it from a file.
     #[arg(long, short)]
     pub(crate) config: Option<String>,
     /// Input field to analyse (sets the config's `data_field`).
     #[arg(long)]
     pub(crate) field: Option<String>,
+    /// First row to analyse: a date or time (RFC 3339, `YYYY-MM-DD`), inclusive.
+    #[arg(long, value_name = "DATE")]
+    pub(crate) start: Option<String>,
+    /// Last row to analyse: a date or time, inclusive (a bare date includes that whole day).
+    #[arg(long, value_name = "DATE")]
+    pub(crate) end: Option<String>,
     /// Output format.
     #[arg(long, short, value_enum, default_value_t = RunFormat::Table)]
     pub(crate) format: RunFormat,
@@ -298,7 +304,7 @@ pub(crate) struct BacktestArgs {
     /// OHLC(V) input file: CSV, TSV, XLSX/XLS/ODS, JSON, NDJSON (columns Open, High, Low,
     /// Close, optional Volume, any case, and a time column).
     pub(crate) input: PathBuf,
-    /// Strategy config: inline JSON, or @FILE to read it from a file.
+    /// Strategy config: inline JSON, key=value,key=value, or @FILE to read it from a file.
     #[arg(long, short)]
     pub(crate) config: Option<String>,
     /// Starting cash.

@@ -82,11 +82,30 @@ fn plot_err(message: impl Into<String>) -> CliError {
 /// [`CliError::Io`] when the input is inconsistent, drawing fails or the file cannot be
 /// written.
 pub(crate) fn write_svg(path: &Path, input: &PlotInput<'_>) -> Result<(), CliError> {
+    check_path(path)?;
     let svg = render_svg(input)?;
     std::fs::write(path, svg).map_err(|source| CliError::Io {
         context: "writing the plot",
         source,
     })
+}
+
+/// Checks that `path` names a file format the chart is written in: `.svg` (any case).
+/// Anything else, `.png` included, is refused naming the path, before any work is done, so
+/// a `.png` never receives SVG bytes.
+///
+/// # Errors
+/// [`CliError::Usage`] for any other extension.
+pub(crate) fn check_path(path: &Path) -> Result<(), CliError> {
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    if ext.eq_ignore_ascii_case("svg") {
+        return Ok(());
+    }
+    Err(CliError::Usage(format!(
+        "--plot {}: the chart is written as SVG only; name the file with a .svg extension \
+         (PNG output is not built in: convert the SVG, e.g. with resvg)",
+        path.display()
+    )))
 }
 
 /// Renders the chart as an SVG document.

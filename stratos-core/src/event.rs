@@ -21,6 +21,8 @@ pub enum AlertLevel {
     /// Needs a look (the default).
     #[default]
     Warning,
+    /// Something failed (the seed's `error` level).
+    Error,
     /// Needs action now.
     Critical,
 }
@@ -31,6 +33,7 @@ impl AlertLevel {
         match self {
             AlertLevel::Info => "INFO",
             AlertLevel::Warning => "WARNING",
+            AlertLevel::Error => "ERROR",
             AlertLevel::Critical => "CRITICAL",
         }
     }

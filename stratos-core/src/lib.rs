@@ -7,6 +7,8 @@ pub mod error;
 pub mod event;
 pub mod frame;
 pub mod numeric;
+pub mod prepare;
+mod prepared;
 pub mod record;
 pub mod registry;
 pub mod result;

@@ -155,7 +155,7 @@ impl Strategy for PluginStrategy {
 /// Strategies by id: the built-ins (see `stratos_strategies::registry()`) and any plug-ins.
 #[derive(Debug, Default)]
 pub struct Registry {
-    factories: BTreeMap<String, Box<dyn StrategyFactory>>,
+    factories: BTreeMap<String, Arc<dyn StrategyFactory>>,
 }
 
 impl Registry {
@@ -173,7 +173,7 @@ impl Registry {
         if self.factories.contains_key(&id) {
             return Err(ConfigError::DuplicateId { id });
         }
-        self.factories.insert(id, factory);
+        self.factories.insert(id, Arc::from(factory));
         Ok(())
     }
 
@@ -185,7 +185,10 @@ impl Registry {
         self.register(Box::new(PluginFactory(Arc::new(plugin))))
     }
 
-    /// Builds a strategy by id from a JSON config (`null`: defaults).
+    /// Builds a strategy by id from a JSON config (`null`: defaults), as the seed writes it
+    /// (see the rewrites of `field`, `maxDataPoints`, `time_window`, … in the crate docs of
+    /// [`crate::prepare`]). The strategy's `execute` applies the input rules of
+    /// [`crate::prepare`]: time order, one run per stream, field choice.
     ///
     /// # Errors
     /// [`ConfigError::UnknownStrategy`] for an unknown id; the factory's errors otherwise.
@@ -195,7 +198,7 @@ impl Registry {
         config: serde_json::Value,
     ) -> Result<Box<dyn Strategy>, ConfigError> {
         match self.factories.get(id) {
-            Some(f) => f.build(config),
+            Some(f) => crate::prepared::Prepared::build(Arc::clone(f), config),
             None => Err(ConfigError::UnknownStrategy {
                 id: id.to_owned(),
                 known: self.ids().collect::<Vec<_>>().join(", "),

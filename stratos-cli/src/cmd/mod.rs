@@ -10,7 +10,8 @@ pub(crate) mod stream;
 
 use crate::exit::CliError;
 
-/// Reads `--config`: inline JSON, or `@FILE`; absent means all defaults (`null`).
+/// Reads `--config`: inline JSON, `key=value,key=value`, or `@FILE`; absent means all
+/// defaults (`null`).
 pub(crate) fn parse_config(arg: Option<&str>) -> Result<serde_json::Value, CliError> {
     let Some(arg) = arg else {
         return Ok(serde_json::Value::Null);
@@ -23,7 +24,33 @@ pub(crate) fn parse_config(arg: Option<&str>) -> Result<serde_json::Value, CliEr
         ),
         None => (arg.to_owned(), "--config".to_owned()),
     };
+    let trimmed = text.trim();
+    if !trimmed.starts_with(['{', '[', '"']) && trimmed != "null" && trimmed.contains('=') {
+        return key_values(trimmed, &origin);
+    }
     serde_json::from_str(&text).map_err(|e| CliError::Usage(format!("{origin}: invalid JSON: {e}")))
+}
+
+/// `key=value,key=value` as a JSON object: each value read as JSON when it is JSON (`20`,
+/// `true`, `[1,2]`), else as text (`z_score`).
+fn key_values(text: &str, origin: &str) -> Result<serde_json::Value, CliError> {
+    let mut map = serde_json::Map::new();
+    for pair in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let Some((key, value)) = pair.split_once('=') else {
+            return Err(CliError::Usage(format!(
+                "{origin}: `{pair}` is not key=value (write key=value,key=value or JSON)"
+            )));
+        };
+        let (key, value) = (key.trim(), value.trim());
+        if key.is_empty() {
+            return Err(CliError::Usage(format!("{origin}: `{pair}` has no key")));
+        }
+        let value = serde_json::from_str(value).unwrap_or_else(|_| value.into());
+        if map.insert(key.to_owned(), value).is_some() {
+            return Err(CliError::Usage(format!("{origin}: `{key}` given twice")));
+        }
+    }
+    Ok(serde_json::Value::Object(map))
 }
 
 /// Applies `--field` to a config: sets `data_field` unless the config lists `fields`. With
@@ -58,6 +85,17 @@ pub(crate) fn apply_field(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn config_takes_key_value_pairs() {
+        let v = super::parse_config(Some("period=20, method=z_score,flag=true")).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"period": 20, "method": "z_score", "flag": true})
+        );
+        assert!(super::parse_config(Some("period=1,oops")).is_err());
+        assert!(super::parse_config(Some("a=1,a=2")).is_err());
+        assert!(super::parse_config(Some("{\"a\": 1}")).is_ok());
+    }
     use super::*;
 
     #[test]

@@ -44,6 +44,13 @@ pub(crate) fn run(args: &RunArgs, registry: &Registry) -> Result<(), CliError> {
         options = options.with_sheet(sheet.clone());
     }
     let frame = read_input(args.input.as_deref(), options)?;
+    let period = stratos_eval::backtest::Period::parse(args.start.as_deref(), args.end.as_deref())?;
+    let frame = period.select(&frame)?;
+    let (frame, note) = stratos_core::prepare::into_time_order(frame)
+        .map_err(|e| CliError::Usage(format!("input: {e}")))?;
+    if let Some(note) = note {
+        eprintln!("stratos: note: {note}");
+    }
     let mut out = output::stdout();
     match split_streams(args, &frame)? {
         None => {
@@ -82,18 +89,8 @@ fn split_streams(args: &RunArgs, frame: &Frame) -> Result<Option<Vec<FrameGroup>
     if args.no_streams {
         return Ok(None);
     }
-    let (field, explicit) = match args.stream_field.as_deref() {
-        Some(f) => (f, true),
-        None => match frame.stream_field() {
-            Some(f) => (f, false),
-            None => return Ok(None),
-        },
-    };
-    let bad = |e: stratos_core::FrameError| CliError::Usage(format!("--stream-field: {e}"));
-    if !explicit && frame.group_rows(field).map_err(bad)?.len() < 2 {
-        return Ok(None);
-    }
-    frame.split_by(field).map(Some).map_err(bad)
+    stratos_core::prepare::stream_groups(frame, args.stream_field.as_deref())
+        .map_err(|e| CliError::Usage(format!("--stream-field: {e}")))
 }
 
 /// One result, as `run` has always printed it.

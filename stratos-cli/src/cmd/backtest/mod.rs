@@ -15,7 +15,7 @@ use stratos_eval::backtest::optimise::{ParamGrid, SweepOptions, sweep_with, walk
 use stratos_eval::backtest::signals::{config_with_params, request_builder, trading_source_for};
 use stratos_eval::backtest::{
     BacktestConfig, BacktestResult, Bars, Commission, EndOfData, Fill, LookAheadCheck, Period,
-    SignalMode, run_source,
+    SignalMode, Warning, run_source,
 };
 
 use self::progress::Progress;
@@ -39,6 +39,9 @@ pub(crate) fn run(args: &BacktestArgs, registry: &Registry) -> Result<(), CliErr
         return Err(CliError::Usage("--config: expected a JSON object".into()));
     }
     let period = Period::parse(args.start.as_deref(), args.end.as_deref())?;
+    if let Some(path) = &args.plot {
+        crate::plot::check_path(path)?;
+    }
     if let Some(spec) = &args.evaluate {
         let frame = period.select(&load(args)?)?;
         return rolling_origin::run(args, config, spec, &frame);
@@ -81,8 +84,8 @@ fn run_single(
         Ok(None) => {}
         Err(e) => notes.push(format!("average_accuracy: not computed ({e})")),
     }
-    for w in &result.warnings {
-        eprintln!("stratos: warning: {w}");
+    for line in warning_lines(&result.warnings) {
+        eprintln!("stratos: warning: {line}");
     }
     if let Some(path) = &args.plot {
         plot_result(path, &args.strategy, &result, bars.close())?;
@@ -326,5 +329,64 @@ fn load(args: &BacktestArgs) -> Result<Frame, CliError> {
     if let Some(sheet) = &args.sheet {
         options = options.with_sheet(sheet.clone());
     }
-    read_input(Some(Path::new(&args.input)), options)
+    let frame = read_input(Some(Path::new(&args.input)), options)?;
+    let (frame, note) = stratos_core::prepare::into_time_order(frame)
+        .map_err(|e| CliError::Usage(format!("input: {e}")))?;
+    if let Some(note) = note {
+        eprintln!("stratos: note: {note}");
+    }
+    Ok(frame)
+}
+
+/// The warnings of a run, one line per kind: the first occurrence, with how many times the
+/// kind occurred and the last bar when it repeats (a long run can cancel thousands of orders
+/// for the same reason).
+fn warning_lines(warnings: &[Warning]) -> Vec<String> {
+    let mut kinds: Vec<(std::mem::Discriminant<Warning>, &Warning, usize, Option<usize>)> =
+        Vec::new();
+    for w in warnings {
+        let d = std::mem::discriminant(w);
+        let bar = match w {
+            Warning::InsufficientMargin { bar, .. } | Warning::OutOfMoney { bar } => Some(*bar),
+            _ => None,
+        };
+        match kinds.iter_mut().find(|(k, ..)| *k == d) {
+            Some((_, _, count, last)) => {
+                *count += 1;
+                *last = bar;
+            }
+            None => kinds.push((d, w, 1, bar)),
+        }
+    }
+    kinds
+        .into_iter()
+        .map(|(_, first, count, last)| match (count, last) {
+            (1, _) => first.to_string(),
+            (n, Some(last)) => format!("{first} [{n} times in all, the last at bar {last}]"),
+            (n, None) => format!("{first} [{n} times in all]"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Warning, warning_lines};
+
+    #[test]
+    fn repeated_warnings_are_one_line_with_a_count() {
+        let w = |bar| Warning::InsufficientMargin {
+            bar,
+            equity: 1.0,
+            margin_available: 0.5,
+        };
+        let lines = warning_lines(&[w(3), w(9), w(12), Warning::OpenTradesAtEnd { count: 1 }]);
+        assert_eq!(lines.len(), 2);
+        assert!(lines[0].starts_with("bar 3: "), "{}", lines[0]);
+        assert!(
+            lines[0].ends_with("[3 times in all, the last at bar 12]"),
+            "{}",
+            lines[0]
+        );
+        assert_eq!(lines[1], Warning::OpenTradesAtEnd { count: 1 }.to_string());
+    }
 }
