@@ -2,10 +2,6 @@
 //! conformance against pandas, numpy and statsmodels, and the fuzz-corpus replay.
 
 mod conformance;
-mod conformance_adf;
-mod conformance_arima;
-mod conformance_backtest;
-mod conformance_order_search;
 mod engine;
 mod fuzz_corpus;
 mod nab;

@@ -1,7 +1,7 @@
 //! `stratos stream` on the library engine: several strategies, tenants and their limits,
 //! `--stats-every`, and batch `run` agreeing with `stream` on the same records.
 
-use super::{file, run, stderr, stdout};
+use super::common::{file, run, stderr, stdout};
 
 fn events(out: &str) -> Vec<serde_json::Value> {
     out.lines()
