@@ -1,4 +1,4 @@
-//! Conformance against reference implementations: pandas and numpy (`strategies`),
+//! Conformance against reference implementations: pandas and numpy (`strategies`, `sma`),
 //! statsmodels (`arima`, `adf`, `order_search`) and backtesting.py (`backtest`). Every case is a
 //! JSON file under `tests/data/conformance/<area>/`, read by the one loader below.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -7,6 +7,7 @@ mod adf;
 mod arima;
 mod backtest;
 mod order_search;
+mod sma;
 mod strategies;
 
 use std::path::{Path, PathBuf};
