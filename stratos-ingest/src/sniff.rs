@@ -21,6 +21,27 @@ pub(crate) fn strip_bom(bytes: &[u8]) -> &[u8] {
     bytes.strip_prefix(BOM).unwrap_or(bytes)
 }
 
+/// A clear refusal for UTF-16 text (a byte order mark `FF FE`/`FE FF`, or a head whose
+/// every other byte is zero), which would otherwise read as one ragged column.
+pub(crate) fn utf16_error(bytes: &[u8], source: Option<&str>) -> Option<crate::IngestError> {
+    let head = bytes.get(..512).unwrap_or(bytes);
+    let bom = head.starts_with(b"\xFF\xFE") || head.starts_with(b"\xFE\xFF");
+    let zeros_at = |parity: usize| {
+        head.len() >= 8
+            && head
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| i % 2 == parity)
+                .all(|(_, &b)| b == 0)
+    };
+    (bom || zeros_at(0) || zeros_at(1)).then(|| crate::IngestError::Unsupported {
+        location: Box::new(crate::location::Location::source(source).with_line(1)),
+        what: "the input is UTF-16 text; convert it to UTF-8 first (e.g. `iconv -f UTF-16 -t \
+               UTF-8`, or save as \"CSV UTF-8\")"
+            .to_owned(),
+    })
+}
+
 /// What the content looks like.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Content {
