@@ -197,7 +197,21 @@ pub(crate) fn read_csv(
     let header_end = to_usize(reader.position().byte());
     let header = match settings.header {
         Some(h) => h,
-        None => sniff::sniff_header(&sniff::head_records(bytes, delimiter, HEADER_RECORDS)),
+        None => {
+            let comma = match settings.rules.decimal {
+                Some(d) => d == b',',
+                None => delimiter == b';',
+            };
+            let markers = &settings.rules.missing;
+            sniff::sniff_header_with(
+                &sniff::head_records(bytes, delimiter, HEADER_RECORDS),
+                |c| {
+                    let text = std::str::from_utf8(c).unwrap_or("").trim();
+                    markers.iter().any(|m| m.trim() == text)
+                        || (comma && convert::parse_comma_decimal(text).is_some())
+                },
+            )
+        }
     };
     let (names, start) = if header {
         (header_names(&first), header_end)

@@ -216,11 +216,19 @@ pub(crate) fn sniff_delimiter(bytes: &[u8]) -> u8 {
 /// Decides whether the first record is a header: some column holds a name in the first
 /// record (not a number, timestamp or missing token) and only numbers and timestamps (at
 /// least one) below it. A lone record is a header when every cell is a non-empty name.
+#[cfg(test)]
 pub(crate) fn sniff_header(rows: &[Vec<Vec<u8>>]) -> bool {
+    sniff_header_with(rows, |_| false)
+}
+
+/// [`sniff_header`] where `extra` also marks values (extra missing markers, numbers with
+/// a decimal comma).
+pub(crate) fn sniff_header_with(rows: &[Vec<Vec<u8>>], extra: impl Fn(&[u8]) -> bool) -> bool {
     let Some((first, body)) = rows.split_first() else {
         return false;
     };
-    let is_name = |c: &[u8]| !c.trim_ascii().is_empty() && !cell::is_value_like(c);
+    let value_like = |c: &[u8]| cell::is_value_like(c) || extra(c);
+    let is_name = |c: &[u8]| !c.trim_ascii().is_empty() && !value_like(c);
     if body.is_empty() {
         return first.iter().all(|c| is_name(c));
     }
@@ -235,7 +243,7 @@ pub(crate) fn sniff_header(rows: &[Vec<Vec<u8>>]) -> bool {
             .filter(|c| !cell::is_missing(c.trim_ascii()))
             .all(|c| {
                 present += 1;
-                cell::is_value_like(c)
+                value_like(c)
             });
         all_values && present > 0
     })

@@ -450,15 +450,16 @@ impl Feed<'_> {
     ) -> Result<(), CliError> {
         let mut rows = NdjsonRows::new(input, self.options)?;
         let mut record = Record::new("");
+        let mut first = true;
         loop {
+            // Each line is counted once it has been handled.
+            if !std::mem::take(&mut first) {
+                reporter.tick(self.engine.as_ref());
+            }
             let pulled = rows.next_record(&mut record)?;
             let line = rows.line();
-            reporter.tick(self.engine.as_ref());
             match pulled {
-                None => {
-                    reporter.lines -= 1;
-                    return Ok(());
-                }
+                None => return Ok(()),
                 Some(Pulled::Blank) => {
                     reporter.blank += 1;
                     continue;
@@ -570,14 +571,14 @@ impl Feed<'_> {
             .collect::<Result<_, _>>()?;
         let mut values = vec![0.0; cols.len()];
         let mut row = CsvRow::default();
+        let mut first = true;
         loop {
+            if !std::mem::take(&mut first) {
+                reporter.tick(Some(&*engine));
+            }
             let pulled = rows.next_row(&mut row)?;
-            reporter.tick(Some(&*engine));
             match pulled {
-                None => {
-                    reporter.lines -= 1;
-                    return Ok(());
-                }
+                None => return Ok(()),
                 Some(Pulled::Blank) => {
                     reporter.blank += 1;
                     continue;

@@ -609,7 +609,12 @@ fn decode_line(
             depth_limit,
         ));
     }
-    let object = match serde_json::from_slice::<Json>(text) {
+    let parsed = serde_json::from_slice::<Json>(text).or_else(|e| {
+        record::relaxed_to_json(text)
+            .and_then(|j| serde_json::from_slice::<Json>(&j).ok())
+            .ok_or(e)
+    });
+    let object = match parsed {
         Ok(Json::Object(m)) => m,
         Ok(other) => {
             return Pulled::Bad(IngestError::Json {

@@ -244,6 +244,100 @@ pub(crate) fn text_time(s: &str, pattern: Option<&DatePattern>) -> Result<Timest
     }
 }
 
+/// JSON text from a JavaScript object literal as the seed's examples write records
+/// (`{stream_id: "x", payload: {price: 1.5,},}`): bare keys quoted, single-quoted strings
+/// double-quoted, trailing commas and `//` or `/* */` comments dropped. `None` when nothing
+/// needed changing (the text is not such a literal either).
+pub(crate) fn relaxed_to_json(text: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(text.len() + 16);
+    let mut changed = false;
+    let mut i = 0;
+    let is_ident_start = |b: u8| b.is_ascii_alphabetic() || b == b'_' || b == b'$';
+    let is_ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'$';
+    while let Some(&b) = text.get(i) {
+        match b {
+            b'"' => {
+                let start = i;
+                i += 1;
+                while let Some(&c) = text.get(i) {
+                    i += 1;
+                    match c {
+                        b'\\' => i += 1,
+                        b'"' => break,
+                        _ => {}
+                    }
+                }
+                out.extend_from_slice(text.get(start..i.min(text.len()))?);
+            }
+            b'\'' => {
+                changed = true;
+                out.push(b'"');
+                i += 1;
+                while let Some(&c) = text.get(i) {
+                    i += 1;
+                    match c {
+                        b'\\' => {
+                            out.push(c);
+                            out.push(*text.get(i)?);
+                            i += 1;
+                        }
+                        b'\'' => break,
+                        b'"' => out.extend_from_slice(b"\\\""),
+                        _ => out.push(c),
+                    }
+                }
+                out.push(b'"');
+            }
+            b'/' if text.get(i + 1) == Some(&b'/') => {
+                changed = true;
+                while text.get(i).is_some_and(|&c| c != b'\n') {
+                    i += 1;
+                }
+            }
+            b'/' if text.get(i + 1) == Some(&b'*') => {
+                changed = true;
+                i += 2;
+                while i < text.len()
+                    && !(text.get(i) == Some(&b'*') && text.get(i + 1) == Some(&b'/'))
+                {
+                    i += 1;
+                }
+                i += 2;
+            }
+            b',' => {
+                let next = text.get(i + 1..)?.iter().find(|c| !c.is_ascii_whitespace());
+                if matches!(next, Some(b'}' | b']')) {
+                    changed = true;
+                } else {
+                    out.push(b',');
+                }
+                i += 1;
+            }
+            c if is_ident_start(c) => {
+                let start = i;
+                while text.get(i).is_some_and(|&c| is_ident(c)) {
+                    i += 1;
+                }
+                let word = text.get(start..i)?;
+                let next = text.get(i..)?.iter().find(|c| !c.is_ascii_whitespace());
+                if next == Some(&b':') {
+                    changed = true;
+                    out.push(b'"');
+                    out.extend_from_slice(word);
+                    out.push(b'"');
+                } else {
+                    out.extend_from_slice(word);
+                }
+            }
+            _ => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    changed.then_some(out)
+}
+
 fn excerpt(s: &str) -> String {
     s.chars().take(64).collect()
 }
@@ -280,6 +374,17 @@ mod tests {
         assert_eq!(r.timestamp.unwrap().to_string(), "2025-01-15T10:30:00Z");
         assert_eq!(r.number("loc.x").unwrap(), 1.0);
         assert!(!r.payload.contains_key("created_at"));
+    }
+
+    #[test]
+    fn javascript_literals_become_json() {
+        let js = br#"{ stream_id: "a", // the stream
+            payload: { price: 150.20, note: 'its "x"', }, }"#;
+        let json = relaxed_to_json(js).unwrap();
+        let v: Json = serde_json::from_slice(&json).unwrap();
+        assert_eq!(v["payload"]["price"], 150.2);
+        assert_eq!(v["stream_id"], "a");
+        assert_eq!(relaxed_to_json(br#"{"a": 1}"#), None);
     }
 
     #[test]
