@@ -318,10 +318,23 @@ pub(crate) fn http_get(
             source: io::Error::new(kind, e.to_string()),
         }
     })?;
+    // A declared size over the budget is refused before any byte is read; the budget is
+    // counted below in any case (a server may send no length, or a wrong one).
+    if response
+        .body()
+        .content_length()
+        .is_some_and(|n| n > limits.max_decompressed_bytes)
+    {
+        return Err(IngestError::limit(
+            at(),
+            LimitKind::DecompressedBytes,
+            limits.max_decompressed_bytes,
+        ));
+    }
     let body = response
         .into_body()
         .into_with_config()
-        .limit(limits.max_decompressed_bytes)
+        .limit(u64::MAX)
         .reader();
     Ok(Box::new(Bounded::new(
         body,
