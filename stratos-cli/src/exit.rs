@@ -97,6 +97,7 @@ impl CliError {
             CliError::Usage(_) => USAGE,
             CliError::Config(e) => Self::config_code(e),
             CliError::Ingest(e) if e.is_not_found() => NO_INPUT,
+            CliError::Ingest(IngestError::InvalidOptions { .. }) => USAGE,
             CliError::Ingest(_) => DATA,
             CliError::Strategy(StrategyError::Config(e)) => Self::config_code(e),
             CliError::Strategy(StrategyError::NotEnoughData { .. }) => DATA,

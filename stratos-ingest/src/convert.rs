@@ -217,11 +217,11 @@ fn dates_of(
             let day_first = present().any(|f| !f.year_first && f.a > 12);
             let month_first = present().any(|f| !f.year_first && f.b > 12);
             let order = if fixed {
-                Order::YearFirst
+                Order::Ymd
             } else {
                 match (day_first, month_first) {
-                    (true, false) => Order::DayFirst,
-                    (false, true) => Order::MonthFirst,
+                    (true, false) => Order::Dmy,
+                    (false, true) => Order::Mdy,
                     (true, true) => {
                         return Err(IngestError::Cell {
                             location: Box::new(at()),
@@ -284,11 +284,11 @@ fn dates_of(
 pub(crate) fn lone_date(text: &str) -> Option<Result<Timestamp, String>> {
     let f = split_date(text)?;
     let order = if f.year_first {
-        Order::YearFirst
+        Order::Ymd
     } else if f.a > 12 {
-        Order::DayFirst
+        Order::Dmy
     } else if f.b > 12 {
-        Order::MonthFirst
+        Order::Mdy
     } else {
         return Some(Err(format!(
             "`{}` reads both day-first and month-first: give --date-format '%d/%m/%Y' or \
@@ -304,17 +304,17 @@ pub(crate) fn lone_date(text: &str) -> Option<Result<Timestamp, String>> {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Order {
-    YearFirst,
-    DayFirst,
-    MonthFirst,
+    Ymd,
+    Dmy,
+    Mdy,
 }
 
 impl Order {
     fn name(self) -> &'static str {
         match self {
-            Order::YearFirst => "year-first",
-            Order::DayFirst => "day-first",
-            Order::MonthFirst => "month-first",
+            Order::Ymd => "year-first",
+            Order::Dmy => "day-first",
+            Order::Mdy => "month-first",
         }
     }
 }
@@ -333,9 +333,9 @@ struct DateFields<'a> {
 impl DateFields<'_> {
     fn timestamp(&self, order: Order) -> Option<Timestamp> {
         let (y, m, d) = match order {
-            Order::YearFirst => (self.c, i64::from(self.a), i64::from(self.b)),
-            Order::DayFirst => (self.c, i64::from(self.b), i64::from(self.a)),
-            Order::MonthFirst => (self.c, i64::from(self.a), i64::from(self.b)),
+            Order::Ymd => (self.c, i64::from(self.a), i64::from(self.b)),
+            Order::Dmy => (self.c, i64::from(self.b), i64::from(self.a)),
+            Order::Mdy => (self.c, i64::from(self.a), i64::from(self.b)),
         };
         self.clock.at(y, m, d)
     }

@@ -227,6 +227,24 @@ pub(crate) fn read_json(
                 limits.max_columns,
             ));
         }
+        // The table is dense (every column as long as the rows so far): records that each
+        // bring new keys grow it as rows × columns, so both budgets are checked as it grows.
+        let cells = (table.rows as u64).saturating_mul(table.names.len() as u64);
+        let at = || Location::source(source).with_column(format!("record {row}"));
+        if cells > limits.max_cells {
+            return Err(IngestError::limit(
+                at(),
+                crate::LimitKind::Cells,
+                limits.max_cells,
+            ));
+        }
+        if cells.saturating_mul(std::mem::size_of::<Cell>() as u64 + 8) > limits.max_memory {
+            return Err(IngestError::limit(
+                at(),
+                crate::LimitKind::Memory,
+                limits.max_memory,
+            ));
+        }
     }
     table.into_frame(source, &fail)
 }

@@ -24,13 +24,27 @@ pub(crate) fn read_ndjson(
     let at = |line: u64| Location::source(source).with_line(line);
     let mut rows = NdjsonRows::new(bytes, options)?;
     let mut record = Record::new("");
-    let max_cells = options.limits().max_cells;
-    let mut cells = 0u64;
+    let limits = options.limits();
+    let max_cells = limits.max_cells;
+    // The frame is dense: rows × distinct keys cells, whatever each record holds.
+    let mut keys: std::collections::HashSet<String> = std::collections::HashSet::new();
     loop {
         match rows.next_record(&mut record) {
             Ok(None) => break,
             Ok(Some(Pulled::Row)) => {
-                cells = cells.saturating_add(record.payload.len() as u64 + 2);
+                for k in record.payload.keys() {
+                    if !keys.contains(k) {
+                        keys.insert(k.clone());
+                    }
+                }
+                if keys.len() as u64 > limits.max_columns {
+                    return Err(IngestError::limit(
+                        at(rows.line()),
+                        LimitKind::Columns,
+                        limits.max_columns,
+                    ));
+                }
+                let cells = (records.len() as u64 + 1).saturating_mul(keys.len() as u64 + 2);
                 if cells > max_cells {
                     return Err(IngestError::limit(
                         at(rows.line()),

@@ -154,6 +154,9 @@ pub struct CsvRow {
     cells: Vec<u8>,
     ends: Vec<usize>,
     unclosed_quote: bool,
+    /// The cells are the raw line: each field starts one byte (a delimiter) after the
+    /// previous end.
+    skip_delimiters: bool,
 }
 
 impl CsvRow {
@@ -177,7 +180,7 @@ impl CsvRow {
         let end = *self.ends.get(i)?;
         let start = match i {
             0 => 0,
-            _ => *self.ends.get(i - 1)?,
+            _ => *self.ends.get(i - 1)? + usize::from(self.skip_delimiters),
         };
         self.cells.get(start..end)
     }
@@ -188,11 +191,32 @@ impl CsvRow {
         self.unclosed_quote
     }
 
+    /// Splits the line held in `cells` at `delimiter` in place; a line with quotes is
+    /// unquoted through `scratch`.
+    fn split_in_place(&mut self, delimiter: u8, scratch: &mut Vec<u8>) {
+        self.ends.clear();
+        self.unclosed_quote = false;
+        if memchr::memchr(b'"', &self.cells).is_none() {
+            // A delimiter at i ends the field before it (exclusive ends).
+            self.ends
+                .extend(memchr::memchr_iter(delimiter, &self.cells));
+            self.ends.push(self.cells.len());
+            self.skip_delimiters = true;
+            return;
+        }
+        self.skip_delimiters = false;
+        std::mem::swap(&mut self.cells, scratch);
+        let line = std::mem::take(scratch);
+        self.split(&line, delimiter);
+        *scratch = line;
+    }
+
     /// Splits `line` at `delimiter`, RFC 4180 quotes within the line.
     fn split(&mut self, line: &[u8], delimiter: u8) {
         self.cells.clear();
         self.ends.clear();
         self.unclosed_quote = false;
+        self.skip_delimiters = false;
         let mut i = 0;
         loop {
             if line.get(i) == Some(&b'"') {
@@ -400,17 +424,18 @@ impl<R: BufRead> CsvRows<R> {
         self.line += 1;
         let line = self.line;
         row.line = line;
-        match read_line(&mut self.input, &mut self.buf, self.limits.max_line_bytes)
+        row.ends.clear();
+        match read_line(&mut self.input, &mut row.cells, self.limits.max_line_bytes)
             .map_err(|e| io_failure(e, line))?
         {
             LineRead::Eof => return Ok(None),
             LineRead::TooLong => return Ok(Some(too_long(line, &self.limits))),
             LineRead::Line => {}
         }
-        if self.buf.trim_ascii().is_empty() {
+        if row.cells.trim_ascii().is_empty() {
             return Ok(Some(Pulled::Blank));
         }
-        row.split(&self.buf, self.delimiter);
+        row.split_in_place(self.delimiter, &mut self.buf);
         if row.len() != self.headers.len() {
             return Ok(Some(Pulled::Bad(IngestError::Ragged {
                 location: Box::new(Location::default().with_line(line)),

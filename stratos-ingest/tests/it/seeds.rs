@@ -11,7 +11,7 @@ use crate::data;
 fn record(name: &str) -> stratos_core::Record {
     let text = std::fs::read_to_string(data(&format!("seeds/{name}"))).unwrap();
     let (start, end) = (text.find('{').unwrap(), text.rfind('}').unwrap());
-    record_from_json(text[start..=end].as_bytes(), &ReadOptions::default())
+    record_from_json(&text.as_bytes()[start..=end], &ReadOptions::default())
         .unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
