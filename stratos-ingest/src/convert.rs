@@ -99,8 +99,9 @@ pub(crate) fn apply(
         let dictionary = column.dictionary();
         let missing: Vec<bool> = dictionary.iter().map(|d| rules.is_missing(d)).collect();
         let present = missing.iter().filter(|m| !**m).count();
-        // Numbers with the decimal mark and markers.
-        let numbers: Option<Vec<f64>> = (present > 0)
+        // Numbers with the decimal mark and markers (without either, a text column holds
+        // some cell that is not a number: the typed parse saw them all).
+        let numbers: Option<Vec<f64>> = (present > 0 && (comma || !rules.missing.is_empty()))
             .then(|| {
                 dictionary
                     .iter()

@@ -92,10 +92,10 @@ fn line_stats(bytes: &[u8]) -> (u64, u64, usize) {
 /// The offset of a quote that opens a field and is never closed, if any (RFC 4180: a
 /// quote opens a field only as its first byte; `""` inside is an escaped quote).
 fn unclosed_quote(bytes: &[u8], delimiter: u8) -> Option<usize> {
+    // `i` is always at the start of a field.
     let mut i = 0;
-    let mut field_start = true;
-    while let Some(&b) = bytes.get(i) {
-        if field_start && b == b'"' {
+    while i < bytes.len() {
+        if bytes.get(i) == Some(&b'"') {
             let open = i;
             i += 1;
             loop {
@@ -109,11 +109,12 @@ fn unclosed_quote(bytes: &[u8], delimiter: u8) -> Option<usize> {
                 }
                 break;
             }
-            field_start = false;
-            continue;
         }
-        field_start = b == delimiter || b == b'\n' || b == b'\r';
-        i += 1;
+        // Skip to the next field: past the next delimiter or line break.
+        match memchr::memchr2(delimiter, b'\n', bytes.get(i..).unwrap_or_default()) {
+            Some(k) => i += k + 1,
+            None => return None,
+        }
     }
     None
 }
@@ -885,6 +886,15 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn unclosed_quotes_are_found_only_at_field_starts() {
+        assert_eq!(unclosed_quote(b"a,b\n1,\"x\n", b','), Some(6));
+        assert_eq!(unclosed_quote(b"a,b\n1,\"x,\"\"y\"\n", b','), None);
+        assert_eq!(unclosed_quote(b"a,b\n1,5\" pipe\n", b','), None);
+        assert_eq!(unclosed_quote(b"\"a\nb\",c\n\"", b','), Some(8));
+        assert_eq!(unclosed_quote(b"", b','), None);
     }
 
     #[test]
