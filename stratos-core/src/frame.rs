@@ -349,8 +349,16 @@ impl Frame {
 }
 
 /// Column names taken as the stream id by [`Frame::stream_field`], in order of preference
-/// (matched ignoring ASCII case): the seed envelope's `stream_id`, then `stream`.
-pub const STREAM_FIELDS: [&str; 2] = ["stream_id", "stream"];
+/// (matched ignoring ASCII case): the seed envelope's `stream_id`, then `stream`, the
+/// platforms' `sensor_id` / `sensorId` and `device_id`, and `symbol`.
+pub const STREAM_FIELDS: [&str; 6] = [
+    "stream_id",
+    "stream",
+    "sensor_id",
+    "sensorId",
+    "device_id",
+    "symbol",
+];
 
 /// Row groups by key, as returned by [`Frame::group_rows`]: each distinct key (`None` for a
 /// missing cell) with its rows' positions, ascending.

@@ -14,9 +14,12 @@
 
 use std::borrow::Cow;
 
+use serde::{Deserialize, Serialize};
+
 use crate::error::{ConfigError, FrameError};
 use crate::frame::{Frame, FrameGroup};
 use crate::schema::{MAIN_VALUE_FIELDS, Schema};
+use crate::timestamp::Timestamp;
 
 /// The note printed when a newest-first input was sorted.
 pub const NEWEST_FIRST_NOTE: &str = "input was newest-first; sorted";
@@ -202,6 +205,92 @@ pub fn choose_fields(
     })
 }
 
+/// A request as the seed's REST API writes it, with the optional `historical_data_filter`:
+/// `{"strategy_id": "arima_prediction", "config": {…}, "historical_data_filter":
+/// {"start_date": "2025-01-01T00:00:00Z", "end_date": "2025-01-15T23:59:59Z"}}`. Run it with
+/// [`crate::Registry::execute_request`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExecuteRequest {
+    /// Which strategy.
+    pub strategy_id: String,
+    /// Its config; missing or `null` means all defaults.
+    #[serde(default)]
+    pub config: serde_json::Value,
+    /// Only the rows in this period are analysed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub historical_data_filter: Option<HistoricalDataFilter>,
+}
+
+/// The seed's `historical_data_filter`: the period of rows to analyse, both ends inclusive;
+/// a bare end date (`2025-01-15`) includes that whole day.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HistoricalDataFilter {
+    /// The first instant kept (RFC 3339 or `YYYY-MM-DD`).
+    #[serde(default)]
+    pub start_date: Option<String>,
+    /// The last instant kept.
+    #[serde(default)]
+    pub end_date: Option<String>,
+}
+
+impl HistoricalDataFilter {
+    /// The rows of `frame` inside the period.
+    ///
+    /// # Errors
+    /// [`ConfigError::Invalid`] (naming `strategy`) for a bound that is no timestamp, or an
+    /// input without a time column when a bound is given.
+    pub fn select(&self, strategy: &str, frame: &Frame) -> Result<Frame, ConfigError> {
+        let bad = |field: &str, value: &str, expected: &str| ConfigError::Invalid {
+            strategy: strategy.to_owned(),
+            field: format!("historical_data_filter.{field}"),
+            value: format!("{value:?}"),
+            expected: expected.to_owned(),
+        };
+        let read = |field: &str, text: &str| {
+            Timestamp::parse(text).map_err(|_| bad(field, text, "a date or RFC 3339 time"))
+        };
+        let start = self
+            .start_date
+            .as_deref()
+            .map(|t| read("start_date", t))
+            .transpose()?;
+        let end = match self.end_date.as_deref() {
+            Some(text) => {
+                let t = read("end_date", text)?;
+                let bare = text.len() == 10 && !text.contains(['T', ' ']);
+                Some(if bare {
+                    Timestamp::from_micros(t.micros().saturating_add(86_400_000_000 - 1))
+                        .unwrap_or(t)
+                } else {
+                    t
+                })
+            }
+            None => None,
+        };
+        if start.is_none() && end.is_none() {
+            return Ok(frame.clone());
+        }
+        let Some(ts) = frame.timestamps() else {
+            return Err(bad(
+                "start_date",
+                self.start_date.as_deref().unwrap_or(""),
+                "an input with a time column",
+            ));
+        };
+        let rows: Vec<usize> = ts
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| start.is_none_or(|s| **t >= s) && end.is_none_or(|e| **t <= e))
+            .map(|(i, _)| i)
+            .collect();
+        frame.select_rows(&rows).map_err(|e| ConfigError::Parse {
+            strategy: strategy.to_owned(),
+            message: e.to_string(),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -256,7 +345,10 @@ mod tests {
             .build()
             .unwrap();
         assert!(stream_groups(&f, None).unwrap().is_none());
-        assert_eq!(stream_groups(&f, Some("stream_id")).unwrap().unwrap().len(), 1);
+        assert_eq!(
+            stream_groups(&f, Some("stream_id")).unwrap().unwrap().len(),
+            1
+        );
         assert!(stream_groups(&f, Some("nope")).is_err());
     }
 

@@ -45,7 +45,11 @@ fn invalid(strategy: &str, field: &str, value: &Value, expected: &str) -> Config
 ///   reference window in seconds, turned into rows by the input's median step.
 ///
 /// Keys the seed uses that have no meaning here are refused with what to write instead.
-fn seed_config(strategy: &str, keys: &[String], config: Value) -> Result<(Value, Extras), ConfigError> {
+fn seed_config(
+    strategy: &str,
+    keys: &[String],
+    config: Value,
+) -> Result<(Value, Extras), ConfigError> {
     let has = |k: &str| keys.iter().any(|key| key == k);
     let mut extras = Extras::default();
     let mut map: Map<String, Value> = match config {
@@ -54,7 +58,12 @@ fn seed_config(strategy: &str, keys: &[String], config: Value) -> Result<(Value,
     };
     if let Some(v) = map.remove("defaultParams") {
         let Value::Object(params) = v else {
-            return Err(invalid(strategy, "defaultParams", &v, "an object of config keys"));
+            return Err(invalid(
+                strategy,
+                "defaultParams",
+                &v,
+                "an object of config keys",
+            ));
         };
         for (k, v) in params {
             map.entry(k).or_insert(v);
@@ -105,6 +114,40 @@ fn seed_config(strategy: &str, keys: &[String], config: Value) -> Result<(Value,
             Some(s) if s > 0.0 && s.is_finite() => extras.time_window = Some(s),
             _ => return Err(invalid(strategy, "time_window", &v, "seconds > 0")),
         }
+    }
+    if !has("optimizationMethod")
+        && let Some(v) = map.remove("optimizationMethod")
+        && v.as_str() != Some("ml")
+    {
+        return Err(invalid(
+            strategy,
+            "optimizationMethod",
+            &v,
+            "\"ml\" (exact maximum likelihood, the only fit here), or remove the key",
+        ));
+    }
+    if !has("seasonalityDetection")
+        && let Some(v) = map.remove("seasonalityDetection")
+        && v != Value::Bool(false)
+    {
+        return Err(invalid(
+            strategy,
+            "seasonalityDetection",
+            &v,
+            "false, or remove the key: this build has no seasonal model for this strategy",
+        ));
+    }
+    if !has("outlierHandling")
+        && let Some(v) = map.remove("outlierHandling")
+        && v.as_str() != Some("none")
+    {
+        return Err(invalid(
+            strategy,
+            "outlierHandling",
+            &v,
+            "\"none\", or remove the key: the series is analysed as given (find outliers \
+             first with anomaly_detection)",
+        ));
     }
     if !has("rebalancingFrequency")
         && let Some(v) = map.remove("rebalancingFrequency")
@@ -213,8 +256,7 @@ impl Prepared {
                     strategy: id.to_owned(),
                     field: "time_window".into(),
                     value: seconds.to_string(),
-                    expected: "an input with timestamps (or give `window_size` in rows)"
-                        .into(),
+                    expected: "an input with timestamps (or give `window_size` in rows)".into(),
                 })
             })?;
             let rows = (seconds / step).round().max(2.0);
@@ -250,7 +292,11 @@ impl Prepared {
         }
     }
 
-    fn run_with(&self, frame: &Frame, set: &[(&str, Value)]) -> Result<StrategyResult, StrategyError> {
+    fn run_with(
+        &self,
+        frame: &Frame,
+        set: &[(&str, Value)],
+    ) -> Result<StrategyResult, StrategyError> {
         if set.is_empty() {
             self.inner.execute(frame)
         } else {
@@ -294,9 +340,14 @@ fn merge_fields(id: &str, kind: ResultType, runs: Vec<(String, StrategyResult)>)
         fields.push(serde_json::json!({ "field": field, "result": r }));
     }
     let count = fields.len();
-    StrategyResult::new(id, kind, serde_json::json!({ "fields": fields }), confidence)
-        .with_metric("fields", count as f64)
-        .with_outputs(outputs)
+    StrategyResult::new(
+        id,
+        kind,
+        serde_json::json!({ "fields": fields }),
+        confidence,
+    )
+    .with_metric("fields", count as f64)
+    .with_outputs(outputs)
 }
 
 /// One result for a frame analysed stream by stream: each stream's result under
@@ -364,9 +415,14 @@ fn merge_streams(
         .into_iter()
         .map(|(key, rows, r)| serde_json::json!({ "stream_id": key, "rows": rows.len(), "result": r }))
         .collect();
-    StrategyResult::new(id, kind, serde_json::json!({ "streams": streams }), confidence)
-        .with_metric("streams", count as f64)
-        .with_outputs(outputs)
+    StrategyResult::new(
+        id,
+        kind,
+        serde_json::json!({ "streams": streams }),
+        confidence,
+    )
+    .with_metric("streams", count as f64)
+    .with_outputs(outputs)
 }
 
 impl Strategy for Prepared {
@@ -425,16 +481,34 @@ mod tests {
             serde_json::json!({"field": "x", "alert_level": "error", "maxDataPoints": 5, "time_window": 60}),
         )
         .unwrap();
-        assert_eq!(c, serde_json::json!({"data_field": "x", "alert_level": "ERROR"}));
+        assert_eq!(
+            c,
+            serde_json::json!({"data_field": "x", "alert_level": "ERROR"})
+        );
         assert_eq!(e.max_points, Some(5));
         assert_eq!(e.time_window, Some(60.0));
-        let err = seed_config("h", &keys, serde_json::json!({"rebalancingFrequency": "daily"}))
-            .unwrap_err()
-            .to_string();
+        let err = seed_config(
+            "h",
+            &keys,
+            serde_json::json!({"rebalancingFrequency": "daily"}),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("remove the key"), "{err}");
-        assert!(seed_config("a", &keys, serde_json::json!({"field": "x", "data_field": "y"})).is_err());
-        let (c, _) = seed_config("p", &keys, serde_json::json!({"defaultParams": {"p": 2}, "p": 1}))
-            .unwrap();
+        assert!(
+            seed_config(
+                "a",
+                &keys,
+                serde_json::json!({"field": "x", "data_field": "y"})
+            )
+            .is_err()
+        );
+        let (c, _) = seed_config(
+            "p",
+            &keys,
+            serde_json::json!({"defaultParams": {"p": 2}, "p": 1}),
+        )
+        .unwrap();
         assert_eq!(c, serde_json::json!({"p": 1}));
     }
 }

@@ -217,6 +217,24 @@ impl Registry {
         self.build(&request.strategy_id, request.config.clone())
     }
 
+    /// Runs a request as the seed's REST API writes it: builds the strategy, keeps the rows
+    /// of the `historical_data_filter` period, and executes it.
+    ///
+    /// # Errors
+    /// As [`Registry::build`], [`crate::prepare::HistoricalDataFilter::select`] and the
+    /// strategy's `execute`.
+    pub fn execute_request(
+        &self,
+        request: &crate::prepare::ExecuteRequest,
+        frame: &Frame,
+    ) -> Result<StrategyResult, StrategyError> {
+        let strategy = self.build(&request.strategy_id, request.config.clone())?;
+        match &request.historical_data_filter {
+            Some(filter) => strategy.execute(&filter.select(&request.strategy_id, frame)?),
+            None => strategy.execute(frame),
+        }
+    }
+
     /// The registered ids, sorted.
     pub fn ids(&self) -> impl Iterator<Item = &str> {
         self.factories.keys().map(String::as_str)

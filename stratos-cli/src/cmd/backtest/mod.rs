@@ -342,8 +342,12 @@ fn load(args: &BacktestArgs) -> Result<Frame, CliError> {
 /// kind occurred and the last bar when it repeats (a long run can cancel thousands of orders
 /// for the same reason).
 fn warning_lines(warnings: &[Warning]) -> Vec<String> {
-    let mut kinds: Vec<(std::mem::Discriminant<Warning>, &Warning, usize, Option<usize>)> =
-        Vec::new();
+    let mut kinds: Vec<(
+        std::mem::Discriminant<Warning>,
+        &Warning,
+        usize,
+        Option<usize>,
+    )> = Vec::new();
     for w in warnings {
         let d = std::mem::discriminant(w);
         let bar = match w {
