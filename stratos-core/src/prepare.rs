@@ -121,6 +121,38 @@ pub fn stream_groups(
     frame.split_by(field).map(Some)
 }
 
+/// `frame` without its stream column (found by name, [`Frame::stream_field`]), so that
+/// strategies built by [`crate::Registry::build`] analyse it as one series (the CLI's
+/// `--no-streams`). A frame without one is returned as is.
+///
+/// # Errors
+/// [`FrameError`] only if the frame is inconsistent.
+pub fn as_one_series(frame: Frame) -> Result<Frame, FrameError> {
+    let Some(field) = frame.stream_field().map(str::to_owned) else {
+        return Ok(frame);
+    };
+    let mut b = Frame::builder();
+    if let (Some(name), Some(ts)) = (&frame.schema().timestamp_field, frame.timestamps()) {
+        b = b.timestamps(name.clone(), ts.to_vec());
+    }
+    for c in frame.numeric_columns().iter().filter(|c| c.name != field) {
+        b = b.numeric(c.name.clone(), c.values.clone());
+    }
+    for c in frame
+        .category_columns()
+        .iter()
+        .filter(|c| c.name() != field)
+    {
+        b = b.category(c.clone());
+    }
+    for (k, v) in &frame.schema().units {
+        if *k != field {
+            b = b.unit(k.clone(), v.clone());
+        }
+    }
+    b.build()
+}
+
 /// What a strategy should read from an input, per [`choose_fields`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FieldChoice {

@@ -266,6 +266,10 @@ impl Prepared {
             return self.run_with(frame, &set);
         }
         let many = matches!(self.kind, ResultType::Anomaly | ResultType::Trend);
+        // Aggregates name their fields in their own keys (`aggregations`): no choice to make.
+        if self.kind == ResultType::Aggregate {
+            return self.run_with(frame, &set);
+        }
         match choose_fields(id, &self.configured_fields(), frame.schema(), many)? {
             FieldChoice::AsConfigured => self.run_with(frame, &set),
             FieldChoice::Renamed(names) => {

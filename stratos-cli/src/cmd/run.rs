@@ -52,6 +52,12 @@ pub(crate) fn run(args: &RunArgs, registry: &Registry) -> Result<(), CliError> {
         eprintln!("stratos: note: {note}");
     }
     let mut out = output::stdout();
+    let frame = if args.no_streams {
+        stratos_core::prepare::as_one_series(frame)
+            .map_err(|e| CliError::Usage(format!("input: {e}")))?
+    } else {
+        frame
+    };
     match split_streams(args, &frame)? {
         None => {
             let result = strategy.execute(&frame)?;
