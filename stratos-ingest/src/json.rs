@@ -17,6 +17,8 @@ use stratos_core::{CategoryColumn, Frame, FrameError, Record};
 
 use crate::cell::{self, Time, TimeParser};
 use crate::error::IngestError;
+use crate::frame_builder::{SparseColumns, check_shape};
+use crate::limits::Limits;
 use crate::location::Location;
 use crate::sniff::strip_bom;
 
@@ -137,7 +139,11 @@ impl Node {
 }
 
 /// Reads a JSON document into a frame.
-pub(crate) fn read_json(bytes: &[u8], source: Option<&str>) -> Result<Frame, IngestError> {
+pub(crate) fn read_json(
+    bytes: &[u8],
+    limits: &Limits,
+    source: Option<&str>,
+) -> Result<Frame, IngestError> {
     let doc: Node = serde_json::from_slice(strip_bom(bytes)).map_err(|e| {
         let mut location = Location::source(source);
         if e.line() > 0 {
@@ -201,8 +207,14 @@ pub(crate) fn read_json(bytes: &[u8], source: Option<&str>) -> Result<Frame, Ing
     for (row, record) in records.into_iter().enumerate() {
         if let Node::Object(members) = record {
             table.add_object(row, "", members);
+            check_shape(table.rows, table.names.len(), limits, || {
+                Location::source(source)
+            })?;
         }
     }
+    check_shape(table.rows, table.names.len(), limits, || {
+        Location::source(source)
+    })?;
     table.into_frame(source, &fail)
 }
 
@@ -259,12 +271,13 @@ impl Cell {
     }
 }
 
-/// Flattened records as columns of cells, in order of first appearance.
+/// Flattened records as columns of cells, in order of first appearance, each column
+/// holding only the records that have it ([`SparseColumns`]).
 #[derive(Debug, Default)]
 struct Table {
     names: Vec<String>,
     index: HashMap<String, usize>,
-    columns: Vec<Vec<Cell>>,
+    columns: SparseColumns<Cell>,
     rows: usize,
 }
 
@@ -297,33 +310,23 @@ impl Table {
         let j = match self.index.get(&name) {
             Some(&j) => j,
             None => {
-                let j = self.names.len();
+                let j = self.columns.add_column();
                 self.index.insert(name.clone(), j);
                 self.names.push(name);
-                self.columns.push(Vec::new());
                 j
             }
         };
-        if let Some(col) = self.columns.get_mut(j) {
-            if col.len() <= row {
-                col.resize(row + 1, Cell::Missing);
-            }
-            if let Some(c) = col.get_mut(row) {
-                *c = cell;
-            }
-        }
+        self.columns.set(row, j, cell);
     }
 
     /// Types the columns and builds the frame.
     fn into_frame(
-        mut self,
+        self,
         source: Option<&str>,
         fail: &dyn Fn(usize, Option<&str>, String) -> IngestError,
     ) -> Result<Frame, IngestError> {
         let rows = self.rows;
-        for col in &mut self.columns {
-            col.resize(rows, Cell::Missing);
-        }
+        let columns = self.columns.into_dense(rows, Cell::Missing);
         let is_time = |name: &str, col: &[Cell]| {
             let named = cell::is_time_name(name);
             let mut parser = TimeParser::default();
@@ -345,7 +348,7 @@ impl Table {
         let candidates: Vec<bool> = self
             .names
             .iter()
-            .zip(&self.columns)
+            .zip(&columns)
             .map(|(n, c)| is_time(n, c))
             .collect();
         let time = (0..self.names.len())
@@ -353,7 +356,7 @@ impl Table {
             .find(|&j| self.names.get(j).is_some_and(|n| cell::is_time_name(n)))
             .or_else(|| candidates.iter().position(|&c| c));
         let mut b = Frame::builder();
-        for (j, (name, col)) in self.names.iter().zip(&self.columns).enumerate() {
+        for (j, (name, col)) in self.names.iter().zip(&columns).enumerate() {
             if Some(j) == time {
                 let named = cell::is_time_name(name);
                 let mut parser = TimeParser::default();
@@ -401,6 +404,10 @@ impl Table {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn read_json(bytes: &[u8], source: Option<&str>) -> Result<Frame, IngestError> {
+        super::read_json(bytes, &Limits::default(), source)
+    }
     use stratos_core::Timestamp;
 
     #[test]

@@ -8,11 +8,22 @@
 use stratos_core::{Frame, FrameError, Record, RecordError};
 
 use crate::error::IngestError;
+use crate::frame_builder::check_shape;
+use crate::limits::Limits;
 use crate::location::Location;
 use crate::sniff::strip_bom;
 
 /// Reads NDJSON records into a frame.
-pub(crate) fn read_ndjson(bytes: &[u8], source: Option<&str>) -> Result<Frame, IngestError> {
+///
+/// The records' distinct payload keys are counted before the frame is built, and the
+/// frame's shape checked against `limits` ([`check_shape`]): every record holds every
+/// column in the frame, so records that each bring a new key would otherwise take memory
+/// quadratic in the file.
+pub(crate) fn read_ndjson(
+    bytes: &[u8],
+    limits: &Limits,
+    source: Option<&str>,
+) -> Result<Frame, IngestError> {
     let bytes = strip_bom(bytes);
     let mut records = Vec::new();
     let mut lines = Vec::new();
@@ -39,6 +50,20 @@ pub(crate) fn read_ndjson(bytes: &[u8], source: Option<&str>) -> Result<Frame, I
             }
         }
     }
+    let mut keys: rustc_hash::FxHashSet<&str> = rustc_hash::FxHashSet::default();
+    for (row, r) in records.iter().enumerate() {
+        let before = keys.len();
+        keys.extend(r.payload.keys().map(String::as_str));
+        if keys.len() != before {
+            // Time and stream columns besides the payload's.
+            check_shape(row + 1, keys.len() + 2, limits, || {
+                Location::source(source).with_line(lines.get(row).copied().unwrap_or(0))
+            })?;
+        }
+    }
+    check_shape(records.len(), keys.len() + 2, limits, || {
+        Location::source(source)
+    })?;
     Frame::from_records(&records).map_err(|e| match e {
         FrameError::Record { row, source: why } => IngestError::Json {
             location: at(lines.get(row).copied().unwrap_or(0)),
@@ -51,6 +76,10 @@ pub(crate) fn read_ndjson(bytes: &[u8], source: Option<&str>) -> Result<Frame, I
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn read_ndjson(bytes: &[u8], source: Option<&str>) -> Result<Frame, IngestError> {
+        super::read_ndjson(bytes, &Limits::default(), source)
+    }
 
     #[test]
     fn reads_records_and_skips_blank_lines() {
