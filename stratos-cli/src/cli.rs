@@ -226,6 +226,8 @@ pub(crate) struct RunArgs {
     /// data).
     #[arg(long, value_name = "NAME|INDEX")]
     pub(crate) sheet: Option<SheetSelector>,
+    #[command(flatten)]
+    pub(crate) limits: LimitArgs,
     /// Rows shown by the table format (0: all).
     #[arg(long, default_value_t = 10)]
     pub(crate) rows: usize,
@@ -316,6 +318,8 @@ pub(crate) struct InspectArgs {
     /// data).
     #[arg(long, value_name = "NAME|INDEX")]
     pub(crate) sheet: Option<SheetSelector>,
+    #[command(flatten)]
+    pub(crate) limits: LimitArgs,
     /// Sample rows shown.
     #[arg(long, default_value_t = 5)]
     pub(crate) rows: usize,
@@ -449,4 +453,66 @@ pub(crate) struct BacktestArgs {
     /// data).
     #[arg(long, value_name = "NAME|INDEX")]
     pub(crate) sheet: Option<SheetSelector>,
+    #[command(flatten)]
+    pub(crate) limits: LimitArgs,
+}
+
+/// The read budgets of an input (`--max-memory`, `--max-cells`, `--max-line-bytes`): a
+/// file that would break one is refused with exit code 65 before the allocation.
+#[derive(Debug, Clone, Default, Args)]
+pub(crate) struct LimitArgs {
+    /// Most memory reading the input may hold, in bytes (suffixes K, M, G: powers of 1024);
+    /// also caps decompressed bytes and a spreadsheet's shared strings [default: 8G].
+    #[arg(long, value_name = "BYTES", value_parser = parse_bytes)]
+    pub(crate) max_memory: Option<u64>,
+    /// Most cells (rows × columns, repeated spreadsheet cells included) in the input
+    /// [default: 500000000].
+    #[arg(long, value_name = "N")]
+    pub(crate) max_cells: Option<u64>,
+    /// Longest line (CSV record, NDJSON line, log line, spreadsheet XML token), in bytes
+    /// (suffixes K, M, G) [default: 64M].
+    #[arg(long, value_name = "BYTES", value_parser = parse_bytes)]
+    pub(crate) max_line_bytes: Option<u64>,
+}
+
+impl LimitArgs {
+    /// The budgets: the defaults with the flags given.
+    pub(crate) fn limits(&self) -> stratos_ingest::Limits {
+        let mut l = stratos_ingest::Limits::default();
+        if let Some(n) = self.max_memory {
+            l = l.with_max_memory(n);
+        }
+        if let Some(n) = self.max_cells {
+            l = l.with_max_cells(n);
+        }
+        if let Some(n) = self.max_line_bytes {
+            l = l.with_max_line_bytes(n);
+        }
+        l
+    }
+}
+
+/// A byte count: digits with an optional K, M or G (powers of 1024; a trailing `B` or
+/// `iB` is allowed).
+fn parse_bytes(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let upper = t.to_ascii_uppercase();
+    let body = upper
+        .strip_suffix("IB")
+        .or_else(|| upper.strip_suffix('B'))
+        .unwrap_or(&upper);
+    let (digits, shift) = match body.char_indices().last() {
+        Some((i, 'K')) => (&body[..i], 10),
+        Some((i, 'M')) => (&body[..i], 20),
+        Some((i, 'G')) => (&body[..i], 30),
+        Some((i, 'T')) => (&body[..i], 40),
+        _ => (body, 0),
+    };
+    digits
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(1u64 << shift))
+        .filter(|&n| n > 0)
+        .ok_or_else(|| format!("`{s}` is not a byte count (digits with K, M or G, above 0)"))
 }

@@ -132,10 +132,15 @@ pub(super) fn check(
             },
             tripped: Rc::clone(&tripped),
         };
+        // A budget is reported as configured (not what was left of it).
         let broke = |tripped: &Tripped| {
-            tripped
-                .get()
-                .map(|(kind, limit)| IngestError::limit(at(&name), kind, limit))
+            tripped.get().map(|(kind, limit)| {
+                let limit = match kind {
+                    LimitKind::DecompressedBytes => limits.max_decompressed_bytes,
+                    _ => limit,
+                };
+                IngestError::limit(at(&name), kind, limit)
+            })
         };
         if ods_body {
             let mut tally = OdsTally::new(limits);

@@ -334,7 +334,7 @@ fn plot(
 
 /// Reads the input and keeps the bars between `--start` and `--end`.
 fn load(args: &BacktestArgs) -> Result<Frame, CliError> {
-    let mut options = input_options(args.input_format);
+    let mut options = input_options(args.input_format).with_limits(args.limits.limits());
     if let Some(sheet) = &args.sheet {
         options = options.with_sheet(sheet.clone());
     }
