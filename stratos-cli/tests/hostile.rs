@@ -107,3 +107,87 @@ fn read_budgets_come_from_flags() {
         stderr(&o)
     );
 }
+
+/// The victim's stream: 16 sensors, 60 readings each (one a minute), a spike in each at
+/// reading 50; after each victim line, `attack(i)` lines.
+fn tenant_csv(attack: impl Fn(usize) -> Vec<String>) -> String {
+    let mut s = String::from("timestamp,tenant,stream_id,value\n");
+    let mut i = 0;
+    for r in 0..60 {
+        for k in 0..16 {
+            let t = 1_705_312_800 + r * 60;
+            let v = if r == 50 { 90 } else { 20 + (r + k) % 5 };
+            s.push_str(&format!("{t},victim,sensor_{k:02},{v}\n"));
+            for line in attack(i) {
+                s.push_str(&line);
+                s.push('\n');
+            }
+            i += 1;
+        }
+    }
+    s
+}
+
+/// The victim's events, as printed.
+fn victim_lines(out: &str) -> Vec<String> {
+    out.lines()
+        .filter(|l| {
+            serde_json::from_str::<serde_json::Value>(l).is_ok_and(|v| v["tenant"] == "victim")
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
+fn stream(csv: &str, extra: &[&str]) -> (Vec<String>, String) {
+    let policies = common::file(
+        "victim_tenants.json",
+        r#"{"tenants": [{"tenant_id": "victim", "limits": {"max_concurrent_streams": 16}}],
+            "default": {"limits": {"max_concurrent_streams": 2}}}"#,
+    );
+    let mut args = vec![
+        "stream",
+        "--strategy",
+        "anomaly_detection",
+        "--config",
+        r#"{"window_size":20,"threshold":4}"#,
+        "--tenant-field",
+        "tenant",
+        "--tenants",
+        policies.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let o = run(&args, csv);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    (victim_lines(&stdout(&o)), stderr(&o))
+}
+
+#[test]
+fn a_junk_tenant_flood_leaves_the_victims_output_unchanged() {
+    let (alone, _) = stream(&tenant_csv(|_| Vec::new()), &[]);
+    let alerts = alone.iter().filter(|l| l.contains("\"alert\"")).count();
+    assert_eq!(alerts, 16, "{alone:?}");
+    // 12,000 junk tenant names, past the engine's 10,000, before the victim's first line.
+    let body = tenant_csv(|_| Vec::new());
+    let (header, rest) = body.split_once('\n').unwrap();
+    let mut junk = format!("{header}\n");
+    for i in 0..12_000 {
+        junk.push_str(&format!("1705312800,junk_{i},s,1\n"));
+    }
+    junk.push_str(rest);
+    let (attacked, err) = stream(&junk, &[]);
+    assert_eq!(attacked, alone);
+    assert!(err.contains("unknown tenant"), "{err}");
+}
+
+#[test]
+fn rotating_tenant_names_under_max_streams_leave_the_victims_output_unchanged() {
+    let (alone, _) = stream(&tenant_csv(|_| Vec::new()), &["--max-streams", "24"]);
+    assert_eq!(alone.iter().filter(|l| l.contains("\"alert\"")).count(), 16);
+    let rotating = tenant_csv(|i| {
+        (0..3)
+            .map(|k| format!("1705312800,rot_{},s{k},1", i % 5_000))
+            .collect()
+    });
+    let (attacked, _) = stream(&rotating, &["--max-streams", "24"]);
+    assert_eq!(attacked, alone);
+}
