@@ -410,7 +410,7 @@ pub(crate) struct BacktestArgs {
     #[arg(long, value_enum)]
     pub(crate) signal_mode: Option<SignalModeArg>,
     /// ARIMA / hybrid signals: refit the model every N bars on the bars so far.
-    #[arg(long, value_name = "N", default_value_t = stratos_strategies::backtest_signals::DEFAULT_REFIT_EVERY)]
+    #[arg(long, value_name = "N", default_value_t = stratos_strategies::backtest_signals::DEFAULT_REFIT_EVERY, value_parser = parse_positive)]
     pub(crate) refit_every: usize,
     /// Run the look-ahead guard: recompute the signals on 20 truncated histories and fail if
     /// any earlier signal changes.
@@ -489,6 +489,14 @@ impl LimitArgs {
             l = l.with_max_line_bytes(n);
         }
         l
+    }
+}
+
+/// A count of at least 1 (`--refit-every 0` is a usage error, not a silent 1).
+fn parse_positive(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(format!("`{s}` is not a whole number of at least 1")),
     }
 }
 

@@ -71,7 +71,7 @@ impl CliError {
 
     fn config_code(e: &ConfigError) -> u8 {
         match e {
-            ConfigError::MissingField { .. } => DATA,
+            ConfigError::MissingField { .. } | ConfigError::TextField { .. } => DATA,
             _ => USAGE,
         }
     }
@@ -97,6 +97,12 @@ impl CliError {
             CliError::Usage(_) => USAGE,
             CliError::Config(e) => Self::config_code(e),
             CliError::Ingest(e) if e.is_not_found() => NO_INPUT,
+            // A directory where a file was expected is no input either.
+            CliError::Ingest(stratos_ingest::IngestError::Io { source, .. })
+                if source.kind() == io::ErrorKind::IsADirectory =>
+            {
+                NO_INPUT
+            }
             CliError::Ingest(_) => DATA,
             CliError::Strategy(StrategyError::Config(e)) => Self::config_code(e),
             CliError::Strategy(StrategyError::NotEnoughData { .. }) => DATA,

@@ -191,3 +191,217 @@ fn rotating_tenant_names_under_max_streams_leave_the_victims_output_unchanged() 
     let (attacked, _) = stream(&rotating, &["--max-streams", "24"]);
     assert_eq!(attacked, alone);
 }
+
+const PRICES: &str = "date,close\n2024-01-01,10\n2024-01-02,11\n2024-01-03,12\n";
+
+/// 60 daily OHLCV bars.
+fn ohlcv() -> PathBuf {
+    let mut s = String::from("date,open,high,low,close,volume\n");
+    for i in 0..60 {
+        let day = 1 + i % 28;
+        let month = 1 + i / 28;
+        s.push_str(&format!(
+            "2024-{month:02}-{day:02},{},{},{},{},1000\n",
+            100 + i % 7,
+            102 + i % 7,
+            99 + i % 7,
+            101 + i % 5
+        ));
+    }
+    common::file("hostile_ohlcv.csv", &s)
+}
+
+#[test]
+fn a_text_column_names_its_first_non_number_and_exits_65() {
+    let p = common::file(
+        "text_price.csv",
+        "date,price\n2024-01-01,10\n2024-01-02,n/a?\n2024-01-03,12\n",
+    );
+    let o = run(
+        &[
+            "run",
+            "moving_average",
+            p.to_str().unwrap(),
+            "--field",
+            "price",
+        ],
+        "",
+    );
+    assert_eq!(o.status.code(), Some(65));
+    assert_eq!(
+        stderr(&o),
+        "stratos: moving_average: `price` is a text column, not a numeric one: data row 2 \
+         holds `n/a?`, which is not a number (numeric fields: none)\n"
+    );
+}
+
+#[test]
+fn a_bad_duration_names_its_key_not_an_untagged_enum() {
+    let p = common::file("prices_w.csv", PRICES);
+    let o = run(
+        &[
+            "run",
+            "window_aggregate",
+            p.to_str().unwrap(),
+            "-c",
+            r#"{"window": true}"#,
+        ],
+        "",
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(!err.contains("untagged"), "{err}");
+    assert_eq!(
+        err,
+        "stratos: window_aggregate: invalid config: key `window`: invalid type: boolean \
+         `true`, expected whole seconds (0 or more), or a duration such as \"90s\", \"5m\", \
+         \"1h\", \"1d\"\n"
+    );
+}
+
+#[test]
+fn a_config_array_is_refused_not_read_by_position() {
+    let p = common::file("prices_a.csv", PRICES);
+    let o = run(
+        &[
+            "run",
+            "moving_average",
+            p.to_str().unwrap(),
+            "-c",
+            "[5, 10]",
+        ],
+        "",
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr(&o),
+        "stratos: moving_average: invalid config: expected a JSON object of config keys, \
+         found an array (keys are not read by position)\n"
+    );
+}
+
+#[test]
+fn refit_every_zero_is_a_usage_error() {
+    let p = ohlcv();
+    let o = run(
+        &[
+            "backtest",
+            "arima_prediction",
+            p.to_str().unwrap(),
+            "--refit-every",
+            "0",
+        ],
+        "",
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains(
+            "invalid value '0' for '--refit-every <N>': `0` is not a whole number of at least 1"
+        ),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn plot_errors_name_the_path() {
+    let p = ohlcv();
+    let o = run(
+        &[
+            "backtest",
+            "moving_average",
+            p.to_str().unwrap(),
+            "--plot",
+            "/nonexistent/dir/x.svg",
+        ],
+        "",
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o),
+        "stratos: writing the plot: --plot /nonexistent/dir/x.svg: No such file or directory \
+         (os error 2)\n"
+    );
+}
+
+#[test]
+fn a_directory_as_input_exits_66() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("hostile_dir.csv");
+    std::fs::create_dir_all(&dir).unwrap();
+    let d = dir.to_str().unwrap();
+    for args in [
+        vec!["run", "moving_average", d],
+        vec!["inspect", d],
+        vec!["backtest", "moving_average", d],
+    ] {
+        let o = run(&args, "");
+        assert_eq!(o.status.code(), Some(66), "{args:?}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains(&format!("{d}: cannot read input")),
+            "{}",
+            stderr(&o)
+        );
+    }
+}
+
+#[test]
+fn a_slow_valid_config_gets_a_cost_warning() {
+    let p = common::file("prices_c.csv", PRICES);
+    let o = run(
+        &[
+            "run",
+            "anomaly_detection",
+            p.to_str().unwrap(),
+            "-c",
+            r#"{"method":"isolation_forest","n_trees":10000,"refit_every":1}"#,
+        ],
+        "",
+    );
+    let err = stderr(&o);
+    assert!(
+        err.starts_with(
+            "warning: anomaly_detection: n_trees = 10000: every record is scored by 10000 \
+             trees, 100x the default's work (100 trees)\n\
+             warning: anomaly_detection: refit_every = 1: with 10000 trees, 10000.0 trees are \
+             rebuilt at every row"
+        ),
+        "{err}"
+    );
+    let o = run(
+        &[
+            "run",
+            "moving_average",
+            p.to_str().unwrap(),
+            "-c",
+            r#"{"period":1000000}"#,
+        ],
+        "",
+    );
+    assert!(
+        stderr(&o).starts_with(
+            "warning: moving_average: period = 1000000: each stream holds up to 1000000 values \
+             (8.0 MB) once its window is full\n"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    // Past the documented bound: refused with key, value and range.
+    let o = run(
+        &[
+            "run",
+            "anomaly_detection",
+            p.to_str().unwrap(),
+            "-c",
+            r#"{"n_trees":10001}"#,
+        ],
+        "",
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("n_trees")
+            && stderr(&o).contains("10001")
+            && stderr(&o).contains("1..=10000"),
+        "{}",
+        stderr(&o)
+    );
+}
