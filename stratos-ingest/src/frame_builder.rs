@@ -553,20 +553,31 @@ impl<C: Clone> SparseColumns<C> {
     }
 
     /// The dense columns, `rows` long, `missing` where a row lacks the column. The caller
-    /// checks the shape first ([`check_shape`]).
-    pub(crate) fn into_dense(self, rows: usize, missing: C) -> Vec<Vec<C>> {
-        self.columns
-            .into_iter()
-            .map(|col| {
-                let mut dense = vec![missing.clone(); rows];
-                for (r, c) in col {
-                    if let Some(slot) = dense.get_mut(r) {
-                        *slot = c;
-                    }
+    /// checks the shape first ([`check_shape`]); the allocation itself is fallible too, so
+    /// that memory the machine does not have is an [`IngestError::Limit`], not an abort.
+    pub(crate) fn into_dense(
+        self,
+        rows: usize,
+        missing: C,
+        limits: &Limits,
+        location: impl Fn() -> Location,
+    ) -> Result<Vec<Vec<C>>, IngestError> {
+        let oom = || IngestError::limit(location(), LimitKind::Memory, limits.max_memory);
+        let mut out = Vec::new();
+        out.try_reserve_exact(self.columns.len())
+            .map_err(|_| oom())?;
+        for col in self.columns {
+            let mut dense = Vec::new();
+            dense.try_reserve_exact(rows).map_err(|_| oom())?;
+            dense.resize(rows, missing.clone());
+            for (r, c) in col {
+                if let Some(slot) = dense.get_mut(r) {
+                    *slot = c;
                 }
-                dense
-            })
-            .collect()
+            }
+            out.push(dense);
+        }
+        Ok(out)
     }
 }
 
@@ -698,7 +709,11 @@ mod tests {
         s.set(0, a, 1);
         s.set(2, b, 2);
         s.set(2, b, 3);
-        assert_eq!(s.into_dense(3, 0), vec![vec![1, 0, 0], vec![0, 0, 3]]);
+        assert_eq!(
+            s.into_dense(3, 0, &Limits::default(), Location::default)
+                .unwrap(),
+            vec![vec![1, 0, 0], vec![0, 0, 3]]
+        );
         let l = Limits::default().with_max_cells(10).with_max_columns(3);
         assert!(check_shape(5, 2, &l, Location::default).is_ok());
         let e = check_shape(5, 4, &l, Location::default).unwrap_err();

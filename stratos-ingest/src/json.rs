@@ -215,7 +215,7 @@ pub(crate) fn read_json(
     check_shape(table.rows, table.names.len(), limits, || {
         Location::source(source)
     })?;
-    table.into_frame(source, &fail)
+    table.into_frame(limits, source, &fail)
 }
 
 /// True for an object holding `stream_id` and only envelope keys.
@@ -322,11 +322,14 @@ impl Table {
     /// Types the columns and builds the frame.
     fn into_frame(
         self,
+        limits: &Limits,
         source: Option<&str>,
         fail: &dyn Fn(usize, Option<&str>, String) -> IngestError,
     ) -> Result<Frame, IngestError> {
         let rows = self.rows;
-        let columns = self.columns.into_dense(rows, Cell::Missing);
+        let columns = self
+            .columns
+            .into_dense(rows, Cell::Missing, limits, || Location::source(source))?;
         let is_time = |name: &str, col: &[Cell]| {
             let named = cell::is_time_name(name);
             let mut parser = TimeParser::default();

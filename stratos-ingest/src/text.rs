@@ -281,7 +281,7 @@ pub(crate) fn read_text(
     }
     let rows = times.len();
     check_shape(rows, names.len() + 2, limits, || Location::source(source))?;
-    let columns = columns.into_dense(rows, Cell::Missing);
+    let columns = columns.into_dense(rows, Cell::Missing, limits, || Location::source(source))?;
     let mut b = Frame::builder().timestamps(TIME, times);
     for (j, (name, col)) in names.iter().zip(columns).enumerate() {
         if col.iter().all(|c| !matches!(c, Cell::Text(_))) {
