@@ -14,7 +14,10 @@ use crate::output::table::{Table, write_pairs};
 use crate::output::{self, float_cell};
 
 pub(crate) fn run(args: &InspectArgs) -> Result<(), CliError> {
-    let mut options = input_options(args.input_format).with_limits(args.limits.limits());
+    let mut options = args
+        .read
+        .apply(input_options(args.input_format))?
+        .with_limits(args.limits.limits());
     if let Some(sheet) = &args.sheet {
         options = options.with_sheet(sheet.clone());
     }
