@@ -3,12 +3,6 @@
 
 mod arima_multistart;
 mod conformance;
-mod conformance_adf;
-mod conformance_arima;
-mod conformance_arima_summary;
-mod conformance_backtest;
-mod conformance_order_search;
-mod conformance_sma;
 mod engine;
 mod fuzz_corpus;
 mod nab;
