@@ -1,6 +1,7 @@
 //! One row-at-a-time detector behind every method, shared by batch and online runs so that
 //! both give the same answers.
 
+use super::auto::{AutoDetector, AutoParams};
 use super::config::{AnomalyConfig, AnomalyMethod, Combine};
 use super::contextual::Contextual;
 use super::ewma::EwmaChart;
@@ -150,6 +151,8 @@ enum Member {
         kernels: Vec<Kernel>,
     },
     Forest(Box<IsolationForestState>),
+    /// The fixed `auto` combination.
+    Auto(Box<AutoDetector>),
     /// A score-only univariate method, one kernel per field.
     Scored {
         method: AnomalyMethod,
@@ -168,6 +171,9 @@ impl Member {
                 c.refit_every.unwrap_or(c.window_size),
                 c.seed,
             ))),
+            AnomalyMethod::Auto => {
+                Member::Auto(Box::new(AutoDetector::new(AutoParams::default(), fields)))
+            }
             m if m.is_score_only() => Member::Scored {
                 method: m,
                 kernels: (0..fields).map(|_| ScoreKernel::new(m, c)).collect(),
@@ -230,6 +236,18 @@ impl Member {
                 });
                 Some((score, flagged))
             }
+            Member::Auto(a) => {
+                let score = a.update(values)?;
+                let flagged = score >= a.flag();
+                out.push(Finding {
+                    method: AnomalyMethod::Auto,
+                    field: None,
+                    point: None,
+                    score,
+                    flagged,
+                });
+                Some((score, flagged))
+            }
             Member::Scored { method, kernels } => {
                 let mut row: Option<(f64, bool)> = None;
                 for (j, (k, &x)) in kernels.iter_mut().zip(values).enumerate() {
@@ -257,6 +275,7 @@ impl Member {
             Member::Fields { kernels, .. } => kernels.iter().map(|k| k.heap_bytes(window)).sum(),
             Member::Forest(s) => s.heap_bytes(),
             Member::Scored { kernels, .. } => kernels.iter().map(ScoreKernel::heap_bytes).sum(),
+            Member::Auto(a) => a.heap_bytes(),
         }
     }
 
@@ -265,6 +284,7 @@ impl Member {
             Member::Fields { kernels, .. } => kernels.iter_mut().for_each(Kernel::reset),
             Member::Forest(s) => s.reset(),
             Member::Scored { kernels, .. } => kernels.iter_mut().for_each(ScoreKernel::reset),
+            Member::Auto(a) => a.reset(),
         }
     }
 }

@@ -18,6 +18,7 @@
 //! largest); with `adaptiveThreshold`, a row is flagged when its score exceeds the
 //! `adaptive_quantile` of the previous `adaptive_window` row scores.
 
+pub mod auto;
 mod config;
 mod contextual;
 mod detector;
@@ -53,6 +54,7 @@ pub use relative_entropy::{RelativeEntropy, RelativeEntropyParams};
 pub use sorted_window::SortedWindow;
 pub use zscore::{RollingZScore, ZPoint, anomaly_score};
 
+use auto::AutoParams;
 pub use detector::AnomalyState;
 use detector::{Detector, Finding, RowOutcome};
 
@@ -99,7 +101,18 @@ impl AnomalyStrategy {
 
     /// Rows (at least) before the first score: the reference window, or the EWMA warm-up.
     fn warmup(&self) -> usize {
-        self.config.window_size
+        let c = &self.config;
+        let of = |m: AnomalyMethod| match m {
+            AnomalyMethod::Contextual => 0,
+            AnomalyMethod::KnnCad => c.knn_cad.dim - 1 + c.knn_cad.train,
+            AnomalyMethod::RelativeEntropy => c.relative_entropy.window - 1,
+            AnomalyMethod::Auto => AutoParams::default().entropy.window - 1,
+            _ => c.window_size,
+        };
+        match c.effective_method() {
+            AnomalyMethod::Ensemble => c.members().into_iter().map(of).min().unwrap_or(0),
+            m => of(m),
+        }
     }
 
     /// One report per anomaly of a row: a field-level one for each flagged field of a lone
