@@ -6,6 +6,7 @@ mod conformance_adf;
 mod conformance_arima;
 mod conformance_backtest;
 mod conformance_order_search;
+mod conformance_sma;
 mod engine;
 mod fuzz_corpus;
 mod nab;

@@ -356,7 +356,7 @@ impl StrategyConfig for AnomalyConfig {
             ConfigKey::new(
                 "method",
                 "z_score | robust_z | iqr | ewma | isolation_forest | ensemble | contextual | knn_cad | relative_entropy | auto",
-                "detection method",
+                "detection method; auto: the recommended fixed detector (EWMA level + relative entropy, chosen by cross-validation on NAB)",
             ),
             ConfigKey::new(
                 "methods",

@@ -27,7 +27,6 @@ mod iqr;
 mod isolation_forest;
 mod knn_cad;
 mod mad;
-pub mod nab;
 mod quantile_window;
 mod relative_entropy;
 mod sorted_window;
@@ -58,7 +57,7 @@ use auto::AutoParams;
 pub use detector::AnomalyState;
 use detector::{Detector, Finding, RowOutcome};
 
-use crate::fmt::{json_num, num};
+use crate::number_text::{json_num, num};
 
 /// The strategy id.
 pub const ID: &str = "anomaly_detection";
@@ -237,14 +236,14 @@ impl AnomalyStrategy {
                 if p.z > 0.0 { "above" } else { "below" },
                 c.window_size,
                 num(c.threshold, 4),
-                num(p.mean, 6),
+                num(p.center, 6),
             ),
             AnomalyMethod::RobustZ => format!(
                 "anomaly in `{field}`: {} is {} robust σ {} the median {} of the previous {} values (threshold {}σ)",
                 num(value, 6),
                 num(p.z.abs(), 2),
                 if p.z > 0.0 { "above" } else { "below" },
-                num(p.mean, 6),
+                num(p.center, 6),
                 c.window_size,
                 num(c.threshold, 4)
             ),
@@ -253,7 +252,7 @@ impl AnomalyStrategy {
                 num(value, 6),
                 num(p.z.abs(), 2),
                 if p.z > 0.0 { "above" } else { "below" },
-                num(p.mean, 6),
+                num(p.center, 6),
                 num(c.ewma_alpha(), 4),
                 num(c.threshold, 4)
             ),
@@ -262,7 +261,7 @@ impl AnomalyStrategy {
                 num(value, 6),
                 num(p.z.abs(), 2),
                 if p.z > 0.0 { "above" } else { "below" },
-                num(p.mean, 6),
+                num(p.center, 6),
                 c.window_size,
                 num(c.threshold, 4)
             ),
@@ -272,8 +271,8 @@ impl AnomalyStrategy {
     fn field_context(&self, field: &str, value: f64, f: &Finding) -> serde_json::Value {
         let p = f.point.unwrap_or(ZPoint {
             z: f64::NAN,
-            mean: f64::NAN,
-            std: f64::NAN,
+            center: f64::NAN,
+            scale: f64::NAN,
         });
         let (z_key, center_key, scale_key) = match f.method {
             AnomalyMethod::Iqr => ("iqr_distance", "median", "iqr"),
@@ -284,8 +283,8 @@ impl AnomalyStrategy {
             "field": field,
             "value": json_num(value),
             z_key: json_num(p.z),
-            center_key: json_num(p.mean),
-            scale_key: json_num(p.std),
+            center_key: json_num(p.center),
+            scale_key: json_num(p.scale),
             "anomaly_score": json_num(f.score),
             "threshold": self.config.threshold,
             "window_size": self.config.window_size,

@@ -24,4 +24,4 @@ pub use config::{ArimaConfig, Criterion, ID, MAX_ORDER};
 pub use error::ArimaError;
 pub use forecast::Forecast;
 pub use model::{Arima, ArimaOrder, ArimaParams, DiffuseStart, FittedArima};
-pub use strategy::{ArimaStrategy, Prepared, prepare};
+pub use strategy::{ArimaStrategy, GapFilled, fill_gaps};

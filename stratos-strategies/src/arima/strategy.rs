@@ -20,7 +20,7 @@ use stratos_core::{
 use super::config::{ArimaConfig, ID};
 use super::order_search::{OrderSearch, search};
 use super::{Arima, ArimaOrder, FittedArima, Forecast, adf};
-use crate::fmt::{json_num, num};
+use crate::number_text::{json_num, num};
 
 /// The `arima_prediction` strategy.
 #[derive(Debug, Clone)]
@@ -31,7 +31,7 @@ pub struct ArimaStrategy {
 /// A series made usable for ARIMA: leading and trailing missing values dropped, interior ones
 /// linearly interpolated (the seed's `outlierHandling: interpolate`).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Prepared {
+pub struct GapFilled {
     /// The cleaned values.
     pub values: Vec<f64>,
     /// Index of the first kept input row.
@@ -42,12 +42,12 @@ pub struct Prepared {
     pub trimmed: usize,
 }
 
-/// Cleans a series for fitting (see [`Prepared`]); non-finite values count as missing.
-pub fn prepare(values: &[f64]) -> Prepared {
+/// Cleans a series for fitting (see [`GapFilled`]); non-finite values count as missing.
+pub fn fill_gaps(values: &[f64]) -> GapFilled {
     let first = values.iter().position(|v| v.is_finite());
     let last = values.iter().rposition(|v| v.is_finite());
     let (Some(first), Some(last)) = (first, last) else {
-        return Prepared {
+        return GapFilled {
             values: Vec::new(),
             start: 0,
             interpolated: 0,
@@ -74,7 +74,7 @@ pub fn prepare(values: &[f64]) -> Prepared {
         }
         interpolated += i - gap_start;
     }
-    Prepared {
+    GapFilled {
         values: out,
         start: first,
         interpolated,
@@ -233,8 +233,8 @@ impl Strategy for ArimaStrategy {
     fn execute(&self, frame: &Frame) -> Result<StrategyResult, StrategyError> {
         let c = &self.config;
         let series = input_series(ID, c.data_field.as_deref(), frame)?;
-        let prepared = prepare(series.values);
-        let y = &prepared.values;
+        let filled = fill_gaps(series.values);
+        let y = &filled.values;
         if y.len() < c.min_data_points {
             return Err(StrategyError::NotEnoughData {
                 strategy: ID.to_owned(),
@@ -244,13 +244,13 @@ impl Strategy for ArimaStrategy {
             });
         }
         if y.iter().all(|v| v.to_bits() == y[0].to_bits()) {
-            return Err(StrategyError::Numeric {
-                strategy: ID.to_owned(),
-                message: format!(
+            return Err(StrategyError::numeric(
+                ID,
+                format!(
                     "`{}` is constant ({}): an ARIMA model has no variance to fit",
                     series.name, y[0]
                 ),
-            });
+            ));
         }
         let (fit, search_summary) = self.fit(y)?;
         let forecast = fit.forecast(c.steps, c.alpha)?;
@@ -286,8 +286,8 @@ impl Strategy for ArimaStrategy {
             "converged": fit.converged(),
             "iterations": fit.iterations(),
             "points": y.len(),
-            "interpolated": prepared.interpolated,
-            "trimmed": prepared.trimmed,
+            "interpolated": filled.interpolated,
+            "trimmed": filled.trimmed,
         });
         if let Some(k) = params.constant {
             data["const"] = json_num(k);
@@ -312,10 +312,10 @@ impl Strategy for ArimaStrategy {
             .enumerate()
             .skip(order.d)
         {
-            if let Some(slot) = fitted.get_mut(prepared.start + i) {
+            if let Some(slot) = fitted.get_mut(filled.start + i) {
                 *slot = *f;
             }
-            if let Some(slot) = resid.get_mut(prepared.start + i) {
+            if let Some(slot) = resid.get_mut(filled.start + i) {
                 *slot = *r;
             }
         }
@@ -343,10 +343,10 @@ mod tests {
     #[test]
     fn prepare_trims_and_interpolates() {
         let nan = f64::NAN;
-        let p = prepare(&[nan, 1.0, nan, nan, 4.0, 5.0, nan]);
+        let p = fill_gaps(&[nan, 1.0, nan, nan, 4.0, 5.0, nan]);
         assert_eq!(p.values, [1.0, 2.0, 3.0, 4.0, 5.0]);
         assert_eq!((p.start, p.interpolated, p.trimmed), (1, 2, 2));
-        assert!(prepare(&[nan, nan]).values.is_empty());
+        assert!(fill_gaps(&[nan, nan]).values.is_empty());
     }
 
     fn strategy(config: serde_json::Value) -> ArimaStrategy {
