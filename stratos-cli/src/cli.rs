@@ -180,13 +180,87 @@ pub(crate) struct RunArgs {
     /// Treat the whole input as one series even when it has a stream column.
     #[arg(long, conflicts_with = "stream_field")]
     pub(crate) no_streams: bool,
+    #[command(flatten)]
+    pub(crate) read: ReadArgs,
+}
+
+/// How to read text input (CSV/TSV dialect, dates, missing markers), shared by commands.
+#[derive(Debug, Clone, Default, Args)]
+pub(crate) struct ReadArgs {
+    /// CSV field delimiter: one character, or `tab` (default: sniffed among , tab ; |).
+    #[arg(long, value_name = "CHAR")]
+    pub(crate) delimiter: Option<String>,
+    /// Decimal mark of CSV numbers: `.` or `,` (default: `.`, or `,` when a `;`-delimited
+    /// file's numbers need it).
+    #[arg(long, value_name = "MARK")]
+    pub(crate) decimal: Option<String>,
+    /// Extra cell text read as missing, beside NA, N/A, null, … (repeat or comma-separate).
+    #[arg(long, value_name = "TEXT", value_delimiter = ',')]
+    pub(crate) na: Vec<String>,
+    /// Lines to skip at the top of a CSV before its header.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub(crate) skip_rows: usize,
+    /// Pattern of text dates, e.g. '%m/%d/%Y' or '%d.%m.%Y %H:%M' (default: day-first or
+    /// month-first inferred from the whole column).
+    #[arg(long, value_name = "PATTERN")]
+    pub(crate) date_format: Option<String>,
+}
+
+impl ReadArgs {
+    /// Applies the flags to `options`; a bad delimiter or decimal mark is a usage error.
+    pub(crate) fn apply(
+        &self,
+        mut options: stratos_ingest::ReadOptions,
+    ) -> Result<stratos_ingest::ReadOptions, crate::exit::CliError> {
+        use crate::exit::CliError;
+        if let Some(d) = &self.delimiter {
+            let byte = match d.as_str() {
+                "tab" | "\\t" | "\t" => b'\t',
+                one if one.len() == 1 => one.as_bytes()[0],
+                _ => {
+                    return Err(CliError::Usage(format!(
+                        "--delimiter `{d}`: expected one ASCII character or `tab`"
+                    )));
+                }
+            };
+            options = options.with_delimiter(byte);
+        }
+        match self.decimal.as_deref() {
+            None => {}
+            Some(".") => options = options.with_decimal(b'.'),
+            Some(",") => options = options.with_decimal(b','),
+            Some(other) => {
+                return Err(CliError::Usage(format!(
+                    "--decimal `{other}`: expected `.` or `,`"
+                )));
+            }
+        }
+        if let Some(p) = &self.date_format {
+            stratos_ingest::DatePattern::new(p)
+                .map_err(|e| CliError::Usage(format!("--date-format `{p}`: {e}")))?;
+            options = options.with_date_format(p.clone());
+        }
+        Ok(options
+            .with_missing_markers(self.na.iter().cloned())
+            .with_skip_rows(self.skip_rows))
+    }
 }
 
 #[derive(Debug, Args)]
 pub(crate) struct StreamArgs {
+    /// Input files, URLs or `-` for stdin (the default), read one after another; gzip, zstd,
+    /// bzip2 and zip are unpacked whatever the name.
+    #[arg(value_name = "INPUT")]
+    pub(crate) inputs: Vec<String>,
     /// Strategy id; repeat for several strategies.
     #[arg(long, short, required = true)]
     pub(crate) strategy: Vec<String>,
+    /// The field naming each record's stream (default: the first of stream_id, streamId,
+    /// stream, sensor_id, sensorId, device_id, deviceId, symbol present).
+    #[arg(long, value_name = "FIELD")]
+    pub(crate) stream_field: Option<String>,
+    #[command(flatten)]
+    pub(crate) read: ReadArgs,
     /// Config of the strategy in the same position: inline JSON or @FILE.
     #[arg(long, short)]
     pub(crate) config: Vec<String>,
@@ -262,6 +336,8 @@ pub(crate) struct InspectArgs {
     /// Sample rows shown.
     #[arg(long, default_value_t = 5)]
     pub(crate) rows: usize,
+    #[command(flatten)]
+    pub(crate) read: ReadArgs,
 }
 
 #[derive(Debug, Args)]

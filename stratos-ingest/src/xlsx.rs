@@ -262,7 +262,7 @@ fn open<'a>(
 }
 
 /// Reads one sheet of a spreadsheet into a frame, on a thread of its own
-/// ([`crate::SPREADSHEET_THREAD_NAME`]): calamine 0.38 overflows integers on some malformed
+/// ([`crate::contain::SPREADSHEET_THREAD_NAME`]): calamine 0.38 overflows integers on some malformed
 /// files (an inverted sheet dimension, a column name of many letters), which panics in
 /// builds with overflow checks. Such a panic is an [`IngestError::Unsupported`].
 pub(crate) fn read_spreadsheet(

@@ -13,7 +13,7 @@ use crate::output::table::{Table, write_pairs};
 use crate::output::{self, float_cell};
 
 pub(crate) fn run(args: &InspectArgs) -> Result<(), CliError> {
-    let mut options = input_options(args.input_format);
+    let mut options = args.read.apply(input_options(args.input_format))?;
     if let Some(sheet) = &args.sheet {
         options = options.with_sheet(sheet.clone());
     }

@@ -45,8 +45,12 @@ pub(crate) fn read_input(input: Option<&Path>, options: ReadOptions) -> Result<F
                 .extension()
                 .and_then(|e| e.to_str())
                 .and_then(Format::from_extension);
+            let url = p
+                .to_str()
+                .is_some_and(|s| s.starts_with("http://") || s.starts_with("https://"));
             let is_pdf = match (options.format(), by_extension) {
                 (Some(f), _) => f == Format::Pdf,
+                (None, _) if url => false,
                 (None, Some(Format::Pdf)) => true,
                 (None, Some(Format::Spreadsheet)) => false,
                 (None, _) => starts_like_a_pdf(p, &name)?,
@@ -60,11 +64,7 @@ pub(crate) fn read_input(input: Option<&Path>, options: ReadOptions) -> Result<F
         }
         _ => {
             let name = options.source_name().unwrap_or("<stdin>").to_owned();
-            let mut bytes = Vec::new();
-            std::io::stdin()
-                .lock()
-                .read_to_end(&mut bytes)
-                .map_err(CliError::io("reading stdin"))?;
+            let bytes = stratos_ingest::read_to_memory(std::io::stdin().lock(), &options)?;
             let is_pdf = match options.format() {
                 Some(f) => f == Format::Pdf,
                 None => stratos_ingest::sniff_format(&bytes) == Format::Pdf,

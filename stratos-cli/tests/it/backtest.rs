@@ -2,11 +2,10 @@
 //! CSV shapes, the SVG chart, sweeps, walk-forward, rolling-origin evaluation, exit codes.
 #![allow(clippy::float_cmp, clippy::unwrap_used, clippy::expect_used)]
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
-use serde_json::Value;
+use super::common::{json, ok, stderr, stdout, stratos};
 use stratos_eval::backtest::signals::MovingAverageSignals;
 use stratos_eval::backtest::{
     BacktestConfig, BacktestResult, Bars, Commission, LookAheadCheck, run_source,
@@ -25,31 +24,6 @@ fn tmp(name: &str) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("backtest");
     std::fs::create_dir_all(&dir).unwrap();
     dir.join(name)
-}
-
-fn stratos(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_stratos"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8(o.stderr.clone()).unwrap()
-}
-
-fn ok(args: &[&str]) -> String {
-    let o = stratos(args);
-    assert!(o.status.success(), "{args:?}: {}", stderr(&o));
-    stdout(&o)
-}
-
-fn json(args: &[&str]) -> Value {
-    serde_json::from_str(&ok(args)).unwrap()
 }
 
 /// The README example through the library: SMA(10)/SMA(20) crossover, commission 0.2 %,
@@ -209,37 +183,6 @@ fn csv_writes_trades_or_the_equity_curve() {
     assert!(rows[1].starts_with("2015-01-02T00:00:00Z,10000,0,"));
 }
 
-/// Element counts (polylines by stroke colour) and every `<text>`.
-fn parse_svg(svg: &str) -> (HashMap<String, usize>, Vec<String>) {
-    use quick_xml::events::Event;
-    let mut reader = quick_xml::Reader::from_str(svg);
-    let mut counts = HashMap::new();
-    let mut texts = Vec::new();
-    let mut in_text = false;
-    loop {
-        match reader.read_event().expect("well-formed XML") {
-            Event::Start(e) | Event::Empty(e) => {
-                let mut name = e.name().0.to_owned();
-                in_text = name == "text";
-                if name == "polyline" {
-                    let stroke = e
-                        .try_get_attribute("stroke")
-                        .unwrap()
-                        .map(|a| a.value.into_owned())
-                        .unwrap_or_default();
-                    name = format!("polyline {stroke}");
-                }
-                *counts.entry(name).or_insert(0) += 1;
-            }
-            Event::Text(t) if in_text => texts.push(t.xml10_content().trim().to_owned()),
-            Event::End(_) => in_text = false,
-            Event::Eof => break,
-            _ => {}
-        }
-    }
-    (counts, texts)
-}
-
 #[test]
 fn plot_writes_a_well_formed_svg_with_every_series_and_trade() {
     let path = sample();
@@ -252,7 +195,7 @@ fn plot_writes_a_well_formed_svg_with_every_series_and_trade() {
     ));
     let svg = std::fs::read_to_string(&svg_path).unwrap();
     assert!(svg.starts_with("<svg"));
-    let (counts, texts) = parse_svg(&svg);
+    let (counts, texts) = super::svg::parse(&svg);
     assert_eq!(counts.get("svg"), Some(&1));
     // One entry triangle per trade (closed or open), one exit ring per closed trade.
     let all = lib.trades.len() + lib.open_trades.len();

@@ -7,8 +7,7 @@ use std::process::Stdio;
 
 use stratos_core::{Frame, OutputValues};
 
-mod common;
-use common::{bin, file, run, stderr, stdout};
+use super::common::{bin, file, run, stderr, stdout};
 
 const PRICES: &str =
     "date,close\n2024-01-01,10\n2024-01-02,11\n2024-01-03,12\n2024-01-04,13\n2024-01-05,11\n";
@@ -812,4 +811,3 @@ fn a_bad_pdf_is_one_error_line_and_exit_65() {
     assert_eq!(o.status.code(), Some(66));
     assert_eq!(stderr(&o).lines().count(), 1);
 }
-mod stream;

@@ -1,5 +1,5 @@
-//! Helpers shared by the CLI test binaries: run the built `stratos` with arguments and stdin.
-#![allow(dead_code, clippy::unwrap_used)]
+//! Helpers shared by the CLI tests: run the built `stratos` with arguments and stdin, read its
+//! output, and check it succeeded.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -42,4 +42,21 @@ pub(crate) fn stdout(o: &Output) -> String {
 
 pub(crate) fn stderr(o: &Output) -> String {
     String::from_utf8(o.stderr.clone()).unwrap()
+}
+
+/// Runs `stratos` with `args` and no stdin.
+pub(crate) fn stratos(args: &[&str]) -> Output {
+    bin().args(args).output().unwrap()
+}
+
+/// Runs `stratos` with `args`, asserts it succeeded, and returns its stdout.
+pub(crate) fn ok(args: &[&str]) -> String {
+    let o = stratos(args);
+    assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+    stdout(&o)
+}
+
+/// [`ok`], parsed as JSON.
+pub(crate) fn json(args: &[&str]) -> serde_json::Value {
+    serde_json::from_str(&ok(args)).unwrap()
 }

@@ -2,7 +2,8 @@
 #![allow(clippy::float_cmp, clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
+
+use super::common::stratos as run;
 
 fn corpus() -> PathBuf {
     [
@@ -15,13 +16,6 @@ fn corpus() -> PathBuf {
     ]
     .iter()
     .collect()
-}
-
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_stratos"))
-        .args(args)
-        .output()
-        .unwrap()
 }
 
 /// NAB's scaled sigmoid (SCORING.md section 4).

@@ -8,8 +8,7 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
-mod common;
-use common::run;
+use super::common::run;
 
 /// The stdout of a run that must succeed.
 fn ok(args: &[&str], stdin: &str) -> String {

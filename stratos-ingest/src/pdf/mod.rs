@@ -7,7 +7,7 @@
 //!
 //! Containment: pdf-extract panics on many malformed files and has a reported stack
 //! overflow (upstream issue #128). Extraction runs on its own thread named
-//! [`crate::PDF_THREAD_NAME`] with a [`PDF_STACK_BYTES`] stack, under `catch_unwind`, and the
+//! [`crate::contain::PDF_THREAD_NAME`] with a [`PDF_STACK_BYTES`] stack, under `catch_unwind`, and the
 //! caller waits at most the time budget ([`crate::ReadOptions::with_pdf_time_budget`]).
 //! A panic, an error or a timeout is an [`IngestError::Pdf`]. After a timeout the thread is
 //! told to stop and does so at its next glyph; a thread stuck before any glyph (parsing)

@@ -5,12 +5,16 @@
 
 mod csv;
 mod json;
+mod locale;
 mod ndjson;
 #[cfg(any(feature = "xlsx", feature = "pdf"))]
 mod office;
 #[cfg(feature = "pdf")]
 mod pdf;
 mod robustness;
+mod seeds;
+mod sources;
+mod stream;
 mod text;
 mod wrong_extension;
 #[cfg(feature = "xlsx")]

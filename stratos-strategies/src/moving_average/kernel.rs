@@ -128,9 +128,7 @@ impl Sma {
             let mean = self.sum / self.nobs as f64;
             if self.run >= self.nobs {
                 self.prev
-            } else if self.neg == 0 && mean < 0.0 {
-                0.0
-            } else if self.neg == self.nobs && mean > 0.0 {
+            } else if (self.neg == 0 && mean < 0.0) || (self.neg == self.nobs && mean > 0.0) {
                 0.0
             } else {
                 mean

@@ -8,9 +8,11 @@
 //!   statsmodels 0.15.0 / numpy 2.4.6 / scipy 1.17.1.
 #![allow(clippy::float_cmp, clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::Value;
+
+use super::{cases, dir, floats, load};
 use stratos::strategies::arima::adf::{
     AdfConfig, AdfResult, Autolag, Regression, adf, mackinnon_crit, mackinnon_p, mackinnon_table,
 };
@@ -21,45 +23,6 @@ use stratos::strategies::arima::kpss::{KpssLags, KpssRegression, PValueBound, kp
 const RTOL_FIT: f64 = 1e-8;
 /// Relative tolerance for p-values and critical values (closed-form from the statistic).
 const RTOL_TABLE: f64 = 1e-10;
-
-fn dir(area: &str) -> PathBuf {
-    [env!("CARGO_MANIFEST_DIR"), "tests/data/conformance", area]
-        .iter()
-        .collect()
-}
-
-fn load(path: &Path) -> Value {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap()
-}
-
-/// Every case file in `area`, sorted, except `skip`.
-fn cases(area: &str, skip: &[&str]) -> Vec<(String, Value)> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir(area))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .filter(|p| !skip.iter().any(|s| p.file_name().unwrap() == *s))
-        .collect();
-    files.sort();
-    files
-        .into_iter()
-        .map(|p| {
-            (
-                p.file_stem().unwrap().to_string_lossy().into_owned(),
-                load(&p),
-            )
-        })
-        .collect()
-}
-
-fn floats(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect()
-}
 
 /// Largest relative error seen per case, for the summary line.
 #[derive(Default)]

@@ -3,9 +3,9 @@
 //! that folder's CONVENTIONS.md §8).
 #![allow(clippy::float_cmp, clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::PathBuf;
-
 use serde_json::Value;
+
+use super::floats;
 use stratos::strategies::arima::{
     Arima, ArimaOrder, ArimaParams, DiffuseStart, FittedArima, Forecast,
 };
@@ -18,20 +18,9 @@ struct Case {
 }
 
 fn cases() -> Vec<Case> {
-    let dir: PathBuf = [env!("CARGO_MANIFEST_DIR"), "tests/data/conformance/arima"]
-        .iter()
-        .collect();
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
-    paths.sort();
-    assert!(!paths.is_empty(), "no cases in {}", dir.display());
-    paths
+    super::cases("arima", &[])
         .into_iter()
-        .map(|p| {
-            let json: Value = serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+        .map(|(_, json)| {
             let o = floats(&json["params_in"]["order"]);
             Case {
                 name: json["case"].as_str().unwrap().to_owned(),
@@ -40,14 +29,6 @@ fn cases() -> Vec<Case> {
                 json,
             }
         })
-        .collect()
-}
-
-fn floats(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap_or(f64::NAN))
         .collect()
 }
 

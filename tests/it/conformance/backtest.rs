@@ -12,9 +12,11 @@
 //! and the look-ahead guard runs on them.
 #![allow(clippy::float_cmp, clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde_json::Value;
+
+use super::floats;
 use stratos::backtest::signals::MovingAverageSignals;
 use stratos::backtest::{
     BacktestConfig, BacktestResult, Bars, Bracket, Commission, EndOfData, Fill, LookAheadCheck,
@@ -25,29 +27,11 @@ use stratos::strategies::moving_average::MovingAverageConfig;
 
 const RTOL: f64 = 1e-9;
 
-fn case_paths() -> Vec<PathBuf> {
-    let dir: PathBuf = [
-        env!("CARGO_MANIFEST_DIR"),
-        "tests/data/conformance/backtest",
-    ]
-    .iter()
-    .collect();
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
-    paths.sort();
-    assert!(!paths.is_empty(), "no cases in {}", dir.display());
-    paths
-}
+/// backtesting.py's README example on GOOG.
+const GOOG: &str = "backtest/backtest_goog_sma10_20_c002.json";
 
-fn floats(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap_or(f64::NAN))
-        .collect()
+fn case_paths() -> Vec<PathBuf> {
+    super::case_paths("backtest", &[])
 }
 
 /// The largest relative deviation seen, for the `--nocapture` report.
@@ -159,8 +143,8 @@ fn run_case(json: &Value) -> BacktestResult {
     run_source(&bars, &source, &config, LookAheadCheck::Sampled(16)).unwrap()
 }
 
-fn check_case(path: &PathBuf) -> usize {
-    let json: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+fn check_case(path: &Path) -> usize {
+    let json = super::load(path);
     let name = json["case"].as_str().unwrap().to_owned();
     let got = run_case(&json);
     let want = &json["expected"];
@@ -367,11 +351,7 @@ fn backtests_match_backtesting_py() {
 
 #[test]
 fn goog_summary_fields_follow_the_stats() {
-    let path = case_paths()
-        .into_iter()
-        .find(|p| p.ends_with("backtest_goog_sma10_20_c002.json"))
-        .unwrap();
-    let json: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let json = super::case(GOOG);
     let got = run_case(&json);
     assert_eq!(got.summary.total_trades, 93);
     assert_eq!(got.summary.winning_trades, 49);
@@ -402,11 +382,7 @@ struct Goog {
 
 impl Goog {
     fn load() -> Self {
-        let path = case_paths()
-            .into_iter()
-            .find(|p| p.ends_with("backtest_goog_sma10_20_c002.json"))
-            .unwrap();
-        let json: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let json = super::case(GOOG);
         let ohlcv = &json["input"]["ohlcv"];
         Goog {
             ts: ohlcv["timestamps"]
@@ -542,11 +518,7 @@ fn walk_forward_trades_each_test_window_with_the_training_winner() {
 
 #[test]
 fn result_json_has_the_documented_shape() {
-    let path = case_paths()
-        .into_iter()
-        .find(|p| p.ends_with("backtest_goog_sma10_20_c002.json"))
-        .unwrap();
-    let json: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let json = super::case(GOOG);
     let got = serde_json::to_value(run_case(&json)).unwrap();
     assert_eq!(got["strategy"], "moving_average(sma,fast=10,slow=20)");
     assert_eq!(got["stats"]["Commissions [$]"], 10563.951540000002);

@@ -5,37 +5,13 @@
 //! whenever `aic_gap_best_to_second` > 1e-3.
 #![allow(clippy::float_cmp, clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::PathBuf;
-
 use serde_json::Value;
 use stratos::strategies::arima::order_search::{OrderSearch, search};
 use stratos::strategies::arima::{ArimaOrder, Criterion};
 
 fn cases() -> Vec<(String, Value)> {
-    let dir: PathBuf = [
-        env!("CARGO_MANIFEST_DIR"),
-        "tests/data/conformance/arima_order_search",
-    ]
-    .iter()
-    .collect();
-    let mut out: Vec<(String, Value)> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .map(|p| {
-            let name = p.file_stem().unwrap().to_string_lossy().into_owned();
-            (
-                name,
-                serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap(),
-            )
-        })
-        .collect();
-    out.sort_by(|a, b| a.0.cmp(&b.0));
-    assert!(
-        out.len() >= 2,
-        "order-search cases missing from {}",
-        dir.display()
-    );
+    let out = super::cases("arima_order_search", &[]);
+    assert!(out.len() >= 2, "order-search cases missing");
     out
 }
 

@@ -3,49 +3,13 @@
 //! `produced_by`, `call` and `notes`).
 #![allow(clippy::float_cmp, clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::PathBuf;
-
 use serde_json::Value;
+
+use super::{assert_close, case, floats};
 use stratos::core::{BuiltinStrategy, Frame, OutputValues, StrategyConfig};
 use stratos::prelude::*;
 use stratos::strategies::anomaly::{AnomalyConfig, AnomalyStrategy};
 use stratos::strategies::moving_average::{MaKind, MovingAverage};
-
-fn case(path: &str) -> Value {
-    let p: PathBuf = [env!("CARGO_MANIFEST_DIR"), "tests/data/conformance", path]
-        .iter()
-        .collect();
-    let text = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
-    serde_json::from_str(&text).unwrap()
-}
-
-fn floats(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap_or(f64::NAN))
-        .collect()
-}
-
-/// Every value within `rtol` relative (atol 1e-12 near zero), NaN exactly where expected.
-fn assert_close(case: &str, what: &str, got: &[f64], want: &[f64], rtol: f64) {
-    assert_eq!(got.len(), want.len(), "{case} {what}: length");
-    for (i, (g, w)) in got.iter().zip(want).enumerate() {
-        if w.is_nan() || g.is_nan() {
-            assert!(
-                w.is_nan() && g.is_nan(),
-                "{case} {what}[{i}]: got {g}, expected {w}"
-            );
-        } else {
-            let tol = rtol * w.abs() + 1e-12;
-            assert!(
-                (g - w).abs() <= tol,
-                "{case} {what}[{i}]: got {g}, expected {w} (diff {})",
-                (g - w).abs()
-            );
-        }
-    }
-}
 
 fn windows(params: &Value, key: &str) -> Vec<usize> {
     params[key]

@@ -11,12 +11,7 @@ use serde_json::Value;
 use stratos::strategies::moving_average::Sma;
 
 fn dir() -> PathBuf {
-    [
-        env!("CARGO_MANIFEST_DIR"),
-        "tests/data/conformance/sma_pandas",
-    ]
-    .iter()
-    .collect()
+    super::dir("sma_pandas")
 }
 
 fn fnv(values: &[f64]) -> String {
@@ -40,9 +35,7 @@ fn sma(close: &[f64], n: usize) -> Vec<f64> {
 
 #[test]
 fn sma_equals_pandas_rolling_mean_bit_for_bit() {
-    let reference: Value =
-        serde_json::from_str(&std::fs::read_to_string(dir().join("sma_pandas.json")).unwrap())
-            .unwrap();
+    let reference: Value = super::case("sma_pandas/sma_pandas.json");
     for (name, case) in reference["series"].as_object().unwrap() {
         let text = std::fs::read_to_string(dir().join(case["file"].as_str().unwrap())).unwrap();
         let close: Vec<f64> = text
