@@ -95,6 +95,18 @@ pub(crate) struct EvaluateArgs {
     /// Output format.
     #[arg(long, short, value_enum, default_value_t = EvaluateFormat::Table)]
     pub(crate) format: EvaluateFormat,
+    /// Also cross-validate: `category` holds out each category (data/<category>/) in turn,
+    /// chooses the threshold (and, when --config is a JSON list, the config) on the others and
+    /// scores the held-out files.
+    #[arg(long, value_enum)]
+    pub(crate) cv: Option<EvaluateCv>,
+}
+
+/// Cross-validation schemes of `evaluate --cv`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum EvaluateCv {
+    /// Leave one category out.
+    Category,
 }
 
 /// Output formats of `run`.
