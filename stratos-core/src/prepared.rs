@@ -270,7 +270,15 @@ impl Prepared {
         if self.kind == ResultType::Aggregate {
             return self.run_with(frame, &set);
         }
-        match choose_fields(id, &self.configured_fields(), frame.schema(), many)? {
+        let configured = self.configured_fields();
+        let choice = match choose_fields(id, &configured, frame.schema(), many) {
+            Ok(c) => c,
+            // A named field that is missing: the strategy's own error says more (a text
+            // column names its first non-number).
+            Err(_) if !configured.is_empty() => FieldChoice::AsConfigured,
+            Err(e) => return Err(e.into()),
+        };
+        match choice {
             FieldChoice::AsConfigured => self.run_with(frame, &set),
             FieldChoice::Renamed(names) => {
                 if self.config.get("fields").is_some() {
@@ -467,6 +475,10 @@ impl Strategy for Prepared {
 
     fn input_categories(&self, schema: &Schema) -> Result<Vec<String>, ConfigError> {
         self.inner.input_categories(schema)
+    }
+
+    fn cost_warnings(&self) -> Vec<String> {
+        self.inner.cost_warnings()
     }
 }
 
