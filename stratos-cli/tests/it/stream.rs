@@ -449,3 +449,210 @@ fn stats_every_reports_throughput_and_streams() {
         stats[2]
     );
 }
+
+/// The summary's line accounting: `N lines: R read as records, S skipped, B blank, H header`.
+fn line_counts(err: &str) -> String {
+    let at = err.find("; ").and_then(|_| err.rfind(" lines: ")).unwrap();
+    let start = err[..at].rfind(|c: char| !c.is_ascii_digit()).unwrap() + 1;
+    err[start..].lines().next().unwrap().to_owned()
+}
+
+#[test]
+fn flat_ndjson_keyed_by_sensor_id_is_many_streams_and_every_line_is_counted() {
+    let mut input = String::new();
+    for i in 0..40 {
+        let v = if i == 35 {
+            90.0
+        } else {
+            20.0 + (i % 3) as f64 * 0.1
+        };
+        input.push_str(&format!(
+            "{{\"sensor_id\":\"s{}\",\"ts\":{},\"value\":{v}}}\n",
+            i % 2,
+            T0 + 60 * i
+        ));
+        if i == 10 {
+            input.push_str("\n   \n{not json}\n");
+        }
+    }
+    let o = run(
+        &[
+            "stream",
+            "--strategy",
+            "anomaly_detection",
+            "--config",
+            r#"{"window_size":10,"threshold":3}"#,
+        ],
+        &input,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("stratos: line 14: skipped: key must be a string"),
+        "{err}"
+    );
+    assert!(err.contains("; 2 streams"), "{err}");
+    assert_eq!(
+        line_counts(&err),
+        "43 lines: 40 read as records, 1 skipped, 2 blank, 0 header"
+    );
+    let ev = events(&stdout(&o));
+    assert!(ev.iter().any(|e| e["stream_id"] == "s1"), "{ev:?}");
+}
+
+#[test]
+fn a_csv_keyed_by_sensor_id_splits_and_an_open_quote_ends_at_its_line() {
+    let mut csv = String::from("time,sensor_id,note,temp\n");
+    for i in 0..20 {
+        let note = if i == 3 { "\"open" } else { "ok" };
+        csv.push_str(&format!(
+            "{},{},{note},{}\n",
+            T0 + 60 * i,
+            ["a", "b"][i as usize % 2],
+            20 + i
+        ));
+    }
+    let o = run(
+        &[
+            "stream",
+            "--strategy",
+            "moving_average",
+            "--config",
+            r#"{"period":2,"data_field":"temp"}"#,
+        ],
+        &csv,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("stratos: line 5: skipped: expected 4 fields, found 3"),
+        "{err}"
+    );
+    assert!(err.contains("; 2 streams"), "{err}");
+    assert_eq!(
+        line_counts(&err),
+        "21 lines: 19 read as records, 1 skipped, 0 blank, 1 header"
+    );
+}
+
+#[test]
+fn no_readable_line_exits_65() {
+    let o = run(
+        &["stream", "--strategy", "moving_average"],
+        "{\"stream_id\": }\n[1, 2]\n\n",
+    );
+    assert_eq!(o.status.code(), Some(65), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("0 records, 0 events, 2 skipped lines (first at line 1)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("3 lines: 0 read as records, 2 skipped, 1 blank, 0 header"),
+        "{err}"
+    );
+    assert!(
+        err.contains("stratos: line 1: no line could be read as a record (2 skipped lines)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn inputs_are_files_containers_and_stdin_in_order() {
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../stratos-ingest/tests/data/containers");
+    let gz = dir.join("prices.csv.gz");
+    let zst = dir.join("prices.csv.zst");
+    let o = run(
+        &[
+            "stream",
+            "--strategy",
+            "moving_average",
+            "--config",
+            r#"{"period":5,"data_field":"price"}"#,
+            "--late",
+            "accept",
+            gz.to_str().unwrap(),
+            zst.to_str().unwrap(),
+            "-",
+        ],
+        "timestamp,price,volume\n2024-04-01T00:00:00Z,1,2\n",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        line_counts(&stderr(&o)) == "124 lines: 121 read as records, 0 skipped, 0 blank, 3 header",
+        "{}",
+        stderr(&o)
+    );
+    let o = run(
+        &["stream", "--strategy", "moving_average", "no/such.csv"],
+        "",
+    );
+    assert_eq!(o.status.code(), Some(66), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("no/such.csv: cannot read input"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn locale_flags_reach_stream() {
+    let csv = "Export\ndevice_id;date;temp\nA;14/03/2024 10:00;21,5\nA;15/03/2024 10:00;n/d\nA;16/03/2024 10:00;22,5\n";
+    let o = run(
+        &[
+            "stream",
+            "--strategy",
+            "moving_average",
+            "--config",
+            r#"{"period":1}"#,
+            "--skip-rows",
+            "1",
+            "--decimal",
+            ",",
+            "--na",
+            "n/d",
+            "--missing",
+            "accept",
+        ],
+        csv,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        line_counts(&stderr(&o)),
+        "5 lines: 3 read as records, 0 skipped, 0 blank, 2 header"
+    );
+    let o = run(
+        &[
+            "stream",
+            "--strategy",
+            "moving_average",
+            "--date-format",
+            "%q",
+        ],
+        "",
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("--date-format `%q`: unknown directive `%q`"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn a_line_over_the_budget_on_stdin_is_a_limit_not_an_abort() {
+    // 80 MiB without a line break (over the 64 MiB default), then nothing else.
+    let line = "x".repeat(80 << 20);
+    let o = run(&["stream", "--strategy", "moving_average"], &line);
+    assert_eq!(o.status.code(), Some(65), "{}", stderr(&o));
+    // The line is where a CSV header would be, so the read stops there.
+    assert!(
+        stderr(&o).contains(
+            "stratos: line 1: input exceeds the limit of 67108864 bytes in one line (raise it \
+             with --max-line-bytes)"
+        ),
+        "{}",
+        stderr(&o)
+    );
+}

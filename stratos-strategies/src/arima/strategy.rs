@@ -21,7 +21,7 @@ use stratos_core::{
 
 use super::config::{ArimaConfig, ID};
 use super::order_search::{OrderSearch, search};
-use super::{Arima, ArimaOrder, FittedArima, Forecast, adf};
+use super::{Arima, ArimaOrder, FittedArima, Forecast, adf, calendar};
 use crate::number_text::{json_num, num};
 
 /// The `arima_prediction` strategy.
@@ -173,28 +173,16 @@ fn normal_cdf(x: f64) -> f64 {
     0.5 * statrs::function::erf::erfc(-x / std::f64::consts::SQRT_2)
 }
 
-/// Timestamps for the forecast steps, spaced by the median step of the input's last 50
-/// timestamps (none when the input has no time column or it does not advance).
-fn forecast_times(times: Option<&[Timestamp]>, steps: usize) -> Option<Vec<Timestamp>> {
+/// Timestamps for the forecast steps following the input's calendar (business days, month
+/// ends, …; the rule is in `calendar`'s docs), with the rule's name; none when the input has
+/// no time column or it does not advance.
+fn forecast_times(
+    times: Option<&[Timestamp]>,
+    steps: usize,
+) -> Option<(Vec<Timestamp>, &'static str)> {
     let times = times?;
-    let tail = &times[times.len().saturating_sub(51)..];
-    let mut gaps: Vec<i64> = tail
-        .windows(2)
-        .map(|w| w[1].micros() - w[0].micros())
-        .collect();
-    gaps.sort_unstable();
-    let step = *gaps.get(gaps.len() / 2)?;
-    let last = times.last()?.micros();
-    if step <= 0 {
-        return None;
-    }
-    (1..=steps as i64)
-        .map(|k| {
-            step.checked_mul(k)
-                .and_then(|d| last.checked_add(d))
-                .and_then(|m| Timestamp::from_micros(m).ok())
-        })
-        .collect()
+    let cal = calendar::detect(times)?;
+    Some((calendar::extend(times, cal, steps)?, cal.name()))
 }
 
 impl BuiltinStrategy for ArimaStrategy {
@@ -280,8 +268,9 @@ impl BuiltinStrategy for ArimaStrategy {
         if let Some(k) = params.constant {
             data["const"] = json_num(k);
         }
-        if let Some(times) = forecast_times(series.timestamps, c.steps) {
+        if let Some((times, rule)) = forecast_times(series.timestamps, c.steps) {
             data["forecastTimestamps"] = json!(times);
+            data["forecastCalendar"] = json!(rule);
         }
         if !search_summary.is_null() {
             data["orderSearch"] = search_summary;
@@ -466,8 +455,9 @@ mod tests {
             .iter()
             .map(|s| Timestamp::from_epoch_seconds(*s).unwrap())
             .collect();
-        let f = forecast_times(Some(&t), 2).unwrap();
+        let (f, rule) = forecast_times(Some(&t), 2).unwrap();
         assert_eq!(f[1].to_string(), "1970-01-06T00:00:00Z");
+        assert_eq!(rule, "median_step");
         assert!(forecast_times(None, 2).is_none());
     }
 }

@@ -265,6 +265,26 @@ impl BuiltinStrategy for MovingAverageStrategy {
         &self.config
     }
 
+    fn config_warnings(&self) -> Vec<String> {
+        let c = &self.config;
+        [
+            ("period", Some(c.period)),
+            ("slow", c.slow),
+            ("fast", c.fast),
+        ]
+        .into_iter()
+        .filter_map(|(key, n)| Some((key, n?)))
+        .filter(|&(_, n)| n >= 100_000)
+        .map(|(key, n)| {
+            format!(
+                "{key} = {n}: each stream holds up to {n} values ({:.1} MB) once its window \
+                     is full",
+                n as f64 * 8.0 / 1e6
+            )
+        })
+        .collect()
+    }
+
     fn fields(&self, schema: &Schema) -> Result<Vec<String>, ConfigError> {
         resolve_field(ID, self.config.data_field.as_deref(), schema).map(|f| vec![f])
     }

@@ -5,6 +5,7 @@
 
 mod adf;
 mod arima;
+mod arima_summary;
 mod backtest;
 mod order_search;
 mod sma;
