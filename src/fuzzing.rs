@@ -554,17 +554,17 @@ fn check_kernels(values: &[f64], period: usize, ddof: usize) {
                     (a.min(v), b.max(v))
                 });
             check!(!p.z.is_nan(), "row {t}: z-score {p:?}");
-            check!(p.std > 0.0, "row {t}: z-score {p:?}");
+            check!(p.scale > 0.0, "row {t}: z-score {p:?}");
             if tame {
                 check!(
-                    within(p.mean, lo, hi),
+                    within(p.center, lo, hi),
                     "row {t}: z-score {p:?} vs [{lo}, {hi}]"
                 );
                 // Rolling updates leave a residue of order ε·max² in the sum of squares
                 // until the next resync, so the std is only good to about √ε·max.
                 let std_tol = 1e-6 * max_abs * (window as f64).sqrt();
                 check!(
-                    p.std <= (hi - lo) + std_tol,
+                    p.scale <= (hi - lo) + std_tol,
                     "row {t}: z-score {p:?} vs [{lo}, {hi}]"
                 );
             }

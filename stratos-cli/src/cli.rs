@@ -15,15 +15,7 @@ use stratos_ingest::SheetSelector;
     // No wrapping: the examples at the end of every help must stay one command a line, to be
     // copied as they are (the terminal wraps long lines for display).
     term_width = 0,
-    after_help = "Examples:
-  stratos run moving_average examples/data/ohlcv_daily.csv --config '{\"period\":20}'
-  stratos run anomaly_detection examples/data/sensor_stream.csv --config '{\"window_size\":50,\"threshold\":3}' --format csv
-  stratos stream --strategy anomaly_detection --config '{\"window_size\":50}' < examples/data/sensor_stream.ndjson | head -3
-  stratos strategies
-  stratos inspect examples/data/ohlcv_daily.csv
-  stratos backtest moving_average examples/data/ohlcv_daily.csv --config '{\"fast\":10,\"slow\":20}' --commission 0.002
-
-Exit codes: 0 ok, 2 usage, 65 bad data, 66 missing input, 1 other."
+    after_help = crate::help::MAIN
 )]
 pub(crate) struct Cli {
     #[command(subcommand)]
@@ -33,88 +25,27 @@ pub(crate) struct Cli {
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Run a strategy over a file (or stdin) and print its result.
-    #[command(after_help = "Examples:
-  stratos run moving_average examples/data/ohlcv_daily.csv --config '{\"period\":20}'
-  stratos run moving_average examples/data/ohlcv_daily.csv --config '{\"fast\":10,\"slow\":20}' --format csv
-  stratos run anomaly_detection examples/data/sensor_stream.ndjson --field vibration --format json
-  stratos run anomaly_detection stratos-ingest/tests/data/motors.log --field temperature --config '{\"window_size\":2}'
-  cat examples/data/ohlcv_daily.csv | stratos run moving_average - --config '{\"period\":5}'
-
-Output formats:
-  table   a summary and the last rows (default)
-  json    the StrategyResult, with per-row outputs
-  ndjson  one JSON object per input row: timestamp, input value, outputs
-  csv     one row per input row, e.g. timestamp,close,sma,signal
-
-Several streams: when the input has a stream column (the NDJSON envelope's `stream_id`, or a
-column named `stream_id` or `stream`, any case) holding two or more streams, the strategy runs
-once per stream, on that stream's rows in file order, as `stratos stream` keeps one state per
-stream. Streams come in order of first appearance: json prints an array of
-{\"stream_id\",\"rows\",\"result\"}, ndjson and csv put a `stream_id` first in every row, table
-prints one summary per stream. --stream-field FIELD picks the column (and always tags, even one
-stream); --no-streams reads the input as one series. Rows with an empty stream cell form the
-stream \"\".
-  stratos run anomaly_detection examples/data/sensor_stream.ndjson --field temperature --format json")]
+    #[command(after_help = crate::help::RUN)]
     Run(RunArgs),
     /// Stream records from stdin through online strategies; NDJSON events on stdout.
-    #[command(after_help = "Input: NDJSON records in the seed's envelope
-  {\"stream_id\":\"sensor_01\",\"payload\":{\"value\":23.5},\"timestamp\":\"2025-01-15T10:30:00Z\"}
-or CSV with a header, e.g. timestamp,stream_id,value (a `stream_id` or `stream` column names the
-stream; a `timestamp`, `time`, `ts`, `date`, `datetime` or `epoch` column gives the time).
-State is kept per stream_id. Each event is one JSON line, flushed as it happens.
-
-Examples:
-  stratos stream --strategy anomaly_detection --config '{\"method\":\"z_score\",\"window_size\":50,\"threshold\":3}' < examples/data/sensor_stream.ndjson
-  stratos stream --strategy moving_average --config '{\"period\":5}' --input-format csv < examples/data/sensor_stream.csv | head -1
-
-Several strategies: repeat --strategy; the n-th --config belongs to the n-th --strategy.
-
-Tenants: --tenant-field tenant names the field holding each record's tenant; --tenants FILE
-enforces limits, e.g. [{\"tenant_id\":\"acme\",\"limits\":{\"rate_limit_per_minute\":120,
-\"max_concurrent_streams\":50,\"max_strategies_per_hour\":500},\"allowed_strategies\":[\"anomaly_detection\"]}]
-A refused record gives a {\"event\":\"limit_exceeded\",…} line for its tenant (at most one per limit
-and minute); the summary on stderr counts refusals per tenant.
-  stratos stream --tenant-field tenant --tenants examples/data/tenants.json --strategy anomaly_detection < examples/data/tenant_readings.csv")]
+    #[command(after_help = crate::help::STREAM)]
     Stream(StreamArgs),
     /// List the built-in strategies with their config keys, defaults and ranges.
-    #[command(after_help = "Examples:
-  stratos strategies
-  stratos strategies --format json")]
+    #[command(after_help = crate::help::STRATEGIES)]
     Strategies(StrategiesArgs),
     /// Detect a file's schema and kind of data offline; suggest strategies.
-    #[command(after_help = "Examples:
-  stratos inspect examples/data/ohlcv_daily.csv
-  stratos inspect examples/data/sensor_stream.ndjson --format json
-  cat stratos-ingest/tests/data/motors.log | stratos inspect - --input-format text --rows 10
-
-Detected types: financial_data, sensor_data, ecommerce, log, custom. The confidence is
-high when several column names agree and at most 0.5 for ambiguous input.")]
+    #[command(after_help = crate::help::INSPECT)]
     Inspect(InspectArgs),
     /// Internal: read a PDF from stdin, print its frame as JSON (see `cmd::pdf_child`).
     #[command(name = "__extract-pdf", hide = true)]
     ExtractPdf(crate::cmd::pdf_child::ExtractPdfArgs),
     /// Backtest a strategy over OHLC(V) bars: statistics, trades, equity; sweeps, walk-forward,
     /// rolling-origin evaluation of forecasts; an SVG chart.
-    #[command(after_help = crate::cmd::backtest::HELP)]
+    #[command(after_help = crate::help::BACKTEST)]
     Backtest(BacktestArgs),
     /// Run an anomaly detector over a labelled corpus (NAB layout) and score it with NAB's rules.
     #[command(
-        after_help = "The corpus folder holds data/<category>/<file>.csv (timestamp,value) and
-labels/combined_windows.json, as in the Numenta Anomaly Benchmark (NAB v1.1). Every file the
-labels list is run through the detector (one state per file, row by row, causal), and the anomaly
-scores are scored with NAB's rules: one threshold per profile optimised over the corpus, raw
-score normalised so the null detector scores 0 and a perfect one 100. Also printed: precision,
-recall and F1 counted by window at that threshold.
-
-Examples:
-  stratos evaluate tests/data/nab/mini --config '{\"method\":\"robust_z\",\"window_size\":50}'
-  stratos evaluate tests/data/nab/mini --config '{\"method\":\"ewma\",\"alpha\":0.05}' --format json
-  stratos evaluate tests/data/nab/mini --config '{\"method\":\"ewma\",\"alpha\":0.05}' --results-dir target/nab-results --detector mine
-  stratos evaluate tests/data/nab/mini --scores target/nab-results --detector mine
-(tests/data/nab/mini is a tiny synthetic corpus; point at a copy of NAB for the real benchmark.)
-
-With --results-dir, NAB's results layout is written too:
-<dir>/<detector>/<category>/<detector>_<file>.csv with timestamp,value,anomaly_score,label."
+        after_help = crate::help::EVALUATE
     )]
     Evaluate(EvaluateArgs),
 }
@@ -482,7 +413,7 @@ pub(crate) struct BacktestArgs {
     #[arg(long, value_enum)]
     pub(crate) signal_mode: Option<SignalModeArg>,
     /// ARIMA / hybrid signals: refit the model every N bars on the bars so far.
-    #[arg(long, value_name = "N", default_value_t = stratos_strategies::backtest_signals::DEFAULT_REFIT_EVERY)]
+    #[arg(long, value_name = "N", default_value_t = stratos_eval::backtest::signals::DEFAULT_REFIT_EVERY)]
     pub(crate) refit_every: usize,
     /// Run the look-ahead guard: recompute the signals on 20 truncated histories and fail if
     /// any earlier signal changes.

@@ -3,6 +3,7 @@
 mod cli;
 mod cmd;
 mod exit;
+mod help;
 mod output;
 mod plot;
 

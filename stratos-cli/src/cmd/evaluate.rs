@@ -3,8 +3,8 @@
 
 use std::io::Write;
 
-use stratos_core::evaluation::NabCorpus;
 use stratos_core::{BuiltinStrategy, StrategyConfig};
+use stratos_eval::nab::NabCorpus;
 use stratos_strategies::anomaly::{self, AnomalyConfig, AnomalyStrategy};
 
 use crate::cli::{EvaluateArgs, EvaluateFormat};
@@ -34,22 +34,9 @@ pub(crate) fn run(args: &EvaluateArgs) -> Result<(), CliError> {
     };
     let report = match &args.scores {
         Some(dir) => {
-            let scores = corpus.read_results(dir, &args.detector)?;
-            let start = std::time::Instant::now();
-            let profiles = stratos_core::evaluation::score_corpus(
-                &corpus.files(),
-                &scores,
-                &stratos_core::evaluation::PROFILES,
-            )?;
-            anomaly::nab::NabReport {
-                profiles,
-                rows: corpus.row_count(),
-                scores,
-                detect_seconds: 0.0,
-                score_seconds: start.elapsed().as_secs_f64(),
-            }
+            stratos_eval::nab::score_saved(&corpus, corpus.read_results(dir, &args.detector)?)?
         }
-        None => anomaly::nab::evaluate_corpus(&strategy, &corpus)?,
+        None => stratos_eval::nab::evaluate_corpus(&strategy, &corpus)?,
     };
     let detector = match &args.scores {
         Some(dir) => serde_json::json!({"scores": dir.join(&args.detector).display().to_string()}),

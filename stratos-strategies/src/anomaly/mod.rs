@@ -21,7 +21,6 @@ mod ewma;
 mod iqr;
 mod isolation_forest;
 mod mad;
-pub mod nab;
 mod quantile_window;
 mod sorted_window;
 mod zscore;
@@ -47,7 +46,7 @@ pub use zscore::{RollingZScore, ZPoint, anomaly_score};
 pub use detector::AnomalyState;
 use detector::{Detector, Finding, RowOutcome};
 
-use crate::fmt::{json_num, num};
+use crate::number_text::{json_num, num};
 
 /// The strategy id.
 pub const ID: &str = "anomaly_detection";
@@ -214,14 +213,14 @@ impl AnomalyStrategy {
                 if p.z > 0.0 { "above" } else { "below" },
                 c.window_size,
                 num(c.threshold, 4),
-                num(p.mean, 6),
+                num(p.center, 6),
             ),
             AnomalyMethod::RobustZ => format!(
                 "anomaly in `{field}`: {} is {} robust σ {} the median {} of the previous {} values (threshold {}σ)",
                 num(value, 6),
                 num(p.z.abs(), 2),
                 if p.z > 0.0 { "above" } else { "below" },
-                num(p.mean, 6),
+                num(p.center, 6),
                 c.window_size,
                 num(c.threshold, 4)
             ),
@@ -230,7 +229,7 @@ impl AnomalyStrategy {
                 num(value, 6),
                 num(p.z.abs(), 2),
                 if p.z > 0.0 { "above" } else { "below" },
-                num(p.mean, 6),
+                num(p.center, 6),
                 num(c.ewma_alpha(), 4),
                 num(c.threshold, 4)
             ),
@@ -239,7 +238,7 @@ impl AnomalyStrategy {
                 num(value, 6),
                 num(p.z.abs(), 2),
                 if p.z > 0.0 { "above" } else { "below" },
-                num(p.mean, 6),
+                num(p.center, 6),
                 c.window_size,
                 num(c.threshold, 4)
             ),
@@ -249,8 +248,8 @@ impl AnomalyStrategy {
     fn field_context(&self, field: &str, value: f64, f: &Finding) -> serde_json::Value {
         let p = f.point.unwrap_or(ZPoint {
             z: f64::NAN,
-            mean: f64::NAN,
-            std: f64::NAN,
+            center: f64::NAN,
+            scale: f64::NAN,
         });
         let (z_key, center_key, scale_key) = match f.method {
             AnomalyMethod::Iqr => ("iqr_distance", "median", "iqr"),
@@ -261,8 +260,8 @@ impl AnomalyStrategy {
             "field": field,
             "value": json_num(value),
             z_key: json_num(p.z),
-            center_key: json_num(p.mean),
-            scale_key: json_num(p.std),
+            center_key: json_num(p.center),
+            scale_key: json_num(p.scale),
             "anomaly_score": json_num(f.score),
             "threshold": self.config.threshold,
             "window_size": self.config.window_size,

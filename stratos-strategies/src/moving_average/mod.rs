@@ -30,7 +30,7 @@ use stratos_core::{
 pub use config::{MAX_PERIOD, MaKind, MovingAverageConfig};
 pub use kernel::{Ema, MovingAverage, Sma, Wma};
 
-use crate::fmt::{json_num, num};
+use crate::number_text::{json_num, num};
 
 /// The strategy id.
 pub const ID: &str = "moving_average";
