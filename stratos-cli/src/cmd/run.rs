@@ -39,7 +39,7 @@ pub(crate) fn run(args: &RunArgs, registry: &Registry) -> Result<(), CliError> {
         false,
     )?;
     let strategy = registry.build(&args.strategy, config)?;
-    let mut options = input_options(args.input_format);
+    let mut options = args.read.apply(input_options(args.input_format))?;
     if let Some(sheet) = &args.sheet {
         options = options.with_sheet(sheet.clone());
     }
