@@ -141,6 +141,10 @@ pub(crate) struct RunArgs {
     pub(crate) strategy: String,
     /// Input file, or `-` for stdin (the default).
     pub(crate) input: Option<PathBuf>,
+    /// More input files (a quoted glob such as 'data/*.csv' is expanded too): the strategy
+    /// runs on each file, and every result is tagged `source` with the file's path.
+    #[arg(value_name = "MORE")]
+    pub(crate) more_inputs: Vec<PathBuf>,
     /// Strategy config: inline JSON, or @FILE to read it from a file.
     #[arg(long, short)]
     pub(crate) config: Option<String>,

@@ -85,3 +85,78 @@ fn containers_give_the_same_result_and_missing_inputs_exit_66() {
     let dir = run_json(&fixture("containers"), &[]);
     assert_eq!(dir.status.code(), Some(66), "{}", stderr(&dir));
 }
+
+#[test]
+fn several_files_or_a_glob_give_one_tagged_result_per_file() {
+    let pattern = fixture("containers/prices.csv*");
+    let o = run(
+        &[
+            "run",
+            "moving_average",
+            &pattern,
+            "--config",
+            r#"{"period":5,"data_field":"price"}"#,
+            "--format",
+            "json",
+        ],
+        "",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let all: Vec<serde_json::Value> = serde_json::from_str(&stdout(&o)).unwrap();
+    let sources: Vec<&str> = all.iter().map(|r| r["source"].as_str().unwrap()).collect();
+    let names: Vec<&str> = sources
+        .iter()
+        .map(|s| s.rsplit('/').next().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "prices.csv",
+            "prices.csv.bz2",
+            "prices.csv.gz",
+            "prices.csv.zst"
+        ]
+    );
+    assert!(
+        all.iter()
+            .all(|r| r["result"] == all[0]["result"] && r["rows"] == 60)
+    );
+    let two = run(
+        &[
+            "run",
+            "moving_average",
+            &fixture("containers/prices.csv"),
+            &fixture("locale/us_dates.csv"),
+            "--config",
+            r#"{"period":5,"data_field":"price"}"#,
+            "--format",
+            "ndjson",
+        ],
+        "",
+    );
+    assert!(two.status.success(), "{}", stderr(&two));
+    let rows: Vec<serde_json::Value> = stdout(&two)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 90);
+    assert!(
+        rows[0]["source"]
+            .as_str()
+            .unwrap()
+            .ends_with("containers/prices.csv")
+    );
+    assert!(
+        rows[89]["source"]
+            .as_str()
+            .unwrap()
+            .ends_with("locale/us_dates.csv")
+    );
+    let none = run(&["run", "moving_average", "no/such/*.csv"], "");
+    assert_eq!(none.status.code(), Some(66), "{}", stderr(&none));
+    assert!(
+        stderr(&none).contains("the pattern matches no file"),
+        "{}",
+        stderr(&none)
+    );
+}
