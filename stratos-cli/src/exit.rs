@@ -139,7 +139,6 @@ impl CliError {
             CliError::Usage(_) => USAGE,
             CliError::Config(e) => Self::config_code(e),
             CliError::Ingest(e) if e.is_not_found() => NO_INPUT,
-            CliError::Ingest(IngestError::InvalidOptions { .. }) => USAGE,
             CliError::Ingest(_) => DATA,
             CliError::Strategy(e) => Self::strategy_code(e),
             CliError::BadLine { .. } => DATA,
