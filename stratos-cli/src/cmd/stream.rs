@@ -222,7 +222,9 @@ pub(crate) fn run(args: &StreamArgs, registry: &Registry) -> Result<(), CliError
         header: 0,
         source: None,
     };
-    let mut options = args.read.apply(ReadOptions::default())?;
+    let mut options = args
+        .read
+        .apply(ReadOptions::default().with_limits(args.limits.limits()))?;
     if let Some(f) = &args.stream_field {
         options = options.with_stream_field(f.clone());
     }
