@@ -8,6 +8,7 @@ mod common;
 mod evaluate;
 mod help_examples;
 mod hostile;
+mod inputs;
 mod run_groups;
 mod stream;
 mod svg;
