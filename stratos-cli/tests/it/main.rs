@@ -8,5 +8,6 @@ mod common;
 mod evaluate;
 mod help_examples;
 mod run_groups;
+mod stationarity;
 mod stream;
 mod svg;
