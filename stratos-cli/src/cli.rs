@@ -95,6 +95,18 @@ pub(crate) struct EvaluateArgs {
     /// Output format.
     #[arg(long, short, value_enum, default_value_t = EvaluateFormat::Table)]
     pub(crate) format: EvaluateFormat,
+    /// Also cross-validate: `category` holds out each category (data/<category>/) in turn,
+    /// chooses the threshold (and, when --config is a JSON list, the config) on the others and
+    /// scores the held-out files.
+    #[arg(long, value_enum)]
+    pub(crate) cv: Option<EvaluateCv>,
+}
+
+/// Cross-validation schemes of `evaluate --cv`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum EvaluateCv {
+    /// Leave one category out.
+    Category,
 }
 
 /// Output formats of `run`.
@@ -169,6 +181,8 @@ pub(crate) struct RunArgs {
     /// data).
     #[arg(long, value_name = "NAME|INDEX")]
     pub(crate) sheet: Option<SheetSelector>,
+    #[command(flatten)]
+    pub(crate) limits: LimitArgs,
     /// Rows shown by the table format (0: all).
     #[arg(long, default_value_t = 10)]
     pub(crate) rows: usize,
@@ -333,6 +347,8 @@ pub(crate) struct InspectArgs {
     /// data).
     #[arg(long, value_name = "NAME|INDEX")]
     pub(crate) sheet: Option<SheetSelector>,
+    #[command(flatten)]
+    pub(crate) limits: LimitArgs,
     /// Sample rows shown.
     #[arg(long, default_value_t = 5)]
     pub(crate) rows: usize,
@@ -498,7 +514,7 @@ pub(crate) struct BacktestArgs {
     #[arg(long, value_enum)]
     pub(crate) signal_mode: Option<SignalModeArg>,
     /// ARIMA / hybrid signals: refit the model every N bars on the bars so far.
-    #[arg(long, value_name = "N", default_value_t = stratos_eval::backtest::signals::DEFAULT_REFIT_EVERY)]
+    #[arg(long, value_name = "N", default_value_t = stratos_eval::backtest::signals::DEFAULT_REFIT_EVERY, value_parser = parse_positive)]
     pub(crate) refit_every: usize,
     /// Run the look-ahead guard: recompute the signals on 20 truncated histories and fail if
     /// any earlier signal changes.
@@ -541,4 +557,74 @@ pub(crate) struct BacktestArgs {
     /// data).
     #[arg(long, value_name = "NAME|INDEX")]
     pub(crate) sheet: Option<SheetSelector>,
+    #[command(flatten)]
+    pub(crate) limits: LimitArgs,
+}
+
+/// The read budgets of an input (`--max-memory`, `--max-cells`, `--max-line-bytes`): a
+/// file that would break one is refused with exit code 65 before the allocation.
+#[derive(Debug, Clone, Default, Args)]
+pub(crate) struct LimitArgs {
+    /// Most memory reading the input may hold, in bytes (suffixes K, M, G: powers of 1024);
+    /// also caps decompressed bytes and a spreadsheet's shared strings [default: 8G].
+    #[arg(long, value_name = "BYTES", value_parser = parse_bytes)]
+    pub(crate) max_memory: Option<u64>,
+    /// Most cells (rows × columns, repeated spreadsheet cells included) in the input
+    /// [default: 500000000].
+    #[arg(long, value_name = "N")]
+    pub(crate) max_cells: Option<u64>,
+    /// Longest line (CSV record, NDJSON line, log line, spreadsheet XML token), in bytes
+    /// (suffixes K, M, G) [default: 64M].
+    #[arg(long, value_name = "BYTES", value_parser = parse_bytes)]
+    pub(crate) max_line_bytes: Option<u64>,
+}
+
+impl LimitArgs {
+    /// The budgets: the defaults with the flags given.
+    pub(crate) fn limits(&self) -> stratos_ingest::Limits {
+        let mut l = stratos_ingest::Limits::default();
+        if let Some(n) = self.max_memory {
+            l = l.with_max_memory(n);
+        }
+        if let Some(n) = self.max_cells {
+            l = l.with_max_cells(n);
+        }
+        if let Some(n) = self.max_line_bytes {
+            l = l.with_max_line_bytes(n);
+        }
+        l
+    }
+}
+
+/// A count of at least 1 (`--refit-every 0` is a usage error, not a silent 1).
+fn parse_positive(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(format!("`{s}` is not a whole number of at least 1")),
+    }
+}
+
+/// A byte count: digits with an optional K, M or G (powers of 1024; a trailing `B` or
+/// `iB` is allowed).
+fn parse_bytes(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let upper = t.to_ascii_uppercase();
+    let body = upper
+        .strip_suffix("IB")
+        .or_else(|| upper.strip_suffix('B'))
+        .unwrap_or(&upper);
+    let (digits, shift) = match body.char_indices().last() {
+        Some((i, 'K')) => (&body[..i], 10),
+        Some((i, 'M')) => (&body[..i], 20),
+        Some((i, 'G')) => (&body[..i], 30),
+        Some((i, 'T')) => (&body[..i], 40),
+        _ => (body, 0),
+    };
+    digits
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(1u64 << shift))
+        .filter(|&n| n > 0)
+        .ok_or_else(|| format!("`{s}` is not a byte count (digits with K, M or G, above 0)"))
 }
