@@ -275,6 +275,11 @@ impl BuiltinStrategy for ArimaStrategy {
         if !search_summary.is_null() {
             data["orderSearch"] = search_summary;
         }
+        // statsmodels' summary() numbers (OPG standard errors, residual diagnostics); absent
+        // when the outer product of the scores is singular.
+        if let Ok(summary) = fit.summary(y) {
+            data["summary"] = serde_json::to_value(&summary).unwrap_or_default();
+        }
         let mape = fit.mape();
         let confidence =
             (1.0 - mape / 100.0).clamp(0.0, 1.0) * if fit.converged() { 1.0 } else { 0.5 };
