@@ -36,6 +36,16 @@ pub(crate) enum Command {
     /// Detect a file's schema and kind of data offline; suggest strategies.
     #[command(after_help = crate::help::INSPECT)]
     Inspect(InspectArgs),
+    /// Unit-root / stationarity test on one column (statsmodels' adfuller or kpss).
+    #[command(after_help = "Examples:
+  stratos stationarity examples/data/ohlcv_daily.csv --field close
+  stratos stationarity examples/data/ohlcv_daily.csv --field close --test kpss --regression ct --format json
+  stratos stationarity examples/data/ohlcv_daily.csv --field close --autolag none --maxlag 4
+
+Fields (statsmodels' names): statistic, pvalue, usedlag (ADF) or lags (KPSS), nobs, the critical
+values, icbest (ADF with autolag). Missing values inside the series are interpolated linearly;
+leading and trailing ones are dropped (both reported).")]
+    Stationarity(StationarityArgs),
     /// Internal: read a PDF from stdin, print its frame as JSON (see `cmd::pdf_child`).
     #[command(name = "__extract-pdf", hide = true)]
     ExtractPdf(crate::cmd::pdf_child::ExtractPdfArgs),
@@ -169,6 +179,8 @@ pub(crate) struct RunArgs {
     /// data).
     #[arg(long, value_name = "NAME|INDEX")]
     pub(crate) sheet: Option<SheetSelector>,
+    #[command(flatten)]
+    pub(crate) limits: LimitArgs,
     /// Rows shown by the table format (0: all).
     #[arg(long, default_value_t = 10)]
     pub(crate) rows: usize,
@@ -333,11 +345,86 @@ pub(crate) struct InspectArgs {
     /// data).
     #[arg(long, value_name = "NAME|INDEX")]
     pub(crate) sheet: Option<SheetSelector>,
+    #[command(flatten)]
+    pub(crate) limits: LimitArgs,
     /// Sample rows shown.
     #[arg(long, default_value_t = 5)]
     pub(crate) rows: usize,
     #[command(flatten)]
     pub(crate) read: ReadArgs,
+}
+
+/// `stationarity --test`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum StationarityTest {
+    /// Augmented Dickey-Fuller (H0: unit root).
+    Adf,
+    /// Kwiatkowski-Phillips-Schmidt-Shin (H0: stationary).
+    Kpss,
+}
+
+/// `stationarity --regression` (statsmodels' strings).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum RegressionChoice {
+    /// Constant.
+    C,
+    /// Constant and linear trend.
+    Ct,
+    /// Constant, linear and quadratic trend (ADF only).
+    Ctt,
+    /// No deterministic terms (ADF only).
+    N,
+}
+
+/// `stationarity --autolag`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum AutolagChoice {
+    /// Smallest AIC.
+    Aic,
+    /// Smallest BIC.
+    Bic,
+    /// From maxlag down, the first lag with |t| >= 1.645.
+    #[value(name = "t-stat")]
+    TStat,
+    /// No search: the lag is --maxlag (default 12 (n/100)^(1/4)).
+    None,
+}
+
+/// Output formats of `stationarity`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum StationarityFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct StationarityArgs {
+    /// Input file, or `-` for stdin (the default).
+    pub(crate) input: Option<PathBuf>,
+    /// Column to test (default: the strategies' default value field, e.g. close).
+    #[arg(long)]
+    pub(crate) field: Option<String>,
+    /// The test.
+    #[arg(long, value_enum, default_value_t = StationarityTest::Adf)]
+    pub(crate) test: StationarityTest,
+    /// Deterministic terms (KPSS: c or ct).
+    #[arg(long, value_enum, default_value_t = RegressionChoice::C)]
+    pub(crate) regression: RegressionChoice,
+    /// ADF lag selection (default aic).
+    #[arg(long, value_enum)]
+    pub(crate) autolag: Option<AutolagChoice>,
+    /// ADF: the largest lag searched (or used, with --autolag none); KPSS: the lag.
+    #[arg(long, value_name = "N")]
+    pub(crate) maxlag: Option<usize>,
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = StationarityFormat::Table)]
+    pub(crate) format: StationarityFormat,
+    /// Input format (default: from the file extension, else from the content).
+    #[arg(long, value_enum)]
+    pub(crate) input_format: Option<InputFormat>,
+    /// Spreadsheet sheet to read: a name, or a 0-based index.
+    #[arg(long, value_name = "NAME|INDEX")]
+    pub(crate) sheet: Option<SheetSelector>,
 }
 
 #[derive(Debug, Args)]
@@ -425,7 +512,7 @@ pub(crate) struct BacktestArgs {
     #[arg(long, value_enum)]
     pub(crate) signal_mode: Option<SignalModeArg>,
     /// ARIMA / hybrid signals: refit the model every N bars on the bars so far.
-    #[arg(long, value_name = "N", default_value_t = stratos_eval::backtest::signals::DEFAULT_REFIT_EVERY)]
+    #[arg(long, value_name = "N", default_value_t = stratos_eval::backtest::signals::DEFAULT_REFIT_EVERY, value_parser = parse_positive)]
     pub(crate) refit_every: usize,
     /// Run the look-ahead guard: recompute the signals on 20 truncated histories and fail if
     /// any earlier signal changes.
@@ -468,4 +555,74 @@ pub(crate) struct BacktestArgs {
     /// data).
     #[arg(long, value_name = "NAME|INDEX")]
     pub(crate) sheet: Option<SheetSelector>,
+    #[command(flatten)]
+    pub(crate) limits: LimitArgs,
+}
+
+/// The read budgets of an input (`--max-memory`, `--max-cells`, `--max-line-bytes`): a
+/// file that would break one is refused with exit code 65 before the allocation.
+#[derive(Debug, Clone, Default, Args)]
+pub(crate) struct LimitArgs {
+    /// Most memory reading the input may hold, in bytes (suffixes K, M, G: powers of 1024);
+    /// also caps decompressed bytes and a spreadsheet's shared strings [default: 8G].
+    #[arg(long, value_name = "BYTES", value_parser = parse_bytes)]
+    pub(crate) max_memory: Option<u64>,
+    /// Most cells (rows × columns, repeated spreadsheet cells included) in the input
+    /// [default: 500000000].
+    #[arg(long, value_name = "N")]
+    pub(crate) max_cells: Option<u64>,
+    /// Longest line (CSV record, NDJSON line, log line, spreadsheet XML token), in bytes
+    /// (suffixes K, M, G) [default: 64M].
+    #[arg(long, value_name = "BYTES", value_parser = parse_bytes)]
+    pub(crate) max_line_bytes: Option<u64>,
+}
+
+impl LimitArgs {
+    /// The budgets: the defaults with the flags given.
+    pub(crate) fn limits(&self) -> stratos_ingest::Limits {
+        let mut l = stratos_ingest::Limits::default();
+        if let Some(n) = self.max_memory {
+            l = l.with_max_memory(n);
+        }
+        if let Some(n) = self.max_cells {
+            l = l.with_max_cells(n);
+        }
+        if let Some(n) = self.max_line_bytes {
+            l = l.with_max_line_bytes(n);
+        }
+        l
+    }
+}
+
+/// A count of at least 1 (`--refit-every 0` is a usage error, not a silent 1).
+fn parse_positive(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(format!("`{s}` is not a whole number of at least 1")),
+    }
+}
+
+/// A byte count: digits with an optional K, M or G (powers of 1024; a trailing `B` or
+/// `iB` is allowed).
+fn parse_bytes(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let upper = t.to_ascii_uppercase();
+    let body = upper
+        .strip_suffix("IB")
+        .or_else(|| upper.strip_suffix('B'))
+        .unwrap_or(&upper);
+    let (digits, shift) = match body.char_indices().last() {
+        Some((i, 'K')) => (&body[..i], 10),
+        Some((i, 'M')) => (&body[..i], 20),
+        Some((i, 'G')) => (&body[..i], 30),
+        Some((i, 'T')) => (&body[..i], 40),
+        _ => (body, 0),
+    };
+    digits
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(1u64 << shift))
+        .filter(|&n| n > 0)
+        .ok_or_else(|| format!("`{s}` is not a byte count (digits with K, M or G, above 0)"))
 }

@@ -71,7 +71,7 @@ impl CliError {
 
     fn config_code(e: &ConfigError) -> u8 {
         match e {
-            ConfigError::MissingField { .. } => DATA,
+            ConfigError::MissingField { .. } | ConfigError::TextField { .. } => DATA,
             _ => USAGE,
         }
     }
@@ -139,6 +139,12 @@ impl CliError {
             CliError::Usage(_) => USAGE,
             CliError::Config(e) => Self::config_code(e),
             CliError::Ingest(e) if e.is_not_found() => NO_INPUT,
+            // A directory where a file was expected is no input either.
+            CliError::Ingest(IngestError::Io { source, .. })
+                if source.kind() == io::ErrorKind::IsADirectory =>
+            {
+                NO_INPUT
+            }
             CliError::Ingest(IngestError::InvalidOptions { .. }) => USAGE,
             CliError::Ingest(_) => DATA,
             CliError::Strategy(e) => Self::strategy_code(e),

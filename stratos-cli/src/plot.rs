@@ -82,11 +82,19 @@ fn plot_err(message: impl Into<String>) -> CliError {
 /// [`CliError::Io`] when the input is inconsistent, drawing fails or the file cannot be
 /// written.
 pub(crate) fn write_svg(path: &Path, input: &PlotInput<'_>) -> Result<(), CliError> {
-    let svg = render_svg(input)?;
-    std::fs::write(path, svg).map_err(|source| CliError::Io {
-        context: "writing the plot",
-        source,
-    })
+    // Every error names the plot's path.
+    let named = |context: &'static str, source: io::Error| CliError::Io {
+        context,
+        source: io::Error::new(
+            source.kind(),
+            format!("--plot {}: {source}", path.display()),
+        ),
+    };
+    let svg = render_svg(input).map_err(|e| match e {
+        CliError::Io { context, source } => named(context, source),
+        other => other,
+    })?;
+    std::fs::write(path, svg).map_err(|source| named("writing the plot", source))
 }
 
 /// Renders the chart as an SVG document.

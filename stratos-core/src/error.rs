@@ -93,6 +93,24 @@ pub enum ConfigError {
         /// The numeric fields the input does have, comma-separated.
         available: String,
     },
+    /// The field to analyse was read as text: a cell in it is not a number (type inference
+    /// made the whole column text), named with its 1-based data row.
+    #[error(
+        "{strategy}: `{field}` is a text column, not a numeric one: data row {row} holds `{cell}`, \
+         which is not a number (numeric fields: {available})"
+    )]
+    TextField {
+        /// The strategy id.
+        strategy: String,
+        /// The field.
+        field: String,
+        /// The 1-based data row of the first cell that is not a number.
+        row: usize,
+        /// That cell (at most 64 characters).
+        cell: String,
+        /// The numeric fields the input does have, comma-separated.
+        available: String,
+    },
 }
 
 impl ConfigError {

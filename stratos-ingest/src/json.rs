@@ -17,6 +17,7 @@ use stratos_core::{CategoryColumn, Frame, FrameError, Record};
 
 use crate::cell::{self, Time, TimeParser};
 use crate::error::IngestError;
+use crate::frame_builder::SparseColumns;
 use crate::location::Location;
 use crate::sniff::strip_bom;
 
@@ -246,7 +247,7 @@ pub(crate) fn read_json(
             ));
         }
     }
-    table.into_frame(source, &fail)
+    table.into_frame(limits, source, &fail)
 }
 
 /// True for an object holding `stream_id` and only envelope keys.
@@ -323,7 +324,9 @@ struct Table {
     over: bool,
     names: Vec<String>,
     index: HashMap<String, usize>,
-    columns: Vec<Vec<Cell>>,
+    /// Each column holds only the records that have it, so records that each bring a new
+    /// key take memory linear in the input (the budgets above refuse the dense frame).
+    columns: SparseColumns<Cell>,
     rows: usize,
 }
 
@@ -363,30 +366,24 @@ impl Table {
                 }
                 self.index.insert(name.clone(), j);
                 self.names.push(name);
-                self.columns.push(Vec::new());
+                self.columns.add_column();
                 j
             }
         };
-        if let Some(col) = self.columns.get_mut(j) {
-            if col.len() <= row {
-                col.resize(row + 1, Cell::Missing);
-            }
-            if let Some(c) = col.get_mut(row) {
-                *c = cell;
-            }
-        }
+        self.columns.set(row, j, cell);
     }
 
     /// Types the columns and builds the frame.
     fn into_frame(
-        mut self,
+        self,
+        limits: &crate::Limits,
         source: Option<&str>,
         fail: &dyn Fn(usize, Option<&str>, String) -> IngestError,
     ) -> Result<Frame, IngestError> {
         let rows = self.rows;
-        for col in &mut self.columns {
-            col.resize(rows, Cell::Missing);
-        }
+        let columns = self
+            .columns
+            .into_dense(rows, Cell::Missing, limits, || Location::source(source))?;
         let is_time = |name: &str, col: &[Cell]| {
             let named = cell::is_time_name(name);
             let mut parser = TimeParser::default();
@@ -408,7 +405,7 @@ impl Table {
         let candidates: Vec<bool> = self
             .names
             .iter()
-            .zip(&self.columns)
+            .zip(&columns)
             .map(|(n, c)| is_time(n, c))
             .collect();
         let time = (0..self.names.len())
@@ -416,7 +413,7 @@ impl Table {
             .find(|&j| self.names.get(j).is_some_and(|n| cell::is_time_name(n)))
             .or_else(|| candidates.iter().position(|&c| c));
         let mut b = Frame::builder();
-        for (j, (name, col)) in self.names.iter().zip(&self.columns).enumerate() {
+        for (j, (name, col)) in self.names.iter().zip(&columns).enumerate() {
             if Some(j) == time {
                 let named = cell::is_time_name(name);
                 let mut parser = TimeParser::default();

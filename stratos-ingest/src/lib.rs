@@ -42,6 +42,42 @@ pub use crate::location::Location;
 pub use crate::pdf::{DEFAULT_PDF_TIME_BUDGET, PDF_STACK_BYTES};
 pub use crate::sniff::{DELIMITERS, sniff_format};
 pub use crate::source::{Compression, detect_compression, open_source};
+#[cfg(feature = "xlsx")]
+pub use crate::xlsx::{SheetChoice, SheetShape, SpreadsheetRead};
+
+/// Reads a spreadsheet (XLSX, XLSM, XLS, XLSB, ODS) held in memory, saying which sheet the
+/// frame came from and why, and listing every sheet with its shape: the sheet
+/// [`ReadOptions::with_sheet`] names, else the first holding a time column and a numeric
+/// column (a cover page before the data is passed over), else the first with data.
+/// [`read_bytes`] reads the same sheet.
+///
+/// # Errors
+/// As [`read_bytes`]; [`IngestError::Limit`] when the workbook breaks the options'
+/// [`Limits`] (its parts, shared strings, cells or text).
+#[cfg(feature = "xlsx")]
+pub fn read_spreadsheet(
+    bytes: &[u8],
+    options: &ReadOptions,
+) -> Result<SpreadsheetRead, IngestError> {
+    xlsx::read_spreadsheet(bytes, options, options.source_name.as_deref(), true)
+}
+
+/// [`read_spreadsheet`] on a file; errors name the path (or the options' source name).
+///
+/// # Errors
+/// [`IngestError::Io`] when the file cannot be read; otherwise as [`read_spreadsheet`].
+#[cfg(feature = "xlsx")]
+pub fn read_spreadsheet_path(
+    path: &Path,
+    options: &ReadOptions,
+) -> Result<SpreadsheetRead, IngestError> {
+    let name = options
+        .source_name
+        .clone()
+        .unwrap_or_else(|| path.display().to_string());
+    let bytes = std::fs::read(path).map_err(|e| IngestError::io(Some(&name), e))?;
+    xlsx::read_spreadsheet(&bytes, options, Some(&name), true)
+}
 
 /// How to read an input. The default sniffs everything: format, delimiter and header.
 ///
@@ -503,9 +539,11 @@ fn read_as(
         ),
         Format::Ndjson => ndjson::read_ndjson(bytes, options, source),
         Format::Json => json::read_json(bytes, options, source),
-        Format::Text => text::read_text(bytes, source),
+        Format::Text => text::read_text(bytes, options.limits(), source),
         #[cfg(feature = "xlsx")]
-        Format::Spreadsheet => xlsx::read_spreadsheet(bytes, options.sheet.as_ref(), source),
+        Format::Spreadsheet => {
+            xlsx::read_spreadsheet(bytes, options, source, false).map(|read| read.frame)
+        }
         #[cfg(not(feature = "xlsx"))]
         Format::Spreadsheet => Err(IngestError::Unsupported {
             location: Box::new(Location::source(source)),
@@ -519,6 +557,7 @@ fn read_as(
             options
                 .pdf_time_budget
                 .unwrap_or(pdf::DEFAULT_PDF_TIME_BUDGET),
+            options.limits(),
             source,
         ),
         #[cfg(not(feature = "pdf"))]

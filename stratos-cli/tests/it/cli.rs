@@ -727,8 +727,9 @@ fn inspect_reads_a_spreadsheet_sheet() {
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(v["format"], "spreadsheet");
     assert_eq!(v["records_processed"], 4);
+    // A sheet that is not there is a bad option: a usage error.
     let o = run(&["inspect", xlsx, "--sheet", "nosuch"], "");
-    assert_eq!(o.status.code(), Some(65));
+    assert_eq!(o.status.code(), Some(2));
     assert_eq!(stderr(&o).lines().count(), 1);
 }
 

@@ -7,6 +7,7 @@ mod cli;
 mod common;
 mod evaluate;
 mod help_examples;
+mod hostile;
 mod run_groups;
 mod stream;
 mod svg;

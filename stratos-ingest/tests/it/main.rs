@@ -4,6 +4,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::float_cmp)]
 
 mod csv;
+mod hostile;
+mod hostile_gen;
 mod json;
 mod locale;
 mod ndjson;

@@ -232,9 +232,70 @@ impl AnomalyConfig {
     }
 }
 
+/// Past this many values a window costs noticeable memory per stream (8 bytes a value).
+pub(crate) const COSTLY_WINDOW: usize = 100_000;
+
+impl AnomalyConfig {
+    /// Valid settings known to be slow or memory-hungry ([`stratos_core::Strategy::cost_warnings`]).
+    pub fn cost_warnings(&self) -> Vec<String> {
+        let mut w = Vec::new();
+        let forest = self.method == AnomalyMethod::IsolationForest
+            || self
+                .methods
+                .as_ref()
+                .is_some_and(|m| m.contains(&AnomalyMethod::IsolationForest));
+        if forest {
+            if self.n_trees >= 1_000 {
+                w.push(format!(
+                    "n_trees = {}: every record is scored by {} trees, {}x the default's work \
+                     (100 trees)",
+                    self.n_trees,
+                    self.n_trees,
+                    self.n_trees / 100
+                ));
+            }
+            if let Some(r) = self.refit_every
+                && r < self.n_trees
+            {
+                w.push(format!(
+                    "refit_every = {r}: with {} trees, {:.1} trees are rebuilt at every row \
+                     (about 1,000 records/s at refit_every = 1); {} or more rebuilds one tree \
+                     a row",
+                    self.n_trees,
+                    self.n_trees as f64 / r as f64,
+                    self.n_trees
+                ));
+            }
+            if self.sample_size >= 10_000 {
+                w.push(format!(
+                    "sample_size = {}: each tree is built from {} rows (default 256)",
+                    self.sample_size, self.sample_size
+                ));
+            }
+        }
+        for (key, n) in [
+            ("window_size", self.window_size),
+            ("adaptive_window", self.adaptive_window),
+        ] {
+            if n >= COSTLY_WINDOW {
+                w.push(format!(
+                    "{key} = {n}: each stream holds up to {n} values ({:.1} MB) once its window \
+                     is full",
+                    n as f64 * 8.0 / 1e6
+                ));
+            }
+        }
+        w
+    }
+}
+
 impl StrategyConfig for AnomalyConfig {
     const STRATEGY_ID: &'static str = ID;
 
+    /// Upper bounds (refused beyond, naming the key, the value and the range):
+    /// `window_size` and `adaptive_window` 10^6, `n_trees` 10,000, `sample_size` 100,000,
+    /// `refit_every` 10^8, `suppress_window` 10^6. Valid but costly values get
+    /// [`AnomalyConfig::cost_warnings`].
     fn validate(&self) -> Result<(), ConfigError> {
         check_finite_range(ID, "threshold", self.threshold, 0.0..=1e6)?;
         if self.threshold <= 0.0 {

@@ -339,6 +339,10 @@ impl Strategy for AnomalyStrategy {
         ID
     }
 
+    fn cost_warnings(&self) -> Vec<String> {
+        self.config.cost_warnings()
+    }
+
     fn config(&self) -> serde_json::Value {
         serde_json::to_value(&self.config).unwrap_or_default()
     }

@@ -273,6 +273,26 @@ impl Strategy for MovingAverageStrategy {
         ID
     }
 
+    fn cost_warnings(&self) -> Vec<String> {
+        let c = &self.config;
+        [
+            ("period", Some(c.period)),
+            ("slow", c.slow),
+            ("fast", c.fast),
+        ]
+        .into_iter()
+        .filter_map(|(key, n)| Some((key, n?)))
+        .filter(|&(_, n)| n >= 100_000)
+        .map(|(key, n)| {
+            format!(
+                "{key} = {n}: each stream holds up to {n} values ({:.1} MB) once its window \
+                     is full",
+                n as f64 * 8.0 / 1e6
+            )
+        })
+        .collect()
+    }
+
     fn config(&self) -> serde_json::Value {
         serde_json::to_value(&self.config).unwrap_or_default()
     }

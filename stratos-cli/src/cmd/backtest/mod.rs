@@ -322,7 +322,7 @@ fn plot(
 
 /// Reads the input (`--start` / `--end` are applied by the caller, through [`Period`]).
 fn load(args: &BacktestArgs) -> Result<Frame, CliError> {
-    let mut options = input_options(args.input_format);
+    let mut options = input_options(args.input_format).with_limits(args.limits.limits());
     if let Some(sheet) = &args.sheet {
         options = options.with_sheet(sheet.clone());
     }
