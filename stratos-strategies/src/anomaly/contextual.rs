@@ -385,7 +385,7 @@ impl Contextual {
                     best = w;
                     predicting.clear();
                     predicting.push(cid);
-                } else if w == best {
+                } else if w.total_cmp(&best).is_eq() {
                     predicting.push(cid);
                 }
             }
