@@ -1,12 +1,15 @@
 //! One row-at-a-time detector behind every method, shared by batch and online runs so that
 //! both give the same answers.
 
+use super::art::ArtDetector;
 use super::config::{AnomalyConfig, AnomalyMethod, Combine};
 use super::ewma::EwmaChart;
 use super::iqr::RollingIqr;
 use super::isolation_forest::IsolationForestState;
 use super::mad::RollingRobustZ;
+use super::one_class_svm::OneClassSvm;
 use super::quantile_window::QuantileWindow;
+use super::seasonal::SeasonalDetector;
 use super::zscore::{RollingZScore, ZPoint, anomaly_score};
 
 /// A univariate kernel, one per field.
@@ -101,6 +104,12 @@ enum Member {
         kernels: Vec<Kernel>,
     },
     Forest(Box<IsolationForestState>),
+    /// `art`, one detector per field.
+    Art(Vec<ArtDetector>),
+    /// `one_class_svm`, over all fields together.
+    Svm(Box<OneClassSvm>),
+    /// `seasonal`, one detector per field.
+    Seasonal(Vec<SeasonalDetector>),
 }
 
 impl Member {
@@ -114,6 +123,31 @@ impl Member {
                 c.refit_every.unwrap_or(c.window_size),
                 c.seed,
             ))),
+            AnomalyMethod::Art => Member::Art(
+                (0..fields)
+                    .map(|_| ArtDetector::new(c.art_step, c.vigilance))
+                    .collect(),
+            ),
+            AnomalyMethod::OneClassSvm => Member::Svm(Box::new(OneClassSvm::new(
+                fields,
+                c.n_components,
+                c.nu,
+                c.learning_rate,
+                c.window_size,
+                c.seed,
+            ))),
+            AnomalyMethod::Seasonal => Member::Seasonal(
+                (0..fields)
+                    .map(|_| {
+                        SeasonalDetector::new(
+                            c.period,
+                            c.period_window,
+                            c.window_size,
+                            c.season_alpha,
+                        )
+                    })
+                    .collect(),
+            ),
             m => Member::Fields {
                 method: m,
                 kernels: (0..fields).map(|_| Kernel::new(m, c)).collect(),
@@ -172,6 +206,46 @@ impl Member {
                 });
                 Some((score, flagged))
             }
+            Member::Art(kernels) => scored_fields(
+                AnomalyMethod::Art,
+                kernels,
+                values,
+                c,
+                out,
+                ArtDetector::push,
+            ),
+            Member::Svm(svm) => {
+                let score = svm.push(values)?;
+                let flagged = score > c.score_threshold;
+                out.push(Finding {
+                    method: AnomalyMethod::OneClassSvm,
+                    field: None,
+                    point: None,
+                    score,
+                    flagged,
+                });
+                Some((score, flagged))
+            }
+            Member::Seasonal(kernels) => {
+                let mut row: Option<(f64, bool)> = None;
+                for (j, (k, &x)) in kernels.iter_mut().zip(values).enumerate() {
+                    if let Some(p) = k.push(x) {
+                        let flagged = p.z.abs() > c.threshold;
+                        let score = anomaly_score(Some(p.z));
+                        out.push(Finding {
+                            method: AnomalyMethod::Seasonal,
+                            field: Some(j),
+                            point: Some(p),
+                            score,
+                            flagged,
+                        });
+                        row = Some(
+                            row.map_or((score, flagged), |(s, f)| (s.max(score), f || flagged)),
+                        );
+                    }
+                }
+                row
+            }
         }
     }
 
@@ -179,6 +253,9 @@ impl Member {
         match self {
             Member::Fields { kernels, .. } => kernels.iter().map(|k| k.heap_bytes(window)).sum(),
             Member::Forest(s) => s.heap_bytes(),
+            Member::Art(k) => k.iter().map(ArtDetector::heap_bytes).sum(),
+            Member::Svm(s) => s.heap_bytes(),
+            Member::Seasonal(k) => k.iter().map(SeasonalDetector::heap_bytes).sum(),
         }
     }
 
@@ -186,8 +263,44 @@ impl Member {
         match self {
             Member::Fields { kernels, .. } => kernels.iter_mut().for_each(Kernel::reset),
             Member::Forest(s) => s.reset(),
+            Member::Art(k) => k.iter_mut().for_each(ArtDetector::reset),
+            Member::Svm(s) => s.reset(),
+            Member::Seasonal(k) => k.iter_mut().for_each(SeasonalDetector::reset),
         }
     }
+}
+
+/// Steps the per-field kernels of a method whose kernels give a score in [0, 1] directly
+/// (flagged above `score_threshold`), pushing one finding per scored field; returns the row's
+/// score (the largest) and flag.
+fn scored_fields<K>(
+    method: AnomalyMethod,
+    kernels: &mut [K],
+    values: &[f64],
+    c: &AnomalyConfig,
+    out: &mut Vec<Finding>,
+    push: impl Fn(&mut K, f64) -> Option<f64>,
+) -> Option<(f64, bool)> {
+    let mut row: Option<(f64, bool)> = None;
+    for (j, (k, &x)) in kernels.iter_mut().zip(values).enumerate() {
+        if let Some(score) = push(k, x) {
+            let score = if score.is_finite() {
+                score.clamp(0.0, 1.0)
+            } else {
+                0.0
+            };
+            let flagged = score > c.score_threshold;
+            out.push(Finding {
+                method,
+                field: Some(j),
+                point: None,
+                score,
+                flagged,
+            });
+            row = Some(row.map_or((score, flagged), |(s, f)| (s.max(score), f || flagged)));
+        }
+    }
+    row
 }
 
 /// The outcome of one row.

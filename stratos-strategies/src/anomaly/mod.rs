@@ -15,6 +15,7 @@
 //! largest); with `adaptiveThreshold`, a row is flagged when its score exceeds the
 //! `adaptive_quantile` of the previous `adaptive_window` row scores.
 
+pub mod art;
 mod config;
 mod detector;
 mod ewma;
@@ -22,7 +23,9 @@ mod iqr;
 mod isolation_forest;
 mod mad;
 pub mod nab;
+mod one_class_svm;
 mod quantile_window;
+pub mod seasonal;
 mod sorted_window;
 mod zscore;
 
@@ -33,6 +36,7 @@ use stratos_core::{
     Schema, Strategy, StrategyError, StrategyInfo, StrategyResult,
 };
 
+pub use art::ArtDetector;
 pub use config::{AnomalyConfig, AnomalyMethod, Combine, DEFAULT_ENSEMBLE};
 pub use ewma::EwmaChart;
 pub use iqr::RollingIqr;
@@ -40,7 +44,9 @@ pub use isolation_forest::{
     IsolationForest, IsolationForestState, SplitMix64, average_path_length,
 };
 pub use mad::{MAD_TO_SIGMA, RollingRobustZ};
+pub use one_class_svm::OneClassSvm;
 pub use quantile_window::QuantileWindow;
+pub use seasonal::SeasonalDetector;
 pub use sorted_window::SortedWindow;
 pub use zscore::{RollingZScore, ZPoint, anomaly_score};
 
@@ -88,9 +94,14 @@ impl AnomalyStrategy {
         }
     }
 
-    /// Rows (at least) before the first score: the reference window, or the EWMA warm-up.
+    /// Rows (at least) before the first score: the reference window, or the EWMA warm-up, or
+    /// the probation of `art`.
     fn warmup(&self) -> usize {
-        self.config.window_size
+        match self.config.effective_method() {
+            AnomalyMethod::Art => art::TREND * self.config.art_step,
+            AnomalyMethod::Seasonal => self.config.period_window - 1,
+            _ => self.config.window_size,
+        }
     }
 
     /// One report per anomaly of a row: a field-level one for each flagged field of a lone
@@ -110,7 +121,11 @@ impl AnomalyStrategy {
         let field_level = !c.adaptive_threshold
             && !matches!(
                 method,
-                AnomalyMethod::Ensemble | AnomalyMethod::IsolationForest
+                AnomalyMethod::Ensemble
+                    | AnomalyMethod::IsolationForest
+                    | AnomalyMethod::Art
+                    | AnomalyMethod::OneClassSvm
+                    | AnomalyMethod::Seasonal
             );
         if field_level {
             for f in row.findings.iter().filter(|f| f.flagged) {
@@ -197,7 +212,13 @@ impl AnomalyStrategy {
             }
             if method == AnomalyMethod::Ensemble {
                 obj.insert("member_scores".into(), members.into());
-            } else if method == AnomalyMethod::IsolationForest {
+            } else if matches!(
+                method,
+                AnomalyMethod::IsolationForest
+                    | AnomalyMethod::Art
+                    | AnomalyMethod::OneClassSvm
+                    | AnomalyMethod::Seasonal
+            ) {
                 obj.insert("score_threshold".into(), json_num(c.score_threshold));
             }
         }
@@ -337,7 +358,10 @@ impl Strategy for AnomalyStrategy {
         // The most rows any kernel could learn from: a field's finite values, or for a lone
         // isolation forest the complete rows. At most `warmup` of them means nothing can be
         // scored, online or in batch.
-        let valid = if method == AnomalyMethod::IsolationForest {
+        let valid = if matches!(
+            method,
+            AnomalyMethod::IsolationForest | AnomalyMethod::OneClassSvm
+        ) {
             (0..n)
                 .filter(|&i| {
                     columns
@@ -369,7 +393,11 @@ impl Strategy for AnomalyStrategy {
             AnomalyMethod::RobustZ => Some("robust_z"),
             AnomalyMethod::Iqr => Some("iqr_distance"),
             AnomalyMethod::Ewma => Some("ewma_z"),
-            AnomalyMethod::IsolationForest | AnomalyMethod::Ensemble => None,
+            AnomalyMethod::IsolationForest
+            | AnomalyMethod::Ensemble
+            | AnomalyMethod::Art
+            | AnomalyMethod::OneClassSvm
+            | AnomalyMethod::Seasonal => None,
         };
         let mut stats: Vec<Vec<f64>> = match stat_name {
             Some(_) => vec![Vec::with_capacity(n); fields.len()],
