@@ -323,6 +323,11 @@ impl ArtDetector {
                 self.last_used[j] = self.steps;
             }
             None if self.last_used.len() < MAX_CATEGORIES => {
+                if self.last_used.is_empty() {
+                    // All the room ever needed, at once: the memory stays flat.
+                    self.weights.reserve_exact(MAX_CATEGORIES * DIM);
+                    self.last_used.reserve_exact(MAX_CATEGORIES);
+                }
                 self.weights.extend_from_slice(input);
                 self.last_used.push(self.steps);
             }

@@ -100,9 +100,13 @@ pub struct AnomalyConfig {
     pub ddof: usize,
     /// EWMA smoothing factor in (0, 1]. Defaults to 2 / (window_size + 1).
     pub alpha: Option<f64>,
-    /// Isolation forest: number of trees. Defaults to 100.
+    /// Isolation forest: number of trees. Defaults to 25 (100 before this release: the forest
+    /// of every stream is walked per row, and at 1,000 streams 25 trees of ψ = 32 rows run
+    /// about 4× faster than 100 trees of ψ = 100 with 1/8 of the memory; set 100 and 256 for
+    /// Liu et al.'s defaults).
     pub n_trees: usize,
-    /// Isolation forest: rows per tree (ψ), at most `window_size`. Defaults to 256.
+    /// Isolation forest: rows per tree (ψ), at most `window_size`. Defaults to 32 (256 before
+    /// this release, in effect `window_size` = 100).
     pub sample_size: usize,
     /// Isolation forest: every tree is rebuilt on the then-current reference window once every
     /// this many rows, on a rolling basis (`n_trees / refit_every` trees per row, in turn, so
@@ -173,8 +177,8 @@ impl Default for AnomalyConfig {
             window_size: 100,
             ddof: 1,
             alpha: None,
-            n_trees: 100,
-            sample_size: 256,
+            n_trees: 25,
+            sample_size: 32,
             refit_every: None,
             seed: 42,
             score_threshold: 0.75,
@@ -389,11 +393,15 @@ impl StrategyConfig for AnomalyConfig {
                 "number in (0, 1]",
                 "EWMA smoothing; default 2/(window_size+1)",
             ),
-            ConfigKey::new("n_trees", "integer 1..=10000", "isolation forest: trees"),
+            ConfigKey::new(
+                "n_trees",
+                "integer 1..=10000",
+                "isolation forest: trees; default 25 (was 100)",
+            ),
             ConfigKey::new(
                 "sample_size",
                 "integer 2..=100000",
-                "isolation forest: rows per tree (at most window_size)",
+                "isolation forest: rows per tree (at most window_size); default 32 (was 256)",
             ),
             ConfigKey::new(
                 "refit_every",

@@ -192,6 +192,20 @@ impl Member {
                 }
                 row
             }
+            Member::Forest(state) if lazy => {
+                // Only flagged rows matter: stop walking trees once the row cannot be.
+                let score = state.score_above(values, c.score_threshold);
+                state.add(values);
+                let score = score?;
+                out.push(Finding {
+                    method: AnomalyMethod::IsolationForest,
+                    field: None,
+                    point: None,
+                    score,
+                    flagged: true,
+                });
+                Some((score, true))
+            }
             Member::Forest(state) => {
                 let score = state.score(values);
                 state.add(values);
@@ -410,13 +424,18 @@ impl Detector {
     /// The same detector, but computing scores only for rows it flags: for the online form,
     /// which reads scores of flagged rows only. Flags and the scores of flagged rows are
     /// unchanged; an unflagged row's score is not computed. It applies where flags do not
-    /// depend on scores (one univariate method, no adaptive threshold, no suppression); other
-    /// configs are returned as they are. It saves an `erf` per field and row on the hot path.
+    /// depend on scores (one univariate method or a lone isolation forest, no adaptive
+    /// threshold, no suppression); other configs are returned as they are. It saves an `erf`
+    /// per field and row on the hot path, and for a forest the trees walked once the row can no
+    /// longer exceed `score_threshold` ([`IsolationForestState::score_above`]).
     pub(crate) fn scoring_flagged_rows_only(mut self) -> Self {
         self.lazy = !self.ensemble
             && self.recent.is_none()
             && self.suppress.is_none()
-            && matches!(self.members.as_slice(), [Member::Fields { .. }]);
+            && matches!(
+                self.members.as_slice(),
+                [Member::Fields { .. } | Member::Forest(_)]
+            );
         self
     }
 

@@ -99,7 +99,7 @@ impl AnomalyStrategy {
     fn warmup(&self) -> usize {
         match self.config.effective_method() {
             AnomalyMethod::Art => art::TREND * self.config.art_step,
-            AnomalyMethod::Seasonal => self.config.period_window - 1,
+            AnomalyMethod::Seasonal => self.config.period_window,
             _ => self.config.window_size,
         }
     }

@@ -10,7 +10,10 @@
 //! 2. **Profile.** Additive Holt–Winters without trend: with level `L` and seasonal terms
 //!    `s[p]` (`p` the phase, the count of finite values mod the period), the residual is
 //!    `e = x − L − s[p]`, then `L ← L + α (x − s[p] − L)` and `s[p] ← s[p] + α (x − L − s[p])`.
-//!    The prefix, once the period is known, is replayed through it (no scores).
+//!    The prefix, once the period is known, is replayed through it (no scores). After the
+//!    prefix, `e` is clipped to ±[`HUBER_K`] residual standard deviations before the update
+//!    (robust Holt–Winters, after Gelper, Fried & Croux 2010), so an anomaly barely moves the
+//!    profile.
 //! 3. **Score.** The residual's z-score against the previous `window` residuals
 //!    ([`RollingZScore`]): flagged when |z| > `threshold`, score `erf(|z| / √2)`.
 //!
@@ -19,6 +22,10 @@
 //! profile (`period` values) and the residual window.
 
 use super::zscore::{RollingZScore, ZPoint};
+
+/// Residuals are clipped to ± this many residual standard deviations before they update the
+/// level and profile.
+pub const HUBER_K: f64 = 3.0;
 
 /// Smallest autocorrelation accepted as a season.
 pub const MIN_ACF: f64 = 0.3;
@@ -129,11 +136,21 @@ impl SeasonalDetector {
         x - self.level - s
     }
 
-    /// Learns `x` into the level and profile, and advances the phase.
-    fn learn(&mut self, x: f64, first: bool) {
+    /// Learns `x` into the level and profile, and advances the phase. With a residual scale
+    /// `sigma`, the residual is first clipped to ±[`HUBER_K`]·σ (Huber's ψ), so an outlier moves
+    /// the profile no more than an ordinary large value would.
+    fn learn(&mut self, x: f64, first: bool, sigma: Option<f64>) {
         let a = self.alpha;
         let p = self.phase;
         let s = self.season.get(p).copied().unwrap_or(0.0);
+        let x = match sigma {
+            Some(sd) if sd > 0.0 && sd.is_finite() && !first => {
+                let base = self.level + s;
+                let e = (x - base).clamp(-HUBER_K * sd, HUBER_K * sd);
+                if (base + e).is_finite() { base + e } else { x }
+            }
+            _ => x,
+        };
         if first {
             self.level = x;
         } else {
@@ -172,14 +189,14 @@ impl SeasonalDetector {
                 if i >= period {
                     self.residuals.add(e);
                 }
-                self.learn(v, i == 0);
+                self.learn(v, i == 0, None);
             }
             return None;
         }
         let e = self.residual(x);
         let point = self.residuals.score(e);
         self.residuals.add(e);
-        self.learn(x, false);
+        self.learn(x, false, point.map(|p| p.std));
         Some(point.unwrap_or(ZPoint {
             z: 0.0,
             mean: e,
