@@ -125,6 +125,8 @@ pub struct ArtDetector {
     last_used: Vec<u64>,
     /// Distances to the nearest category over the last `TREND` windows (ring).
     trend: [f32; TREND],
+    /// The largest value in `trend`.
+    trend_max: f32,
     /// Windows since the last anomaly, and its distance.
     since_anomaly: u32,
     anomaly_d: f64,
@@ -150,6 +152,7 @@ impl ArtDetector {
             weights: Vec::new(),
             last_used: Vec::new(),
             trend: [0.0; TREND],
+            trend_max: 0.0,
             since_anomaly: u32::MAX,
             anomaly_d: 0.0,
         }
@@ -269,7 +272,7 @@ impl ArtDetector {
         }
         let d = self.resonate(&input);
         let t = (self.steps % TREND as u64) as usize;
-        let typical = f64::from(self.trend.iter().copied().fold(0.0f32, f32::max)).max(D_FLOOR);
+        let typical = f64::from(self.trend_max).max(D_FLOOR);
         let probation = self.steps <= TREND as u64;
         let mut score = 0.0;
         let new_category = d > 1.0 - f64::from(self.vigilance);
@@ -284,11 +287,19 @@ impl ArtDetector {
         }
         self.since_anomaly = self.since_anomaly.saturating_add(1);
         // Anomalous windows do not raise the typical distance.
-        self.trend[t] = if score > 0.0 {
+        let old = self.trend[t];
+        let new = if score > 0.0 {
             typical as f32
         } else {
             d as f32
         };
+        self.trend[t] = new;
+        if new >= self.trend_max {
+            self.trend_max = new;
+        } else if old >= self.trend_max {
+            // The largest value left the ring: rescan it (rare).
+            self.trend_max = self.trend.iter().copied().fold(0.0f32, f32::max);
+        }
         score
     }
 
@@ -299,12 +310,17 @@ impl ArtDetector {
         let mut best_match = 0.0f32;
         let mut chosen: Option<(usize, f32)> = None;
         for (j, w) in self.weights.chunks_exact(DIM).enumerate() {
-            let mut inter = 0.0f32;
-            let mut norm_w = 0.0f32;
-            for (a, b) in input.iter().zip(w) {
-                inter += a.min(*b);
-                norm_w += b;
+            // Eight independent partial sums, so the loop vectorises.
+            let mut inter = [0.0f32; 8];
+            let mut norm_w = [0.0f32; 8];
+            for (a8, b8) in input.chunks_exact(8).zip(w.chunks_exact(8)) {
+                for k in 0..8 {
+                    inter[k] += a8[k].min(b8[k]);
+                    norm_w[k] += b8[k];
+                }
             }
+            let inter: f32 = inter.iter().sum();
+            let norm_w: f32 = norm_w.iter().sum();
             let m = inter / norm_i;
             best_match = best_match.max(m);
             if m >= self.vigilance {

@@ -150,7 +150,7 @@ pub struct AnomalyConfig {
     /// `one_class_svm`: the share ν in (0, 1] of rows allowed outside the learnt support.
     /// Defaults to 0.1.
     pub nu: f64,
-    /// `one_class_svm`: random Fourier features approximating the RBF kernel. Defaults to 32.
+    /// `one_class_svm`: random Fourier features approximating the RBF kernel. Defaults to 64.
     pub n_components: usize,
     /// `one_class_svm`: the SGD learning rate. Defaults to 0.01.
     pub learning_rate: f64,
@@ -161,8 +161,10 @@ pub struct AnomalyConfig {
     /// (periods up to half of it). Defaults to 600.
     pub period_window: usize,
     /// `seasonal`: smoothing of the level and the seasonal profile, in (0, 1]. Defaults to
-    /// 0.1.
+    /// 0.3.
     pub season_alpha: f64,
+    /// `seasonal`: previous residuals the residual z-score is taken over. Defaults to 300.
+    pub residual_window: usize,
 }
 
 impl Default for AnomalyConfig {
@@ -192,11 +194,12 @@ impl Default for AnomalyConfig {
             art_step: 2,
             vigilance: 0.95,
             nu: 0.1,
-            n_components: 32,
+            n_components: 64,
             learning_rate: 0.01,
             period: None,
             period_window: 600,
-            season_alpha: 0.1,
+            season_alpha: 0.3,
+            residual_window: 300,
         }
     }
 }
@@ -282,6 +285,7 @@ impl StrategyConfig for AnomalyConfig {
             check_range(ID, "period", p, 1..=self.period_window)?;
         }
         check_finite_range(ID, "season_alpha", self.season_alpha, 1e-6..=1.0)?;
+        check_range(ID, "residual_window", self.residual_window, 2..=1_000_000)?;
         if self.ensemble
             && self.method != AnomalyMethod::ZScore
             && self.method != AnomalyMethod::Ensemble
@@ -493,6 +497,11 @@ impl StrategyConfig for AnomalyConfig {
                 "season_alpha",
                 "number in [1e-6, 1]",
                 "seasonal: smoothing of the level and seasonal profile",
+            ),
+            ConfigKey::new(
+                "residual_window",
+                "integer 2..=1000000",
+                "seasonal: previous residuals the residual z-score uses",
             ),
             ConfigKey::new(
                 "alert_level",

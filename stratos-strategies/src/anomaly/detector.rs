@@ -142,7 +142,7 @@ impl Member {
                         SeasonalDetector::new(
                             c.period,
                             c.period_window,
-                            c.window_size,
+                            c.residual_window,
                             c.season_alpha,
                         )
                     })

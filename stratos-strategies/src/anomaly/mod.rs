@@ -10,6 +10,9 @@
 //! | `ewma` | `(x − m) / s`, exponentially weighted ([`EwmaChart`]) | \|z\| > `threshold` | `erf(\|z\| / √2)` |
 //! | `isolation_forest` | all `fields` together ([`IsolationForestState`]) | score > `score_threshold` | `2^(−E[h]/c(ψ))` |
 //! | `ensemble` | each of `methods` | at least `min_votes` members flag | mean (or max) of member scores |
+//! | `art` | fuzzy ART over windowed features of the downsampled series ([`ArtDetector`]) | score > `score_threshold` | `1 − D/d`: distance to the nearest category over the recent typical one |
+//! | `one_class_svm` | all `fields` together, RBF one-class SVM by random Fourier features and SGD ([`OneClassSvm`]) | score > `score_threshold` | `1 − w·z/ρ`, clipped |
+//! | `seasonal` | residual after a detected (or given) seasonal profile ([`SeasonalDetector`]), z against the previous `residual_window` residuals | \|z\| > `threshold` | `erf(\|z\| / √2)` |
 //!
 //! With `fields`, the univariate methods score every field on its own (the row score is the
 //! largest); with `adaptiveThreshold`, a row is flagged when its score exceeds the
@@ -318,7 +321,7 @@ impl BuiltinStrategy for AnomalyStrategy {
             id: ID.to_owned(),
             name: "Anomaly detection".to_owned(),
             version: env!("CARGO_PKG_VERSION").to_owned(),
-            description: "z-score, robust z, IQR, EWMA, isolation forest, ensemble; adaptive threshold; flags, scores and alerts"
+            description: "z-score, robust z, IQR, EWMA, isolation forest, ensemble, ART, one-class SVM, seasonal; adaptive threshold; flags, scores and alerts"
                 .to_owned(),
             result_type: ResultType::Anomaly,
             online: true,

@@ -14,7 +14,7 @@
 //!    prefix, `e` is clipped to ±[`HUBER_K`] residual standard deviations before the update
 //!    (robust Holt–Winters, after Gelper, Fried & Croux 2010), so an anomaly barely moves the
 //!    profile.
-//! 3. **Score.** The residual's z-score against the previous `window` residuals
+//! 3. **Score.** The residual's z-score against the previous `residual_window` residuals
 //!    ([`RollingZScore`]): flagged when |z| > `threshold`, score `erf(|z| / √2)`.
 //!
 //! No score during the prefix. Non-finite values are skipped (they do not advance the phase).

@@ -175,7 +175,7 @@ fn method_configs(w: usize) -> Vec<serde_json::Value> {
         json!({"method": "robust_z", "window_size": w, "suppress_window": 3}),
         json!({"method": "art", "art_step": 1, "score_threshold": 0.05}),
         json!({"method": "one_class_svm", "window_size": w, "n_components": 64, "score_threshold": 0.5, "seed": 3}),
-        json!({"method": "seasonal", "window_size": w, "period_window": 40, "threshold": 3.0}),
+        json!({"method": "seasonal", "residual_window": w, "period_window": 40, "threshold": 3.0}),
         json!({"method": "ensemble", "window_size": w, "methods": ["z_score", "one_class_svm", "seasonal", "art"], "period_window": 40, "art_step": 1, "min_votes": 1}),
         // The seed's config (seed 001), with a small forest.
         json!({"methods": ["z_score", "isolation_forest", "one_class_svm"], "ensemble": true, "adaptiveThreshold": true, "adaptive_window": 20, "window_size": w.max(8), "n_trees": 5, "sample_size": 8}),
@@ -413,9 +413,9 @@ fn new_method_configs() -> Vec<serde_json::Value> {
         json!({"method": "one_class_svm"}),
         json!({"method": "one_class_svm", "nu": 0.5, "n_components": 8, "learning_rate": 0.5, "window_size": 5}),
         json!({"method": "seasonal"}),
-        json!({"method": "seasonal", "period": 7, "period_window": 20, "window_size": 10, "season_alpha": 1.0}),
+        json!({"method": "seasonal", "period": 7, "period_window": 20, "residual_window": 10, "season_alpha": 1.0}),
         json!({"method": "ensemble", "methods": ["art", "one_class_svm", "seasonal"], "min_votes": 1, "art_step": 1, "period_window": 50}),
-        json!({"methods": ["z_score", "isolation_forest", "one_class_svm"], "ensemble": true, "adaptiveThreshold": true}),
+        json!({"methods": ["z_score", "isolation_forest", "one_class_svm"], "ensemble": true, "adaptiveThreshold": true, "adaptive_window": 100}),
     ]
 }
 
@@ -529,7 +529,7 @@ fn seasonal_flags_the_out_of_phase_value_only() {
     // At a trough, a value that is ordinary at the peaks.
     let at = 1218; // 1218 % 24 = 18: the trough
     xs[at] = 150.0;
-    let s = strategy(json!({"method": "seasonal", "window_size": 100}));
+    let s = strategy(json!({"method": "seasonal"}));
     let r = s.execute(&Frame::from_values("value", xs.clone())).unwrap();
     let idx: Vec<u64> = r.data["anomalies"]
         .as_array()
