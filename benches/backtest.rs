@@ -11,9 +11,9 @@
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use stratos::backtest::signals::MovingAverageSignals;
+use stratos::backtest::{BacktestConfig, Bars, Commission, SignalSource, run};
 use stratos::core::Timestamp;
-use stratos::core::backtest::{BacktestConfig, Bars, Commission, SignalSource, run};
-use stratos::strategies::backtest_signals::MovingAverageSignals;
 
 /// The bars of `backtesting_py_compare.py` (`make_bars` there): a random walk of log
 /// returns `0.002·(u − 0.5)` from xorshift64, highs and lows up to 0.05 % beyond the body.

@@ -29,6 +29,17 @@ use stratos_ingest::{Format, IngestError, ReadOptions};
 use stratos_strategies::anomaly::RollingZScore;
 use stratos_strategies::moving_average::{Ema, Sma, Wma};
 
+/// Read options within the budgets the fuzzers run under (`-rss_limit_mb=2048
+/// -malloc_limit_mb=1024`): 256 MiB of memory by the readers' estimate, 10 million cells.
+/// A reader that breaks its own budget shows up as an out-of-memory or malloc-limit finding.
+fn fuzz_options() -> ReadOptions {
+    ReadOptions::default().with_limits(
+        stratos_ingest::Limits::default()
+            .with_max_memory(256 << 20)
+            .with_max_cells(10_000_000),
+    )
+}
+
 /// The built-in registry, built once per process.
 fn registry() -> &'static Registry {
     static REGISTRY: OnceLock<Registry> = OnceLock::new();
@@ -185,10 +196,10 @@ fn run_online(strategy: &dyn Strategy, schema: &Schema, frame: &Frame) {
 /// module docs. (Content sniffing is the `ndjson` target's and the CLI's business: on input
 /// not starting with `{` or `[` it is the CSV read.)
 pub fn csv(data: &[u8]) {
-    let csv = ReadOptions::default().with_format(Format::Csv);
+    let csv = fuzz_options().with_format(Format::Csv);
     for options in [
         csv.clone(),
-        ReadOptions::default().with_format(Format::Tsv),
+        fuzz_options().with_format(Format::Tsv),
         csv.with_delimiter(b';').with_header(false),
     ] {
         check_read(data, stratos_ingest::read_bytes(data, &options));
@@ -198,8 +209,7 @@ pub fn csv(data: &[u8]) {
 /// NDJSON bytes: the batch reader (whose frame must have one row per non-blank line), then
 /// each line as a [`Record`] that must survive a JSON round trip, and as a one-row frame.
 pub fn ndjson(data: &[u8]) {
-    let read =
-        stratos_ingest::read_bytes(data, &ReadOptions::default().with_format(Format::Ndjson));
+    let read = stratos_ingest::read_bytes(data, &fuzz_options().with_format(Format::Ndjson));
     if let Ok(frame) = &read {
         let body = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
         let records = body
@@ -234,7 +244,7 @@ pub fn ndjson(data: &[u8]) {
 /// as the module docs require). A frame read from an array of objects has one row per
 /// object.
 pub fn json(data: &[u8]) {
-    let read = stratos_ingest::read_bytes(data, &ReadOptions::default().with_format(Format::Json));
+    let read = stratos_ingest::read_bytes(data, &fuzz_options().with_format(Format::Json));
     if let (Ok(frame), Ok(serde_json::Value::Array(items))) =
         (&read, serde_json::from_slice::<serde_json::Value>(data))
         && !frame.numeric_columns().is_empty()
@@ -242,16 +252,13 @@ pub fn json(data: &[u8]) {
         assert_eq!(frame.len(), items.len(), "one row per object");
     }
     check_read(data, read);
-    check_read(
-        data,
-        stratos_ingest::read_bytes(data, &ReadOptions::default()),
-    );
+    check_read(data, stratos_ingest::read_bytes(data, &fuzz_options()));
 }
 
 /// Text-log bytes: the text reader (whose frame has at most one row per line, each with a
 /// time), then content sniffing.
 pub fn text(data: &[u8]) {
-    let read = stratos_ingest::read_bytes(data, &ReadOptions::default().with_format(Format::Text));
+    let read = stratos_ingest::read_bytes(data, &fuzz_options().with_format(Format::Text));
     if let Ok(frame) = &read {
         assert!(
             frame.len() as u64 <= line_count(data),
@@ -264,10 +271,7 @@ pub fn text(data: &[u8]) {
         );
     }
     check_read(data, read);
-    check_read(
-        data,
-        stratos_ingest::read_bytes(data, &ReadOptions::default()),
-    );
+    check_read(data, stratos_ingest::read_bytes(data, &fuzz_options()));
 }
 
 /// Spreadsheet bytes (XLSX, XLS, XLSB, ODS): the first sheet with data and the second sheet,
@@ -275,11 +279,11 @@ pub fn text(data: &[u8]) {
 /// is not there, invalid options). Without the `xlsx` feature every read is an error.
 pub fn xlsx(data: &[u8]) {
     contain_panics();
-    let spreadsheet = ReadOptions::default().with_format(Format::Spreadsheet);
+    let spreadsheet = fuzz_options().with_format(Format::Spreadsheet);
     for options in [
         spreadsheet.clone(),
         spreadsheet.with_sheet(stratos_ingest::SheetSelector::Index(1)),
-        ReadOptions::default(),
+        fuzz_options(),
     ] {
         match stratos_ingest::read_bytes(data, &options) {
             Ok(frame) => check_frame(&frame),
@@ -322,7 +326,7 @@ fn check_pdf_read(read: Result<Frame, IngestError>) {
 /// `pdf` feature every read is an [`IngestError::Unsupported`].
 pub fn pdf(data: &[u8]) {
     contain_panics();
-    let options = ReadOptions::default()
+    let options = fuzz_options()
         .with_format(Format::Pdf)
         .with_pdf_time_budget(PDF_BUDGET);
     check_pdf_read(stratos_ingest::read_bytes(data, &options));
@@ -343,7 +347,7 @@ pub fn sniff(data: &[u8]) {
     if data.starts_with(b"%PDF-") {
         assert_eq!(format, Format::Pdf, "a PDF header");
     }
-    let auto = ReadOptions::default().with_pdf_time_budget(PDF_BUDGET);
+    let auto = fuzz_options().with_pdf_time_budget(PDF_BUDGET);
     let read = stratos_ingest::read_bytes(data, &auto);
     let stated = stratos_ingest::read_bytes(data, &auto.clone().with_format(format));
     match (&read, &stated) {
@@ -554,17 +558,17 @@ fn check_kernels(values: &[f64], period: usize, ddof: usize) {
                     (a.min(v), b.max(v))
                 });
             check!(!p.z.is_nan(), "row {t}: z-score {p:?}");
-            check!(p.std > 0.0, "row {t}: z-score {p:?}");
+            check!(p.scale > 0.0, "row {t}: z-score {p:?}");
             if tame {
                 check!(
-                    within(p.mean, lo, hi),
+                    within(p.center, lo, hi),
                     "row {t}: z-score {p:?} vs [{lo}, {hi}]"
                 );
                 // Rolling updates leave a residue of order ε·max² in the sum of squares
                 // until the next resync, so the std is only good to about √ε·max.
                 let std_tol = 1e-6 * max_abs * (window as f64).sqrt();
                 check!(
-                    p.std <= (hi - lo) + std_tol,
+                    p.scale <= (hi - lo) + std_tol,
                     "row {t}: z-score {p:?} vs [{lo}, {hi}]"
                 );
             }

@@ -5,17 +5,17 @@
 //! results, trading-style signals and alerts.
 //!
 //! This facade re-exports the member crates: [`core`] (records, frames, the strategy
-//! contract), [`strategies`] (the built-ins and their kernels) and [`ingest`] (file readers).
-//! Beyond one strategy over one frame:
+//! contract), [`strategies`] (the built-ins and their kernels), [`ingest`] (file readers) and
+//! [`eval`] (judging strategies against history). Beyond one strategy over one frame:
 //!
-//! - [`backtest`] (= [`stratos_core::backtest`]): backtests over OHLC(V) bars reproducing
+//! - [`backtest`] (= [`eval::backtest`]): backtests over OHLC(V) bars reproducing
 //!   backtesting.py, parameter sweeps and walk-forward optimisation; the signal sources for the
-//!   built-in strategies are in [`strategies::backtest_signals`].
+//!   built-in strategies are in [`backtest::signals`].
 //! - [`stratos_core::engine`]: the streaming engine behind `stratos stream` — records routed by
 //!   (tenant, stream) to online strategy states, tenant policies and limits, events into a sink.
-//! - [`stratos_core::evaluation`]: the NAB-compatible scorer of anomaly detectors against
-//!   labelled windows (behind `stratos evaluate`); [`strategies::evaluation`]: rolling-origin
-//!   evaluation of forecasters (MAPE, RMSE, MAE, direction accuracy per horizon).
+//! - [`eval::nab`]: the NAB-compatible scorer of anomaly detectors against labelled windows
+//!   (behind `stratos evaluate`); [`eval::rolling_origin`]: rolling-origin evaluation of
+//!   forecasters (MAPE, RMSE, MAE, direction accuracy per horizon).
 //! - [`strategies::trend`] (`trend_analysis`) and [`strategies::window`] (`window_aggregate`):
 //!   growth over event-time windows, and windowed aggregations with alert rules, beside
 //!   [`strategies::moving_average`], [`strategies::anomaly`], [`strategies::arima`] and
@@ -64,27 +64,28 @@
 //! ```
 
 pub use stratos_core as core;
+pub use stratos_eval as eval;
 pub use stratos_ingest as ingest;
 pub use stratos_strategies as strategies;
 
 pub use stratos_strategies::registry;
 
 /// Backtesting over OHLC(V) bars, reproducing backtesting.py (a re-export of
-/// [`stratos_core::backtest`]); signal sources for the built-in strategies are in
-/// [`strategies::backtest_signals`].
-pub use stratos_core::backtest;
+/// [`eval::backtest`]); signal sources for the built-in strategies are in
+/// [`backtest::signals`].
+pub use stratos_eval::backtest;
 
 #[doc(hidden)]
 pub mod fuzzing;
 
 /// The types most programs need.
 pub mod prelude {
-    pub use stratos_core::backtest::{BacktestConfig, BacktestError, Bars, SignalSource, Signals};
     pub use stratos_core::{
         Action, Alert, AlertLevel, ConfigError, Event, Frame, OnlineStrategy, Plugin, Record,
         Registry, ResultType, RowRef, Schema, Signal, Strategy, StrategyError, StrategyRequest,
         StrategyResult, Timestamp,
     };
+    pub use stratos_eval::backtest::{BacktestConfig, BacktestError, Bars, SignalSource, Signals};
     pub use stratos_ingest::{Format, IngestError, ReadOptions};
 }
 

@@ -15,15 +15,7 @@ use stratos_ingest::SheetSelector;
     // No wrapping: the examples at the end of every help must stay one command a line, to be
     // copied as they are (the terminal wraps long lines for display).
     term_width = 0,
-    after_help = "Examples:
-  stratos run moving_average examples/data/ohlcv_daily.csv --config '{\"period\":20}'
-  stratos run anomaly_detection examples/data/sensor_stream.csv --config '{\"window_size\":50,\"threshold\":3}' --format csv
-  stratos stream --strategy anomaly_detection --config '{\"window_size\":50}' < examples/data/sensor_stream.ndjson | head -3
-  stratos strategies
-  stratos inspect examples/data/ohlcv_daily.csv
-  stratos backtest moving_average examples/data/ohlcv_daily.csv --config '{\"fast\":10,\"slow\":20}' --commission 0.002
-
-Exit codes: 0 ok, 2 usage, 65 bad data, 66 missing input, 1 other."
+    after_help = crate::help::MAIN
 )]
 pub(crate) struct Cli {
     #[command(subcommand)]
@@ -33,88 +25,37 @@ pub(crate) struct Cli {
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Run a strategy over a file (or stdin) and print its result.
-    #[command(after_help = "Examples:
-  stratos run moving_average examples/data/ohlcv_daily.csv --config '{\"period\":20}'
-  stratos run moving_average examples/data/ohlcv_daily.csv --config '{\"fast\":10,\"slow\":20}' --format csv
-  stratos run anomaly_detection examples/data/sensor_stream.ndjson --field vibration --format json
-  stratos run anomaly_detection stratos-ingest/tests/data/motors.log --field temperature --config '{\"window_size\":2}'
-  cat examples/data/ohlcv_daily.csv | stratos run moving_average - --config '{\"period\":5}'
-
-Output formats:
-  table   a summary and the last rows (default)
-  json    the StrategyResult, with per-row outputs
-  ndjson  one JSON object per input row: timestamp, input value, outputs
-  csv     one row per input row, e.g. timestamp,close,sma,signal
-
-Several streams: when the input has a stream column (the NDJSON envelope's `stream_id`, or a
-column named `stream_id` or `stream`, any case) holding two or more streams, the strategy runs
-once per stream, on that stream's rows in file order, as `stratos stream` keeps one state per
-stream. Streams come in order of first appearance: json prints an array of
-{\"stream_id\",\"rows\",\"result\"}, ndjson and csv put a `stream_id` first in every row, table
-prints one summary per stream. --stream-field FIELD picks the column (and always tags, even one
-stream); --no-streams reads the input as one series. Rows with an empty stream cell form the
-stream \"\".
-  stratos run anomaly_detection examples/data/sensor_stream.ndjson --field temperature --format json")]
+    #[command(after_help = crate::help::RUN)]
     Run(RunArgs),
     /// Stream records from stdin through online strategies; NDJSON events on stdout.
-    #[command(after_help = "Input: NDJSON records in the seed's envelope
-  {\"stream_id\":\"sensor_01\",\"payload\":{\"value\":23.5},\"timestamp\":\"2025-01-15T10:30:00Z\"}
-or CSV with a header, e.g. timestamp,stream_id,value (a `stream_id` or `stream` column names the
-stream; a `timestamp`, `time`, `ts`, `date`, `datetime` or `epoch` column gives the time).
-State is kept per stream_id. Each event is one JSON line, flushed as it happens.
-
-Examples:
-  stratos stream --strategy anomaly_detection --config '{\"method\":\"z_score\",\"window_size\":50,\"threshold\":3}' < examples/data/sensor_stream.ndjson
-  stratos stream --strategy moving_average --config '{\"period\":5}' --input-format csv < examples/data/sensor_stream.csv | head -1
-
-Several strategies: repeat --strategy; the n-th --config belongs to the n-th --strategy.
-
-Tenants: --tenant-field tenant names the field holding each record's tenant; --tenants FILE
-enforces limits, e.g. [{\"tenant_id\":\"acme\",\"limits\":{\"rate_limit_per_minute\":120,
-\"max_concurrent_streams\":50,\"max_strategies_per_hour\":500},\"allowed_strategies\":[\"anomaly_detection\"]}]
-A refused record gives a {\"event\":\"limit_exceeded\",…} line for its tenant (at most one per limit
-and minute); the summary on stderr counts refusals per tenant.
-  stratos stream --tenant-field tenant --tenants examples/data/tenants.json --strategy anomaly_detection < examples/data/tenant_readings.csv")]
+    #[command(after_help = crate::help::STREAM)]
     Stream(StreamArgs),
     /// List the built-in strategies with their config keys, defaults and ranges.
-    #[command(after_help = "Examples:
-  stratos strategies
-  stratos strategies --format json")]
+    #[command(after_help = crate::help::STRATEGIES)]
     Strategies(StrategiesArgs),
     /// Detect a file's schema and kind of data offline; suggest strategies.
-    #[command(after_help = "Examples:
-  stratos inspect examples/data/ohlcv_daily.csv
-  stratos inspect examples/data/sensor_stream.ndjson --format json
-  cat stratos-ingest/tests/data/motors.log | stratos inspect - --input-format text --rows 10
-
-Detected types: financial_data, sensor_data, ecommerce, log, custom. The confidence is
-high when several column names agree and at most 0.5 for ambiguous input.")]
+    #[command(after_help = crate::help::INSPECT)]
     Inspect(InspectArgs),
+    /// Unit-root / stationarity test on one column (statsmodels' adfuller or kpss).
+    #[command(after_help = "Examples:
+  stratos stationarity examples/data/ohlcv_daily.csv --field close
+  stratos stationarity examples/data/ohlcv_daily.csv --field close --test kpss --regression ct --format json
+  stratos stationarity examples/data/ohlcv_daily.csv --field close --autolag none --maxlag 4
+
+Fields (statsmodels' names): statistic, pvalue, usedlag (ADF) or lags (KPSS), nobs, the critical
+values, icbest (ADF with autolag). Missing values inside the series are interpolated linearly;
+leading and trailing ones are dropped (both reported).")]
+    Stationarity(StationarityArgs),
     /// Internal: read a PDF from stdin, print its frame as JSON (see `cmd::pdf_child`).
     #[command(name = "__extract-pdf", hide = true)]
     ExtractPdf(crate::cmd::pdf_child::ExtractPdfArgs),
     /// Backtest a strategy over OHLC(V) bars: statistics, trades, equity; sweeps, walk-forward,
     /// rolling-origin evaluation of forecasts; an SVG chart.
-    #[command(after_help = crate::cmd::backtest::HELP)]
+    #[command(after_help = crate::help::BACKTEST)]
     Backtest(BacktestArgs),
     /// Run an anomaly detector over a labelled corpus (NAB layout) and score it with NAB's rules.
     #[command(
-        after_help = "The corpus folder holds data/<category>/<file>.csv (timestamp,value) and
-labels/combined_windows.json, as in the Numenta Anomaly Benchmark (NAB v1.1). Every file the
-labels list is run through the detector (one state per file, row by row, causal), and the anomaly
-scores are scored with NAB's rules: one threshold per profile optimised over the corpus, raw
-score normalised so the null detector scores 0 and a perfect one 100. Also printed: precision,
-recall and F1 counted by window at that threshold.
-
-Examples:
-  stratos evaluate tests/data/nab/mini --config '{\"method\":\"robust_z\",\"window_size\":50}'
-  stratos evaluate tests/data/nab/mini --config '{\"method\":\"ewma\",\"alpha\":0.05}' --format json
-  stratos evaluate tests/data/nab/mini --config '{\"method\":\"ewma\",\"alpha\":0.05}' --results-dir target/nab-results --detector mine
-  stratos evaluate tests/data/nab/mini --scores target/nab-results --detector mine
-(tests/data/nab/mini is a tiny synthetic corpus; point at a copy of NAB for the real benchmark.)
-
-With --results-dir, NAB's results layout is written too:
-<dir>/<detector>/<category>/<detector>_<file>.csv with timestamp,value,anomaly_score,label."
+        after_help = crate::help::EVALUATE
     )]
     Evaluate(EvaluateArgs),
 }
@@ -154,6 +95,18 @@ pub(crate) struct EvaluateArgs {
     /// Output format.
     #[arg(long, short, value_enum, default_value_t = EvaluateFormat::Table)]
     pub(crate) format: EvaluateFormat,
+    /// Also cross-validate: `category` holds out each category (data/<category>/) in turn,
+    /// chooses the threshold (and, when --config is a JSON list, the config) on the others and
+    /// scores the held-out files.
+    #[arg(long, value_enum)]
+    pub(crate) cv: Option<EvaluateCv>,
+}
+
+/// Cross-validation schemes of `evaluate --cv`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum EvaluateCv {
+    /// Leave one category out.
+    Category,
 }
 
 /// Output formats of `run`.
@@ -226,6 +179,8 @@ pub(crate) struct RunArgs {
     /// data).
     #[arg(long, value_name = "NAME|INDEX")]
     pub(crate) sheet: Option<SheetSelector>,
+    #[command(flatten)]
+    pub(crate) limits: LimitArgs,
     /// Rows shown by the table format (0: all).
     #[arg(long, default_value_t = 10)]
     pub(crate) rows: usize,
@@ -237,13 +192,87 @@ pub(crate) struct RunArgs {
     /// Treat the whole input as one series even when it has a stream column.
     #[arg(long, conflicts_with = "stream_field")]
     pub(crate) no_streams: bool,
+    #[command(flatten)]
+    pub(crate) read: ReadArgs,
+}
+
+/// How to read text input (CSV/TSV dialect, dates, missing markers), shared by commands.
+#[derive(Debug, Clone, Default, Args)]
+pub(crate) struct ReadArgs {
+    /// CSV field delimiter: one character, or `tab` (default: sniffed among , tab ; |).
+    #[arg(long, value_name = "CHAR")]
+    pub(crate) delimiter: Option<String>,
+    /// Decimal mark of CSV numbers: `.` or `,` (default: `.`, or `,` when a `;`-delimited
+    /// file's numbers need it).
+    #[arg(long, value_name = "MARK")]
+    pub(crate) decimal: Option<String>,
+    /// Extra cell text read as missing, beside NA, N/A, null, … (repeat or comma-separate).
+    #[arg(long, value_name = "TEXT", value_delimiter = ',')]
+    pub(crate) na: Vec<String>,
+    /// Lines to skip at the top of a CSV before its header.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub(crate) skip_rows: usize,
+    /// Pattern of text dates, e.g. '%m/%d/%Y' or '%d.%m.%Y %H:%M' (default: day-first or
+    /// month-first inferred from the whole column).
+    #[arg(long, value_name = "PATTERN")]
+    pub(crate) date_format: Option<String>,
+}
+
+impl ReadArgs {
+    /// Applies the flags to `options`; a bad delimiter or decimal mark is a usage error.
+    pub(crate) fn apply(
+        &self,
+        mut options: stratos_ingest::ReadOptions,
+    ) -> Result<stratos_ingest::ReadOptions, crate::exit::CliError> {
+        use crate::exit::CliError;
+        if let Some(d) = &self.delimiter {
+            let byte = match d.as_str() {
+                "tab" | "\\t" | "\t" => b'\t',
+                one if one.len() == 1 => one.as_bytes()[0],
+                _ => {
+                    return Err(CliError::Usage(format!(
+                        "--delimiter `{d}`: expected one ASCII character or `tab`"
+                    )));
+                }
+            };
+            options = options.with_delimiter(byte);
+        }
+        match self.decimal.as_deref() {
+            None => {}
+            Some(".") => options = options.with_decimal(b'.'),
+            Some(",") => options = options.with_decimal(b','),
+            Some(other) => {
+                return Err(CliError::Usage(format!(
+                    "--decimal `{other}`: expected `.` or `,`"
+                )));
+            }
+        }
+        if let Some(p) = &self.date_format {
+            stratos_ingest::DatePattern::new(p)
+                .map_err(|e| CliError::Usage(format!("--date-format `{p}`: {e}")))?;
+            options = options.with_date_format(p.clone());
+        }
+        Ok(options
+            .with_missing_markers(self.na.iter().cloned())
+            .with_skip_rows(self.skip_rows))
+    }
 }
 
 #[derive(Debug, Args)]
 pub(crate) struct StreamArgs {
+    /// Input files, URLs or `-` for stdin (the default), read one after another; gzip, zstd,
+    /// bzip2 and zip are unpacked whatever the name.
+    #[arg(value_name = "INPUT")]
+    pub(crate) inputs: Vec<String>,
     /// Strategy id; repeat for several strategies.
     #[arg(long, short, required = true)]
     pub(crate) strategy: Vec<String>,
+    /// The field naming each record's stream (default: the first of stream_id, streamId,
+    /// stream, sensor_id, sensorId, device_id, deviceId, symbol present).
+    #[arg(long, value_name = "FIELD")]
+    pub(crate) stream_field: Option<String>,
+    #[command(flatten)]
+    pub(crate) read: ReadArgs,
     /// Config of the strategy in the same position: inline JSON or @FILE.
     #[arg(long, short)]
     pub(crate) config: Vec<String>,
@@ -316,9 +345,86 @@ pub(crate) struct InspectArgs {
     /// data).
     #[arg(long, value_name = "NAME|INDEX")]
     pub(crate) sheet: Option<SheetSelector>,
+    #[command(flatten)]
+    pub(crate) limits: LimitArgs,
     /// Sample rows shown.
     #[arg(long, default_value_t = 5)]
     pub(crate) rows: usize,
+    #[command(flatten)]
+    pub(crate) read: ReadArgs,
+}
+
+/// `stationarity --test`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum StationarityTest {
+    /// Augmented Dickey-Fuller (H0: unit root).
+    Adf,
+    /// Kwiatkowski-Phillips-Schmidt-Shin (H0: stationary).
+    Kpss,
+}
+
+/// `stationarity --regression` (statsmodels' strings).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum RegressionChoice {
+    /// Constant.
+    C,
+    /// Constant and linear trend.
+    Ct,
+    /// Constant, linear and quadratic trend (ADF only).
+    Ctt,
+    /// No deterministic terms (ADF only).
+    N,
+}
+
+/// `stationarity --autolag`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum AutolagChoice {
+    /// Smallest AIC.
+    Aic,
+    /// Smallest BIC.
+    Bic,
+    /// From maxlag down, the first lag with |t| >= 1.645.
+    #[value(name = "t-stat")]
+    TStat,
+    /// No search: the lag is --maxlag (default 12 (n/100)^(1/4)).
+    None,
+}
+
+/// Output formats of `stationarity`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum StationarityFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct StationarityArgs {
+    /// Input file, or `-` for stdin (the default).
+    pub(crate) input: Option<PathBuf>,
+    /// Column to test (default: the strategies' default value field, e.g. close).
+    #[arg(long)]
+    pub(crate) field: Option<String>,
+    /// The test.
+    #[arg(long, value_enum, default_value_t = StationarityTest::Adf)]
+    pub(crate) test: StationarityTest,
+    /// Deterministic terms (KPSS: c or ct).
+    #[arg(long, value_enum, default_value_t = RegressionChoice::C)]
+    pub(crate) regression: RegressionChoice,
+    /// ADF lag selection (default aic).
+    #[arg(long, value_enum)]
+    pub(crate) autolag: Option<AutolagChoice>,
+    /// ADF: the largest lag searched (or used, with --autolag none); KPSS: the lag.
+    #[arg(long, value_name = "N")]
+    pub(crate) maxlag: Option<usize>,
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = StationarityFormat::Table)]
+    pub(crate) format: StationarityFormat,
+    /// Input format (default: from the file extension, else from the content).
+    #[arg(long, value_enum)]
+    pub(crate) input_format: Option<InputFormat>,
+    /// Spreadsheet sheet to read: a name, or a 0-based index.
+    #[arg(long, value_name = "NAME|INDEX")]
+    pub(crate) sheet: Option<SheetSelector>,
 }
 
 #[derive(Debug, Args)]
@@ -406,7 +512,7 @@ pub(crate) struct BacktestArgs {
     #[arg(long, value_enum)]
     pub(crate) signal_mode: Option<SignalModeArg>,
     /// ARIMA / hybrid signals: refit the model every N bars on the bars so far.
-    #[arg(long, value_name = "N", default_value_t = stratos_strategies::backtest_signals::DEFAULT_REFIT_EVERY)]
+    #[arg(long, value_name = "N", default_value_t = stratos_eval::backtest::signals::DEFAULT_REFIT_EVERY, value_parser = parse_positive)]
     pub(crate) refit_every: usize,
     /// Run the look-ahead guard: recompute the signals on 20 truncated histories and fail if
     /// any earlier signal changes.
@@ -449,4 +555,74 @@ pub(crate) struct BacktestArgs {
     /// data).
     #[arg(long, value_name = "NAME|INDEX")]
     pub(crate) sheet: Option<SheetSelector>,
+    #[command(flatten)]
+    pub(crate) limits: LimitArgs,
+}
+
+/// The read budgets of an input (`--max-memory`, `--max-cells`, `--max-line-bytes`): a
+/// file that would break one is refused with exit code 65 before the allocation.
+#[derive(Debug, Clone, Default, Args)]
+pub(crate) struct LimitArgs {
+    /// Most memory reading the input may hold, in bytes (suffixes K, M, G: powers of 1024);
+    /// also caps decompressed bytes and a spreadsheet's shared strings [default: 8G].
+    #[arg(long, value_name = "BYTES", value_parser = parse_bytes)]
+    pub(crate) max_memory: Option<u64>,
+    /// Most cells (rows × columns, repeated spreadsheet cells included) in the input
+    /// [default: 500000000].
+    #[arg(long, value_name = "N")]
+    pub(crate) max_cells: Option<u64>,
+    /// Longest line (CSV record, NDJSON line, log line, spreadsheet XML token), in bytes
+    /// (suffixes K, M, G) [default: 64M].
+    #[arg(long, value_name = "BYTES", value_parser = parse_bytes)]
+    pub(crate) max_line_bytes: Option<u64>,
+}
+
+impl LimitArgs {
+    /// The budgets: the defaults with the flags given.
+    pub(crate) fn limits(&self) -> stratos_ingest::Limits {
+        let mut l = stratos_ingest::Limits::default();
+        if let Some(n) = self.max_memory {
+            l = l.with_max_memory(n);
+        }
+        if let Some(n) = self.max_cells {
+            l = l.with_max_cells(n);
+        }
+        if let Some(n) = self.max_line_bytes {
+            l = l.with_max_line_bytes(n);
+        }
+        l
+    }
+}
+
+/// A count of at least 1 (`--refit-every 0` is a usage error, not a silent 1).
+fn parse_positive(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(format!("`{s}` is not a whole number of at least 1")),
+    }
+}
+
+/// A byte count: digits with an optional K, M or G (powers of 1024; a trailing `B` or
+/// `iB` is allowed).
+fn parse_bytes(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let upper = t.to_ascii_uppercase();
+    let body = upper
+        .strip_suffix("IB")
+        .or_else(|| upper.strip_suffix('B'))
+        .unwrap_or(&upper);
+    let (digits, shift) = match body.char_indices().last() {
+        Some((i, 'K')) => (&body[..i], 10),
+        Some((i, 'M')) => (&body[..i], 20),
+        Some((i, 'G')) => (&body[..i], 30),
+        Some((i, 'T')) => (&body[..i], 40),
+        _ => (body, 0),
+    };
+    digits
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(1u64 << shift))
+        .filter(|&n| n > 0)
+        .ok_or_else(|| format!("`{s}` is not a byte count (digits with K, M or G, above 0)"))
 }

@@ -3,8 +3,8 @@
 use std::io;
 use std::process::ExitCode;
 
-use stratos_core::backtest::BacktestError;
-use stratos_core::{ConfigError, StrategyError};
+use stratos_core::{ConfigError, FrameError, StrategyError};
+use stratos_eval::backtest::BacktestError;
 use stratos_ingest::IngestError;
 use thiserror::Error;
 
@@ -37,7 +37,7 @@ pub(crate) enum CliError {
     Backtest(#[from] BacktestError),
     /// A labelled corpus that cannot be read or scored (exit 66 when missing, else 65 or 1).
     #[error(transparent)]
-    Evaluation(#[from] stratos_core::evaluation::NabError),
+    Evaluation(#[from] stratos_eval::nab::NabError),
     /// A failure while handling one stream of a multi-stream batch run (exit code of the
     /// failure).
     #[error("stream `{stream}`: {source}")]
@@ -71,8 +71,19 @@ impl CliError {
 
     fn config_code(e: &ConfigError) -> u8 {
         match e {
-            ConfigError::MissingField { .. } => DATA,
+            ConfigError::MissingField { .. } | ConfigError::TextField { .. } => DATA,
             _ => USAGE,
+        }
+    }
+
+    fn strategy_code(e: &StrategyError) -> u8 {
+        match e {
+            StrategyError::Config(e) => Self::config_code(e),
+            StrategyError::NotEnoughData { .. } => DATA,
+            StrategyError::Plugin { source, .. } => {
+                Self::chain_code(source.as_ref()).unwrap_or(OTHER)
+            }
+            _ => OTHER,
         }
     }
 
@@ -82,13 +93,44 @@ impl CliError {
             | BacktestError::Length { .. }
             | BacktestError::MissingColumn { .. }
             | BacktestError::InvalidPrice { .. }
-            | BacktestError::Unordered { .. }
-            | BacktestError::Signal { .. } => DATA,
+            | BacktestError::Unordered { .. } => DATA,
+            // What the signal source failed on decides: a numeric failure is 1, bad data 65.
+            BacktestError::Signal { source, .. } => {
+                Self::chain_code(source.as_ref()).unwrap_or(DATA)
+            }
             BacktestError::Config { .. }
             | BacktestError::Optimise { .. }
-            | BacktestError::InvalidBracket { .. } => USAGE,
+            | BacktestError::InvalidBracket { .. }
+            | BacktestError::PeriodBound { .. }
+            | BacktestError::NoBarsInPeriod { .. } => USAGE,
             _ => OTHER,
         }
+    }
+
+    /// The exit code of the first error along `e`'s source chain (starting at `e`) that has
+    /// one of its own: a strategy, config, backtest, frame or ingest error. `None` when the
+    /// chain holds none (a bare message).
+    fn chain_code(e: &(dyn std::error::Error + 'static)) -> Option<u8> {
+        let mut next = Some(e);
+        while let Some(e) = next {
+            if let Some(e) = e.downcast_ref::<StrategyError>() {
+                return Some(Self::strategy_code(e));
+            }
+            if let Some(e) = e.downcast_ref::<ConfigError>() {
+                return Some(Self::config_code(e));
+            }
+            if let Some(e) = e.downcast_ref::<BacktestError>() {
+                return Some(Self::backtest_code(e));
+            }
+            if let Some(e) = e.downcast_ref::<IngestError>() {
+                return Some(if e.is_not_found() { NO_INPUT } else { DATA });
+            }
+            if e.is::<FrameError>() {
+                return Some(DATA);
+            }
+            next = e.source();
+        }
+        None
     }
 
     /// The process exit code: 2 usage, 65 bad data, 66 missing input, 1 other.
@@ -97,20 +139,28 @@ impl CliError {
             CliError::Usage(_) => USAGE,
             CliError::Config(e) => Self::config_code(e),
             CliError::Ingest(e) if e.is_not_found() => NO_INPUT,
+            // A directory where a file was expected is no input either.
+            CliError::Ingest(IngestError::Io { source, .. })
+                if source.kind() == io::ErrorKind::IsADirectory =>
+            {
+                NO_INPUT
+            }
+            CliError::Ingest(IngestError::InvalidOptions { .. }) => USAGE,
             CliError::Ingest(_) => DATA,
-            CliError::Strategy(StrategyError::Config(e)) => Self::config_code(e),
-            CliError::Strategy(StrategyError::NotEnoughData { .. }) => DATA,
-            CliError::Strategy(_) => OTHER,
+            CliError::Strategy(e) => Self::strategy_code(e),
             CliError::BadLine { .. } => DATA,
             CliError::Backtest(e) => Self::backtest_code(e),
             CliError::Io { .. } => OTHER,
             CliError::InStream { source, .. } => source.exit_code(),
-            CliError::Evaluation(stratos_core::evaluation::NabError::Io { source, .. }) => {
+            CliError::Evaluation(stratos_eval::nab::NabError::Io { source, .. }) => {
                 if source.kind() == io::ErrorKind::NotFound {
                     NO_INPUT
                 } else {
                     OTHER
                 }
+            }
+            CliError::Evaluation(stratos_eval::nab::NabError::Ingest(e)) => {
+                Self::chain_code(e).unwrap_or(DATA)
             }
             CliError::Evaluation(_) => DATA,
         }
@@ -173,5 +223,61 @@ mod tests {
         let csv_err: csv::Error = io::Error::new(io::ErrorKind::BrokenPipe, "closed").into();
         assert!(write_err(io::Error::other(csv_err)).is_broken_pipe());
         assert!(!CliError::Usage("x".into()).is_broken_pipe());
+    }
+
+    #[test]
+    fn exit_codes_follow_the_source_chain() {
+        let signal = |source: StrategyError| {
+            CliError::Backtest(BacktestError::Signal {
+                source_name: "arima_prediction".into(),
+                bar: Some(120),
+                source: Box::new(source),
+            })
+        };
+        // A numeric failure inside a signal source exits 1, not 65.
+        let numeric = signal(StrategyError::numeric(
+            "arima_prediction",
+            "`close` is constant",
+        ));
+        assert_eq!(numeric.exit_code(), OTHER);
+        assert_eq!(
+            numeric.to_string(),
+            "signal source `arima_prediction` failed: bar 120: arima_prediction: `close` is constant"
+        );
+        // Too little data is bad data, and so is a frame that does not fit together.
+        let short = signal(StrategyError::NotEnoughData {
+            strategy: "arima_prediction".into(),
+            field: "close".into(),
+            needed: 10,
+            got: 3,
+        });
+        assert_eq!(short.exit_code(), DATA);
+        let frame = CliError::Backtest(BacktestError::signal(
+            "bars",
+            FrameError::Length {
+                column: "close".into(),
+                expected: 2,
+                got: 1,
+            },
+        ));
+        assert_eq!(frame.exit_code(), DATA);
+        // A config the strategy rejects is a usage error; a bare message is bad data.
+        let config = CliError::Backtest(BacktestError::signal(
+            "moving_average",
+            ConfigError::invalid("moving_average", "period", 0, "1..=1000000"),
+        ));
+        assert_eq!(config.exit_code(), USAGE);
+        let message = CliError::Backtest(BacktestError::signal("x", "no per-row output"));
+        assert_eq!(message.exit_code(), DATA);
+        // The chain is walked through a plug-in's own error, too.
+        let plugin = CliError::Strategy(StrategyError::Plugin {
+            strategy: "mine".into(),
+            source: Box::new(StrategyError::numeric("mine", "singular matrix")),
+        });
+        assert_eq!(plugin.exit_code(), OTHER);
+        assert_eq!(
+            CliError::Strategy(StrategyError::numeric("x", "y")).exit_code(),
+            OTHER
+        );
     }
 }

@@ -82,11 +82,19 @@ fn plot_err(message: impl Into<String>) -> CliError {
 /// [`CliError::Io`] when the input is inconsistent, drawing fails or the file cannot be
 /// written.
 pub(crate) fn write_svg(path: &Path, input: &PlotInput<'_>) -> Result<(), CliError> {
-    let svg = render_svg(input)?;
-    std::fs::write(path, svg).map_err(|source| CliError::Io {
-        context: "writing the plot",
-        source,
-    })
+    // Every error names the plot's path.
+    let named = |context: &'static str, source: io::Error| CliError::Io {
+        context,
+        source: io::Error::new(
+            source.kind(),
+            format!("--plot {}: {source}", path.display()),
+        ),
+    };
+    let svg = render_svg(input).map_err(|e| match e {
+        CliError::Io { context, source } => named(context, source),
+        other => other,
+    })?;
+    std::fs::write(path, svg).map_err(|source| named("writing the plot", source))
 }
 
 /// Renders the chart as an SVG document.
@@ -343,6 +351,11 @@ impl<'a> DateLabels<'a> {
     }
 }
 
+/// The SVG reader the CLI's integration tests use, so both check charts the same way.
+#[cfg(test)]
+#[path = "../tests/it/svg.rs"]
+mod svg;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -401,38 +414,6 @@ mod tests {
         (times(n), close, equity, drawdown, trades)
     }
 
-    /// Counts the elements by name (polylines by name and stroke colour), and collects the
-    /// text of every `<text>`.
-    fn parse(svg: &str) -> (std::collections::HashMap<String, usize>, Vec<String>) {
-        use quick_xml::events::Event;
-        let mut reader = quick_xml::Reader::from_str(svg);
-        let mut counts = std::collections::HashMap::new();
-        let mut texts = Vec::new();
-        let mut in_text = false;
-        loop {
-            match reader.read_event().unwrap() {
-                Event::Start(e) | Event::Empty(e) => {
-                    let mut name = e.name().0.to_owned();
-                    in_text = name == "text";
-                    if name == "polyline" {
-                        let stroke = e
-                            .try_get_attribute("stroke")
-                            .unwrap()
-                            .map(|a| a.value.into_owned())
-                            .unwrap_or_default();
-                        name = format!("polyline {stroke}");
-                    }
-                    *counts.entry(name).or_insert(0) += 1;
-                }
-                Event::Text(t) if in_text => texts.push(t.xml10_content().trim().to_owned()),
-                Event::End(_) => in_text = false,
-                Event::Eof => break,
-                _ => {}
-            }
-        }
-        (counts, texts)
-    }
-
     fn hex(c: RGBColor) -> String {
         format!("#{:02X}{:02X}{:02X}", c.0, c.1, c.2)
     }
@@ -452,7 +433,7 @@ mod tests {
         if let Some(path) = std::env::var_os("STRATOS_PLOT_SAMPLE") {
             std::fs::write(path, &svg).unwrap();
         }
-        let (counts, texts) = parse(&svg);
+        let (counts, texts) = super::svg::parse(&svg);
         let closed = trades.iter().filter(|t| t.exit.is_some()).count();
         assert_eq!(closed, 8);
         // One entry triangle per trade, one exit ring per closed trade.

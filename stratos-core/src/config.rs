@@ -64,18 +64,54 @@ pub trait StrategyConfig: Serialize + DeserializeOwned + Default + Clone + std::
     /// Reads and validates a config from JSON (`null` means all defaults).
     ///
     /// # Errors
-    /// [`ConfigError::Parse`] for unknown keys and wrong types, [`ConfigError::Invalid`] for
+    /// [`ConfigError::Parse`] for unknown keys and wrong types, and for anything but an
+    /// object (an array would otherwise be read by position); [`ConfigError::Invalid`] for
     /// values out of range.
     fn from_json(value: serde_json::Value) -> Result<Self, ConfigError> {
-        let value = if value.is_null() {
-            serde_json::Value::Object(Default::default())
-        } else {
-            value
+        let value = match value {
+            serde_json::Value::Null => serde_json::Value::Object(Default::default()),
+            serde_json::Value::Object(_) => value,
+            // serde would read an array into the struct's fields by position.
+            other => {
+                let kind = match other {
+                    serde_json::Value::Array(_) => "an array (keys are not read by position)",
+                    serde_json::Value::String(_) => "a string",
+                    serde_json::Value::Number(_) => "a number",
+                    _ => "a bool",
+                };
+                return Err(ConfigError::Parse {
+                    strategy: Self::STRATEGY_ID.to_owned(),
+                    message: format!("expected a JSON object of config keys, found {kind}"),
+                });
+            }
         };
-        let config: Self = serde_json::from_value(value).map_err(|e| ConfigError::Parse {
-            strategy: Self::STRATEGY_ID.to_owned(),
-            message: e.to_string(),
-        })?;
+        let config: Self = match serde_json::from_value(value.clone()) {
+            Ok(c) => c,
+            Err(e) => {
+                // serde_json names no key for a value of the wrong shape: find the key by
+                // reading each alone.
+                let culprit = value.as_object().and_then(|map| {
+                    map.iter().find_map(|(k, v)| {
+                        let mut one = serde_json::Map::new();
+                        one.insert(k.clone(), v.clone());
+                        serde_json::from_value::<Self>(serde_json::Value::Object(one))
+                            .err()
+                            .map(|e| (k.clone(), e))
+                    })
+                });
+                let message = match culprit {
+                    Some((key, e)) if !e.to_string().contains(&format!("`{key}`")) => {
+                        format!("key `{key}`: {e}")
+                    }
+                    Some((_, e)) => e.to_string(),
+                    None => e.to_string(),
+                };
+                return Err(ConfigError::Parse {
+                    strategy: Self::STRATEGY_ID.to_owned(),
+                    message,
+                });
+            }
+        };
         config.validate()?;
         Ok(config)
     }

@@ -93,6 +93,24 @@ pub enum ConfigError {
         /// The numeric fields the input does have, comma-separated.
         available: String,
     },
+    /// The field to analyse was read as text: a cell in it is not a number (type inference
+    /// made the whole column text), named with its 1-based data row.
+    #[error(
+        "{strategy}: `{field}` is a text column, not a numeric one: data row {row} holds `{cell}`, \
+         which is not a number (numeric fields: {available})"
+    )]
+    TextField {
+        /// The strategy id.
+        strategy: String,
+        /// The field.
+        field: String,
+        /// The 1-based data row of the first cell that is not a number.
+        row: usize,
+        /// That cell (at most 64 characters).
+        cell: String,
+        /// The numeric fields the input does have, comma-separated.
+        available: String,
+    },
 }
 
 impl ConfigError {
@@ -132,12 +150,14 @@ pub enum StrategyError {
         got: usize,
     },
     /// A numerical failure the strategy could not answer (reported, never a panic or NaN).
-    #[error("{strategy}: {message}")]
+    /// The failure is kept as the source (a typed error such as the ARIMA fit's, or a message).
+    #[error("{strategy}: {source}")]
     Numeric {
         /// The strategy id.
         strategy: String,
         /// What failed and why.
-        message: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync + 'static>,
     },
     /// An error raised by a user plug-in.
     #[error("plug-in `{strategy}` failed: {source}")]
@@ -148,6 +168,28 @@ pub enum StrategyError {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync + 'static>,
     },
+}
+
+impl StrategyError {
+    /// A [`StrategyError::Numeric`] of `strategy`, keeping `source` (a typed error, or a
+    /// message: `String` and `&str` convert).
+    ///
+    /// # Examples
+    /// ```
+    /// use stratos_core::StrategyError;
+    /// let e = StrategyError::numeric("arima_prediction", "`close` is constant");
+    /// assert_eq!(e.to_string(), "arima_prediction: `close` is constant");
+    /// assert!(std::error::Error::source(&e).is_some());
+    /// ```
+    pub fn numeric(
+        strategy: impl Into<String>,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync + 'static>>,
+    ) -> Self {
+        StrategyError::Numeric {
+            strategy: strategy.into(),
+            source: source.into(),
+        }
+    }
 }
 
 #[cfg(test)]

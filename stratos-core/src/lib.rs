@@ -1,11 +1,9 @@
 #![doc = include_str!("../README.md")]
 #![cfg_attr(test, allow(clippy::float_cmp))]
 
-pub mod backtest;
 pub mod config;
 pub mod engine;
 pub mod error;
-pub mod evaluation;
 pub mod event;
 pub mod frame;
 pub mod numeric;

@@ -96,6 +96,14 @@ pub trait Strategy: Send + Sync + fmt::Debug {
         let _ = schema;
         Ok(Vec::new())
     }
+
+    /// Warnings about a valid config that is known to be slow or memory-hungry (a model
+    /// refitted at every row, ten thousand trees, a window of a million values per stream),
+    /// one sentence each naming the key and its value, for the caller to show (the CLI
+    /// prints them on stderr). Defaults to none.
+    fn cost_warnings(&self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// The online form of a strategy: bounded state (O(window)), fed one row at a time, writing
@@ -160,7 +168,8 @@ pub fn input_series<'a>(
     data_field: Option<&str>,
     frame: &'a Frame,
 ) -> Result<Series<'a>, ConfigError> {
-    let field = resolve_field(strategy, data_field, frame.schema())?;
+    let field = resolve_field(strategy, data_field, frame.schema())
+        .map_err(|e| text_field(strategy, data_field, frame).unwrap_or(e))?;
     frame
         .series(&field)
         .ok_or_else(|| ConfigError::MissingField {
@@ -168,6 +177,35 @@ pub fn input_series<'a>(
             field,
             available: frame.schema().value_fields.join(", "),
         })
+}
+
+/// Why the field a strategy wanted is not numeric, when type inference made it text: the
+/// named field (or, with none named, the first text column whose first cell is a number)
+/// and its first cell that is not a number.
+fn text_field(strategy: &str, data_field: Option<&str>, frame: &Frame) -> Option<ConfigError> {
+    // Missing cells are `None` in a category column; every present one must be a number.
+    let is_number = |s: &str| s.trim().parse::<f64>().is_ok();
+    let column = match data_field {
+        Some(f) => frame.category(f)?,
+        None => frame
+            .category_columns()
+            .iter()
+            .find(|c| (0..c.len()).find_map(|i| c.get(i)).is_some_and(is_number))?,
+    };
+    let (row, cell) =
+        (0..column.len()).find_map(|i| column.get(i).filter(|s| !is_number(s)).map(|s| (i, s)))?;
+    let available = frame.schema().value_fields.join(", ");
+    Some(ConfigError::TextField {
+        strategy: strategy.to_owned(),
+        field: column.name().to_owned(),
+        row: row + 1,
+        cell: cell.chars().take(64).collect(),
+        available: if available.is_empty() {
+            "none".to_owned()
+        } else {
+            available
+        },
+    })
 }
 
 /// Builds a typed built-in strategy from its config; the [`crate::Registry`] uses it through

@@ -353,7 +353,7 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 }
 
 /// The date of a day count since 1970-01-01 (Hinnant's `civil_from_days`).
-pub(crate) fn civil_from_days(z: i64) -> (i64, i64, i64) {
+pub fn civil_from_days(z: i64) -> (i64, i64, i64) {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;
@@ -591,19 +591,27 @@ struct SecondsValue(i64);
 
 impl<'de> Deserialize<'de> for SecondsValue {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Raw<'a> {
-            Int(i64),
-            Text(&'a str),
+        struct V;
+        impl de::Visitor<'_> for V {
+            type Value = SecondsValue;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("`seconds` as an integer or a string of one")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<SecondsValue, E> {
+                Ok(SecondsValue(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<SecondsValue, E> {
+                i64::try_from(v)
+                    .map(SecondsValue)
+                    .map_err(|_| E::custom(format!("`seconds` = {v}: out of range")))
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<SecondsValue, E> {
+                s.parse()
+                    .map(SecondsValue)
+                    .map_err(|_| E::custom(format!("`seconds` = {s:?}: expected an integer")))
+            }
         }
-        match Raw::deserialize(deserializer)? {
-            Raw::Int(v) => Ok(SecondsValue(v)),
-            Raw::Text(s) => s
-                .parse()
-                .map(SecondsValue)
-                .map_err(|_| de::Error::custom(format!("`seconds` = {s:?}: expected an integer"))),
-        }
+        deserializer.deserialize_any(V)
     }
 }
 

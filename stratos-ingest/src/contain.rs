@@ -11,10 +11,10 @@ use std::any::Any;
 use std::sync::Once;
 
 /// The name of the thread PDF extraction runs on.
-pub const PDF_THREAD_NAME: &str = "stratos-pdf";
+pub(crate) const PDF_THREAD_NAME: &str = "stratos-pdf";
 
 /// The name of the thread spreadsheets are parsed on.
-pub const SPREADSHEET_THREAD_NAME: &str = "stratos-spreadsheet";
+pub(crate) const SPREADSHEET_THREAD_NAME: &str = "stratos-spreadsheet";
 
 /// Keeps panics on the library's parser threads ([`PDF_THREAD_NAME`],
 /// [`SPREADSHEET_THREAD_NAME`]) from printing.

@@ -20,8 +20,10 @@ use std::sync::{Mutex, PoisonError};
 use stratos_core::Frame;
 
 use crate::cell;
+use crate::convert::{self, CellRules};
 use crate::error::{IngestError, excerpt};
 use crate::frame_builder::{Assembled, Block, Inferred, Kind, Plan, RowError, RowErrorKind, Tally};
+use crate::limits::{LimitKind, Limits};
 use crate::location::Location;
 use crate::sniff::{self, HEADER_RECORDS, csv_reader, is_blank_record};
 
@@ -35,19 +37,115 @@ const BLOCK_BYTES: usize = 1 << 20;
 const MAX_THREADS: usize = 8;
 
 /// CSV settings from [`crate::ReadOptions`].
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct CsvSettings {
     pub(crate) delimiter: Option<u8>,
     pub(crate) header: Option<bool>,
+    pub(crate) skip_rows: usize,
+    pub(crate) limits: Limits,
+    pub(crate) rules: CellRules,
+}
+
+impl CsvSettings {
+    pub(crate) fn from_options(options: &crate::ReadOptions) -> Self {
+        CsvSettings {
+            delimiter: options.delimiter(),
+            header: options.header(),
+            skip_rows: options.skip_rows(),
+            limits: *options.limits(),
+            rules: CellRules {
+                decimal: options.decimal(),
+                guess_decimal_comma: false,
+                missing: options.missing_markers().to_vec(),
+                date_format: options.date_format().map(str::to_owned),
+            },
+        }
+    }
+}
+
+/// Lines and the longest line of `bytes`, one pass.
+fn line_stats(bytes: &[u8]) -> (u64, u64, usize) {
+    let mut lines = 0u64;
+    let mut longest = 0u64;
+    let mut longest_at = 0usize;
+    let mut start = 0usize;
+    for i in memchr::memchr_iter(b'\n', bytes) {
+        lines += 1;
+        let len = (i - start) as u64;
+        if len > longest {
+            longest = len;
+            longest_at = start;
+        }
+        start = i + 1;
+    }
+    let tail = (bytes.len() - start.min(bytes.len())) as u64;
+    if tail > 0 {
+        lines += 1;
+        if tail > longest {
+            longest = tail;
+            longest_at = start;
+        }
+    }
+    (lines, longest, longest_at)
+}
+
+/// The offset of a quote that opens a field and is never closed, if any (RFC 4180: a
+/// quote opens a field only as its first byte; `""` inside is an escaped quote).
+fn unclosed_quote(bytes: &[u8], delimiter: u8) -> Option<usize> {
+    // `i` is always at the start of a field.
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes.get(i) == Some(&b'"') {
+            let open = i;
+            i += 1;
+            loop {
+                let Some(k) = memchr::memchr(b'"', bytes.get(i..).unwrap_or_default()) else {
+                    return Some(open);
+                };
+                i += k + 1;
+                if bytes.get(i) == Some(&b'"') {
+                    i += 1;
+                    continue;
+                }
+                break;
+            }
+        }
+        // Skip to the next field: past the next delimiter or line break.
+        match memchr::memchr2(delimiter, b'\n', bytes.get(i..).unwrap_or_default()) {
+            Some(k) => i += k + 1,
+            None => return None,
+        }
+    }
+    None
 }
 
 /// Reads delimited text into a frame.
 pub(crate) fn read_csv(
     bytes: &[u8],
-    settings: CsvSettings,
+    settings: &CsvSettings,
     source: Option<&str>,
 ) -> Result<Frame, IngestError> {
-    let bytes = sniff::strip_bom(bytes);
+    let mut bytes = sniff::strip_bom(bytes);
+    for _ in 0..settings.skip_rows {
+        bytes = match memchr::memchr(b'\n', bytes) {
+            Some(i) => bytes.get(i + 1..).unwrap_or_default(),
+            None => &[],
+        };
+    }
+    let limits = &settings.limits;
+    let (lines, longest, longest_at) = line_stats(bytes);
+    let line_at = |offset: usize| {
+        settings.skip_rows as u64
+            + 1
+            + memchr::memchr_iter(b'\n', bytes.get(..offset).unwrap_or_default()).count() as u64
+    };
+    if longest > limits.max_line_bytes {
+        return Err(IngestError::limit(
+            Location::source(source).with_line(line_at(longest_at)),
+            LimitKind::LineBytes,
+            limits.max_line_bytes,
+        ));
+    }
     let delimiter = match settings.delimiter {
         Some(d @ (b'"' | b'\r' | b'\n')) => {
             return Err(IngestError::InvalidOptions {
@@ -61,11 +159,22 @@ pub(crate) fn read_csv(
         Some(d) => d,
         None => sniff::sniff_delimiter(bytes),
     };
+    if memchr::memchr(b'"', bytes).is_some()
+        && let Some(open) = unclosed_quote(bytes, delimiter)
+    {
+        return Err(IngestError::Csv {
+            location: Box::new(Location::source(source).with_line(line_at(open))),
+            source: "a quoted field opens here and is never closed (every later row would \
+                     be swallowed into it): close the quote or escape it as `\"\"`"
+                .into(),
+        });
+    }
     let input = Input {
         bytes,
         delimiter,
         source,
         start: 0,
+        line_base: settings.skip_rows as u64,
     };
 
     // The first non-blank record: the header, or the first data row.
@@ -89,7 +198,21 @@ pub(crate) fn read_csv(
     let header_end = to_usize(reader.position().byte());
     let header = match settings.header {
         Some(h) => h,
-        None => sniff::sniff_header(&sniff::head_records(bytes, delimiter, HEADER_RECORDS)),
+        None => {
+            let comma = match settings.rules.decimal {
+                Some(d) => d == b',',
+                None => delimiter == b';',
+            };
+            let markers = &settings.rules.missing;
+            sniff::sniff_header_with(
+                &sniff::head_records(bytes, delimiter, HEADER_RECORDS),
+                |c| {
+                    let text = std::str::from_utf8(c).unwrap_or("").trim();
+                    markers.iter().any(|m| m.trim() == text)
+                        || (comma && convert::parse_comma_decimal(text).is_some())
+                },
+            )
+        }
     };
     let (names, start) = if header {
         (header_names(&first), header_end)
@@ -101,6 +224,22 @@ pub(crate) fn read_csv(
     };
     let region = bytes.get(start..).unwrap_or_default();
     let input = Input { start, ..input };
+    if names.len() as u64 > limits.max_columns {
+        return Err(IngestError::limit(
+            Location::source(source).with_line(line_at(0)),
+            LimitKind::Columns,
+            limits.max_columns,
+        ));
+    }
+    if lines.saturating_mul(names.len() as u64) > limits.max_cells {
+        return Err(IngestError::limit(
+            Location::source(source),
+            LimitKind::Cells,
+            limits.max_cells,
+        ));
+    }
+    let mut rules = settings.rules.clone();
+    rules.guess_decimal_comma = delimiter == b';';
 
     // Infer types from a sample.
     let mut sampler = Sampler {
@@ -125,9 +264,10 @@ pub(crate) fn read_csv(
         let plan = Plan::new(names.clone(), &inferred);
         match input.parse(&plan, row_bytes) {
             Ok(assembled) => {
-                return assembled
+                let frame = assembled
                     .into_frame(&plan)
-                    .map_err(|e| input.frame_error(e));
+                    .map_err(|e| input.frame_error(e))?;
+                return convert::apply(frame, &names, &rules, source);
             }
             Err(RowError {
                 kind: RowErrorKind::Contradiction { column, .. },
@@ -352,6 +492,8 @@ struct Input<'a> {
     source: Option<&'a str>,
     /// Where the data rows start.
     start: usize,
+    /// Lines skipped before `bytes` (`--skip-rows`), added to reported lines.
+    line_base: u64,
 }
 
 impl Input<'_> {
@@ -549,7 +691,7 @@ impl Input<'_> {
             at += 1;
         }
         let before = self.bytes.get(..at).unwrap_or_default();
-        1 + memchr::memchr_iter(b'\n', before).count() as u64
+        self.line_base + 1 + memchr::memchr_iter(b'\n', before).count() as u64
     }
 
     fn error(
@@ -635,7 +777,7 @@ mod tests {
     use super::*;
 
     fn read(text: &str) -> Result<Frame, IngestError> {
-        read_csv(text.as_bytes(), CsvSettings::default(), Some("t.csv"))
+        read_csv(text.as_bytes(), &CsvSettings::default(), Some("t.csv"))
     }
 
     #[test]
@@ -711,6 +853,7 @@ mod tests {
             delimiter: b',',
             source: None,
             start: 26,
+            line_base: 0,
         };
         let ranges = input.blocks();
         assert!(ranges.len() >= 2);
@@ -746,13 +889,22 @@ mod tests {
     }
 
     #[test]
+    fn unclosed_quotes_are_found_only_at_field_starts() {
+        assert_eq!(unclosed_quote(b"a,b\n1,\"x\n", b','), Some(6));
+        assert_eq!(unclosed_quote(b"a,b\n1,\"x,\"\"y\"\n", b','), None);
+        assert_eq!(unclosed_quote(b"a,b\n1,5\" pipe\n", b','), None);
+        assert_eq!(unclosed_quote(b"\"a\nb\",c\n\"", b','), Some(8));
+        assert_eq!(unclosed_quote(b"", b','), None);
+    }
+
+    #[test]
     fn rejects_quote_and_newline_delimiters() {
         for d in [b'"', b'\n', b'\r'] {
             let e = read_csv(
                 b"a,b\n",
-                CsvSettings {
+                &CsvSettings {
                     delimiter: Some(d),
-                    header: None,
+                    ..Default::default()
                 },
                 None,
             )

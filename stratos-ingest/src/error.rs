@@ -114,6 +114,18 @@ pub enum IngestError {
         /// The budget's value.
         limit: u64,
     },
+    /// A compressed container (gzip, zstd, bzip2, zip) whose content could not be unpacked:
+    /// corrupt or truncated data, or a zip that does not hold exactly one data file.
+    #[error("{location}: corrupt {format} data: {source}")]
+    Decompress {
+        /// The source.
+        location: Box<Location>,
+        /// `gzip`, `zstd`, `bzip2` or `zip`.
+        format: &'static str,
+        /// The decoder's error.
+        #[source]
+        source: std::io::Error,
+    },
     /// Options that cannot be used, such as a quote or line break as the delimiter.
     #[error("{location}: invalid options: {message}")]
     InvalidOptions {
@@ -138,6 +150,7 @@ macro_rules! location_of {
             | IngestError::Unsupported { location, .. }
             | IngestError::Pdf { location, .. }
             | IngestError::Limit { location, .. }
+            | IngestError::Decompress { location, .. }
             | IngestError::InvalidOptions { location, .. } => location,
         }
     };
@@ -163,7 +176,8 @@ impl IngestError {
 
     /// True when the input was read but its content is malformed ([`IngestError::Ragged`],
     /// [`IngestError::Cell`], [`IngestError::Json`], [`IngestError::Csv`],
-    /// [`IngestError::Frame`], [`IngestError::Unsupported`], [`IngestError::Pdf`], [`IngestError::Limit`]): the CLI's
+    /// [`IngestError::Frame`], [`IngestError::Unsupported`], [`IngestError::Pdf`], [`IngestError::Limit`],
+    /// [`IngestError::Decompress`]): the CLI's
     /// exit code 65.
     pub fn is_bad_data(&self) -> bool {
         matches!(
@@ -176,6 +190,7 @@ impl IngestError {
                 | IngestError::Unsupported { .. }
                 | IngestError::Pdf { .. }
                 | IngestError::Limit { .. }
+                | IngestError::Decompress { .. }
         )
     }
 
@@ -188,7 +203,6 @@ impl IngestError {
     }
 
     /// A broken budget, located at `location`.
-    #[allow(dead_code)] // the readers adopt their budgets one by one
     pub(crate) fn limit(location: Location, what: crate::LimitKind, limit: u64) -> Self {
         IngestError::Limit {
             location: Box::new(location),

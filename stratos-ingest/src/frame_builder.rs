@@ -9,6 +9,9 @@ use rustc_hash::FxHashMap;
 use stratos_core::{CategoryColumn, Frame, FrameError, Timestamp};
 
 use crate::cell::{self, Number, Time, TimeParser};
+use crate::error::IngestError;
+use crate::limits::{LimitKind, Limits};
+use crate::location::Location;
 
 /// The type a column's cells support.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -487,6 +490,97 @@ fn extend_or_take<T>(dst: &mut Vec<T>, src: Vec<T>) {
     }
 }
 
+/// Checks the frame a read is heading for against the budgets: distinct columns against
+/// [`Limits::max_columns`], and rows × columns (the frame is dense: every row holds every
+/// column) against [`Limits::max_cells`] and, at 8 bytes a cell, [`Limits::max_memory`].
+/// Readers whose records bring their own keys (JSON, NDJSON, text logs) call it as columns
+/// appear and before they build the dense columns, so a file where every record brings a
+/// new key is refused in memory linear in the file, not quadratic.
+pub(crate) fn check_shape(
+    rows: usize,
+    columns: usize,
+    limits: &Limits,
+    location: impl FnOnce() -> Location,
+) -> Result<(), IngestError> {
+    let (rows, columns) = (rows as u64, columns as u64);
+    let cells = rows.saturating_mul(columns);
+    let broke = if columns > limits.max_columns {
+        Some(LimitKind::Columns)
+    } else if cells > limits.max_cells {
+        Some(LimitKind::Cells)
+    } else if cells.saturating_mul(8) > limits.max_memory {
+        Some(LimitKind::Memory)
+    } else {
+        None
+    };
+    match broke {
+        Some(kind) => Err(IngestError::limit(location(), kind, limits.get(kind))),
+        None => Ok(()),
+    }
+}
+
+/// Columns of cells stored sparsely while records are read: each column holds only the
+/// rows that have it, so memory follows the input, not rows × distinct keys.
+#[derive(Debug)]
+pub(crate) struct SparseColumns<C> {
+    columns: Vec<Vec<(usize, C)>>,
+}
+
+impl<C> Default for SparseColumns<C> {
+    fn default() -> Self {
+        SparseColumns {
+            columns: Vec::new(),
+        }
+    }
+}
+
+impl<C: Clone> SparseColumns<C> {
+    /// Adds an empty column and returns its index.
+    pub(crate) fn add_column(&mut self) -> usize {
+        self.columns.push(Vec::new());
+        self.columns.len() - 1
+    }
+
+    /// Sets column `j`'s cell in `row` (rows arrive in order; a second cell for the same
+    /// row replaces the first).
+    pub(crate) fn set(&mut self, row: usize, j: usize, cell: C) {
+        if let Some(col) = self.columns.get_mut(j) {
+            match col.last_mut() {
+                Some((r, c)) if *r == row => *c = cell,
+                _ => col.push((row, cell)),
+            }
+        }
+    }
+
+    /// The dense columns, `rows` long, `missing` where a row lacks the column. The caller
+    /// checks the shape first ([`check_shape`]); the allocation itself is fallible too, so
+    /// that memory the machine does not have is an [`IngestError::Limit`], not an abort.
+    pub(crate) fn into_dense(
+        self,
+        rows: usize,
+        missing: C,
+        limits: &Limits,
+        location: impl Fn() -> Location,
+    ) -> Result<Vec<Vec<C>>, IngestError> {
+        let oom = || IngestError::limit(location(), LimitKind::Memory, limits.max_memory);
+        let mut out = Vec::new();
+        out.try_reserve_exact(self.columns.len())
+            .map_err(|_| oom())?;
+        for col in self.columns {
+            let mut dense = Vec::new();
+            dense.try_reserve_exact(rows).map_err(|_| oom())?;
+            dense.resize(rows, missing.clone());
+            for (r, c) in col {
+                if let Some(slot) = dense.get_mut(r) {
+                    *slot = c;
+                }
+            }
+            out.push(dense);
+        }
+        Ok(out)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -605,5 +699,54 @@ mod tests {
         assert_eq!(v[0], 1.0);
         assert!(v[1].is_nan());
         assert_eq!(f.category("s").unwrap().dictionary(), ["x", "y"]);
+    }
+
+    #[test]
+    fn sparse_columns_fill_missing_rows_and_shapes_are_checked() {
+        let mut s = SparseColumns::default();
+        let a = s.add_column();
+        let b = s.add_column();
+        s.set(0, a, 1);
+        s.set(2, b, 2);
+        s.set(2, b, 3);
+        assert_eq!(
+            s.into_dense(3, 0, &Limits::default(), Location::default)
+                .unwrap(),
+            vec![vec![1, 0, 0], vec![0, 0, 3]]
+        );
+        let l = Limits::default().with_max_cells(10).with_max_columns(3);
+        assert!(check_shape(5, 2, &l, Location::default).is_ok());
+        let e = check_shape(5, 4, &l, Location::default).unwrap_err();
+        assert!(matches!(
+            e,
+            IngestError::Limit {
+                what: LimitKind::Columns,
+                limit: 3,
+                ..
+            }
+        ));
+        let e = check_shape(6, 2, &l, Location::default).unwrap_err();
+        assert!(matches!(
+            e,
+            IngestError::Limit {
+                what: LimitKind::Cells,
+                limit: 10,
+                ..
+            }
+        ));
+        let e = check_shape(
+            6,
+            2,
+            &Limits::default().with_max_memory(64),
+            Location::default,
+        )
+        .unwrap_err();
+        assert!(matches!(
+            e,
+            IngestError::Limit {
+                what: LimitKind::Memory,
+                ..
+            }
+        ));
     }
 }

@@ -17,6 +17,7 @@ use stratos_core::{CategoryColumn, Frame, FrameError, Record};
 
 use crate::cell::{self, Time, TimeParser};
 use crate::error::IngestError;
+use crate::frame_builder::SparseColumns;
 use crate::location::Location;
 use crate::sniff::strip_bom;
 
@@ -137,7 +138,22 @@ impl Node {
 }
 
 /// Reads a JSON document into a frame.
-pub(crate) fn read_json(bytes: &[u8], source: Option<&str>) -> Result<Frame, IngestError> {
+pub(crate) fn read_json(
+    bytes: &[u8],
+    options: &crate::ReadOptions,
+    source: Option<&str>,
+) -> Result<Frame, IngestError> {
+    let limits = options.limits();
+    let depth_limit = u64::from(limits.max_nesting_depth);
+    if memchr::memchr2_iter(b'{', b'[', bytes).count() as u64 > depth_limit
+        && crate::stream::nesting_depth(bytes) > depth_limit
+    {
+        return Err(IngestError::limit(
+            Location::source(source),
+            crate::LimitKind::NestingDepth,
+            depth_limit,
+        ));
+    }
     let doc: Node = serde_json::from_slice(strip_bom(bytes)).map_err(|e| {
         let mut location = Location::source(source);
         if e.line() > 0 {
@@ -195,15 +211,43 @@ pub(crate) fn read_json(bytes: &[u8], source: Option<&str>) -> Result<Frame, Ing
         ));
     }
     if !records.is_empty() && records.iter().all(is_envelope) {
-        return read_envelopes(records, source, &fail);
+        return read_envelopes(records, options, source, &fail);
     }
-    let mut table = Table::default();
+    let mut table = Table {
+        max_columns: limits.max_columns,
+        ..Table::default()
+    };
     for (row, record) in records.into_iter().enumerate() {
         if let Node::Object(members) = record {
             table.add_object(row, "", members);
         }
+        if table.over {
+            return Err(IngestError::limit(
+                Location::source(source),
+                crate::LimitKind::Columns,
+                limits.max_columns,
+            ));
+        }
+        // The table is dense (every column as long as the rows so far): records that each
+        // bring new keys grow it as rows × columns, so both budgets are checked as it grows.
+        let cells = (table.rows as u64).saturating_mul(table.names.len() as u64);
+        let at = || Location::source(source).with_column(format!("record {row}"));
+        if cells > limits.max_cells {
+            return Err(IngestError::limit(
+                at(),
+                crate::LimitKind::Cells,
+                limits.max_cells,
+            ));
+        }
+        if cells.saturating_mul(std::mem::size_of::<Cell>() as u64 + 8) > limits.max_memory {
+            return Err(IngestError::limit(
+                at(),
+                crate::LimitKind::Memory,
+                limits.max_memory,
+            ));
+        }
     }
-    table.into_frame(source, &fail)
+    table.into_frame(limits, source, &fail)
 }
 
 /// True for an object holding `stream_id` and only envelope keys.
@@ -221,6 +265,7 @@ fn is_envelope(node: &Node) -> bool {
 
 fn read_envelopes(
     records: Vec<Node>,
+    options: &crate::ReadOptions,
     source: Option<&str>,
     fail: &dyn Fn(usize, Option<&str>, String) -> IngestError,
 ) -> Result<Frame, IngestError> {
@@ -228,8 +273,21 @@ fn read_envelopes(
         .into_iter()
         .enumerate()
         .map(|(row, r)| {
-            serde_json::from_value::<Record>(r.into_value())
-                .map_err(|e| fail(row, None, e.to_string()))
+            let mut record = Record::new("");
+            match r.into_value() {
+                serde_json::Value::Object(m) => {
+                    crate::stream::fill_from_object(m, options, &mut record)
+                        .map_err(|e| fail(row, None, e))?;
+                }
+                other => {
+                    return Err(fail(
+                        row,
+                        None,
+                        format!("expected an object, found {other}"),
+                    ));
+                }
+            }
+            Ok(record)
         })
         .collect::<Result<Vec<_>, _>>()?;
     Frame::from_records(&records).map_err(|e| match e {
@@ -262,9 +320,13 @@ impl Cell {
 /// Flattened records as columns of cells, in order of first appearance.
 #[derive(Debug, Default)]
 struct Table {
+    max_columns: u64,
+    over: bool,
     names: Vec<String>,
     index: HashMap<String, usize>,
-    columns: Vec<Vec<Cell>>,
+    /// Each column holds only the records that have it, so records that each bring a new
+    /// key take memory linear in the input (the budgets above refuse the dense frame).
+    columns: SparseColumns<Cell>,
     rows: usize,
 }
 
@@ -298,32 +360,30 @@ impl Table {
             Some(&j) => j,
             None => {
                 let j = self.names.len();
+                if j as u64 >= self.max_columns {
+                    self.over = true;
+                    return;
+                }
                 self.index.insert(name.clone(), j);
                 self.names.push(name);
-                self.columns.push(Vec::new());
+                self.columns.add_column();
                 j
             }
         };
-        if let Some(col) = self.columns.get_mut(j) {
-            if col.len() <= row {
-                col.resize(row + 1, Cell::Missing);
-            }
-            if let Some(c) = col.get_mut(row) {
-                *c = cell;
-            }
-        }
+        self.columns.set(row, j, cell);
     }
 
     /// Types the columns and builds the frame.
     fn into_frame(
-        mut self,
+        self,
+        limits: &crate::Limits,
         source: Option<&str>,
         fail: &dyn Fn(usize, Option<&str>, String) -> IngestError,
     ) -> Result<Frame, IngestError> {
         let rows = self.rows;
-        for col in &mut self.columns {
-            col.resize(rows, Cell::Missing);
-        }
+        let columns = self
+            .columns
+            .into_dense(rows, Cell::Missing, limits, || Location::source(source))?;
         let is_time = |name: &str, col: &[Cell]| {
             let named = cell::is_time_name(name);
             let mut parser = TimeParser::default();
@@ -345,7 +405,7 @@ impl Table {
         let candidates: Vec<bool> = self
             .names
             .iter()
-            .zip(&self.columns)
+            .zip(&columns)
             .map(|(n, c)| is_time(n, c))
             .collect();
         let time = (0..self.names.len())
@@ -353,7 +413,7 @@ impl Table {
             .find(|&j| self.names.get(j).is_some_and(|n| cell::is_time_name(n)))
             .or_else(|| candidates.iter().position(|&c| c));
         let mut b = Frame::builder();
-        for (j, (name, col)) in self.names.iter().zip(&self.columns).enumerate() {
+        for (j, (name, col)) in self.names.iter().zip(&columns).enumerate() {
             if Some(j) == time {
                 let named = cell::is_time_name(name);
                 let mut parser = TimeParser::default();
@@ -407,6 +467,7 @@ mod tests {
     fn keeps_key_order_and_flattens() {
         let f = read_json(
             br#"[{"z": 1, "a": {"b": 2, "c": "x"}}, {"a": {"b": 3}}]"#,
+            &crate::ReadOptions::default(),
             None,
         )
         .unwrap();
@@ -421,6 +482,7 @@ mod tests {
     fn finds_the_records_member_and_the_time_column() {
         let f = read_json(
             br#"{"meta": {"n": 2}, "records": [{"time": "2025-01-15", "v": 1}, {"time": "2025-01-16", "v": 2}]}"#,
+            &crate::ReadOptions::default(),
             None,
         )
         .unwrap();
@@ -434,27 +496,55 @@ mod tests {
 
     #[test]
     fn mixed_fields_are_text_and_errors_name_the_record() {
-        let f = read_json(br#"[{"v": 1}, {"v": "x"}, {"v": true}]"#, None).unwrap();
+        let f = read_json(
+            br#"[{"v": 1}, {"v": "x"}, {"v": true}]"#,
+            &crate::ReadOptions::default(),
+            None,
+        )
+        .unwrap();
         let v = f.category("v").unwrap();
         assert_eq!(
             (v.get(0), v.get(1), v.get(2)),
             (Some("1"), Some("x"), Some("true"))
         );
-        let e = read_json(br#"[{"v": 1}, 2]"#, Some("in.json")).unwrap_err();
+        let e = read_json(
+            br#"[{"v": 1}, 2]"#,
+            &crate::ReadOptions::default(),
+            Some("in.json"),
+        )
+        .unwrap_err();
         assert_eq!(
             e.to_string(),
             "in.json: record 1: expected an object, found a number"
         );
-        let e = read_json(br#"[{"ts": 1705312200}, {"ts": null}]"#, None).unwrap_err();
+        let e = read_json(
+            br#"[{"ts": 1705312200}, {"ts": null}]"#,
+            &crate::ReadOptions::default(),
+            None,
+        )
+        .unwrap_err();
         assert!(e.to_string().starts_with("column `ts`: record 1: "), "{e}");
-        let e = read_json(b"[{\"v\": 1},\n{\"v\" 2}]", None).unwrap_err();
+        let e = read_json(
+            b"[{\"v\": 1},\n{\"v\" 2}]",
+            &crate::ReadOptions::default(),
+            None,
+        )
+        .unwrap_err();
         assert_eq!(e.location().line, Some(2));
     }
 
     #[test]
     fn empty_and_scalar_documents() {
-        assert!(read_json(b"[]", None).unwrap().is_empty());
-        assert!(read_json(b"{}", None).unwrap().is_empty());
-        assert!(read_json(b"3", None).is_err());
+        assert!(
+            read_json(b"[]", &crate::ReadOptions::default(), None)
+                .unwrap()
+                .is_empty()
+        );
+        assert!(
+            read_json(b"{}", &crate::ReadOptions::default(), None)
+                .unwrap()
+                .is_empty()
+        );
+        assert!(read_json(b"3", &crate::ReadOptions::default(), None).is_err());
     }
 }

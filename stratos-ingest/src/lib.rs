@@ -3,6 +3,7 @@
 
 mod cell;
 mod contain;
+mod convert;
 mod csv;
 mod error;
 mod format;
@@ -14,11 +15,13 @@ mod ndjson;
 #[cfg(feature = "pdf")]
 mod pdf;
 mod sniff;
+mod source;
 mod text;
 #[cfg(feature = "xlsx")]
 mod xlsx;
 
 pub mod schema_detect;
+pub mod stream;
 
 use std::io::Read;
 use std::path::Path;
@@ -27,33 +30,54 @@ use stratos_core::Frame;
 
 pub use crate::cell::{MISSING_TOKENS, TIME_COLUMN_NAMES};
 
-/// Parses one numeric cell exactly as the CSV reader does: surrounding ASCII whitespace
-/// ignored, an empty cell or a [`MISSING_TOKENS`] entry is NaN, anything else that is not a
-/// number is `None`. For callers that read cells themselves (the CLI's `stream`).
-///
-/// # Examples
-/// ```
-/// assert_eq!(stratos_ingest::parse_number_cell(b" 1.5 "), Some(1.5));
-/// assert!(stratos_ingest::parse_number_cell(b"NA").is_some_and(f64::is_nan));
-/// assert_eq!(stratos_ingest::parse_number_cell(b"abc"), None);
-/// ```
-#[inline]
-pub fn parse_number_cell(cell: &[u8]) -> Option<f64> {
-    match crate::cell::parse_number(cell) {
-        crate::cell::Number::Value(v) => Some(v),
-        crate::cell::Number::Missing => Some(f64::NAN),
-        crate::cell::Number::Bad => None,
-    }
-}
-pub use crate::contain::{PDF_THREAD_NAME, SPREADSHEET_THREAD_NAME, silence_contained_panics};
+pub use crate::contain::silence_contained_panics;
 pub use crate::csv::SAMPLE_ROWS;
 pub use crate::error::IngestError;
 pub use crate::format::Format;
 pub use crate::limits::{LimitKind, Limits};
+
+pub use crate::convert::DatePattern;
 pub use crate::location::Location;
 #[cfg(feature = "pdf")]
 pub use crate::pdf::{DEFAULT_PDF_TIME_BUDGET, PDF_STACK_BYTES};
 pub use crate::sniff::{DELIMITERS, sniff_format};
+pub use crate::source::{Compression, detect_compression, open_source};
+#[cfg(feature = "xlsx")]
+pub use crate::xlsx::{SheetChoice, SheetShape, SpreadsheetRead};
+
+/// Reads a spreadsheet (XLSX, XLSM, XLS, XLSB, ODS) held in memory, saying which sheet the
+/// frame came from and why, and listing every sheet with its shape: the sheet
+/// [`ReadOptions::with_sheet`] names, else the first holding a time column and a numeric
+/// column (a cover page before the data is passed over), else the first with data.
+/// [`read_bytes`] reads the same sheet.
+///
+/// # Errors
+/// As [`read_bytes`]; [`IngestError::Limit`] when the workbook breaks the options'
+/// [`Limits`] (its parts, shared strings, cells or text).
+#[cfg(feature = "xlsx")]
+pub fn read_spreadsheet(
+    bytes: &[u8],
+    options: &ReadOptions,
+) -> Result<SpreadsheetRead, IngestError> {
+    xlsx::read_spreadsheet(bytes, options, options.source_name.as_deref(), true)
+}
+
+/// [`read_spreadsheet`] on a file; errors name the path (or the options' source name).
+///
+/// # Errors
+/// [`IngestError::Io`] when the file cannot be read; otherwise as [`read_spreadsheet`].
+#[cfg(feature = "xlsx")]
+pub fn read_spreadsheet_path(
+    path: &Path,
+    options: &ReadOptions,
+) -> Result<SpreadsheetRead, IngestError> {
+    let name = options
+        .source_name
+        .clone()
+        .unwrap_or_else(|| path.display().to_string());
+    let bytes = std::fs::read(path).map_err(|e| IngestError::io(Some(&name), e))?;
+    xlsx::read_spreadsheet(&bytes, options, Some(&name), true)
+}
 
 /// How to read an input. The default sniffs everything: format, delimiter and header.
 ///
@@ -76,7 +100,16 @@ pub struct ReadOptions {
     source_name: Option<String>,
     sheet: Option<SheetSelector>,
     pdf_time_budget: Option<std::time::Duration>,
+    http_timeout: Option<std::time::Duration>,
+    date_format: Option<String>,
+    decimal: Option<u8>,
+    missing: Vec<String>,
+    skip_rows: usize,
+    stream_field: Option<String>,
 }
+
+/// Default of [`ReadOptions::http_timeout`]: a download must finish within this.
+pub const DEFAULT_HTTP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Which sheet of a spreadsheet to read ([`ReadOptions::with_sheet`]).
 ///
@@ -167,6 +200,81 @@ impl ReadOptions {
         self
     }
 
+    /// Waits at most `timeout` for a URL's whole body (default [`DEFAULT_HTTP_TIMEOUT`]).
+    pub fn with_http_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.http_timeout = Some(timeout);
+        self
+    }
+
+    /// Reads text dates with this pattern instead of inferring the order of day and month
+    /// (`%d`, `%m`, `%Y`, `%y`, `%H`, `%M`, `%S`, `%b` for a month name; any other character
+    /// must match itself), e.g. `%m/%d/%Y`. Applies to CSV/TSV time columns and to `stream`.
+    pub fn with_date_format(mut self, pattern: impl Into<String>) -> Self {
+        self.date_format = Some(pattern.into());
+        self
+    }
+
+    /// The decimal mark of CSV/TSV numbers: `b'.'` or `b','` (then `.` and spaces group
+    /// thousands). Without it, a `;`-delimited file whose text columns read as numbers
+    /// with a decimal comma is read so.
+    pub fn with_decimal(mut self, mark: u8) -> Self {
+        self.decimal = Some(mark);
+        self
+    }
+
+    /// Adds cell texts read as missing, beside [`MISSING_TOKENS`] (compared after trimming).
+    pub fn with_missing_markers<I, S>(mut self, markers: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.missing.extend(markers.into_iter().map(Into::into));
+        self
+    }
+
+    /// Skips this many lines at the top of a CSV/TSV before the header (titles, notes).
+    pub fn with_skip_rows(mut self, rows: usize) -> Self {
+        self.skip_rows = rows;
+        self
+    }
+
+    /// Names the field that keys streams in [`stream`] readers, instead of the first of
+    /// [`stream::STREAM_KEYS`] present.
+    pub fn with_stream_field(mut self, field: impl Into<String>) -> Self {
+        self.stream_field = Some(field.into());
+        self
+    }
+
+    /// The URL time budget.
+    pub fn http_timeout(&self) -> std::time::Duration {
+        self.http_timeout.unwrap_or(DEFAULT_HTTP_TIMEOUT)
+    }
+
+    /// The date pattern, if set.
+    pub fn date_format(&self) -> Option<&str> {
+        self.date_format.as_deref()
+    }
+
+    /// The decimal mark, if set.
+    pub fn decimal(&self) -> Option<u8> {
+        self.decimal
+    }
+
+    /// The extra missing markers.
+    pub fn missing_markers(&self) -> &[String] {
+        &self.missing
+    }
+
+    /// Lines skipped before the header.
+    pub fn skip_rows(&self) -> usize {
+        self.skip_rows
+    }
+
+    /// The stream field, if set.
+    pub fn stream_field(&self) -> Option<&str> {
+        self.stream_field.as_deref()
+    }
+
     /// The resource budgets of the read.
     pub fn limits(&self) -> &Limits {
         &self.limits
@@ -221,28 +329,117 @@ impl ReadOptions {
 /// assert!(e.to_string().starts_with("no/such/file.csv: cannot read input"));
 /// ```
 pub fn read_path(path: &Path, options: &ReadOptions) -> Result<Frame, IngestError> {
+    if let Some(url) = path.to_str().filter(|p| source::is_url(p)) {
+        return read_source(url, options);
+    }
     let name = options
         .source_name
         .clone()
         .unwrap_or_else(|| path.display().to_string());
-    let bytes = std::fs::read(path).map_err(|e| IngestError::io(Some(&name), e))?;
-    let format = options.format.or_else(|| {
-        path.extension()
-            .and_then(|e| e.to_str())
-            .and_then(Format::from_extension)
-            // `.json` names both JSON documents and NDJSON streams: the content decides
-            // between the two. Binary magic (a PDF, a spreadsheet) beats a text extension:
-            // such bytes are never CSV, JSON or a log.
-            .map(|f| match (f, sniff_format(&bytes)) {
-                (Format::Json, Format::Ndjson) => Format::Ndjson,
-                (
-                    Format::Csv | Format::Tsv | Format::Json | Format::Ndjson | Format::Text,
-                    sniffed @ (Format::Pdf | Format::Spreadsheet),
-                ) => sniffed,
-                (f, _) => f,
-            })
-    });
-    read_as(&bytes, format, options, Some(&name))
+    if std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
+        return Err(IngestError::io(
+            Some(&name),
+            std::io::Error::new(std::io::ErrorKind::NotFound, "is a directory, not a file"),
+        ));
+    }
+    let file = std::fs::File::open(path).map_err(|e| IngestError::io(Some(&name), e))?;
+    let size = file.metadata().map_or(0, |m| m.len());
+    if size > options.limits.max_memory {
+        return Err(IngestError::limit(
+            Location::source(Some(&name)),
+            LimitKind::Memory,
+            options.limits.max_memory,
+        ));
+    }
+    let bytes = source::read_all(file, usize::try_from(size).unwrap_or(0))
+        .map_err(|e| IngestError::io(Some(&name), e))?;
+    let file_name = path.file_name().and_then(|n| n.to_str());
+    read_named(&bytes, file_name, options, Some(&name), 0)
+}
+
+/// Reads a file path, `-` (standard input) or an `http://`/`https://` URL into a frame, as
+/// [`read_path`] does (a URL's last path segment gives the extension). A download stops
+/// at [`ReadOptions::http_timeout`] and counts against [`Limits::max_decompressed_bytes`].
+///
+/// # Errors
+/// As [`read_path`]; an HTTP 404 is [`IngestError::is_not_found`]; a URL without the
+/// `http` feature is [`IngestError::Unsupported`].
+///
+/// # Examples
+/// ```
+/// use stratos_ingest::{read_source, ReadOptions};
+/// let e = read_source("no/such/file.csv", &ReadOptions::default()).unwrap_err();
+/// assert!(e.is_not_found());
+/// ```
+pub fn read_source(source: &str, options: &ReadOptions) -> Result<Frame, IngestError> {
+    let name = options.source_name.as_deref().unwrap_or(source);
+    if source == "-" {
+        let bytes = source::read_all(
+            source::Bounded::new(
+                std::io::stdin(),
+                options.limits.max_memory,
+                LimitKind::Memory,
+            ),
+            0,
+        )
+        .map_err(|e| source::io_error(e, Location::source(Some("stdin")), None))?;
+        return read_named(&bytes, None, options, Some("stdin"), 0);
+    }
+    if source::is_url(source) {
+        let body = source::http_get(source, options.http_timeout(), &options.limits)?;
+        let bytes = source::read_all(body, 0)
+            .map_err(|e| source::io_error(e, Location::source(Some(name)), None))?;
+        return read_named(
+            &bytes,
+            Some(source::url_file_name(source)),
+            options,
+            Some(name),
+            0,
+        );
+    }
+    read_path(Path::new(source), options)
+}
+
+/// The format a file name's extension names, with the content's say where the extension
+/// is ambiguous or wrong.
+fn format_from_name(name: &str, bytes: &[u8]) -> Option<Format> {
+    Path::new(name)
+        .extension()
+        .and_then(|e| e.to_str())
+        .and_then(Format::from_extension)
+        // `.json` names both JSON documents and NDJSON streams: the content decides
+        // between the two. Binary magic (a PDF, a spreadsheet) beats a text extension:
+        // such bytes are never CSV, JSON or a log.
+        .map(|f| match (f, sniff_format(bytes)) {
+            (Format::Json, Format::Ndjson) => Format::Ndjson,
+            (
+                Format::Csv | Format::Tsv | Format::Json | Format::Ndjson | Format::Text,
+                sniffed @ (Format::Pdf | Format::Spreadsheet),
+            ) => sniffed,
+            (f, _) => f,
+        })
+}
+
+/// Unpacks containers (by magic bytes, up to three deep), then reads the content.
+fn read_named(
+    bytes: &[u8],
+    name: Option<&str>,
+    options: &ReadOptions,
+    source: Option<&str>,
+    depth: u8,
+) -> Result<Frame, IngestError> {
+    if depth < 3
+        && let Some(c) = detect_compression(bytes)
+    {
+        let (inner, inner_name) = source::decompress(bytes, c, &options.limits, source)?;
+        let hint =
+            inner_name.or_else(|| name.map(|n| source::strip_container_extension(n).to_owned()));
+        return read_named(&inner, hint.as_deref(), options, source, depth + 1);
+    }
+    let format = options
+        .format
+        .or_else(|| name.and_then(|n| format_from_name(n, bytes)));
+    read_as(bytes, format, options, source)
 }
 
 /// Reads an input held in memory into a frame. The format comes from the options, else the
@@ -271,12 +468,19 @@ pub fn read_path(path: &Path, options: &ReadOptions) -> Result<Frame, IngestErro
 /// # Ok(()) }
 /// ```
 pub fn read_bytes(bytes: &[u8], options: &ReadOptions) -> Result<Frame, IngestError> {
-    read_as(
-        bytes,
-        options.format,
-        options,
-        options.source_name.as_deref(),
-    )
+    read_named(bytes, None, options, options.source_name.as_deref(), 0)
+}
+
+/// Reads everything from `reader` into memory, growing the buffer with `try_reserve` within
+/// [`Limits::max_memory`], for callers that look at the bytes before reading them.
+///
+/// # Errors
+/// [`IngestError::Limit`] past the memory budget or when the allocator refuses;
+/// [`IngestError::Io`] when reading fails.
+pub fn read_to_memory<R: Read>(reader: R, options: &ReadOptions) -> Result<Vec<u8>, IngestError> {
+    let bounded = source::Bounded::new(reader, options.limits.max_memory, LimitKind::Memory);
+    source::read_all(bounded, 0)
+        .map_err(|e| source::io_error(e, Location::source(options.source_name.as_deref()), None))
 }
 
 /// Reads everything from `reader`, then reads it as [`read_bytes`] does.
@@ -294,10 +498,7 @@ pub fn read_bytes(bytes: &[u8], options: &ReadOptions) -> Result<Frame, IngestEr
 /// # Ok(()) }
 /// ```
 pub fn read_reader<R: Read>(mut reader: R, options: &ReadOptions) -> Result<Frame, IngestError> {
-    let mut bytes = Vec::new();
-    reader
-        .read_to_end(&mut bytes)
-        .map_err(|e| IngestError::io(options.source_name.as_deref(), e))?;
+    let bytes = read_to_memory(&mut reader, options)?;
     read_bytes(&bytes, options)
 }
 
@@ -318,25 +519,31 @@ fn read_as(
             sniff::Content::Pdf => Format::Pdf,
         },
     };
-    let settings = csv::CsvSettings {
-        delimiter: options.delimiter,
-        header: options.header,
-    };
+    if matches!(
+        format,
+        Format::Csv | Format::Tsv | Format::Json | Format::Ndjson | Format::Text
+    ) && let Some(e) = sniff::utf16_error(bytes, source)
+    {
+        return Err(e);
+    }
+    let settings = csv::CsvSettings::from_options(options);
     match format {
-        Format::Csv => csv::read_csv(bytes, settings, source),
+        Format::Csv => csv::read_csv(bytes, &settings, source),
         Format::Tsv => csv::read_csv(
             bytes,
-            csv::CsvSettings {
+            &csv::CsvSettings {
                 delimiter: options.delimiter.or(Some(b'\t')),
-                ..settings
+                ..settings.clone()
             },
             source,
         ),
-        Format::Ndjson => ndjson::read_ndjson(bytes, source),
-        Format::Json => json::read_json(bytes, source),
-        Format::Text => text::read_text(bytes, source),
+        Format::Ndjson => ndjson::read_ndjson(bytes, options, source),
+        Format::Json => json::read_json(bytes, options, source),
+        Format::Text => text::read_text(bytes, options.limits(), source),
         #[cfg(feature = "xlsx")]
-        Format::Spreadsheet => xlsx::read_spreadsheet(bytes, options.sheet.as_ref(), source),
+        Format::Spreadsheet => {
+            xlsx::read_spreadsheet(bytes, options, source, false).map(|read| read.frame)
+        }
         #[cfg(not(feature = "xlsx"))]
         Format::Spreadsheet => Err(IngestError::Unsupported {
             location: Box::new(Location::source(source)),
@@ -350,6 +557,7 @@ fn read_as(
             options
                 .pdf_time_budget
                 .unwrap_or(pdf::DEFAULT_PDF_TIME_BUDGET),
+            options.limits(),
             source,
         ),
         #[cfg(not(feature = "pdf"))]

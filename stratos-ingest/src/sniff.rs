@@ -21,6 +21,27 @@ pub(crate) fn strip_bom(bytes: &[u8]) -> &[u8] {
     bytes.strip_prefix(BOM).unwrap_or(bytes)
 }
 
+/// A clear refusal for UTF-16 text (a byte order mark `FF FE`/`FE FF`, or a head whose
+/// every other byte is zero), which would otherwise read as one ragged column.
+pub(crate) fn utf16_error(bytes: &[u8], source: Option<&str>) -> Option<crate::IngestError> {
+    let head = bytes.get(..512).unwrap_or(bytes);
+    let bom = head.starts_with(b"\xFF\xFE") || head.starts_with(b"\xFE\xFF");
+    let zeros_at = |parity: usize| {
+        head.len() >= 8
+            && head
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| i % 2 == parity)
+                .all(|(_, &b)| b == 0)
+    };
+    (bom || zeros_at(0) || zeros_at(1)).then(|| crate::IngestError::Unsupported {
+        location: Box::new(crate::location::Location::source(source).with_line(1)),
+        what: "the input is UTF-16 text; convert it to UTF-8 first (e.g. `iconv -f UTF-16 -t \
+               UTF-8`, or save as \"CSV UTF-8\")"
+            .to_owned(),
+    })
+}
+
 /// What the content looks like.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Content {
@@ -195,11 +216,19 @@ pub(crate) fn sniff_delimiter(bytes: &[u8]) -> u8 {
 /// Decides whether the first record is a header: some column holds a name in the first
 /// record (not a number, timestamp or missing token) and only numbers and timestamps (at
 /// least one) below it. A lone record is a header when every cell is a non-empty name.
+#[cfg(test)]
 pub(crate) fn sniff_header(rows: &[Vec<Vec<u8>>]) -> bool {
+    sniff_header_with(rows, |_| false)
+}
+
+/// [`sniff_header`] where `extra` also marks values (extra missing markers, numbers with
+/// a decimal comma).
+pub(crate) fn sniff_header_with(rows: &[Vec<Vec<u8>>], extra: impl Fn(&[u8]) -> bool) -> bool {
     let Some((first, body)) = rows.split_first() else {
         return false;
     };
-    let is_name = |c: &[u8]| !c.trim_ascii().is_empty() && !cell::is_value_like(c);
+    let value_like = |c: &[u8]| cell::is_value_like(c) || extra(c);
+    let is_name = |c: &[u8]| !c.trim_ascii().is_empty() && !value_like(c);
     if body.is_empty() {
         return first.iter().all(|c| is_name(c));
     }
@@ -214,7 +243,7 @@ pub(crate) fn sniff_header(rows: &[Vec<Vec<u8>>]) -> bool {
             .filter(|c| !cell::is_missing(c.trim_ascii()))
             .all(|c| {
                 present += 1;
-                cell::is_value_like(c)
+                value_like(c)
             });
         all_values && present > 0
     })

@@ -20,6 +20,8 @@ use stratos_core::{CategoryColumn, Frame, Timestamp};
 
 use crate::cell::{Time, TimeParser};
 use crate::error::{IngestError, excerpt};
+use crate::frame_builder::{SparseColumns, check_shape};
+use crate::limits::Limits;
 use crate::location::Location;
 use crate::sniff::strip_bom;
 
@@ -203,7 +205,16 @@ pub(crate) fn looks_like_text(bytes: &[u8]) -> bool {
 }
 
 /// Reads a text log into a frame.
-pub(crate) fn read_text(bytes: &[u8], source: Option<&str>) -> Result<Frame, IngestError> {
+///
+/// Cells are kept per column, only for the lines that have the column
+/// ([`SparseColumns`]); the frame's shape is checked against `limits` as columns appear
+/// and before the dense columns are built, so lines that each bring a new key cost memory
+/// linear in the log.
+pub(crate) fn read_text(
+    bytes: &[u8],
+    limits: &Limits,
+    source: Option<&str>,
+) -> Result<Frame, IngestError> {
     let text = String::from_utf8_lossy(strip_bom(bytes));
     let mut parser = TimeParser::default();
     let mut times = Vec::new();
@@ -212,7 +223,7 @@ pub(crate) fn read_text(bytes: &[u8], source: Option<&str>) -> Result<Frame, Ing
     let mut index: HashMap<String, usize> = HashMap::new();
     // Keys as written to their columns, so a repeated key costs no allocation.
     let mut written: HashMap<&str, usize> = HashMap::new();
-    let mut columns: Vec<Vec<Cell>> = Vec::new();
+    let mut columns: SparseColumns<Cell> = SparseColumns::default();
     let mut units: HashMap<usize, String> = HashMap::new();
     for (i, raw) in text.split('\n').enumerate() {
         let line = raw.trim();
@@ -243,10 +254,12 @@ pub(crate) fn read_text(bytes: &[u8], source: Option<&str>) -> Result<Frame, Ing
                     let j = match index.get(&name) {
                         Some(&j) => j,
                         None => {
-                            let j = names.len();
+                            check_shape(row + 1, names.len() + 1, limits, || {
+                                Location::source(source).with_line(i as u64 + 1)
+                            })?;
+                            let j = columns.add_column();
                             index.insert(name.clone(), j);
                             names.push(name);
-                            columns.push(Vec::new());
                             j
                         }
                     };
@@ -263,17 +276,14 @@ pub(crate) fn read_text(bytes: &[u8], source: Option<&str>) -> Result<Frame, Ing
                 }
                 None => Cell::Text(value),
             };
-            if let Some(col) = columns.get_mut(j) {
-                col.resize(row, Cell::Missing);
-                col.push(cell);
-                col.truncate(row + 1);
-            }
+            columns.set(row, j, cell);
         }
     }
     let rows = times.len();
+    check_shape(rows, names.len() + 2, limits, || Location::source(source))?;
+    let columns = columns.into_dense(rows, Cell::Missing, limits, || Location::source(source))?;
     let mut b = Frame::builder().timestamps(TIME, times);
-    for (j, (name, mut col)) in names.iter().zip(columns).enumerate() {
-        col.resize(rows, Cell::Missing);
+    for (j, (name, col)) in names.iter().zip(columns).enumerate() {
         if col.iter().all(|c| !matches!(c, Cell::Text(_))) {
             let values = col
                 .iter()
@@ -330,7 +340,7 @@ mod tests {
     fn both_seed_shapes() {
         let text = "2025-01-15T10:00:00Z Motor-001 Temperature:85°C Vibration:2.3Hz RPM:1750\n\
                     2025-01-15 10:01:00: Temperature 23.5°C, Humidity 65%, Pressure 1013hPa\n";
-        let f = read_text(text.as_bytes(), None).unwrap();
+        let f = read_text(text.as_bytes(), &Limits::default(), None).unwrap();
         assert_eq!(f.len(), 2);
         assert_eq!(
             f.schema().value_fields,
@@ -353,7 +363,12 @@ mod tests {
 
     #[test]
     fn a_line_without_time_is_an_error_and_sniffing_is_strict() {
-        let e = read_text(b"# c\n2025-01-15 a:1\n\nhello a:2\n", Some("x.log")).unwrap_err();
+        let e = read_text(
+            b"# c\n2025-01-15 a:1\n\nhello a:2\n",
+            &Limits::default(),
+            Some("x.log"),
+        )
+        .unwrap_err();
         assert_eq!(
             e.to_string(),
             "x.log:4: column `timestamp`: expected a timestamp at the start of the line, found `hello`"

@@ -1,7 +1,8 @@
 //! Spreadsheets (XLSX, XLSM, XLS, XLSB, ODS) into a [`Frame`], through calamine.
 //!
-//! One sheet is read: the one [`crate::ReadOptions::with_sheet`] names, else the first with
-//! data. Empty leading rows are skipped, and so is a leading title row (one filled cell above
+//! One sheet is read: the one [`crate::ReadOptions::with_sheet`] names, else the first
+//! holding a time column and a numeric column, else the first with data
+//! ([`SpreadsheetRead::sheet`] says which, [`SpreadsheetRead::sheets`] lists them all). Empty leading rows are skipped, and so is a leading title row (one filled cell above
 //! a wider row). The first remaining row is the header when most of its filled cells are
 //! text and rows follow it; else columns are named `column_1`, `column_2`, … Columns that
 //! are empty throughout are dropped.
@@ -22,14 +23,15 @@ use calamine::{
 };
 use stratos_core::{CategoryColumn, Frame, Timestamp};
 
-use crate::SheetSelector;
+mod guard;
+
 use crate::cell::{self, Number};
 use crate::contain::{SPREADSHEET_THREAD_NAME, panic_message};
 use crate::error::{IngestError, excerpt};
+use crate::limits::{LimitKind, Limits};
 use crate::location::Location;
+use crate::{ReadOptions, SheetSelector};
 
-/// The largest sheet read, in cells (of the rectangle from its first to its last cell).
-const MAX_CELLS: usize = 10_000_000;
 /// Excel's largest date serial (9999-12-31 is below it).
 const MAX_SERIAL: f64 = 2_958_466.0;
 
@@ -186,37 +188,81 @@ impl Bounds {
     }
 }
 
-/// Reads a sheet's cells, refusing a sheet whose rectangle of cells exceeds [`MAX_CELLS`]
-/// before calamine allocates it: XLSX and XLSB place cells anywhere (a cell at `XFD1048576`
-/// in a tiny file). XLSX cells are read in one pass through calamine's cell reader, the
-/// bounds checked as they come (calamine's own `worksheet_range` would be a second pass);
-/// XLSB cells are scanned first; XLS sheets are at most 65536 × 256.
+/// The location of a sheet as a whole.
+fn sheet_at(source: Option<&str>, sheet: &str) -> Location {
+    Location::default().with_path(format!("{}[{sheet}]", source.unwrap_or("input")))
+}
+
+/// Checks a sheet's rectangle of `cells` (and `text` bytes held in them) against the
+/// budgets: calamine allocates the rectangle from its first to its last cell, so a cell at
+/// `XFD1048576` in a tiny file costs 17 billion cells.
+fn check_cells(
+    cells: usize,
+    text: u64,
+    limits: &Limits,
+    at: impl Fn() -> Location,
+) -> Result<(), IngestError> {
+    let cells = cells as u64;
+    if cells > limits.max_cells {
+        return Err(IngestError::limit(at(), LimitKind::Cells, limits.max_cells));
+    }
+    let memory = cells
+        .saturating_mul(std::mem::size_of::<Data>() as u64)
+        .saturating_add(text);
+    if memory > limits.max_memory {
+        return Err(IngestError::limit(
+            at(),
+            LimitKind::Memory,
+            limits.max_memory,
+        ));
+    }
+    Ok(())
+}
+
+/// The text bytes a cell holds once owned.
+fn text_bytes(d: &DataRef<'_>) -> u64 {
+    match d {
+        DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.len() as u64,
+        DataRef::SharedString(s) => s.len() as u64,
+        _ => 0,
+    }
+}
+
+/// Reads a sheet's cells within the budgets, refusing a sheet whose rectangle of cells
+/// breaks them before calamine allocates it. XLSX cells are read in one pass through
+/// calamine's cell reader, the bounds and the text each cell copies out of the
+/// shared-strings table counted as they come (a shared string referenced by a million
+/// cells is a million copies); XLSB cells are scanned first; XLS sheets are at most
+/// 65536 × 256 and ODS sheets were checked before calamine opened the file.
 fn load<RS: Read + Seek>(
     book: &mut Sheets<RS>,
     sheet: &str,
+    limits: &Limits,
     source: Option<&str>,
 ) -> Result<Range<Data>, IngestError> {
     let mut bounds = Bounds::default();
-    let too_large = |cells: usize| IngestError::Unsupported {
-        location: Box::new(Location::source(source)),
-        what: format!("sheet `{sheet}` spans {cells} cells, more than {MAX_CELLS}"),
-    };
+    let at = || sheet_at(source, sheet);
     match book {
         Sheets::Xlsx(x) => {
             let mut reader = x
                 .worksheet_cells_reader(sheet)
                 .map_err(|e| unreadable(source, e))?;
             let mut cells = Vec::new();
+            let mut held: u64 = 0;
             while let Some(c) = reader.next_cell().map_err(|e| unreadable(source, e))? {
                 if matches!(c.get_value(), DataRef::Empty) {
                     continue;
                 }
-                let at = c.get_position();
-                bounds.add(at);
-                if bounds.cells() > MAX_CELLS {
-                    return Err(too_large(bounds.cells()));
-                }
-                cells.push(Cell::new(at, Data::from(c.get_value().clone())));
+                let at_cell = c.get_position();
+                bounds.add(at_cell);
+                held = held
+                    .saturating_add(std::mem::size_of::<Cell<Data>>() as u64)
+                    .saturating_add(text_bytes(c.get_value()));
+                check_cells(bounds.cells(), held, limits, at)?;
+                cells
+                    .try_reserve(1)
+                    .map_err(|_| IngestError::limit(at(), LimitKind::Memory, limits.max_memory))?;
+                cells.push(Cell::new(at_cell, Data::from(c.get_value().clone())));
             }
             return Ok(Range::from_sparse(cells));
         }
@@ -224,23 +270,60 @@ fn load<RS: Read + Seek>(
             let mut cells = x
                 .worksheet_cells_reader(sheet)
                 .map_err(|e| unreadable(source, e))?;
+            let mut held: u64 = 0;
             while let Some(c) = cells.next_cell().map_err(|e| unreadable(source, e))? {
                 bounds.add(c.get_position());
+                held = held.saturating_add(text_bytes(c.get_value()));
+                check_cells(bounds.cells(), held, limits, at)?;
             }
         }
         Sheets::Xls(_) | Sheets::Ods(_) => {}
-    }
-    if bounds.cells() > MAX_CELLS {
-        return Err(too_large(bounds.cells()));
     }
     let range = book
         .worksheet_range(sheet)
         .map_err(|e| unreadable(source, e))?;
     let (h, w) = range.get_size();
-    if h.saturating_mul(w) > MAX_CELLS {
-        return Err(too_large(h.saturating_mul(w)));
-    }
+    check_cells(h.saturating_mul(w), 0, limits, at)?;
     Ok(range)
+}
+
+/// The size of a sheet's used range, rows by columns, without keeping its cells where the
+/// format allows (XLSX, XLSB).
+fn shape<RS: Read + Seek>(
+    book: &mut Sheets<RS>,
+    sheet: &str,
+    limits: &Limits,
+    source: Option<&str>,
+) -> Result<(usize, usize), IngestError> {
+    let mut bounds = Bounds::default();
+    match book {
+        Sheets::Xlsx(x) => {
+            let mut reader = x
+                .worksheet_cells_reader(sheet)
+                .map_err(|e| unreadable(source, e))?;
+            while let Some(c) = reader.next_cell().map_err(|e| unreadable(source, e))? {
+                if !matches!(c.get_value(), DataRef::Empty) {
+                    bounds.add(c.get_position());
+                }
+            }
+        }
+        Sheets::Xlsb(x) => {
+            let mut reader = x
+                .worksheet_cells_reader(sheet)
+                .map_err(|e| unreadable(source, e))?;
+            while let Some(c) = reader.next_cell().map_err(|e| unreadable(source, e))? {
+                if !matches!(c.get_value(), DataRef::Empty) {
+                    bounds.add(c.get_position());
+                }
+            }
+        }
+        Sheets::Xls(_) | Sheets::Ods(_) => {
+            return Ok(load(book, sheet, limits, source)?.get_size());
+        }
+    }
+    Ok(bounds.0.map_or((0, 0), |(r0, r1, c0, c1)| {
+        ((r1 - r0) as usize + 1, (c1 - c0) as usize + 1)
+    }))
 }
 
 /// Opens a workbook. An ODS file (a ZIP naming the OpenDocument spreadsheet mimetype near
@@ -261,15 +344,59 @@ fn open<'a>(
     open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| unreadable(source, e))
 }
 
+/// One sheet of a workbook and the size of its used range (from its first to its last
+/// filled cell), as [`SpreadsheetRead::sheets`] lists them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SheetShape {
+    /// The sheet's name.
+    pub name: String,
+    /// Rows of its used range.
+    pub rows: usize,
+    /// Columns of its used range.
+    pub columns: usize,
+}
+
+/// Why a sheet was read ([`SpreadsheetRead::chosen_by`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SheetChoice {
+    /// [`ReadOptions::with_sheet`] named it.
+    Selected,
+    /// The first sheet holding a time column and a numeric column.
+    TimeAndNumeric,
+    /// No sheet holds both; this is the first with any data.
+    FirstWithData,
+    /// No sheet holds data: the frame is empty.
+    NoData,
+}
+
+/// A spreadsheet read: the frame, which sheet it came from and why, and every sheet's
+/// shape ([`crate::read_spreadsheet`]).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct SpreadsheetRead {
+    /// The sheet's rows.
+    pub frame: Frame,
+    /// The sheet read (`None` when no sheet holds data).
+    pub sheet: Option<String>,
+    /// Why that sheet.
+    pub chosen_by: SheetChoice,
+    /// Every sheet of the workbook, in order, with its shape.
+    pub sheets: Vec<SheetShape>,
+}
+
 /// Reads one sheet of a spreadsheet into a frame, on a thread of its own
-/// ([`crate::SPREADSHEET_THREAD_NAME`]): calamine 0.38 overflows integers on some malformed
+/// ([`crate::contain::SPREADSHEET_THREAD_NAME`]): calamine 0.38 overflows integers on some malformed
 /// files (an inverted sheet dimension, a column name of many letters), which panics in
-/// builds with overflow checks. Such a panic is an [`IngestError::Unsupported`].
+/// builds with overflow checks. Such a panic is an [`IngestError::Unsupported`]. With
+/// `shapes`, every sheet's shape is listed too.
 pub(crate) fn read_spreadsheet(
     bytes: &[u8],
-    sheet: Option<&SheetSelector>,
+    options: &ReadOptions,
     source: Option<&str>,
-) -> Result<Frame, IngestError> {
+    shapes: bool,
+) -> Result<SpreadsheetRead, IngestError> {
     let failed = |what: String| IngestError::Unsupported {
         location: Box::new(Location::source(source)),
         what,
@@ -277,7 +404,7 @@ pub(crate) fn read_spreadsheet(
     std::thread::scope(|scope| {
         let spawned = std::thread::Builder::new()
             .name(SPREADSHEET_THREAD_NAME.to_owned())
-            .spawn_scoped(scope, || read_sheet(bytes, sheet, source));
+            .spawn_scoped(scope, || read_book(bytes, options, source, shapes));
         match spawned {
             Ok(handle) => handle.join().unwrap_or_else(|payload| {
                 Err(failed(format!(
@@ -291,51 +418,94 @@ pub(crate) fn read_spreadsheet(
 }
 
 /// [`read_spreadsheet`]'s work.
-fn read_sheet(
+fn read_book(
     bytes: &[u8],
-    sheet: Option<&SheetSelector>,
+    options: &ReadOptions,
     source: Option<&str>,
-) -> Result<Frame, IngestError> {
+    shapes: bool,
+) -> Result<SpreadsheetRead, IngestError> {
+    let limits = options.limits();
+    guard::check(bytes, limits, source)?;
     let mut book = open(bytes, source)?;
     let names = book.sheet_names();
     let invalid = |message: String| IngestError::InvalidOptions {
         location: Box::new(Location::source(source)),
         message,
     };
-    let (sheet_name, range) = match sheet {
-        Some(sel) => {
-            let name = match sel {
-                SheetSelector::Name(n) => names.iter().find(|s| *s == n).cloned(),
-                SheetSelector::Index(i) => names.get(*i).cloned(),
-            };
-            let Some(name) = name else {
-                return Err(invalid(format!(
-                    "no sheet {sel}; the sheets are {}",
-                    names.join(", ")
-                )));
-            };
-            let range = load(&mut book, &name, source)?;
-            (name, range)
+    let mut sheets = Vec::new();
+    if shapes {
+        for name in &names {
+            let (rows, columns) = shape(&mut book, name, limits, source)?;
+            sheets.push(SheetShape {
+                name: name.clone(),
+                rows,
+                columns,
+            });
         }
-        None => {
-            let mut found = None;
-            for name in &names {
-                let range = load(&mut book, name, source)?;
-                if range.used_cells().any(|(_, _, d)| !is_blank(d)) {
-                    found = Some((name.clone(), range));
-                    break;
-                }
-            }
-            match found {
-                Some(f) => f,
-                None => {
-                    return Frame::builder()
-                        .build()
-                        .map_err(|e| IngestError::frame(source, e));
-                }
-            }
-        }
+    }
+    let done = |frame: Frame, sheet: Option<String>, chosen_by: SheetChoice, sheets| {
+        Ok(SpreadsheetRead {
+            frame,
+            sheet,
+            chosen_by,
+            sheets,
+        })
     };
+    if let Some(sel) = options.sheet() {
+        let name = match sel {
+            SheetSelector::Name(n) => names.iter().find(|s| *s == n).cloned(),
+            SheetSelector::Index(i) => names.get(*i).cloned(),
+        };
+        let Some(name) = name else {
+            return Err(invalid(format!(
+                "no sheet {sel}; the sheets are {}",
+                names.join(", ")
+            )));
+        };
+        let range = load(&mut book, &name, limits, source)?;
+        let frame = frame_of(&range, &name, source)?;
+        return done(frame, Some(name), SheetChoice::Selected, sheets);
+    }
+    let mut fallback = None;
+    for name in &names {
+        let range = load(&mut book, name, limits, source)?;
+        if !range.used_cells().any(|(_, _, d)| !is_blank(d)) {
+            continue;
+        }
+        let read = frame_of(&range, name, source);
+        if let Ok(frame) = &read
+            && frame.timestamps().is_some()
+            && !frame.numeric_columns().is_empty()
+        {
+            let frame = read?;
+            return done(
+                frame,
+                Some(name.clone()),
+                SheetChoice::TimeAndNumeric,
+                sheets,
+            );
+        }
+        if fallback.is_none() {
+            fallback = Some((name.clone(), read));
+        }
+    }
+    match fallback {
+        Some((name, read)) => done(read?, Some(name), SheetChoice::FirstWithData, sheets),
+        None => {
+            let frame = Frame::builder()
+                .build()
+                .map_err(|e| IngestError::frame(source, e))?;
+            done(frame, None, SheetChoice::NoData, sheets)
+        }
+    }
+}
+
+/// One sheet's cells into a frame.
+fn frame_of(
+    range: &Range<Data>,
+    sheet_name: &str,
+    source: Option<&str>,
+) -> Result<Frame, IngestError> {
     let w = range.width();
     let first_row = u64::from(range.start().map_or(0, |(r, _)| r)) + 1;
     // Non-blank rows with their 1-based sheet rows.
@@ -450,7 +620,7 @@ fn read_sheet(
                     Some(t) => times.push(t),
                     None => {
                         return Err(IngestError::Cell {
-                            location: Box::new(location(source, &sheet_name, row, name)),
+                            location: Box::new(location(source, sheet_name, row, name)),
                             expected: "a timestamp".to_owned(),
                             found: excerpt(text(d).unwrap_or_default().as_bytes()),
                         });

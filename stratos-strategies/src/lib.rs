@@ -3,12 +3,10 @@
 
 pub mod anomaly;
 pub mod arima;
-pub mod backtest_signals;
-pub mod evaluation;
-mod fmt;
 pub mod hybrid;
 mod linalg;
 pub mod moving_average;
+mod number_text;
 pub mod trend;
 pub mod window;
 

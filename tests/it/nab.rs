@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 use stratos::core::Timestamp;
-use stratos::core::evaluation::{LabelledFile, PROFILES, Profile, score_corpus, score_file};
+use stratos::eval::nab::{LabelledFile, PROFILES, Profile, score_corpus, score_file};
 
 fn data_dir() -> PathBuf {
     [env!("CARGO_MANIFEST_DIR"), "tests/data/nab"]
@@ -63,7 +63,7 @@ fn close(got: f64, want: f64, what: &str) {
     );
 }
 
-fn check_counts(got: &stratos::core::evaluation::Counts, want: &Value, what: &str) {
+fn check_counts(got: &stratos::eval::nab::Counts, want: &Value, what: &str) {
     for (k, g) in [
         ("tp", got.tp),
         ("fp", got.fp),
@@ -128,9 +128,9 @@ fn null_detector_matches_nab_on_the_whole_corpus() {
         let total = null[key]["total"].as_u64().unwrap() as usize;
         // n such that n − min(floor(0.15 n), 750) = total.
         let n = (total..total + 800)
-            .find(|&n| n - stratos::core::evaluation::nab::probation(n) == total)
+            .find(|&n| n - stratos::eval::nab::probation(n) == total)
             .unwrap();
-        let l = stratos::core::evaluation::nab::probation(n);
+        let l = stratos::eval::nab::probation(n);
         let windows = (0..w.len()).map(|k| (l + 10 * k, l + 10 * k + 5)).collect();
         files.push(LabelledFile::new(key.clone(), n, windows).unwrap());
     }

@@ -6,29 +6,38 @@ use std::io::Write;
 use stratos_core::Frame;
 use stratos_ingest::schema_detect::{Detection, detect};
 
-use super::run::{input_options, read_input};
+use super::pdf_child::{SheetReport, read_input_reported};
+use super::run::input_options;
 use crate::cli::{InspectArgs, ListFormat};
 use crate::exit::{CliError, write_err};
 use crate::output::table::{Table, write_pairs};
 use crate::output::{self, float_cell};
 
 pub(crate) fn run(args: &InspectArgs) -> Result<(), CliError> {
-    let mut options = input_options(args.input_format);
+    let mut options = args
+        .read
+        .apply(input_options(args.input_format))?
+        .with_limits(args.limits.limits());
     if let Some(sheet) = &args.sheet {
         options = options.with_sheet(sheet.clone());
     }
-    let frame = read_input(args.input.as_deref(), options)?;
+    let (frame, book) = read_input_reported(args.input.as_deref(), options)?;
     let detection = detect(&frame);
     let format = input_format_name(args);
     let mut out = output::stdout();
     match args.format {
         ListFormat::Json => {
-            let v = json(&frame, &detection, &format, args.rows);
+            let mut v = json(&frame, &detection, &format, args.rows);
+            if let (Some(book), Some(map)) = (&book, v.as_object_mut()) {
+                map.insert("sheet".into(), serde_json::json!(book.sheet));
+                map.insert("sheets".into(), sheets_json(book));
+            }
             serde_json::to_writer_pretty(&mut out, &v).map_err(write_err)?;
             writeln!(out).map_err(write_err)?;
         }
         ListFormat::Table => {
-            write_table(&mut out, args, &frame, &detection, &format).map_err(write_err)?;
+            write_table(&mut out, args, &frame, &detection, &format, book.as_ref())
+                .map_err(write_err)?;
         }
     }
     out.flush().map_err(write_err)
@@ -131,12 +140,44 @@ fn json(frame: &Frame, d: &Detection, format: &str, n: usize) -> serde_json::Val
     })
 }
 
+/// Every sheet of a workbook with its shape and whether it was read.
+fn sheets_json(book: &SheetReport) -> serde_json::Value {
+    book.sheets
+        .iter()
+        .map(|s| {
+            serde_json::json!({
+                "name": s.name,
+                "rows": s.rows,
+                "columns": s.columns,
+                "read": book.sheet.as_deref() == Some(s.name.as_str()),
+            })
+        })
+        .collect()
+}
+
+/// `Cover (4 × 2), readings (5 × 3, read)`.
+fn sheets_line(book: &SheetReport) -> String {
+    book.sheets
+        .iter()
+        .map(|s| {
+            let read = if book.sheet.as_deref() == Some(s.name.as_str()) {
+                ", read"
+            } else {
+                ""
+            };
+            format!("{} ({} × {}{read})", s.name, s.rows, s.columns)
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn write_table<W: Write>(
     out: &mut W,
     args: &InspectArgs,
     frame: &Frame,
     d: &Detection,
     format: &str,
+    book: Option<&SheetReport>,
 ) -> std::io::Result<()> {
     let source = args
         .input
@@ -159,9 +200,11 @@ fn write_table<W: Write>(
             v.join(", ")
         }
     };
-    let pairs = vec![
-        ("input", source),
-        ("format", format.to_owned()),
+    let mut pairs = vec![("input", source), ("format", format.to_owned())];
+    if let Some(book) = book {
+        pairs.push(("sheets", sheets_line(book)));
+    }
+    pairs.extend([
         ("rows", frame.len().to_string()),
         (
             "time field",
@@ -175,7 +218,7 @@ fn write_table<W: Write>(
         ("detected type", d.detected_type.to_string()),
         ("confidence", format!("{:.2}", d.confidence)),
         ("strategies", list(&d.suggested_strategies)),
-    ];
+    ]);
     write_pairs(out, &pairs)?;
     let (headers, rows) = sample(frame, args.rows);
     if headers.is_empty() || rows.is_empty() {

@@ -15,7 +15,9 @@ use std::process::{Command, ExitStatus, Stdio};
 use clap::Args;
 use serde_json::{Value, json};
 use stratos_core::{CategoryColumn, Frame, Timestamp};
-use stratos_ingest::{Format, IngestError, Location, ReadOptions};
+use stratos_ingest::{
+    Format, IngestError, Location, ReadOptions, SheetChoice, SheetShape, SpreadsheetRead,
+};
 
 use crate::exit::{CliError, write_err};
 
@@ -36,6 +38,98 @@ pub(crate) struct ExtractPdfArgs {
 /// else (no extension, or a text one: stratos-ingest lets binary content beat it) when its
 /// first KiB holds `%PDF-`. Anything else is read in this process.
 pub(crate) fn read_input(input: Option<&Path>, options: ReadOptions) -> Result<Frame, CliError> {
+    read_input_reported(input, options).map(|(frame, _)| frame)
+}
+
+/// What a spreadsheet read chose: the sheet read, why, and every sheet's shape.
+#[derive(Debug)]
+pub(crate) struct SheetReport {
+    /// The sheet read (`None` when no sheet holds data).
+    pub(crate) sheet: Option<String>,
+    /// Why that sheet.
+    pub(crate) chosen_by: SheetChoice,
+    /// Every sheet, in order.
+    pub(crate) sheets: Vec<SheetShape>,
+}
+
+/// [`read_input`], with what a spreadsheet read chose: its sheet and every sheet's shape.
+/// Without `--sheet`, a workbook of several sheets names the sheet read on stderr.
+pub(crate) fn read_input_reported(
+    input: Option<&Path>,
+    options: ReadOptions,
+) -> Result<(Frame, Option<SheetReport>), CliError> {
+    let read = read_any(input, &options)?;
+    if let Some(book) = &read.1
+        && options.sheet().is_none()
+        && book.sheets.len() > 1
+        && let Some(sheet) = &book.sheet
+    {
+        let why = match book.chosen_by {
+            SheetChoice::TimeAndNumeric => "the first with a time and a numeric column",
+            _ => "no sheet has a time and a numeric column; the first with data",
+        };
+        let names: Vec<&str> = book.sheets.iter().map(|s| s.name.as_str()).collect();
+        eprintln!(
+            "note: read sheet `{sheet}` ({why}; sheets: {}; choose with --sheet)",
+            names.join(", ")
+        );
+    }
+    Ok(read)
+}
+
+/// True when the input is a spreadsheet: by `--input-format`, else extension, else content.
+fn is_spreadsheet(options: &ReadOptions, path: Option<&Path>, head: &[u8]) -> bool {
+    match options.format() {
+        Some(f) => f == Format::Spreadsheet,
+        None => match path
+            .and_then(|p| p.extension())
+            .and_then(|e| e.to_str())
+            .and_then(Format::from_extension)
+        {
+            Some(Format::Spreadsheet) => true,
+            Some(Format::Pdf) => false,
+            _ => stratos_ingest::sniff_format(head) == Format::Spreadsheet,
+        },
+    }
+}
+
+/// Reads the input; a spreadsheet through [`stratos_ingest::read_spreadsheet`], which says
+/// which sheet it read.
+fn read_any(
+    input: Option<&Path>,
+    options: &ReadOptions,
+) -> Result<(Frame, Option<SheetReport>), CliError> {
+    if let Some(p) = input.filter(|p| p.as_os_str() != "-") {
+        let name = options
+            .source_name()
+            .map_or_else(|| p.display().to_string(), str::to_owned);
+        let mut head = Vec::with_capacity(1024);
+        if options.format().is_none() {
+            std::fs::File::open(p)
+                .and_then(|f| f.take(1024).read_to_end(&mut head))
+                .map_err(|e| io_error(&name, e))?;
+        }
+        if is_spreadsheet(options, Some(p), &head) {
+            let SpreadsheetRead {
+                frame,
+                sheet,
+                chosen_by,
+                sheets,
+                ..
+            } = stratos_ingest::read_spreadsheet_path(p, options)?;
+            let report = SheetReport {
+                sheet,
+                chosen_by,
+                sheets,
+            };
+            return Ok((frame, Some(report)));
+        }
+    }
+    read_plain(input, options.clone()).map(|f| (f, None))
+}
+
+/// Reads a path, or stdin, that is not a spreadsheet read with its report.
+fn read_plain(input: Option<&Path>, options: ReadOptions) -> Result<Frame, CliError> {
     match input {
         Some(p) if p.as_os_str() != "-" => {
             let name = options
@@ -45,8 +139,12 @@ pub(crate) fn read_input(input: Option<&Path>, options: ReadOptions) -> Result<F
                 .extension()
                 .and_then(|e| e.to_str())
                 .and_then(Format::from_extension);
+            let url = p
+                .to_str()
+                .is_some_and(|s| s.starts_with("http://") || s.starts_with("https://"));
             let is_pdf = match (options.format(), by_extension) {
                 (Some(f), _) => f == Format::Pdf,
+                (None, _) if url => false,
                 (None, Some(Format::Pdf)) => true,
                 (None, Some(Format::Spreadsheet)) => false,
                 (None, _) => starts_like_a_pdf(p, &name)?,
@@ -60,11 +158,7 @@ pub(crate) fn read_input(input: Option<&Path>, options: ReadOptions) -> Result<F
         }
         _ => {
             let name = options.source_name().unwrap_or("<stdin>").to_owned();
-            let mut bytes = Vec::new();
-            std::io::stdin()
-                .lock()
-                .read_to_end(&mut bytes)
-                .map_err(CliError::io("reading stdin"))?;
+            let bytes = stratos_ingest::read_to_memory(std::io::stdin().lock(), &options)?;
             let is_pdf = match options.format() {
                 Some(f) => f == Format::Pdf,
                 None => stratos_ingest::sniff_format(&bytes) == Format::Pdf,

@@ -39,7 +39,10 @@ pub(crate) fn run(args: &RunArgs, registry: &Registry) -> Result<(), CliError> {
         false,
     )?;
     let strategy = registry.build(&args.strategy, config)?;
-    let mut options = input_options(args.input_format);
+    for warning in strategy.cost_warnings() {
+        eprintln!("warning: {}: {warning}", args.strategy);
+    }
+    let mut options = input_options(args.input_format).with_limits(args.limits.limits());
     if let Some(sheet) = &args.sheet {
         options = options.with_sheet(sheet.clone());
     }

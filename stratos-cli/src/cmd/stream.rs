@@ -1,16 +1,23 @@
-//! `stratos stream`: records on stdin (NDJSON or CSV), routed by (tenant, `stream_id`) through
-//! the library's [`Engine`], NDJSON events on stdout, one line per event, flushed as they
-//! happen. This file only parses lines (with fast paths for CSV and NDJSON) and reports.
+//! `stratos stream [INPUT…|-]`: records from stdin, files or URLs (NDJSON or CSV, any
+//! container), routed by (tenant, stream) through the library's [`Engine`], NDJSON events on
+//! stdout, one line per event, flushed as they happen. Rows come from the library's pull
+//! readers ([`CsvRows`], [`NdjsonRows`]); this file binds them to the engine and reports.
+//!
+//! Every input line lands in exactly one count of the summary: a record, a skipped line, a
+//! blank line, or a header line (the CSV header and `--skip-rows` lines). A CSV quote left
+//! open ends at its line's end. When no line at all could be read as a record, the run
+//! exits 65.
 
-use std::io::{self, BufRead, BufReader, Read, Write};
+use std::io::{self, BufRead, Write};
 use std::time::Instant;
 
 use stratos_core::engine::{
     Engine, EngineConfig, EngineError, Input, MissingPolicy, NdjsonSink, SinkError, TenantPolicies,
     TimePolicy, bind_schema,
 };
-use stratos_core::timestamp::TimestampParser;
 use stratos_core::{Record, Registry, Strategy, Value};
+use stratos_ingest::stream::{CsvRow, CsvRows, NdjsonRows, Pulled};
+use stratos_ingest::{IngestError, ReadOptions};
 
 use super::{apply_field, parse_config};
 use crate::cli::{MissingChoice, OnError, StreamArgs, StreamFormat, TimeChoice};
@@ -34,12 +41,22 @@ struct Reporter {
     stats_every: u64,
     lines: u64,
     started: Instant,
+    /// Lines given to the engine and not refused as invalid.
+    rows: u64,
+    blank: u64,
+    header: u64,
+    /// The input being read, named in reports when it is not stdin.
+    source: Option<String>,
 }
 
 impl Reporter {
     /// Reports a malformed line; under `--on-error fail` it ends the run.
     fn skip(&mut self, line: u64, message: String) -> Result<(), CliError> {
         if self.on_error == OnError::Fail {
+            let message = match &self.source {
+                Some(s) => format!("{s}: {message}"),
+                None => message,
+            };
             return Err(CliError::BadLine { line, message });
         }
         self.skipped += 1;
@@ -48,10 +65,21 @@ impl Reporter {
         Ok(())
     }
 
+    /// A bad line from a pull reader (its location has the line; the message follows).
+    fn skip_bad(&mut self, line: u64, e: &IngestError) -> Result<(), CliError> {
+        let text = e.to_string();
+        let prefix = format!("line {line}: ");
+        let message = text.strip_prefix(&prefix).unwrap_or(&text).to_owned();
+        self.skip(line, message)
+    }
+
     fn report(&mut self, line: u64, what: &str, message: &str) {
         self.reports += 1;
         if self.reports <= MAX_REPORTS {
-            eprintln!("stratos: line {line}: {what}: {message}");
+            match &self.source {
+                Some(s) => eprintln!("stratos: {s}: line {line}: {what}: {message}"),
+                None => eprintln!("stratos: line {line}: {what}: {message}"),
+            }
         } else if self.reports == MAX_REPORTS + 1 {
             eprintln!("stratos: further skipped or refused lines are counted but not shown");
         }
@@ -64,7 +92,10 @@ impl Reporter {
             Ok(_) => Ok(()),
             Err(EngineError::Sink(SinkError::Io(e))) => Err(write_err(e)),
             Err(EngineError::Config(e)) => Err(CliError::Config(e)),
-            Err(e @ EngineError::Invalid { .. }) => self.skip(line, e.to_string()),
+            Err(e @ EngineError::Invalid { .. }) => {
+                self.rows -= 1;
+                self.skip(line, e.to_string())
+            }
             // Limit refusals reach the tenant as `limit_exceeded` events and are counted in
             // the summary; the rest are reported here.
             Err(EngineError::LimitExceeded { .. }) => Ok(()),
@@ -186,22 +217,82 @@ pub(crate) fn run(args: &StreamArgs, registry: &Registry) -> Result<(), CliError
         stats_every: args.stats_every,
         lines: 0,
         started: Instant::now(),
+        rows: 0,
+        blank: 0,
+        header: 0,
+        source: None,
     };
-    let mut input = BufReader::with_capacity(1 << 20, io::stdin().lock());
-    let format = match args.input_format {
-        Some(f) => f,
-        None => sniff(&mut input)?,
+    let mut options = args.read.apply(ReadOptions::default())?;
+    if let Some(f) = &args.stream_field {
+        options = options.with_stream_field(f.clone());
+    }
+    let stdin = ["-".to_owned()];
+    let inputs = if args.inputs.is_empty() {
+        &stdin[..]
+    } else {
+        &args.inputs[..]
     };
     let mut sink = NdjsonSink::new(output::stdout());
-    let engine = match format {
-        StreamFormat::Ndjson => {
-            ndjson(&mut input, strategies, &settings, &mut reporter, &mut sink)?
-        }
-        StreamFormat::Csv => Some(csv(input, strategies, &settings, &mut reporter, &mut sink)?),
+    let mut feed = Feed {
+        strategies: Some(strategies),
+        engine: None,
+        settings: &settings,
+        options: &options,
     };
+    for input in inputs {
+        reporter.source = (input != "-").then(|| input.clone());
+        let mut reader = stratos_ingest::open_source(input, &options)
+            .map_err(|e| CliError::Ingest(named(e, input)))?;
+        let format = match args.input_format {
+            Some(f) => f,
+            None => sniff(&mut reader, input)?,
+        };
+        let done = match format {
+            StreamFormat::Ndjson => feed.ndjson(reader, &mut reporter, &mut sink),
+            StreamFormat::Csv => feed.csv(reader, &mut reporter, &mut sink),
+        };
+        done.map_err(|e| match e {
+            CliError::Ingest(e) => CliError::Ingest(named(e, input)),
+            other => other,
+        })?;
+    }
     sink.get_mut().flush().map_err(write_err)?;
-    summary(engine.as_ref(), &reporter);
+    summary(feed.engine.as_ref(), &reporter);
+    if reporter.rows == 0 && reporter.skipped > 0 {
+        return Err(CliError::BadLine {
+            line: reporter.first_skipped.unwrap_or(0),
+            message: format!(
+                "no line could be read as a record ({} skipped lines); the first is reported above",
+                reporter.skipped
+            ),
+        });
+    }
     Ok(())
+}
+
+/// Names the input in an error from a pull reader, unless it is stdin.
+fn named(mut e: IngestError, input: &str) -> IngestError {
+    if input != "-"
+        && let Some(l) = location_mut(&mut e)
+        && l.path.is_none()
+    {
+        l.path = Some(input.to_owned());
+    }
+    e
+}
+
+fn location_mut(e: &mut IngestError) -> Option<&mut stratos_ingest::Location> {
+    match e {
+        IngestError::Io { location, .. }
+        | IngestError::Limit { location, .. }
+        | IngestError::Decompress { location, .. }
+        | IngestError::Json { location, .. }
+        | IngestError::Cell { location, .. }
+        | IngestError::Ragged { location, .. }
+        | IngestError::Unsupported { location, .. }
+        | IngestError::InvalidOptions { location, .. } => Some(location),
+        _ => None,
+    }
 }
 
 /// The final summary on stderr.
@@ -209,9 +300,17 @@ fn summary(engine: Option<&Engine>, reporter: &Reporter) {
     let first = reporter
         .first_skipped
         .map_or(String::new(), |l| format!(" (first at line {l})"));
+    let lines = format!(
+        "; {} lines: {} read as records, {} skipped, {} blank, {} header",
+        reporter.rows + reporter.skipped + reporter.blank + reporter.header,
+        reporter.rows,
+        reporter.skipped,
+        reporter.blank,
+        reporter.header
+    );
     let Some(engine) = engine else {
         eprintln!(
-            "stratos: stream: 0 records, 0 events, {} skipped lines{first}",
+            "stratos: stream: 0 records, 0 events, {} skipped lines{first}{lines}",
             reporter.skipped
         );
         return;
@@ -231,7 +330,7 @@ fn summary(engine: Option<&Engine>, reporter: &Reporter) {
         }
     }
     eprintln!(
-        "stratos: stream: {} records, {} events, {} skipped lines{first}{tail}; {} streams",
+        "stratos: stream: {} records, {} events, {} skipped lines{first}{tail}; {} streams{lines}",
         s.processed,
         s.events,
         reporter.skipped,
@@ -292,27 +391,21 @@ impl Settings {
     }
 }
 
-/// NDJSON when the first non-blank byte is `{`, else CSV.
-fn sniff<R: BufRead>(input: &mut R) -> Result<StreamFormat, CliError> {
-    loop {
-        let buf = input.fill_buf().map_err(CliError::io("reading stdin"))?;
-        if buf.is_empty() {
-            return Ok(StreamFormat::Ndjson);
-        }
-        match buf.iter().position(|b| !b.is_ascii_whitespace()) {
-            Some(i) => {
-                return Ok(if buf[i] == b'{' {
-                    StreamFormat::Ndjson
-                } else {
-                    StreamFormat::Csv
-                });
-            }
-            None => {
-                let n = buf.len();
-                input.consume(n);
-            }
-        }
-    }
+/// NDJSON when the first non-blank byte is `{` (or the input is empty), else CSV. Nothing is
+/// consumed: the reader counts every line.
+fn sniff(input: &mut dyn BufRead, name: &str) -> Result<StreamFormat, CliError> {
+    let buf = input.fill_buf().map_err(|e| {
+        CliError::Ingest(IngestError::Io {
+            location: Box::new(stratos_ingest::Location::default().with_path(name)),
+            source: e,
+        })
+    })?;
+    let body = buf.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(buf);
+    Ok(match body.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'{') => StreamFormat::Ndjson,
+        None if buf.is_empty() => StreamFormat::Ndjson,
+        _ => StreamFormat::Csv,
+    })
 }
 
 /// The schema for CSV-like input, where every column is offered both as a number and as a
@@ -340,216 +433,199 @@ fn record_tenant<'r>(record: &'r Record, field: &str) -> Option<&'r str> {
         })
 }
 
-fn ndjson<R: BufRead>(
-    input: &mut R,
-    strategies: Vec<Box<dyn Strategy>>,
-    settings: &Settings,
-    reporter: &mut Reporter,
-    sink: &mut Out,
-) -> Result<Option<Engine>, CliError> {
-    let mut strategies = Some(strategies);
-    let mut engine: Option<Engine> = None;
-    let mut buf = Vec::with_capacity(4096);
-    let mut line = 0u64;
-    loop {
-        buf.clear();
-        if input
-            .read_until(b'\n', &mut buf)
-            .map_err(CliError::io("reading stdin"))?
-            == 0
-        {
-            break;
-        }
-        line += 1;
-        reporter.tick(engine.as_ref());
-        if buf.trim_ascii().is_empty() {
-            continue;
-        }
-        let record = match Record::from_json(&buf) {
-            Ok(r) => r,
-            Err(e) => {
-                reporter.skip(line, e.to_string())?;
-                continue;
-            }
-        };
-        let tenant = match &settings.tenant_field {
-            None => "",
-            Some(f) => match record_tenant(&record, f) {
-                Some(t) => t,
-                None => {
-                    reporter.skip(
-                        line,
-                        format!("tenant field `{f}`: expected a text in `metadata` or `payload`"),
-                    )?;
-                    continue;
-                }
-            },
-        };
-        let engine = match (&mut engine, strategies.take()) {
-            (Some(e), _) => e,
-            (None, Some(strategies)) => {
-                let numeric = record
-                    .payload
-                    .iter()
-                    .filter(|(_, v)| v.as_f64().is_some())
-                    .map(|(k, _)| k.clone())
-                    .collect();
-                let text = record
-                    .payload
-                    .iter()
-                    .filter(|(_, v)| matches!(v, Value::Text(_)))
-                    .map(|(k, _)| k.clone())
-                    .collect();
-                let schema = bind_schema(&strategies, numeric, text)?;
-                engine.insert(settings.engine(strategies, schema)?)
-            }
-            (None, None) => break,
-        };
-        let r = engine.process_record(tenant, &record, sink);
-        reporter.outcome(line, r)?;
-    }
-    Ok(engine)
+/// The engine, built on the first record (NDJSON) or header (CSV), fed input after input.
+struct Feed<'a> {
+    strategies: Option<Vec<Box<dyn Strategy>>>,
+    engine: Option<Engine>,
+    settings: &'a Settings,
+    options: &'a ReadOptions,
 }
 
-fn csv<R: Read>(
-    input: R,
-    strategies: Vec<Box<dyn Strategy>>,
-    settings: &Settings,
-    reporter: &mut Reporter,
-    sink: &mut Out,
-) -> Result<Engine, CliError> {
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .has_headers(true)
-        .buffer_capacity(1 << 20)
-        .from_reader(input);
-    let headers: Vec<String> = reader
-        .byte_headers()
-        .map_err(|e| CliError::BadLine {
-            line: 1,
-            message: format!("CSV header: {e}"),
-        })?
-        .iter()
-        .map(|h| {
-            String::from_utf8_lossy(h)
-                .trim()
-                .trim_start_matches('\u{feff}')
-                .to_owned()
-        })
-        .collect();
-    let find = |names: &[&str]| {
-        headers
-            .iter()
-            .position(|h| names.iter().any(|n| h.eq_ignore_ascii_case(n)))
-    };
-    let stream_col = find(&stratos_core::STREAM_FIELDS);
-    let time_col = find(&stratos_ingest::TIME_COLUMN_NAMES);
-    let tenant_col = match &settings.tenant_field {
-        None => None,
-        Some(f) => Some(headers.iter().position(|h| h == f).ok_or_else(|| {
-            CliError::Usage(format!(
-                "--tenant-field `{f}`: no such CSV column (columns: {})",
-                headers.join(", ")
-            ))
-        })?),
-    };
-    let offered = headers
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| ![stream_col, time_col, tenant_col].contains(&Some(*i)))
-        .map(|(_, h)| h.clone())
-        .collect();
-    let schema = bind_columns(&strategies, offered)?;
-    let position = |f: &String| headers.iter().position(|h| h == f);
-    let cols: Vec<usize> = schema.value_fields.iter().filter_map(position).collect();
-    let cat_cols: Vec<usize> = schema.category_fields.iter().filter_map(position).collect();
-    let names: Vec<String> = schema.value_fields.clone();
-    let mut engine = settings.engine(strategies, schema)?;
-    let mut record = csv::ByteRecord::new();
-    let mut times = TimestampParser::new();
-    let mut values = vec![0.0; cols.len()];
-    let width = headers.len();
-    loop {
-        let line = record.position().map_or(0, |p| p.line()) + 1;
-        reporter.tick(Some(&engine));
-        match reader.read_byte_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => {
-                let line = e.position().map_or(line, |p| p.line());
-                reporter.skip(line, format!("CSV: {e}"))?;
-                continue;
+impl Feed<'_> {
+    fn ndjson(
+        &mut self,
+        input: Box<dyn BufRead>,
+        reporter: &mut Reporter,
+        sink: &mut Out,
+    ) -> Result<(), CliError> {
+        let mut rows = NdjsonRows::new(input, self.options)?;
+        let mut record = Record::new("");
+        let mut first = true;
+        loop {
+            // Each line is counted once it has been handled.
+            if !std::mem::take(&mut first) {
+                reporter.tick(self.engine.as_ref());
             }
-        }
-        let line = record.position().map_or(line, |p| p.line());
-        if record.len() != width {
-            if record.len() == 1 && record.get(0).is_some_and(|f| f.trim_ascii().is_empty()) {
-                continue;
-            }
-            reporter.skip(
-                line,
-                format!("expected {width} fields, found {}", record.len()),
-            )?;
-            continue;
-        }
-        let mut bad = None;
-        for (slot, (&c, name)) in values.iter_mut().zip(cols.iter().zip(&names)) {
-            match stratos_ingest::parse_number_cell(record.get(c).unwrap_or_default()) {
-                Some(v) => *slot = v,
-                None => {
-                    let raw = String::from_utf8_lossy(record.get(c).unwrap_or_default())
-                        .chars()
-                        .take(40)
-                        .collect::<String>();
-                    bad = Some(format!("column `{name}`: expected a number, found `{raw}`"));
-                    break;
+            let pulled = rows.next_record(&mut record)?;
+            let line = rows.line();
+            match pulled {
+                None => return Ok(()),
+                Some(Pulled::Blank) => {
+                    reporter.blank += 1;
+                    continue;
                 }
+                Some(Pulled::Bad(e)) => {
+                    reporter.skip_bad(line, &e)?;
+                    continue;
+                }
+                Some(Pulled::Row) => {}
+                Some(_) => continue,
             }
-        }
-        if let Some(message) = bad {
-            reporter.skip(line, message)?;
-            continue;
-        }
-        let time = match time_col.map(|c| times.parse_bytes(record.get(c).unwrap_or_default())) {
-            None => None,
-            Some(Ok(t)) => Some(t),
-            Some(Err(e)) => {
-                reporter.skip(line, e.to_string())?;
-                continue;
-            }
-        };
-        let text = |col: Option<usize>, what: &str| -> Result<&str, String> {
-            let bytes = col.and_then(|c| record.get(c)).unwrap_or_default();
-            std::str::from_utf8(bytes).map_err(|_| format!("{what} is not valid UTF-8"))
-        };
-        let parsed = (|| {
-            let stream = match stream_col {
-                Some(_) => text(stream_col, "stream id")?,
-                None => "default",
+            let tenant = match &self.settings.tenant_field {
+                None => "",
+                Some(f) => match record_tenant(&record, f) {
+                    Some(t) => t,
+                    None => {
+                        reporter.skip(
+                            line,
+                            format!(
+                                "tenant field `{f}`: expected a text in `metadata` or `payload`"
+                            ),
+                        )?;
+                        continue;
+                    }
+                },
             };
-            let tenant = text(tenant_col, "tenant")?;
-            let mut categories = Vec::new();
-            for &c in &cat_cols {
-                categories.push(text(Some(c), "category")?);
-            }
-            Ok::<_, String>((stream, tenant, categories))
-        })();
-        let (stream, tenant, categories) = match parsed {
-            Ok(p) => p,
-            Err(message) => {
-                reporter.skip(line, message)?;
-                continue;
-            }
-        };
-        let input = Input {
-            tenant,
-            stream_id: stream,
-            timestamp: time,
-            values: &values,
-            categories: &categories,
-        };
-        let r = engine.process(input, sink);
-        reporter.outcome(line, r)?;
+            let engine = match (&mut self.engine, self.strategies.take()) {
+                (Some(e), _) => e,
+                (None, Some(strategies)) => {
+                    let numeric = record
+                        .payload
+                        .iter()
+                        .filter(|(_, v)| v.as_f64().is_some())
+                        .map(|(k, _)| k.clone())
+                        .collect();
+                    let text = record
+                        .payload
+                        .iter()
+                        .filter(|(_, v)| matches!(v, Value::Text(_)))
+                        .map(|(k, _)| k.clone())
+                        .collect();
+                    let schema = bind_schema(&strategies, numeric, text)?;
+                    self.engine
+                        .insert(self.settings.engine(strategies, schema)?)
+                }
+                (None, None) => return Ok(()),
+            };
+            reporter.rows += 1;
+            let r = engine.process_record(tenant, &record, sink);
+            reporter.outcome(line, r)?;
+        }
     }
-    Ok(engine)
+
+    fn csv(
+        &mut self,
+        input: Box<dyn BufRead>,
+        reporter: &mut Reporter,
+        sink: &mut Out,
+    ) -> Result<(), CliError> {
+        let mut rows = CsvRows::new(input, self.options)?;
+        let (skipped, blank, header) = rows.lines_before_rows();
+        reporter.header += skipped + header;
+        reporter.blank += blank;
+        reporter.lines += skipped + blank + header;
+        let headers = rows.headers().to_vec();
+        let (stream_col, time_col) = (rows.stream_column(), rows.time_column());
+        let tenant_col = match &self.settings.tenant_field {
+            None => None,
+            Some(f) => Some(headers.iter().position(|h| h == f).ok_or_else(|| {
+                CliError::Usage(format!(
+                    "--tenant-field `{f}`: no such CSV column (columns: {})",
+                    headers.join(", ")
+                ))
+            })?),
+        };
+        let engine = match (&mut self.engine, self.strategies.take()) {
+            (Some(e), _) => e,
+            (None, Some(strategies)) => {
+                let offered = headers
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| ![stream_col, time_col, tenant_col].contains(&Some(*i)))
+                    .map(|(_, h)| h.clone())
+                    .collect();
+                let schema = bind_columns(&strategies, offered)?;
+                self.engine
+                    .insert(self.settings.engine(strategies, schema)?)
+            }
+            (None, None) => return Ok(()),
+        };
+        let schema = engine.schema().clone();
+        let position = |f: &String| {
+            headers.iter().position(|h| h == f).ok_or_else(|| {
+                CliError::Usage(format!(
+                    "field `{f}`: no such CSV column in this input (columns: {})",
+                    headers.join(", ")
+                ))
+            })
+        };
+        let cols: Vec<usize> = schema
+            .value_fields
+            .iter()
+            .map(position)
+            .collect::<Result<_, _>>()?;
+        let cat_cols: Vec<usize> = schema
+            .category_fields
+            .iter()
+            .map(position)
+            .collect::<Result<_, _>>()?;
+        let mut values = vec![0.0; cols.len()];
+        let mut row = CsvRow::default();
+        let mut first = true;
+        loop {
+            if !std::mem::take(&mut first) {
+                reporter.tick(Some(&*engine));
+            }
+            let pulled = rows.next_row(&mut row)?;
+            match pulled {
+                None => return Ok(()),
+                Some(Pulled::Blank) => {
+                    reporter.blank += 1;
+                    continue;
+                }
+                Some(Pulled::Bad(e)) => {
+                    reporter.skip_bad(row.line(), &e)?;
+                    continue;
+                }
+                Some(Pulled::Row) => {}
+                Some(_) => continue,
+            }
+            let line = row.line();
+            let parsed = (|| {
+                for (slot, &c) in values.iter_mut().zip(&cols) {
+                    *slot = rows.number(&row, c)?;
+                }
+                let time = rows.time(&row)?;
+                let tenant = match tenant_col {
+                    Some(c) => rows.text(&row, c)?,
+                    None => "",
+                };
+                if let Some(c) = stream_col {
+                    rows.text(&row, c)?;
+                }
+                let mut categories = Vec::with_capacity(cat_cols.len());
+                for &c in &cat_cols {
+                    categories.push(rows.text(&row, c)?);
+                }
+                Ok::<_, IngestError>((time, tenant, categories))
+            })();
+            let (time, tenant, categories) = match parsed {
+                Ok(p) => p,
+                Err(e) => {
+                    reporter.skip_bad(line, &e)?;
+                    continue;
+                }
+            };
+            let input = Input {
+                tenant,
+                stream_id: rows.stream(&row),
+                timestamp: time,
+                values: &values,
+                categories: &categories,
+            };
+            reporter.rows += 1;
+            let r = engine.process(input, sink);
+            reporter.outcome(line, r)?;
+        }
+    }
 }

@@ -6,8 +6,15 @@
 //!   strategy its tenant may run. Memory per stream is the strategies' O(window) state plus a
 //!   small fixed header.
 //! - **`max_streams`.** The engine never holds more streams. When a record opens one more,
-//!   [`Overflow::EvictLeastRecent`] (the default) evicts the least recently fed stream of the
-//!   tenant holding the most streams (so a tenant flooding with new streams evicts its own),
+//!   [`Overflow::EvictLeastRecent`] (the default) evicts a stream of the group furthest over
+//!   its share. Each tenant listed in the policies is a group whose share is its
+//!   `max_concurrent_streams` (else `max_streams / (listed + 1)`); unlisted tenants form one
+//!   pool sharing what is left. So a listed tenant within its own `max_concurrent_streams`
+//!   loses no stream while another group is over its share, however many tenant names an
+//!   attacker rotates through. Within the pool, a tenant opening a stream while holding at
+//!   least its fair part of the pool evicts its own least recently fed stream (a tenant
+//!   flooding with new streams evicts its own); otherwise the pool's least recently fed
+//!   stream goes (a name used once and never again is the first to go),
 //!   found through a second-chance queue in amortized O(1) per record (and a scan over the
 //!   tenants for the biggest); [`Overflow::Reject`] refuses the record with
 //!   [`EngineError::TooManyStreams`].
@@ -115,7 +122,9 @@ pub struct EngineConfig {
     pub duplicates: TimePolicy,
     /// Records with NaN or infinite values. Defaults to [`MissingPolicy::Reject`].
     pub missing: MissingPolicy,
-    /// Most tenants tracked (each costs a few hundred bytes). Defaults to 10 000.
+    /// Most unlisted tenants tracked (each costs a few hundred bytes). Defaults to 10 000.
+    /// Tenants listed in the policies are always admitted and do not count: unknown names,
+    /// however many, cannot crowd them out.
     pub max_tenants: usize,
 }
 
@@ -269,6 +278,12 @@ pub struct Engine {
     maps: Vec<FxHashMap<Box<str>, usize>>,
     /// Per tenant, its streams in order of (re)queueing: (slot, stream id, tick when queued).
     queues: Vec<VecDeque<(usize, u64, u64)>>,
+    /// The streams of unlisted tenants, in the same form.
+    pool_queue: VecDeque<(usize, u64, u64)>,
+    /// Live streams of unlisted tenants.
+    pool_live: usize,
+    /// Unlisted tenants tracked.
+    pool_tenants: usize,
     slots: Vec<Option<Slot>>,
     free: Vec<usize>,
     live: usize,
@@ -357,6 +372,9 @@ impl Engine {
             tenants: Vec::new(),
             maps: Vec::new(),
             queues: Vec::new(),
+            pool_queue: VecDeque::new(),
+            pool_live: 0,
+            pool_tenants: 0,
             slots: Vec::new(),
             free: Vec::new(),
             live: 0,
@@ -648,6 +666,10 @@ impl Engine {
             tenant: name.chars().take(64).collect(),
             reason: reason.to_owned(),
         };
+        let listed = self
+            .policies
+            .as_ref()
+            .is_some_and(|p| p.tenants.contains_key(name));
         let policy = match &self.policies {
             None => TenantPolicy::default(),
             Some(p) => match p.get(name) {
@@ -658,18 +680,27 @@ impl Engine {
                 }
             },
         };
-        if self.tenants.len() >= self.config.max_tenants {
-            self.stats.unknown_tenant += 1;
-            return Err(refuse("the engine already tracks its maximum of tenants"));
+        // Listed tenants are always admitted; unlisted ones share a bounded pool.
+        if !listed {
+            if self.pool_tenants >= self.config.max_tenants {
+                self.stats.unknown_tenant += 1;
+                return Err(refuse(
+                    "the engine already tracks its maximum of unlisted tenants (listed tenants \
+                     are still admitted)",
+                ));
+            }
+            self.pool_tenants += 1;
         }
         let ids: Vec<&str> = self.strategy_ids.iter().map(String::as_str).collect();
         let i = self.tenants.len();
-        self.tenants.push(TenantState::new(
+        let mut state = TenantState::new(
             name.to_owned(),
             policy,
             &ids,
             self.config.idle_timeout_seconds.is_some(),
-        ));
+        );
+        state.listed = listed;
+        self.tenants.push(state);
         self.maps.push(FxHashMap::default());
         self.queues.push(VecDeque::new());
         self.tenant_index.insert(name.into(), i);
@@ -750,7 +781,7 @@ impl Engine {
                         max_streams: self.config.max_streams,
                     });
                 }
-                Overflow::EvictLeastRecent => self.evict_least_recent(),
+                Overflow::EvictLeastRecent => self.evict_for(t),
             }
         }
         let mut states = Vec::with_capacity(self.tenants[t].allowed.len());
@@ -791,49 +822,147 @@ impl Engine {
                     .is_some_and(|s| s.id == id)
             });
         }
+        if !self.tenants[t].listed {
+            self.pool_queue
+                .push_back((i, self.stats.streams_opened, self.tick));
+            self.pool_live += 1;
+            if self.pool_queue.len() > 2 * self.pool_live + 16 {
+                let slots = &self.slots;
+                self.pool_queue.retain(|&(i, id, _)| {
+                    slots
+                        .get(i)
+                        .and_then(Option::as_ref)
+                        .is_some_and(|s| s.id == id)
+                });
+            }
+        }
         self.live += 1;
         self.tenants[t].stats.live_streams += 1;
         self.stats.streams_opened += 1;
         Ok(i)
     }
 
-    /// Evicts the least recently fed stream of the tenant holding the most streams, found
-    /// with a second-chance queue: a stream fed since it was queued goes back to the end with
-    /// its latest tick. Each requeue stands for a record fed, so the cost is amortized O(1) per
-    /// record.
-    fn evict_least_recent(&mut self) {
-        let Some(biggest) =
-            (0..self.tenants.len()).max_by_key(|&i| self.tenants[i].stats.live_streams)
-        else {
-            return;
+    /// Makes room for a stream of tenant `opener` (see the module docs): the group furthest
+    /// over its share gives a stream, the pool before a listed tenant on a tie.
+    fn evict_for(&mut self, opener: usize) {
+        let max = self.config.max_streams as i64;
+        let listed: Vec<usize> = (0..self.tenants.len())
+            .filter(|&t| self.tenants[t].listed)
+            .collect();
+        let fair = max / (listed.len() as i64 + 1);
+        let share_of = |t: &TenantState| {
+            t.policy
+                .limits
+                .max_concurrent_streams
+                .map_or(fair, |m| i64::try_from(m).unwrap_or(i64::MAX))
         };
-        while let Some((i, id, tick)) = self.queues.get_mut(biggest).and_then(VecDeque::pop_front) {
-            let Some(slot) = self.slots.get(i).and_then(Option::as_ref) else {
+        let reserved: i64 = listed
+            .iter()
+            .map(|&t| share_of(&self.tenants[t]))
+            .fold(0i64, i64::saturating_add);
+        // (excess over share, pool first on a tie, live streams): the largest is the victim.
+        let mut best: Option<((i64, bool, i64), Option<usize>)> = None;
+        if self.pool_live > 0 {
+            let live = self.pool_live as i64;
+            let key = (live - max.saturating_sub(reserved).max(0), true, live);
+            best = Some((key, None));
+        }
+        for &t in &listed {
+            let live = self.tenants[t].stats.live_streams as i64;
+            if live == 0 {
+                continue;
+            }
+            let key = (live.saturating_sub(share_of(&self.tenants[t])), false, live);
+            if best.as_ref().is_none_or(|(k, _)| key > *k) {
+                best = Some((key, Some(t)));
+            }
+        }
+        match best {
+            Some((_, Some(t))) => {
+                self.evict_from_tenant(t);
+            }
+            Some((_, None)) => {
+                // In the pool: a tenant holding at least its fair part evicts its own.
+                let opener_state = &self.tenants[opener];
+                let pool_tenants = (0..self.tenants.len())
+                    .filter(|&t| !self.tenants[t].listed && self.tenants[t].stats.live_streams > 0)
+                    .count()
+                    .max(1);
+                let fair_part = (self.pool_live / pool_tenants).max(1) as u64;
+                if !opener_state.listed
+                    && opener_state.stats.live_streams >= fair_part
+                    && self.evict_from_tenant(opener)
+                {
+                    return;
+                }
+                self.evict_from_pool();
+            }
+            None => {}
+        }
+    }
+
+    /// Pops the least recently fed live stream off `queue` (a second-chance queue: a stream
+    /// fed since it was queued goes back to the end with its latest tick; each requeue stands
+    /// for a record fed, so the cost is amortized O(1) per record).
+    fn pop_least_recent(
+        slots: &[Option<Slot>],
+        queue: &mut VecDeque<(usize, u64, u64)>,
+    ) -> Option<usize> {
+        while let Some((i, id, tick)) = queue.pop_front() {
+            let Some(slot) = slots.get(i).and_then(Option::as_ref) else {
                 continue;
             };
             if slot.id != id {
                 continue;
             }
             if slot.last_tick != tick {
-                let last = slot.last_tick;
-                if let Some(q) = self.queues.get_mut(biggest) {
-                    q.push_back((i, id, last));
-                }
+                queue.push_back((i, id, slot.last_tick));
                 continue;
             }
-            self.evict(i);
-            return;
+            return Some(i);
         }
+        None
+    }
+
+    /// Evicts tenant `t`'s least recently fed stream; `false` when it has none.
+    fn evict_from_tenant(&mut self, t: usize) -> bool {
+        let found = match self.queues.get_mut(t) {
+            Some(q) => Self::pop_least_recent(&self.slots, q),
+            None => None,
+        };
         // The queue holds every live stream of the tenant; should it not, a scan still keeps
         // the bound.
-        let victim = self
-            .slots
-            .iter()
-            .enumerate()
-            .filter_map(|(i, s)| s.as_ref().map(|s| (i, s)))
-            .filter(|(_, s)| s.tenant == biggest)
-            .min_by_key(|(_, s)| s.last_tick)
-            .map(|(i, _)| i);
+        let victim = found.or_else(|| {
+            self.slots
+                .iter()
+                .enumerate()
+                .filter_map(|(i, s)| s.as_ref().map(|s| (i, s)))
+                .filter(|(_, s)| s.tenant == t)
+                .min_by_key(|(_, s)| s.last_tick)
+                .map(|(i, _)| i)
+        });
+        match victim {
+            Some(i) => {
+                self.evict(i);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Evicts the pool's least recently fed stream.
+    fn evict_from_pool(&mut self) {
+        let found = Self::pop_least_recent(&self.slots, &mut self.pool_queue);
+        let victim = found.or_else(|| {
+            let tenants = &self.tenants;
+            self.slots
+                .iter()
+                .enumerate()
+                .filter_map(|(i, s)| s.as_ref().map(|s| (i, s)))
+                .filter(|(_, s)| tenants.get(s.tenant).is_some_and(|t| !t.listed))
+                .min_by_key(|(_, s)| s.last_tick)
+                .map(|(i, _)| i)
+        });
         if let Some(i) = victim {
             self.evict(i);
         }
@@ -848,6 +977,9 @@ impl Engine {
         }
         if let Some(t) = self.tenants.get_mut(slot.tenant) {
             t.stats.live_streams = t.stats.live_streams.saturating_sub(1);
+            if !t.listed {
+                self.pool_live = self.pool_live.saturating_sub(1);
+            }
         }
         self.free.push(i);
         self.live -= 1;

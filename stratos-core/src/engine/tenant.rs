@@ -230,6 +230,8 @@ impl TenantStats {
 #[derive(Debug)]
 pub(crate) struct TenantState {
     pub(crate) name: String,
+    /// Listed in the policies (not one of the unlisted pool).
+    pub(crate) listed: bool,
     pub(crate) policy: TenantPolicy,
     /// Engine strategy indexes this tenant may run.
     pub(crate) allowed: Vec<usize>,
@@ -268,6 +270,7 @@ impl TenantState {
             .collect();
         TenantState {
             name,
+            listed: false,
             policy,
             allowed,
             stats: TenantStats::default(),

@@ -624,3 +624,139 @@ fn engine_types_are_send() {
     assert_send::<EngineError>();
     assert_send::<NdjsonSink<Vec<u8>>>();
 }
+
+/// The victim's events (stream and running count) when it feeds `victim` (stream index,
+/// value) records, with `attacker` records (tenant, stream) interleaved: after victim
+/// record `i`, the attacker records of `bursts[i]`.
+fn victim_events(
+    config: &EngineConfig,
+    policies: Option<&TenantPolicies>,
+    victim: &[(usize, f64)],
+    bursts: &[Vec<(String, String)>],
+) -> Vec<(String, u64)> {
+    let mut seen = Vec::new();
+    let mut e = engine(config.clone());
+    if let Some(p) = policies {
+        e = e.with_policies(p.clone());
+    }
+    {
+        let mut sink = CallbackSink::new(|x| seen.push(x));
+        for (i, (stream, v)) in victim.iter().enumerate() {
+            let name = format!("v{stream}");
+            e.process(Input::new(&name, &[*v]).with_tenant("victim"), &mut sink)
+                .unwrap();
+            for (tenant, stream) in bursts.get(i).into_iter().flatten() {
+                // Refusals (unknown tenants past the pool) are part of the attack.
+                let _ = e.process(Input::new(stream, &[1.0]).with_tenant(tenant), &mut sink);
+            }
+        }
+    }
+    seen.iter()
+        .filter_map(n_of)
+        .filter(|(t, _, _)| t == "victim")
+        .map(|(_, s, n)| (s, n))
+        .collect()
+}
+
+fn victim_policies() -> TenantPolicies {
+    policies(
+        r#"{"tenants": [{"tenant_id": "victim", "limits": {"max_concurrent_streams": 16}}],
+            "default": {"limits": {"max_concurrent_streams": 4}}}"#,
+    )
+}
+
+#[test]
+fn a_junk_tenant_flood_crowds_out_no_listed_tenant() {
+    let config = EngineConfig {
+        max_tenants: 100,
+        ..EngineConfig::default()
+    };
+    let p = victim_policies();
+    let victim: Vec<(usize, f64)> = (0..64).map(|i| (i % 16, i as f64)).collect();
+    let alone = victim_events(&config, Some(&p), &victim, &[]);
+    // 10,000 junk tenant names before the victim's first record comes in.
+    let mut bursts = vec![Vec::new(); victim.len()];
+    let junk: Vec<(String, String)> = (0..10_000)
+        .map(|i| (format!("junk{i}"), "s".to_owned()))
+        .collect();
+    let mut e = engine(config.clone()).with_policies(p.clone());
+    let mut sink = NdjsonSink::new(std::io::sink());
+    let refused = junk
+        .iter()
+        .filter(|(t, s)| {
+            e.process(Input::new(s, &[1.0]).with_tenant(t), &mut sink)
+                .is_err()
+        })
+        .count();
+    assert_eq!(refused, 10_000 - 100);
+    e.process(Input::new("v0", &[1.0]).with_tenant("victim"), &mut sink)
+        .expect("a listed tenant is admitted after the pool is full");
+    bursts[0] = junk;
+    assert_eq!(alone.len(), 64);
+    assert_eq!(victim_events(&config, Some(&p), &victim, &bursts), alone);
+}
+
+#[test]
+fn rotating_tenant_names_evict_no_stream_of_a_listed_tenant() {
+    let config = EngineConfig {
+        max_streams: 32,
+        ..EngineConfig::default()
+    };
+    let p = victim_policies();
+    let victim: Vec<(usize, f64)> = (0..160).map(|i| (i % 16, 200.0 + i as f64)).collect();
+    let alone = victim_events(&config, Some(&p), &victim, &[]);
+    let bursts: Vec<Vec<(String, String)>> = (0..victim.len())
+        .map(|i| {
+            (0..50)
+                .map(|k| (format!("attacker{}", i * 50 + k), "s".to_owned()))
+                .collect()
+        })
+        .collect();
+    assert_eq!(victim_events(&config, Some(&p), &victim, &bursts), alone);
+    // Without policies the victim is one more name in the pool: rotating names (each used
+    // once) are older than the active victim's streams and go first, as long as the victim
+    // feeds each stream before `max_streams` minus its streams attacker names have come
+    // (here one name per victim record, 16 between two records of a stream, 24 kept).
+    let config = EngineConfig {
+        max_streams: 40,
+        ..EngineConfig::default()
+    };
+    let bursts: Vec<Vec<(String, String)>> = (0..victim.len())
+        .map(|i| vec![(format!("attacker{i}"), "s".to_owned())])
+        .collect();
+    let alone = victim_events(&config, None, &victim, &[]);
+    assert_eq!(victim_events(&config, None, &victim, &bursts), alone);
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+
+    /// However the attacker interleaves rotating names, bursts and a few reused names, the
+    /// victim (listed, within its `max_concurrent_streams`) sees exactly the events it sees
+    /// alone.
+    #[test]
+    fn a_rotating_name_attacker_never_changes_a_listed_victims_output(
+        victim_streams in 1usize..=16,
+        victim_len in 1usize..120,
+        max_streams in 17usize..64,
+        bursts in proptest::collection::vec(
+            proptest::collection::vec((0u32..2_000, 0u32..4), 0..40),
+            0..120,
+        ),
+    ) {
+        let config = EngineConfig { max_streams, ..EngineConfig::default() };
+        let p = victim_policies();
+        let victim: Vec<(usize, f64)> =
+            (0..victim_len).map(|i| (i % victim_streams, i as f64)).collect();
+        let bursts: Vec<Vec<(String, String)>> = bursts
+            .into_iter()
+            .map(|b| {
+                b.into_iter()
+                    .map(|(name, stream)| (format!("a{name}"), format!("s{stream}")))
+                    .collect()
+            })
+            .collect();
+        let alone = victim_events(&config, Some(&p), &victim, &[]);
+        proptest::prop_assert_eq!(victim_events(&config, Some(&p), &victim, &bursts), alone);
+    }
+}

@@ -1,5 +1,9 @@
 /// A fixed-capacity ring buffer of `f64`: pushing into a full ring evicts the oldest value.
 ///
+/// Memory follows the values held, not the capacity: a ring of capacity 10^6 that has seen
+/// ten values holds room for about ten (a window sized by configuration costs nothing until
+/// data fills it).
+///
 /// # Examples
 /// ```
 /// use stratos_core::numeric::Ring;
@@ -21,7 +25,7 @@ impl Ring {
     pub fn new(capacity: usize) -> Self {
         let cap = capacity.max(1);
         Ring {
-            buf: Vec::with_capacity(cap),
+            buf: Vec::new(),
             cap,
             head: 0,
         }
@@ -31,6 +35,11 @@ impl Ring {
     #[inline]
     pub fn push(&mut self, x: f64) -> Option<f64> {
         if self.buf.len() < self.cap {
+            if self.buf.len() == self.buf.capacity() {
+                // Doubling, but never past the capacity.
+                let room = self.buf.capacity().max(4).min(self.cap - self.buf.len());
+                self.buf.reserve_exact(room);
+            }
             self.buf.push(x);
             None
         } else {

@@ -415,8 +415,9 @@ impl Table {
         let settings = CsvSettings {
             delimiter: Some(b','),
             header: Some(self.header.is_some()),
+            ..CsvSettings::default()
         };
-        read_csv(&bytes, settings, source).map_err(|mut e| {
+        read_csv(&bytes, &settings, source).map_err(|mut e| {
             let at = e.location_mut();
             let origin = at
                 .line

@@ -13,7 +13,7 @@ fn garbage_and_truncated_pdfs_are_errors_with_the_source() {
         b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog",
         b"\x00\x01\x02%PDF-1.7 trailer <<>>",
     ] {
-        let e = read_pdf(bytes, budget(), Some("x.pdf")).unwrap_err();
+        let e = read_pdf(bytes, budget(), &Limits::default(), Some("x.pdf")).unwrap_err();
         assert!(matches!(e, IngestError::Pdf { .. }), "{e:?}");
         assert!(e.to_string().starts_with("x.pdf: "), "{e}");
         assert!(e.is_bad_data());

@@ -95,8 +95,17 @@ fn explicit_delimiter_overrides_sniffing() {
     assert_eq!(f.schema().value_fields, ["a"]);
     assert_eq!(text(&f, "b;c"), some(&["2;3", "5;6"]));
     let f = read_bytes(input, &ReadOptions::default().with_delimiter(b';')).unwrap();
-    assert_eq!(f.schema().category_fields, ["a,b"]);
+    // In a `;`-delimited file `1,2` is a number with a decimal comma.
+    assert_eq!(f.column("a,b").unwrap(), [1.2, 4.5]);
     assert_eq!(f.column("c").unwrap(), [3.0, 6.0]);
+    let f = read_bytes(
+        input,
+        &ReadOptions::default()
+            .with_delimiter(b';')
+            .with_decimal(b'.'),
+    )
+    .unwrap();
+    assert_eq!(f.schema().category_fields, ["a,b"]);
 }
 
 #[test]

@@ -4,13 +4,19 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::float_cmp)]
 
 mod csv;
+mod hostile;
+mod hostile_gen;
 mod json;
+mod locale;
 mod ndjson;
 #[cfg(any(feature = "xlsx", feature = "pdf"))]
 mod office;
 #[cfg(feature = "pdf")]
 mod pdf;
 mod robustness;
+mod seeds;
+mod sources;
+mod stream;
 mod text;
 mod wrong_extension;
 #[cfg(feature = "xlsx")]

@@ -48,12 +48,18 @@ fn malformed_line_is_an_error_with_its_line_number() {
 }
 
 #[test]
-fn unknown_keys_are_errors_too() {
+fn records_of_any_shape_are_read_and_bad_times_name_the_line() {
+    let f = read_bytes(
+        b"{\"stream_id\":\"a\",\"v\":1,\"ts\":1}\n{\"stream\":\"b\",\"v\":2,\"ts\":2}\n",
+        &ReadOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(f.category("stream_id").unwrap().get(1), Some("b"));
+    assert_eq!(f.column("v").unwrap(), [1.0, 2.0]);
     let e = read_bytes(
-        b"{\"stream_id\":\"a\"}\n{\"stream\":\"a\"}\n",
+        b"{\"stream_id\":\"a\",\"ts\":1}\n{\"stream_id\":\"a\",\"ts\":\"soon\"}\n",
         &ReadOptions::default().with_source_name("in"),
     )
     .unwrap_err();
-    assert!(e.to_string().starts_with("in:2: "), "{e}");
-    assert!(e.to_string().contains("unknown field `stream`"), "{e}");
+    assert!(e.to_string().starts_with("in:2: time field `ts`: "), "{e}");
 }

@@ -2,7 +2,10 @@
 
 use proptest::prelude::*;
 use stratos_core::Timestamp;
-use stratos_ingest::{Format, IngestError, ReadOptions, SheetSelector, read_bytes, read_path};
+use stratos_ingest::{
+    Format, IngestError, LimitKind, ReadOptions, SheetChoice, SheetSelector, read_bytes, read_path,
+    read_spreadsheet,
+};
 
 use crate::data;
 
@@ -131,12 +134,24 @@ fn a_merged_title_row_is_skipped_and_a_time_gap_names_sheet_row_and_column() {
 
 #[test]
 fn a_far_cell_is_refused_before_allocating() {
-    let e = read_path(&data("far_cell.xlsx"), &ReadOptions::default()).unwrap_err();
-    assert!(matches!(e, IngestError::Unsupported { .. }), "{e}");
+    let e = read_path(
+        &data("far_cell.xlsx"),
+        &ReadOptions::default().with_source_name("far.xlsx"),
+    )
+    .unwrap_err();
     assert!(
-        e.to_string()
-            .ends_with("sheet `Sheet` spans 17179869184 cells, more than 10000000"),
+        matches!(
+            e,
+            IngestError::Limit {
+                what: LimitKind::Cells,
+                ..
+            }
+        ),
         "{e}"
+    );
+    assert_eq!(
+        e.to_string(),
+        "far.xlsx[Sheet]: input exceeds the limit of 500000000 cells (raise it with --max-cells)"
     );
 }
 
@@ -144,7 +159,55 @@ fn a_far_cell_is_refused_before_allocating() {
 fn an_ods_repeat_bomb_is_an_error() {
     let e = read_path(&data("repeat_bomb.ods"), &ReadOptions::default()).unwrap_err();
     assert!(e.is_bad_data(), "{e}");
-    assert!(e.to_string().contains("Cell limit exceeded"), "{e}");
+    assert!(
+        matches!(
+            e,
+            IngestError::Limit {
+                what: LimitKind::Cells,
+                ..
+            }
+        ),
+        "{e}"
+    );
+}
+
+#[test]
+fn without_a_sheet_the_first_with_time_and_numbers_is_read_and_named() {
+    // cover_sheet.xlsx (openpyxl, gen_cover.py): a cover page, a notes sheet, readings.
+    let bytes = std::fs::read(data("cover_sheet.xlsx")).unwrap();
+    let read = read_spreadsheet(&bytes, &ReadOptions::default()).unwrap();
+    assert_eq!(read.sheet.as_deref(), Some("readings"));
+    assert_eq!(read.chosen_by, SheetChoice::TimeAndNumeric);
+    let shapes: Vec<(&str, usize, usize)> = read
+        .sheets
+        .iter()
+        .map(|s| (s.name.as_str(), s.rows, s.columns))
+        .collect();
+    assert_eq!(
+        shapes,
+        [("Cover", 4, 2), ("notes", 3, 2), ("readings", 5, 3)]
+    );
+    let f = &read.frame;
+    assert_eq!(f.schema().timestamp_field.as_deref(), Some("time"));
+    assert_eq!(f.column("temperature").unwrap(), [20.5, 21.0, 35.5, 21.5]);
+    // read_path reads the same sheet; --sheet still picks any.
+    let same = read_path(&data("cover_sheet.xlsx"), &ReadOptions::default()).unwrap();
+    crate::assert_same_frame(&same, f);
+    let cover = read_spreadsheet(
+        &bytes,
+        &ReadOptions::default().with_sheet(SheetSelector::Index(0)),
+    )
+    .unwrap();
+    assert_eq!(cover.sheet.as_deref(), Some("Cover"));
+    assert_eq!(cover.chosen_by, SheetChoice::Selected);
+    assert!(cover.frame.timestamps().is_none());
+    // A workbook without such a sheet reads its first sheet with data, as before.
+    let plain = read_spreadsheet(
+        &std::fs::read(data("titled.xlsx")).unwrap(),
+        &ReadOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(plain.chosen_by, SheetChoice::TimeAndNumeric);
 }
 
 proptest! {

@@ -5,6 +5,9 @@ use stratos_core::config::{check_finite_range, check_range};
 use stratos_core::{AlertLevel, ConfigError, ConfigKey, StrategyConfig};
 
 use super::ID;
+use super::contextual::ContextualParams;
+use super::knn_cad::KnnCadParams;
+use super::relative_entropy::RelativeEntropyParams;
 
 /// Detection method; an unknown name is rejected with the list of known ones.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
@@ -38,6 +41,20 @@ pub enum AnomalyMethod {
     /// Residuals after removing a seasonal profile ([`super::SeasonalDetector`]).
     #[serde(rename = "seasonal")]
     Seasonal,
+    /// Contextual anomaly detector (CAD OSE's idea), parameters under `contextual`.
+    #[serde(rename = "contextual")]
+    Contextual,
+    /// Conformal k-NN over lagged windows (KNN CAD), parameters under `knn_cad`.
+    #[serde(rename = "knn_cad")]
+    KnnCad,
+    /// Relative-entropy test over histograms of recent windows, parameters under
+    /// `relative_entropy`.
+    #[serde(rename = "relative_entropy")]
+    RelativeEntropy,
+    /// The recommended general-purpose detector: a fixed combination chosen by
+    /// leave-one-category-out cross-validation on NAB (see [`super::auto`]).
+    #[serde(rename = "auto")]
+    Auto,
 }
 
 impl AnomalyMethod {
@@ -53,7 +70,22 @@ impl AnomalyMethod {
             AnomalyMethod::Art => "art",
             AnomalyMethod::OneClassSvm => "one_class_svm",
             AnomalyMethod::Seasonal => "seasonal",
+            AnomalyMethod::Contextual => "contextual",
+            AnomalyMethod::KnnCad => "knn_cad",
+            AnomalyMethod::RelativeEntropy => "relative_entropy",
+            AnomalyMethod::Auto => "auto",
         }
+    }
+
+    /// Whether the method gives a score only (no z statistic), reported per row.
+    pub fn is_score_only(self) -> bool {
+        matches!(
+            self,
+            AnomalyMethod::Contextual
+                | AnomalyMethod::KnnCad
+                | AnomalyMethod::RelativeEntropy
+                | AnomalyMethod::Auto
+        )
     }
 }
 
@@ -165,6 +197,12 @@ pub struct AnomalyConfig {
     pub season_alpha: f64,
     /// `seasonal`: previous residuals the residual z-score is taken over. Defaults to 300.
     pub residual_window: usize,
+    /// `contextual`'s parameters (see [`ContextualParams`]).
+    pub contextual: ContextualParams,
+    /// `knn_cad`'s parameters (see [`KnnCadParams`]).
+    pub knn_cad: KnnCadParams,
+    /// `relative_entropy`'s parameters (see [`RelativeEntropyParams`]).
+    pub relative_entropy: RelativeEntropyParams,
 }
 
 impl Default for AnomalyConfig {
@@ -200,6 +238,9 @@ impl Default for AnomalyConfig {
             period_window: 600,
             season_alpha: 0.3,
             residual_window: 300,
+            contextual: ContextualParams::default(),
+            knn_cad: KnnCadParams::default(),
+            relative_entropy: RelativeEntropyParams::default(),
         }
     }
 }
@@ -240,9 +281,70 @@ impl AnomalyConfig {
     }
 }
 
+/// Past this many values a window costs noticeable memory per stream (8 bytes a value).
+pub(crate) const COSTLY_WINDOW: usize = 100_000;
+
+impl AnomalyConfig {
+    /// Valid settings known to be slow or memory-hungry ([`stratos_core::Strategy::cost_warnings`]).
+    pub fn cost_warnings(&self) -> Vec<String> {
+        let mut w = Vec::new();
+        let forest = self.method == AnomalyMethod::IsolationForest
+            || self
+                .methods
+                .as_ref()
+                .is_some_and(|m| m.contains(&AnomalyMethod::IsolationForest));
+        if forest {
+            if self.n_trees >= 1_000 {
+                w.push(format!(
+                    "n_trees = {}: every record is scored by {} trees, {}x the default's work \
+                     (100 trees)",
+                    self.n_trees,
+                    self.n_trees,
+                    self.n_trees / 100
+                ));
+            }
+            if let Some(r) = self.refit_every
+                && r < self.n_trees
+            {
+                w.push(format!(
+                    "refit_every = {r}: with {} trees, {:.1} trees are rebuilt at every row \
+                     (about 1,000 records/s at refit_every = 1); {} or more rebuilds one tree \
+                     a row",
+                    self.n_trees,
+                    self.n_trees as f64 / r as f64,
+                    self.n_trees
+                ));
+            }
+            if self.sample_size >= 10_000 {
+                w.push(format!(
+                    "sample_size = {}: each tree is built from {} rows (default 256)",
+                    self.sample_size, self.sample_size
+                ));
+            }
+        }
+        for (key, n) in [
+            ("window_size", self.window_size),
+            ("adaptive_window", self.adaptive_window),
+        ] {
+            if n >= COSTLY_WINDOW {
+                w.push(format!(
+                    "{key} = {n}: each stream holds up to {n} values ({:.1} MB) once its window \
+                     is full",
+                    n as f64 * 8.0 / 1e6
+                ));
+            }
+        }
+        w
+    }
+}
+
 impl StrategyConfig for AnomalyConfig {
     const STRATEGY_ID: &'static str = ID;
 
+    /// Upper bounds (refused beyond, naming the key, the value and the range):
+    /// `window_size` and `adaptive_window` 10^6, `n_trees` 10,000, `sample_size` 100,000,
+    /// `refit_every` 10^8, `suppress_window` 10^6. Valid but costly values get
+    /// [`AnomalyConfig::cost_warnings`].
     fn validate(&self) -> Result<(), ConfigError> {
         check_finite_range(ID, "threshold", self.threshold, 0.0..=1e6)?;
         if self.threshold <= 0.0 {
@@ -315,16 +417,21 @@ impl StrategyConfig for AnomalyConfig {
                 ));
             }
             for (i, m) in methods.iter().enumerate() {
-                if *m == AnomalyMethod::Ensemble || methods[..i].contains(m) {
+                if matches!(m, AnomalyMethod::Ensemble | AnomalyMethod::Auto)
+                    || methods[..i].contains(m)
+                {
                     return Err(ConfigError::invalid(
                         ID,
                         "methods",
                         m.name(),
-                        "distinct methods other than `ensemble`",
+                        "distinct methods other than `ensemble` and `auto`",
                     ));
                 }
             }
         }
+        self.contextual.validate(ID)?;
+        self.knn_cad.validate(ID)?;
+        self.relative_entropy.validate(ID)?;
         if let Some(v) = self.min_votes {
             let members = self.members().len();
             check_range(ID, "min_votes", v, 1..=members)?;
@@ -369,8 +476,8 @@ impl StrategyConfig for AnomalyConfig {
             ),
             ConfigKey::new(
                 "method",
-                "z_score | robust_z | iqr | ewma | isolation_forest | ensemble | art | one_class_svm | seasonal",
-                "detection method",
+                "z_score | robust_z | iqr | ewma | isolation_forest | ensemble | contextual | knn_cad | relative_entropy | art | one_class_svm | seasonal | auto",
+                "detection method; auto: the recommended fixed detector (EWMA level + relative entropy, chosen by cross-validation on NAB)",
             ),
             ConfigKey::new(
                 "methods",
@@ -502,6 +609,17 @@ impl StrategyConfig for AnomalyConfig {
                 "residual_window",
                 "integer 2..=1000000",
                 "seasonal: previous residuals the residual z-score uses",
+            ),
+            ConfigKey::new(
+                "contextual",
+                "object",
+                "contextual: bits, max_left, max_active, threshold, rest, capacity",
+            ),
+            ConfigKey::new("knn_cad", "object", "knn_cad: dim, k, train, alert, rest"),
+            ConfigKey::new(
+                "relative_entropy",
+                "object",
+                "relative_entropy: bins, window, confidence, min_count, max_hypotheses",
             ),
             ConfigKey::new(
                 "alert_level",

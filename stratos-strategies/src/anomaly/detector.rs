@@ -2,13 +2,17 @@
 //! both give the same answers.
 
 use super::art::ArtDetector;
+use super::auto::{AutoDetector, AutoParams};
 use super::config::{AnomalyConfig, AnomalyMethod, Combine};
+use super::contextual::Contextual;
 use super::ewma::EwmaChart;
 use super::iqr::RollingIqr;
 use super::isolation_forest::IsolationForestState;
+use super::knn_cad::KnnCad;
 use super::mad::RollingRobustZ;
 use super::one_class_svm::OneClassSvm;
 use super::quantile_window::QuantileWindow;
+use super::relative_entropy::RelativeEntropy;
 use super::seasonal::SeasonalDetector;
 use super::zscore::{RollingZScore, ZPoint, anomaly_score};
 
@@ -70,6 +74,52 @@ impl Kernel {
     }
 }
 
+/// A univariate kernel that gives a score in [0, 1] directly (no z), one per field.
+#[derive(Debug, Clone, PartialEq)]
+enum ScoreKernel {
+    Contextual(Box<Contextual>),
+    KnnCad(Box<KnnCad>),
+    RelativeEntropy(Box<RelativeEntropy>),
+}
+
+impl ScoreKernel {
+    fn new(method: AnomalyMethod, c: &AnomalyConfig) -> Self {
+        match method {
+            AnomalyMethod::Contextual => {
+                ScoreKernel::Contextual(Box::new(Contextual::new(&c.contextual)))
+            }
+            AnomalyMethod::KnnCad => ScoreKernel::KnnCad(Box::new(KnnCad::new(&c.knn_cad))),
+            _ => ScoreKernel::RelativeEntropy(Box::new(RelativeEntropy::new(&c.relative_entropy))),
+        }
+    }
+
+    /// Scores `x`, then learns it.
+    #[inline]
+    fn update(&mut self, x: f64) -> Option<f64> {
+        match self {
+            ScoreKernel::Contextual(k) => k.update(x),
+            ScoreKernel::KnnCad(k) => k.update(x),
+            ScoreKernel::RelativeEntropy(k) => k.update(x),
+        }
+    }
+
+    fn heap_bytes(&self) -> usize {
+        match self {
+            ScoreKernel::Contextual(k) => k.heap_bytes(),
+            ScoreKernel::KnnCad(k) => k.heap_bytes(),
+            ScoreKernel::RelativeEntropy(k) => k.heap_bytes(),
+        }
+    }
+
+    fn reset(&mut self) {
+        match self {
+            ScoreKernel::Contextual(k) => k.reset(),
+            ScoreKernel::KnnCad(k) => k.reset(),
+            ScoreKernel::RelativeEntropy(k) => k.reset(),
+        }
+    }
+}
+
 /// The anomaly score in [0, 1] of `x` at `p` under a univariate `method`.
 #[inline]
 fn point_score(method: AnomalyMethod, x: f64, p: &ZPoint) -> f64 {
@@ -110,6 +160,13 @@ enum Member {
     Svm(Box<OneClassSvm>),
     /// `seasonal`, one detector per field.
     Seasonal(Vec<SeasonalDetector>),
+    /// The fixed `auto` combination.
+    Auto(Box<AutoDetector>),
+    /// A score-only univariate method, one kernel per field.
+    Scored {
+        method: AnomalyMethod,
+        kernels: Vec<ScoreKernel>,
+    },
 }
 
 impl Member {
@@ -148,6 +205,13 @@ impl Member {
                     })
                     .collect(),
             ),
+            AnomalyMethod::Auto => {
+                Member::Auto(Box::new(AutoDetector::new(AutoParams::default(), fields)))
+            }
+            m if m.is_score_only() => Member::Scored {
+                method: m,
+                kernels: (0..fields).map(|_| ScoreKernel::new(m, c)).collect(),
+            },
             m => Member::Fields {
                 method: m,
                 kernels: (0..fields).map(|_| Kernel::new(m, c)).collect(),
@@ -240,6 +304,18 @@ impl Member {
                 });
                 Some((score, flagged))
             }
+            Member::Auto(a) => {
+                let score = a.update(values)?;
+                let flagged = score >= a.flag();
+                out.push(Finding {
+                    method: AnomalyMethod::Auto,
+                    field: None,
+                    point: None,
+                    score,
+                    flagged,
+                });
+                Some((score, flagged))
+            }
             Member::Seasonal(kernels) => {
                 let mut row: Option<(f64, bool)> = None;
                 for (j, (k, &x)) in kernels.iter_mut().zip(values).enumerate() {
@@ -260,6 +336,25 @@ impl Member {
                 }
                 row
             }
+            Member::Scored { method, kernels } => {
+                let mut row: Option<(f64, bool)> = None;
+                for (j, (k, &x)) in kernels.iter_mut().zip(values).enumerate() {
+                    if let Some(score) = k.update(x) {
+                        let flagged = score > c.score_threshold;
+                        out.push(Finding {
+                            method: *method,
+                            field: Some(j),
+                            point: None,
+                            score,
+                            flagged,
+                        });
+                        row = Some(
+                            row.map_or((score, flagged), |(s, f)| (s.max(score), f || flagged)),
+                        );
+                    }
+                }
+                row
+            }
         }
     }
 
@@ -270,6 +365,8 @@ impl Member {
             Member::Art(k) => k.iter().map(ArtDetector::heap_bytes).sum(),
             Member::Svm(s) => s.heap_bytes(),
             Member::Seasonal(k) => k.iter().map(SeasonalDetector::heap_bytes).sum(),
+            Member::Scored { kernels, .. } => kernels.iter().map(ScoreKernel::heap_bytes).sum(),
+            Member::Auto(a) => a.heap_bytes(),
         }
     }
 
@@ -280,6 +377,8 @@ impl Member {
             Member::Art(k) => k.iter_mut().for_each(ArtDetector::reset),
             Member::Svm(s) => s.reset(),
             Member::Seasonal(k) => k.iter_mut().for_each(SeasonalDetector::reset),
+            Member::Scored { kernels, .. } => kernels.iter_mut().for_each(ScoreKernel::reset),
+            Member::Auto(a) => a.reset(),
         }
     }
 }

@@ -56,8 +56,8 @@ impl EwmaChart {
         let z = (x - self.mean) / std;
         z.is_finite().then_some(ZPoint {
             z,
-            mean: self.mean,
-            std,
+            center: self.mean,
+            scale: std,
         })
     }
 

@@ -62,14 +62,14 @@ impl RollingIqr {
         let m = self.window.median()?;
         d.is_finite().then_some(ZPoint {
             z: d,
-            mean: m,
-            std: iqr,
+            center: m,
+            scale: iqr,
         })
     }
 
     /// The deviation of a scored point on a normal scale: `|x − median| / (IQR / 1.349)`.
     pub fn sigma_equivalent(x: f64, p: &ZPoint) -> f64 {
-        (x - p.mean).abs() * IQR_TO_SIGMA / p.std
+        (x - p.center).abs() * IQR_TO_SIGMA / p.scale
     }
 
     /// Adds `x` to the window (non-finite values are skipped).

@@ -59,8 +59,8 @@ impl RollingRobustZ {
         let z = (x - m) / scale;
         z.is_finite().then_some(ZPoint {
             z,
-            mean: m,
-            std: scale,
+            center: m,
+            scale,
         })
     }
 

@@ -13,21 +13,27 @@
 //! | `art` | fuzzy ART over windowed features of the downsampled series ([`ArtDetector`]) | score > `score_threshold` | `1 − D/d`: distance to the nearest category over the recent typical one |
 //! | `one_class_svm` | all `fields` together, RBF one-class SVM by random Fourier features and SGD ([`OneClassSvm`]) | score > `score_threshold` | `1 − w·z/ρ`, clipped |
 //! | `seasonal` | residual after a detected (or given) seasonal profile ([`SeasonalDetector`]), z against the previous `residual_window` residuals | \|z\| > `threshold` | `erf(\|z\| / √2)` |
+//! | `contextual` | contexts of quantised values ([`Contextual`], CAD OSE's idea) | score > `score_threshold` | share of unpredicted contexts |
+//! | `knn_cad` | k-NN non-conformity of lagged windows ([`KnnCad`]) | score > `score_threshold` | conformal rank |
+//! | `relative_entropy` | histogram tests of recent windows ([`RelativeEntropy`]) | score > `score_threshold` | 0 or 1 |
 //!
 //! With `fields`, the univariate methods score every field on its own (the row score is the
 //! largest); with `adaptiveThreshold`, a row is flagged when its score exceeds the
 //! `adaptive_quantile` of the previous `adaptive_window` row scores.
 
 pub mod art;
+pub mod auto;
 mod config;
+mod contextual;
 mod detector;
 mod ewma;
 mod iqr;
 mod isolation_forest;
+mod knn_cad;
 mod mad;
-pub mod nab;
 mod one_class_svm;
 mod quantile_window;
+mod relative_entropy;
 pub mod seasonal;
 mod sorted_window;
 mod zscore;
@@ -41,22 +47,26 @@ use stratos_core::{
 
 pub use art::ArtDetector;
 pub use config::{AnomalyConfig, AnomalyMethod, Combine, DEFAULT_ENSEMBLE};
+pub use contextual::{Contextual, ContextualParams};
 pub use ewma::EwmaChart;
 pub use iqr::RollingIqr;
 pub use isolation_forest::{
     IsolationForest, IsolationForestState, SplitMix64, average_path_length,
 };
+pub use knn_cad::{KnnCad, KnnCadParams};
 pub use mad::{MAD_TO_SIGMA, RollingRobustZ};
 pub use one_class_svm::OneClassSvm;
 pub use quantile_window::QuantileWindow;
+pub use relative_entropy::{RelativeEntropy, RelativeEntropyParams};
 pub use seasonal::SeasonalDetector;
 pub use sorted_window::SortedWindow;
 pub use zscore::{RollingZScore, ZPoint, anomaly_score};
 
+use auto::AutoParams;
 pub use detector::AnomalyState;
 use detector::{Detector, Finding, RowOutcome};
 
-use crate::fmt::{json_num, num};
+use crate::number_text::{json_num, num};
 
 /// The strategy id.
 pub const ID: &str = "anomaly_detection";
@@ -100,10 +110,19 @@ impl AnomalyStrategy {
     /// Rows (at least) before the first score: the reference window, or the EWMA warm-up, or
     /// the probation of `art`.
     fn warmup(&self) -> usize {
-        match self.config.effective_method() {
-            AnomalyMethod::Art => art::TREND * self.config.art_step,
-            AnomalyMethod::Seasonal => self.config.period_window,
-            _ => self.config.window_size,
+        let c = &self.config;
+        let of = |m: AnomalyMethod| match m {
+            AnomalyMethod::Contextual => 0,
+            AnomalyMethod::KnnCad => c.knn_cad.dim - 1 + c.knn_cad.train,
+            AnomalyMethod::RelativeEntropy => c.relative_entropy.window - 1,
+            AnomalyMethod::Auto => AutoParams::default().entropy.window - 1,
+            AnomalyMethod::Art => art::TREND * c.art_step,
+            AnomalyMethod::Seasonal => c.period_window,
+            _ => c.window_size,
+        };
+        match c.effective_method() {
+            AnomalyMethod::Ensemble => c.members().into_iter().map(of).min().unwrap_or(0),
+            m => of(m),
         }
     }
 
@@ -122,6 +141,7 @@ impl AnomalyStrategy {
         let c = &self.config;
         let method = c.effective_method();
         let field_level = !c.adaptive_threshold
+            && !method.is_score_only()
             && !matches!(
                 method,
                 AnomalyMethod::Ensemble
@@ -215,13 +235,10 @@ impl AnomalyStrategy {
             }
             if method == AnomalyMethod::Ensemble {
                 obj.insert("member_scores".into(), members.into());
-            } else if matches!(
-                method,
-                AnomalyMethod::IsolationForest
-                    | AnomalyMethod::Art
-                    | AnomalyMethod::OneClassSvm
-                    | AnomalyMethod::Seasonal
-            ) {
+            } else if method == AnomalyMethod::IsolationForest
+                || method.is_score_only()
+                || matches!(method, AnomalyMethod::Art | AnomalyMethod::OneClassSvm)
+            {
                 obj.insert("score_threshold".into(), json_num(c.score_threshold));
             }
         }
@@ -238,14 +255,14 @@ impl AnomalyStrategy {
                 if p.z > 0.0 { "above" } else { "below" },
                 c.window_size,
                 num(c.threshold, 4),
-                num(p.mean, 6),
+                num(p.center, 6),
             ),
             AnomalyMethod::RobustZ => format!(
                 "anomaly in `{field}`: {} is {} robust σ {} the median {} of the previous {} values (threshold {}σ)",
                 num(value, 6),
                 num(p.z.abs(), 2),
                 if p.z > 0.0 { "above" } else { "below" },
-                num(p.mean, 6),
+                num(p.center, 6),
                 c.window_size,
                 num(c.threshold, 4)
             ),
@@ -254,7 +271,7 @@ impl AnomalyStrategy {
                 num(value, 6),
                 num(p.z.abs(), 2),
                 if p.z > 0.0 { "above" } else { "below" },
-                num(p.mean, 6),
+                num(p.center, 6),
                 num(c.ewma_alpha(), 4),
                 num(c.threshold, 4)
             ),
@@ -263,7 +280,7 @@ impl AnomalyStrategy {
                 num(value, 6),
                 num(p.z.abs(), 2),
                 if p.z > 0.0 { "above" } else { "below" },
-                num(p.mean, 6),
+                num(p.center, 6),
                 c.window_size,
                 num(c.threshold, 4)
             ),
@@ -273,8 +290,8 @@ impl AnomalyStrategy {
     fn field_context(&self, field: &str, value: f64, f: &Finding) -> serde_json::Value {
         let p = f.point.unwrap_or(ZPoint {
             z: f64::NAN,
-            mean: f64::NAN,
-            std: f64::NAN,
+            center: f64::NAN,
+            scale: f64::NAN,
         });
         let (z_key, center_key, scale_key) = match f.method {
             AnomalyMethod::Iqr => ("iqr_distance", "median", "iqr"),
@@ -285,8 +302,8 @@ impl AnomalyStrategy {
             "field": field,
             "value": json_num(value),
             z_key: json_num(p.z),
-            center_key: json_num(p.mean),
-            scale_key: json_num(p.std),
+            center_key: json_num(p.center),
+            scale_key: json_num(p.scale),
             "anomaly_score": json_num(f.score),
             "threshold": self.config.threshold,
             "window_size": self.config.window_size,
@@ -321,7 +338,7 @@ impl BuiltinStrategy for AnomalyStrategy {
             id: ID.to_owned(),
             name: "Anomaly detection".to_owned(),
             version: env!("CARGO_PKG_VERSION").to_owned(),
-            description: "z-score, robust z, IQR, EWMA, isolation forest, ensemble, ART, one-class SVM, seasonal; adaptive threshold; flags, scores and alerts"
+            description: "z-score, robust z, IQR, EWMA, isolation forest, contextual (CAD), KNN CAD, relative entropy, ART, one-class SVM, seasonal, ensemble, auto; adaptive threshold; flags, scores and alerts"
                 .to_owned(),
             result_type: ResultType::Anomaly,
             online: true,
@@ -339,6 +356,10 @@ impl BuiltinStrategy for AnomalyStrategy {
 impl Strategy for AnomalyStrategy {
     fn id(&self) -> &str {
         ID
+    }
+
+    fn cost_warnings(&self) -> Vec<String> {
+        self.config.cost_warnings()
     }
 
     fn config(&self) -> serde_json::Value {
@@ -396,11 +417,7 @@ impl Strategy for AnomalyStrategy {
             AnomalyMethod::RobustZ => Some("robust_z"),
             AnomalyMethod::Iqr => Some("iqr_distance"),
             AnomalyMethod::Ewma => Some("ewma_z"),
-            AnomalyMethod::IsolationForest
-            | AnomalyMethod::Ensemble
-            | AnomalyMethod::Art
-            | AnomalyMethod::OneClassSvm
-            | AnomalyMethod::Seasonal => None,
+            _ => None,
         };
         let mut stats: Vec<Vec<f64>> = match stat_name {
             Some(_) => vec![Vec::with_capacity(n); fields.len()],

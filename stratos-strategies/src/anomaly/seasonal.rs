@@ -196,11 +196,11 @@ impl SeasonalDetector {
         let e = self.residual(x);
         let point = self.residuals.score(e);
         self.residuals.add(e);
-        self.learn(x, false, point.map(|p| p.std));
+        self.learn(x, false, point.map(|p| p.scale));
         Some(point.unwrap_or(ZPoint {
             z: 0.0,
-            mean: e,
-            std: 0.0,
+            center: e,
+            scale: 0.0,
         }))
     }
 

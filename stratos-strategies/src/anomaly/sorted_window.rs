@@ -33,7 +33,8 @@ impl SortedWindow {
     pub fn new(capacity: usize) -> Self {
         let ring = Ring::new(capacity);
         SortedWindow {
-            sorted: Vec::with_capacity(ring.capacity()),
+            // Grows with the values, as the ring does.
+            sorted: Vec::new(),
             ring,
         }
     }

@@ -2,15 +2,18 @@
 
 use stratos_core::numeric::RollingMoments;
 
-/// A scored point: z and the reference window's mean and standard deviation.
+/// A scored point: z and the reference window's center and scale, `z = (x − center) / scale`.
+/// Which center and scale depends on the method: mean and standard deviation (z-score),
+/// median and scaled MAD (robust z), median and IQR (IQR), EWMA mean and deviation (EWMA).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ZPoint {
-    /// (x − mean) / std.
+    /// (x − center) / scale.
     pub z: f64,
-    /// Mean of the reference window.
-    pub mean: f64,
-    /// Standard deviation of the reference window (with the kernel's ddof).
-    pub std: f64,
+    /// The reference window's center (mean, median or EWMA mean).
+    pub center: f64,
+    /// The reference window's scale (standard deviation with the kernel's ddof, scaled MAD,
+    /// IQR or EWMA deviation).
+    pub scale: f64,
 }
 
 /// Rolling z-score of each value against the `window` values *before* it:
@@ -59,7 +62,11 @@ impl RollingZScore {
         }
         let z = self.moments.deviation(x)? / std;
         let mean = self.moments.mean()?;
-        (z.is_finite() && mean.is_finite()).then_some(ZPoint { z, mean, std })
+        (z.is_finite() && mean.is_finite()).then_some(ZPoint {
+            z,
+            center: mean,
+            scale: std,
+        })
     }
 
     /// Adds `x` to the window (non-finite values are skipped).

@@ -93,7 +93,7 @@ impl ArimaError {
 
 impl From<ArimaError> for StrategyError {
     /// Too few observations become [`StrategyError::NotEnoughData`] (field `series`); every
-    /// other error becomes [`StrategyError::Numeric`] with the error's message.
+    /// other error becomes [`StrategyError::Numeric`] with the error as its source.
     fn from(e: ArimaError) -> Self {
         match e {
             ArimaError::TooFewObservations { needed, got, .. } => StrategyError::NotEnoughData {
@@ -102,10 +102,7 @@ impl From<ArimaError> for StrategyError {
                 needed,
                 got,
             },
-            other => StrategyError::Numeric {
-                strategy: STRATEGY_ID.to_owned(),
-                message: other.to_string(),
-            },
+            other => StrategyError::numeric(STRATEGY_ID, other),
         }
     }
 }

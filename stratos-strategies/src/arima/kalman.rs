@@ -180,10 +180,11 @@ impl<S: Real> ArmaSs<S> {
     }
 }
 
-/// Receives each one-step prediction error `v_t` (all t, burn-in included).
+/// Receives each one-step prediction error `v_t` and its variance `F_t` (all t, burn-in
+/// included; `F_t` is NaN for the first d steps of [`Start::Differenced`]).
 pub(crate) trait Recorder<S> {
     /// Called once per observation, in order.
-    fn record(&mut self, t: usize, v: S);
+    fn record(&mut self, t: usize, v: S, f: S);
 }
 
 /// A recorder that keeps nothing (the optimizer's passes).
@@ -192,7 +193,7 @@ pub(crate) struct NoRecord;
 
 impl<S> Recorder<S> for NoRecord {
     #[inline]
-    fn record(&mut self, _t: usize, _v: S) {}
+    fn record(&mut self, _t: usize, _v: S, _f: S) {}
 }
 
 /// Keeps every prediction error.
@@ -204,7 +205,7 @@ pub(crate) struct Innovations {
 
 impl Recorder<f64> for Innovations {
     #[inline]
-    fn record(&mut self, _t: usize, v: f64) {
+    fn record(&mut self, _t: usize, v: f64, _f: f64) {
         self.v.push(v);
     }
 }
@@ -284,7 +285,7 @@ pub(crate) fn filter<S: Real, R: Recorder<S>>(
                         fit += last;
                         row = row.windows(2).map(|w| w[1] - w[0]).collect();
                     }
-                    rec.record(t, S::cst(data.y[t] - fit));
+                    rec.record(t, S::cst(data.y[t] - fit), S::cst(f64::NAN));
                 }
             }
         }
@@ -334,7 +335,6 @@ fn diffuse_phase<S: Real, R: Recorder<S>>(
             pred += *v;
         }
         let v = S::cst(yt) - pred;
-        rec.record(t, v);
         let mut mz = [zero; MAX_M];
         for i in 0..m {
             let mut s = zero;
@@ -350,6 +350,7 @@ fn diffuse_phase<S: Real, R: Recorder<S>>(
         if !(f.val() > 0.0 && f.val().is_finite()) {
             return Err(FilterError::BadVariance);
         }
+        rec.record(t, v, f);
         let finv = f.recip();
         // Filtered: a + M v / F, P − M M' / F.
         let vf = v * finv;
@@ -454,7 +455,7 @@ fn arma_phase<S: Real, R: Recorder<S>>(
             return Err(FilterError::BadVariance);
         }
         let v = -(a[0] + offset) + x;
-        rec.record(t0 + t, v);
+        rec.record(t0 + t, v, f);
         let finv = f.recip();
         sum_log_f += f.ln();
         sum_q += v * v * finv;
@@ -495,9 +496,9 @@ fn arma_phase<S: Real, R: Recorder<S>>(
         let k: [S; MAX_R] =
             std::array::from_fn(|i| if i + 1 < r { p[0][i + 1] * finv } else { zero });
         let sv2 = if has_offset {
-            steady::<S, R, true>(&w[t..], c0, t0 + t, r, &phi, &pc, offset, &k, a, rec)
+            steady::<S, R, true>(&w[t..], c0, t0 + t, r, &phi, &pc, offset, &k, f, a, rec)
         } else {
-            steady::<S, R, false>(&w[t..], c0, t0 + t, r, &phi, &pc, offset, &k, a, rec)
+            steady::<S, R, false>(&w[t..], c0, t0 + t, r, &phi, &pc, offset, &k, f, a, rec)
         };
         sum_log_f += f.ln() * S::cst((w.len() - t) as f64);
         sum_q += sv2 * finv;
@@ -518,6 +519,7 @@ fn steady<S: Real, R: Recorder<S>, const C: bool>(
     pc: &[S; MAX_R],
     offset: S,
     k: &[S; MAX_R],
+    f: S,
     a: &mut [S; MAX_R],
     rec: &mut R,
 ) -> S {
@@ -527,7 +529,7 @@ fn steady<S: Real, R: Recorder<S>, const C: bool>(
         for (i, &wt) in w.iter().enumerate() {
             let x = wt - c0;
             let v = if C { -(a0 + offset) + x } else { -a0 + x };
-            rec.record(t0 + i, v);
+            rec.record(t0 + i, v, f);
             sv2 += v * v;
             a0 = if C { p0 * x - pc0 } else { p0 * x };
         }
@@ -536,7 +538,7 @@ fn steady<S: Real, R: Recorder<S>, const C: bool>(
         for (i, &wt) in w.iter().enumerate() {
             let x = wt - c0;
             let v = if C { -(a[0] + offset) + x } else { -a[0] + x };
-            rec.record(t0 + i, v);
+            rec.record(t0 + i, v, f);
             sv2 += v * v;
             for j in 0..r - 1 {
                 let ax = phi[j] * x + a[j + 1] + k[j] * v;

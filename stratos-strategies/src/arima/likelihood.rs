@@ -53,6 +53,8 @@ pub(crate) struct Objective<'a> {
     has_const: bool,
     mean: f64,
     scale: f64,
+    /// Conditional sum of squares instead of the exact likelihood (the CSS start).
+    css: bool,
 }
 
 impl<'a> Objective<'a> {
@@ -72,7 +74,53 @@ impl<'a> Objective<'a> {
             has_const: order.has_constant(),
             mean,
             scale: if scale > 0.0 { scale } else { 1.0 },
+            css: false,
         }
+    }
+
+    /// The same problem with the conditional-sum-of-squares objective (see
+    /// [`Objective::css_llf`]).
+    fn css_objective(&self) -> Objective<'a> {
+        Objective {
+            data: self.data,
+            css: true,
+            ..*self
+        }
+    }
+
+    /// The concentrated conditional log-likelihood `−m/2 · ln(SSE/m)` (constants dropped),
+    /// with the conditional residuals of R's `arima(method = "CSS")`: `x_t = w_t − c`,
+    /// `e_t = x_t − Σ φ_i x_{t−i} − Σ θ_j e_{t−j}` for `t ≥ p`, `e_t = 0` before, over the
+    /// `m = n − d − p` terms. sigma2 does not enter (its estimate is `SSE/m`).
+    fn css_llf<S: Real>(&self, ar: &[S], ma: &[S], offset: Option<S>) -> Result<S, FilterError> {
+        let w = self.data.w;
+        let p = ar.len();
+        let n = w.len();
+        if n <= p {
+            return Err(FilterError::BadVariance);
+        }
+        let off = offset.unwrap_or(S::cst(0.0));
+        let x: Vec<S> = w.iter().map(|&v| -off + v).collect();
+        let mut e = vec![S::cst(0.0); n];
+        let mut sse = S::cst(0.0);
+        for t in p..n {
+            let mut v = x[t];
+            for (i, a) in ar.iter().enumerate() {
+                v -= *a * x[t - 1 - i];
+            }
+            for (j, m) in ma.iter().enumerate() {
+                if t > j {
+                    v -= *m * e[t - 1 - j];
+                }
+            }
+            e[t] = v;
+            sse += v * v;
+        }
+        let m = (n - p) as f64;
+        if !(sse.val() > 0.0 && sse.val().is_finite()) {
+            return Err(FilterError::BadVariance);
+        }
+        Ok((sse * (1.0 / m)).ln() * (-0.5 * m))
     }
 
     /// Number of free parameters.
@@ -94,6 +142,9 @@ impl<'a> Objective<'a> {
         constrain_stationary(&x[c0 + self.p..c0 + self.p + self.q], &mut ma[..self.q]);
         for m in &mut ma[..self.q] {
             *m = -*m;
+        }
+        if self.css {
+            return self.css_llf(&ar[..self.p], &ma[..self.q], offset);
         }
         let sigma2 = x[c0 + self.p + self.q].exp();
         if !(sigma2.val() > 0.0 && sigma2.val().is_finite()) {
@@ -197,6 +248,20 @@ impl<'a> Objective<'a> {
     /// 1..q over `t ≥ max(3q, p)` — with zeros for a non-stationary AR or non-invertible MA
     /// estimate, and the residual variance (over all but the first q residuals) for sigma2.
     pub(crate) fn start(&self) -> ArimaParams {
+        self.regression_start(2 * self.q)
+    }
+
+    /// Hannan–Rissanen: the same two regressions with a long autoregression for the
+    /// residuals, of order `max(⌊ln(n)²⌋, 2·max(p, q))` (statsmodels' `hannan_rissanen`
+    /// default), capped at a third of the sample.
+    fn hannan_rissanen(&self) -> ArimaParams {
+        let n = self.data.w.len();
+        let long = ((n as f64).ln().powi(2).floor() as usize).max(2 * self.p.max(self.q));
+        self.regression_start(long.min(n / 3).max(self.q))
+    }
+
+    /// The two-regression start with an AR(`long`) for the residuals.
+    fn regression_start(&self, long: usize) -> ArimaParams {
         let w: Vec<f64> = if self.has_const {
             self.data.w.iter().map(|v| v - self.mean).collect()
         } else {
@@ -204,7 +269,7 @@ impl<'a> Objective<'a> {
         };
         let (p, q) = (self.p, self.q);
         let second_moment = w.iter().map(|v| v * v).sum::<f64>() / w.len().max(1) as f64;
-        let (mut ar, mut ma, mut sigma2) = css(&w, p, q).unwrap_or_else(|| {
+        let (mut ar, mut ma, mut sigma2) = css(&w, p, q, long).unwrap_or_else(|| {
             let var = if self.has_const {
                 second_moment
             } else {
@@ -245,14 +310,15 @@ fn mean_std(y: &[f64]) -> (f64, f64) {
     (mean, var.sqrt())
 }
 
-/// statsmodels' `_conditional_sum_squares` for an ARMA(p, q) without trend.
-fn css(w: &[f64], p: usize, q: usize) -> Option<(Vec<f64>, Vec<f64>, f64)> {
+/// statsmodels' `_conditional_sum_squares` for an ARMA(p, q) without trend, with an AR(`k`)
+/// for the residuals (statsmodels: `k = 2q`).
+fn css(w: &[f64], p: usize, q: usize, k: usize) -> Option<(Vec<f64>, Vec<f64>, f64)> {
     if p + q == 0 {
         let var = w.iter().map(|v| v * v).sum::<f64>() / w.len().max(1) as f64;
         return Some((Vec::new(), Vec::new(), var));
     }
     let n = w.len();
-    let k = 2 * q;
+    let k = if q > 0 { k } else { 0 };
     let r = (k + q).max(p);
     let mut resid = vec![0.0; n];
     if q > 0 {
@@ -395,14 +461,142 @@ fn lbfgs(obj: &Objective<'_>, x0: Vec<f64>, max_iters: u64, grad_tol: f64, cost_
     }
 }
 
-/// The gradient norm below which a run stopped by the cost criterion (or by a line search
-/// that found no representable decrease) still counts as converged.
+/// The gradient norm (of `−log L / (n − d)` in the unconstrained parameters) at or below
+/// which the returned point counts as converged.
 const ACCEPT_GRAD: f64 = 1e-5;
 
 /// Relative cost change below which an iteration counts as no progress.
 const COST_TOL: f64 = 1e-15;
 
+/// One maximum-likelihood descent: L-BFGS from `x0`, restarted from the best point (fresh
+/// curvature memory) while it stops early.
+struct Descent {
+    /// The lowest cost found and where.
+    best: Option<(f64, Vec<f64>)>,
+    iterations: u64,
+    termination: String,
+    error: Option<ArgminError>,
+}
+
+fn descend(obj: &Objective<'_>, x0: Vec<f64>, max_iters: u64, grad_tol: f64) -> Descent {
+    let cost0 = obj.cost(&x0);
+    // Stop when an iteration changes the cost by less than ~4 ulps of its size: below that
+    // the line search only chases rounding.
+    let cost_tol = COST_TOL
+        * if cost0.is_finite() {
+            cost0.abs().max(1.0)
+        } else {
+            1.0
+        };
+    let mut out = Descent {
+        best: None,
+        iterations: 0,
+        termination: String::from("not run"),
+        error: None,
+    };
+    let mut x = x0;
+    for _round in 0..3 {
+        let budget = max_iters.saturating_sub(out.iterations);
+        if budget == 0 {
+            break;
+        }
+        let run = lbfgs(obj, x.clone(), budget, grad_tol, cost_tol);
+        out.iterations += run.iterations;
+        let improved = match (&run.best, &out.best) {
+            (Some((c, _)), Some((b, _))) => c < b,
+            (Some(_), None) => true,
+            _ => false,
+        };
+        if improved {
+            out.best = run.best;
+        }
+        if let Some(e) = run.error {
+            out.termination = format!("optimizer error: {e}");
+            out.error = Some(e);
+            break;
+        }
+        let Some((_, bx)) = &out.best else { break };
+        x = bx.clone();
+        out.termination = match &run.reason {
+            Some(TerminationReason::SolverExit(msg)) => msg.clone(),
+            Some(r) => r.text().to_owned(),
+            None => "unknown".to_owned(),
+        };
+        if gradient_norm(obj, &x) <= grad_tol
+            || !improved
+            || matches!(run.reason, Some(TerminationReason::MaxItersReached))
+        {
+            break;
+        }
+    }
+    out
+}
+
+/// The Euclidean norm of the cost's gradient at `x` (infinite where the cost is not
+/// finite).
+fn gradient_norm(obj: &Objective<'_>, x: &[f64]) -> f64 {
+    let mut g = vec![0.0; x.len()];
+    if !obj.cost_grad(x, &mut g).is_finite() {
+        return f64::INFINITY;
+    }
+    g.iter().map(|v| v * v).sum::<f64>().sqrt()
+}
+
+/// The starting points of the multi-start fit, in this order (duplicates dropped):
+/// statsmodels' own `start_params`, the conditional-sum-of-squares optimum (R's
+/// `method = "CSS-ML"` start), Hannan–Rissanen, and zero AR / MA coefficients.
+fn starts(obj: &Objective<'_>, model: &Arima) -> Vec<(&'static str, Vec<f64>)> {
+    let sm = obj.start();
+    let zero = fallback_x(obj, &sm);
+    let to_x = |params: &ArimaParams| {
+        obj.unconstrain(params)
+            .filter(|x| obj.cost(x).is_finite())
+            .unwrap_or_else(|| zero.clone())
+    };
+    let sm_x = to_x(&sm);
+    let mut out: Vec<(&'static str, Vec<f64>)> = vec![("statsmodels", sm_x.clone())];
+    if obj.p + obj.q > 0 {
+        // CSS: minimise the conditional sum of squares from statsmodels' start, then take
+        // sigma2 = SSE / m from the same residuals.
+        let css = obj.css_objective();
+        let run = descend(&css, sm_x, model.max_iters(), model.grad_tol());
+        if let Some((_, mut x)) = run.best {
+            let params = css.params(&x);
+            if let Some(s2) = css_sigma2(obj, &params) {
+                if let Some(last) = x.last_mut() {
+                    *last = s2.ln();
+                }
+                if obj.cost(&x).is_finite() {
+                    out.push(("css", x));
+                }
+            }
+        }
+        out.push(("hannan-rissanen", to_x(&obj.hannan_rissanen())));
+        out.push(("zero", zero));
+    }
+    let mut unique: Vec<(&'static str, Vec<f64>)> = Vec::with_capacity(out.len());
+    for (name, x) in out {
+        if !unique.iter().any(|(_, u)| u == &x) {
+            unique.push((name, x));
+        }
+    }
+    unique
+}
+
+/// `SSE / m` of the conditional residuals at `params` (see [`Objective::css_llf`]).
+fn css_sigma2(obj: &Objective<'_>, params: &ArimaParams) -> Option<f64> {
+    let llf = obj.css_llf(&params.ar, &params.ma, params.constant).ok()?;
+    let m = (obj.data.w.len() - obj.p) as f64;
+    let s2 = (-2.0 * llf / m).exp();
+    (s2 > 0.0 && s2.is_finite()).then_some(s2)
+}
+
 /// Fits `model` to `y`: the optimum parameters and how the optimizer ended.
+///
+/// Multi-start: a full L-BFGS descent from each of [`starts`], keeping the highest
+/// likelihood. `converged` is the gradient test at the returned point: the gradient norm of
+/// `−log L / (n − d)` in the unconstrained parameters at most [`ACCEPT_GRAD`] (or the
+/// model's own tolerance, when looser).
 pub(crate) fn fit(model: &Arima, y: &[f64]) -> Result<(ArimaParams, Convergence), ArimaError> {
     let order = model.order();
     let w = kalman::difference(y, order.d);
@@ -416,66 +610,22 @@ pub(crate) fn fit(model: &Arima, y: &[f64]) -> Result<(ArimaParams, Convergence)
         return Err(ArimaError::ConstantSeries { d: order.d });
     }
     let obj = Objective::new(model, y, &w);
-    let start = obj.start();
-    let mut x = obj
-        .unconstrain(&start)
-        .unwrap_or_else(|| fallback_x(&obj, &start));
-    let mut cost0 = obj.cost(&x);
-    if !cost0.is_finite() {
-        x = fallback_x(&obj, &start);
-        cost0 = obj.cost(&x);
-    }
-    // Stop when an iteration changes the cost by less than ~4 ulps of its size: below that
-    // the line search only chases rounding.
-    let cost_tol = COST_TOL * cost0.abs().max(1.0);
     let mut iterations = 0;
-    let mut termination = String::from("not run");
-    let mut converged = false;
+    let mut best: Option<(f64, Vec<f64>, String)> = None;
     let mut last_error = None;
-    let mut best: Option<(f64, Vec<f64>)> = None;
-    // L-BFGS, restarted from the best point (fresh curvature memory) while it stops early.
-    for _round in 0..3 {
-        let budget = model.max_iters().saturating_sub(iterations);
-        if budget == 0 {
-            break;
-        }
-        let run = lbfgs(&obj, x.clone(), budget, model.grad_tol(), cost_tol);
+    for (name, x0) in starts(&obj, model) {
+        let run = descend(&obj, x0, model.max_iters(), model.grad_tol());
         iterations += run.iterations;
-        let improved = match (&run.best, &best) {
-            (Some((c, _)), Some((b, _))) => c < b,
-            (Some(_), None) => true,
-            _ => false,
-        };
-        if improved {
-            best = run.best;
+        if let Some((c, x)) = run.best {
+            if best.as_ref().is_none_or(|(b, _, _)| c < *b) {
+                best = Some((c, x, format!("{} (start: {name})", run.termination)));
+            }
         }
         if let Some(e) = run.error {
-            termination = format!("optimizer error: {e}");
             last_error = Some(e);
-            break;
-        }
-        let Some((_, bx)) = &best else { break };
-        x = bx.clone();
-        let mut g = vec![0.0; x.len()];
-        obj.cost_grad(&x, &mut g);
-        let gnorm = g.iter().map(|v| v * v).sum::<f64>().sqrt();
-        termination = run
-            .reason
-            .as_ref()
-            .map_or_else(|| "unknown".to_owned(), |r| r.text().to_owned());
-        if let Some(TerminationReason::SolverExit(msg)) = &run.reason {
-            termination = msg.clone();
-        }
-        if gnorm <= model.grad_tol() {
-            converged = true;
-            break;
-        }
-        converged = gnorm <= ACCEPT_GRAD;
-        if !improved || matches!(run.reason, Some(TerminationReason::MaxItersReached)) {
-            break;
         }
     }
-    let Some((_, bx)) = best else {
+    let Some((_, bx, termination)) = best else {
         return Err(match last_error {
             Some(e) => ArimaError::Optimizer {
                 message: e.to_string(),
@@ -486,6 +636,7 @@ pub(crate) fn fit(model: &Arima, y: &[f64]) -> Result<(ArimaParams, Convergence)
             },
         });
     };
+    let converged = gradient_norm(&obj, &bx) <= ACCEPT_GRAD.max(model.grad_tol());
     Ok((
         obj.params(&bx),
         Convergence {

@@ -8,6 +8,7 @@
 //! statsmodels 0.15 `statsmodels.tsa.arima.model.ARIMA` with its defaults.
 
 pub mod adf;
+mod calendar;
 mod config;
 mod constrain;
 mod error;
@@ -19,9 +20,11 @@ mod model;
 mod ols;
 pub mod order_search;
 mod strategy;
+mod summary;
 
 pub use config::{ArimaConfig, Criterion, ID, MAX_ORDER};
 pub use error::ArimaError;
 pub use forecast::Forecast;
 pub use model::{Arima, ArimaOrder, ArimaParams, DiffuseStart, FittedArima};
-pub use strategy::{ArimaStrategy, Prepared, prepare};
+pub use strategy::{ArimaStrategy, GapFilled, fill_gaps};
+pub use summary::{ArimaSummary, ParamRow, TestStat};

@@ -19,8 +19,8 @@ use stratos_core::{
 
 use super::config::{ArimaConfig, ID};
 use super::order_search::{OrderSearch, search};
-use super::{Arima, ArimaOrder, FittedArima, Forecast, adf};
-use crate::fmt::{json_num, num};
+use super::{Arima, ArimaOrder, FittedArima, Forecast, adf, calendar};
+use crate::number_text::{json_num, num};
 
 /// The `arima_prediction` strategy.
 #[derive(Debug, Clone)]
@@ -31,7 +31,7 @@ pub struct ArimaStrategy {
 /// A series made usable for ARIMA: leading and trailing missing values dropped, interior ones
 /// linearly interpolated (the seed's `outlierHandling: interpolate`).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Prepared {
+pub struct GapFilled {
     /// The cleaned values.
     pub values: Vec<f64>,
     /// Index of the first kept input row.
@@ -42,12 +42,12 @@ pub struct Prepared {
     pub trimmed: usize,
 }
 
-/// Cleans a series for fitting (see [`Prepared`]); non-finite values count as missing.
-pub fn prepare(values: &[f64]) -> Prepared {
+/// Cleans a series for fitting (see [`GapFilled`]); non-finite values count as missing.
+pub fn fill_gaps(values: &[f64]) -> GapFilled {
     let first = values.iter().position(|v| v.is_finite());
     let last = values.iter().rposition(|v| v.is_finite());
     let (Some(first), Some(last)) = (first, last) else {
-        return Prepared {
+        return GapFilled {
             values: Vec::new(),
             start: 0,
             interpolated: 0,
@@ -74,7 +74,7 @@ pub fn prepare(values: &[f64]) -> Prepared {
         }
         interpolated += i - gap_start;
     }
-    Prepared {
+    GapFilled {
         values: out,
         start: first,
         interpolated,
@@ -171,28 +171,16 @@ fn normal_cdf(x: f64) -> f64 {
     0.5 * statrs::function::erf::erfc(-x / std::f64::consts::SQRT_2)
 }
 
-/// Timestamps for the forecast steps, spaced by the median step of the input's last 50
-/// timestamps (none when the input has no time column or it does not advance).
-fn forecast_times(times: Option<&[Timestamp]>, steps: usize) -> Option<Vec<Timestamp>> {
+/// Timestamps for the forecast steps following the input's calendar (business days, month
+/// ends, …; the rule is in `calendar`'s docs), with the rule's name; none when the input has
+/// no time column or it does not advance.
+fn forecast_times(
+    times: Option<&[Timestamp]>,
+    steps: usize,
+) -> Option<(Vec<Timestamp>, &'static str)> {
     let times = times?;
-    let tail = &times[times.len().saturating_sub(51)..];
-    let mut gaps: Vec<i64> = tail
-        .windows(2)
-        .map(|w| w[1].micros() - w[0].micros())
-        .collect();
-    gaps.sort_unstable();
-    let step = *gaps.get(gaps.len() / 2)?;
-    let last = times.last()?.micros();
-    if step <= 0 {
-        return None;
-    }
-    (1..=steps as i64)
-        .map(|k| {
-            step.checked_mul(k)
-                .and_then(|d| last.checked_add(d))
-                .and_then(|m| Timestamp::from_micros(m).ok())
-        })
-        .collect()
+    let cal = calendar::detect(times)?;
+    Some((calendar::extend(times, cal, steps)?, cal.name()))
 }
 
 impl BuiltinStrategy for ArimaStrategy {
@@ -233,8 +221,8 @@ impl Strategy for ArimaStrategy {
     fn execute(&self, frame: &Frame) -> Result<StrategyResult, StrategyError> {
         let c = &self.config;
         let series = input_series(ID, c.data_field.as_deref(), frame)?;
-        let prepared = prepare(series.values);
-        let y = &prepared.values;
+        let filled = fill_gaps(series.values);
+        let y = &filled.values;
         if y.len() < c.min_data_points {
             return Err(StrategyError::NotEnoughData {
                 strategy: ID.to_owned(),
@@ -244,13 +232,13 @@ impl Strategy for ArimaStrategy {
             });
         }
         if y.iter().all(|v| v.to_bits() == y[0].to_bits()) {
-            return Err(StrategyError::Numeric {
-                strategy: ID.to_owned(),
-                message: format!(
+            return Err(StrategyError::numeric(
+                ID,
+                format!(
                     "`{}` is constant ({}): an ARIMA model has no variance to fit",
                     series.name, y[0]
                 ),
-            });
+            ));
         }
         let (fit, search_summary) = self.fit(y)?;
         let forecast = fit.forecast(c.steps, c.alpha)?;
@@ -286,14 +274,15 @@ impl Strategy for ArimaStrategy {
             "converged": fit.converged(),
             "iterations": fit.iterations(),
             "points": y.len(),
-            "interpolated": prepared.interpolated,
-            "trimmed": prepared.trimmed,
+            "interpolated": filled.interpolated,
+            "trimmed": filled.trimmed,
         });
         if let Some(k) = params.constant {
             data["const"] = json_num(k);
         }
-        if let Some(times) = forecast_times(series.timestamps, c.steps) {
+        if let Some((times, rule)) = forecast_times(series.timestamps, c.steps) {
             data["forecastTimestamps"] = json!(times);
+            data["forecastCalendar"] = json!(rule);
         }
         if !search_summary.is_null() {
             data["orderSearch"] = search_summary;
@@ -312,10 +301,10 @@ impl Strategy for ArimaStrategy {
             .enumerate()
             .skip(order.d)
         {
-            if let Some(slot) = fitted.get_mut(prepared.start + i) {
+            if let Some(slot) = fitted.get_mut(filled.start + i) {
                 *slot = *f;
             }
-            if let Some(slot) = resid.get_mut(prepared.start + i) {
+            if let Some(slot) = resid.get_mut(filled.start + i) {
                 *slot = *r;
             }
         }
@@ -343,10 +332,10 @@ mod tests {
     #[test]
     fn prepare_trims_and_interpolates() {
         let nan = f64::NAN;
-        let p = prepare(&[nan, 1.0, nan, nan, 4.0, 5.0, nan]);
+        let p = fill_gaps(&[nan, 1.0, nan, nan, 4.0, 5.0, nan]);
         assert_eq!(p.values, [1.0, 2.0, 3.0, 4.0, 5.0]);
         assert_eq!((p.start, p.interpolated, p.trimmed), (1, 2, 2));
-        assert!(prepare(&[nan, nan]).values.is_empty());
+        assert!(fill_gaps(&[nan, nan]).values.is_empty());
     }
 
     fn strategy(config: serde_json::Value) -> ArimaStrategy {
@@ -478,8 +467,9 @@ mod tests {
             .iter()
             .map(|s| Timestamp::from_epoch_seconds(*s).unwrap())
             .collect();
-        let f = forecast_times(Some(&t), 2).unwrap();
+        let (f, rule) = forecast_times(Some(&t), 2).unwrap();
         assert_eq!(f[1].to_string(), "1970-01-06T00:00:00Z");
+        assert_eq!(rule, "median_step");
         assert!(forecast_times(None, 2).is_none());
     }
 }

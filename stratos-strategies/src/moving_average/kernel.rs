@@ -9,10 +9,22 @@ use super::config::MaKind;
 /// Simple moving average, pandas `Series.rolling(period).mean()` (`min_periods = period`):
 /// NaN until `period` values have arrived, and NaN while the window holds a NaN. Infinities
 /// count as missing too (NaN out while one is in the window), so one bad value cannot poison
-/// the running sum for good.
+/// the running sum for good (pandas' own sum turns NaN for good after `inf − inf`).
 ///
-/// The running sum is compensated (Neumaier), so it stays exact to a few ulps on series offset
-/// by 1e9 over millions of updates.
+/// This is pandas' running sum (`roll_mean` in `pandas/_libs/window/aggregations.pyx`),
+/// operation for operation, so the averages agree with pandas to the last bit:
+///
+/// ```text
+/// per step: remove the value leaving the window, then add the new one (Kahan):
+///   add x:     y = x − c_add;  t = s + y;  c_add = (t − s) − y;  s = t       (c_add, c_remove
+///   remove x:  y = −x − c_rem; t = s + y;  c_rem = (t − s) − y;  s = t        kept apart)
+/// counts: nobs (values in the window), neg (values with the sign bit set), run (how many of
+///         the latest added values equal the last one)
+/// mean = s / nobs; then run ≥ nobs → the last value; neg = 0 and mean < 0 → 0;
+///        neg = nobs and mean > 0 → 0
+/// ```
+///
+/// A window of one restarts the sum at every step (pandas' "no overlap" setup).
 ///
 /// # Examples
 /// ```
@@ -25,8 +37,13 @@ use super::config::MaKind;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sma {
     ring: Ring,
-    sum: NeumaierSum,
-    nans: usize,
+    sum: f64,
+    comp_add: f64,
+    comp_remove: f64,
+    nobs: usize,
+    neg: usize,
+    run: usize,
+    prev: f64,
 }
 
 impl Sma {
@@ -35,30 +52,87 @@ impl Sma {
         let period = period.max(1);
         Sma {
             ring: Ring::new(period),
-            sum: NeumaierSum::default(),
-            nans: 0,
+            sum: 0.0,
+            comp_add: 0.0,
+            comp_remove: 0.0,
+            nobs: 0,
+            neg: 0,
+            run: 0,
+            prev: f64::NAN,
+        }
+    }
+
+    /// pandas' `add_mean`.
+    #[inline]
+    fn add(&mut self, x: f64) {
+        self.nobs += 1;
+        let y = x - self.comp_add;
+        let t = self.sum + y;
+        self.comp_add = t - self.sum - y;
+        self.sum = t;
+        if x.is_sign_negative() {
+            self.neg += 1;
+        }
+        // pandas compares the values (`val == prev_value`), not their bits.
+        #[allow(clippy::float_cmp)]
+        let same = x == self.prev;
+        self.run = if same { self.run + 1 } else { 1 };
+        self.prev = x;
+    }
+
+    /// pandas' `remove_mean`.
+    #[inline]
+    fn remove(&mut self, x: f64) {
+        self.nobs -= 1;
+        let y = -x - self.comp_remove;
+        let t = self.sum + y;
+        self.comp_remove = t - self.sum - y;
+        self.sum = t;
+        if x.is_sign_negative() {
+            self.neg -= 1;
         }
     }
 
     /// Adds a value; returns the average (NaN while undefined).
     #[inline]
     pub fn push(&mut self, x: f64) -> f64 {
-        if x.is_finite() {
-            self.sum.add(x);
+        // Non-finite values are missing; the ring keeps NaN for them.
+        let x = if x.is_finite() { x } else { f64::NAN };
+        if self.ring.capacity() == 1 {
+            // pandas' setup branch (the new window does not overlap the last one).
+            self.ring.push(x);
+            self.sum = 0.0;
+            self.comp_add = 0.0;
+            self.nobs = 0;
+            self.neg = 0;
+            self.run = 0;
+            self.prev = x;
+            if x.is_finite() {
+                self.add(x);
+            }
         } else {
-            self.nans += 1;
-        }
-        if let Some(old) = self.ring.push(x) {
-            if !old.is_finite() {
-                self.nans -= 1;
-            } else {
-                self.sum.add(-old);
+            if self.ring.is_empty() {
+                // pandas starts the run counter at the window's first value.
+                self.prev = x;
+                self.run = 0;
+            }
+            let old = self.ring.push(x);
+            if let Some(old) = old.filter(|o| o.is_finite()) {
+                self.remove(old);
+            }
+            if x.is_finite() {
+                self.add(x);
             }
         }
-        if self.nans == 0 && self.ring.is_full() {
-            // pandas divides the running sum by the count; multiplying by a reciprocal would
-            // differ in the last ulp.
-            self.sum.value() / self.ring.len() as f64
+        if self.ring.is_full() && self.nobs == self.ring.len() && self.nobs > 0 {
+            let mean = self.sum / self.nobs as f64;
+            if self.run >= self.nobs {
+                self.prev
+            } else if (self.neg == 0 && mean < 0.0) || (self.neg == self.nobs && mean > 0.0) {
+                0.0
+            } else {
+                mean
+            }
         } else {
             f64::NAN
         }
@@ -66,9 +140,7 @@ impl Sma {
 
     /// Forgets all values.
     pub fn reset(&mut self) {
-        self.ring.clear();
-        self.sum.clear();
-        self.nans = 0;
+        *self = Sma::new(self.ring.capacity());
     }
 }
 

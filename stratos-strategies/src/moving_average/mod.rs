@@ -30,7 +30,7 @@ use stratos_core::{
 pub use config::{MAX_PERIOD, MaKind, MovingAverageConfig};
 pub use kernel::{Ema, MovingAverage, Sma, Wma};
 
-use crate::fmt::{json_num, num};
+use crate::number_text::{json_num, num};
 
 /// The strategy id.
 pub const ID: &str = "moving_average";
@@ -271,6 +271,26 @@ impl BuiltinStrategy for MovingAverageStrategy {
 impl Strategy for MovingAverageStrategy {
     fn id(&self) -> &str {
         ID
+    }
+
+    fn cost_warnings(&self) -> Vec<String> {
+        let c = &self.config;
+        [
+            ("period", Some(c.period)),
+            ("slow", c.slow),
+            ("fast", c.fast),
+        ]
+        .into_iter()
+        .filter_map(|(key, n)| Some((key, n?)))
+        .filter(|&(_, n)| n >= 100_000)
+        .map(|(key, n)| {
+            format!(
+                "{key} = {n}: each stream holds up to {n} values ({:.1} MB) once its window \
+                     is full",
+                n as f64 * 8.0 / 1e6
+            )
+        })
+        .collect()
     }
 
     fn config(&self) -> serde_json::Value {

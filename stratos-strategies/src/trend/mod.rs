@@ -29,7 +29,7 @@ use stratos_core::{
 pub use config::{TrendConfig, TrendMeasure};
 pub use kernel::GrowthWindow;
 
-use crate::fmt::{json_num, num};
+use crate::number_text::{json_num, num};
 
 /// The strategy id.
 pub const ID: &str = "trend_analysis";

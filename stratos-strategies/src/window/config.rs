@@ -46,20 +46,29 @@ impl Serialize for Seconds {
 
 impl<'de> Deserialize<'de> for Seconds {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            N(u64),
-            T(String),
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Seconds;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("whole seconds (0 or more), or a duration such as \"90s\", \"5m\", \"1h\", \"1d\"")
+            }
+            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<Seconds, E> {
+                Ok(Seconds(n))
+            }
+            fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<Seconds, E> {
+                u64::try_from(n)
+                    .map(Seconds)
+                    .map_err(|_| E::invalid_value(serde::de::Unexpected::Signed(n), &self))
+            }
+            fn visit_str<E: serde::de::Error>(self, t: &str) -> Result<Seconds, E> {
+                Seconds::parse(t).ok_or_else(|| {
+                    E::custom(format!(
+                        "duration `{t}`: expected seconds, or a number with s, m, h or d"
+                    ))
+                })
+            }
         }
-        match Raw::deserialize(d)? {
-            Raw::N(n) => Ok(Seconds(n)),
-            Raw::T(t) => Seconds::parse(&t).ok_or_else(|| {
-                serde::de::Error::custom(format!(
-                    "duration `{t}`: expected seconds, or a number with s, m, h or d"
-                ))
-            }),
-        }
+        d.deserialize_any(V)
     }
 }
 

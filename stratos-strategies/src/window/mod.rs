@@ -55,7 +55,7 @@ pub use sketch::QuantileSketch;
 
 use aggregate::{Closed, Fired, OutputPlan, Plan, RulePlan, Windows};
 
-use crate::fmt::{json_num, num};
+use crate::number_text::{json_num, num};
 
 /// The strategy id.
 pub const ID: &str = "window_aggregate";

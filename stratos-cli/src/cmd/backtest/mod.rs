@@ -2,24 +2,23 @@
 //! statistics, a parameter sweep (`--grid`), walk-forward optimisation, rolling-origin
 //! evaluation of forecasts (`--evaluate`), and an SVG chart (`--plot`).
 
-mod evaluate;
 mod progress;
 mod report;
-mod source;
+mod rolling_origin;
 mod sweep;
 
 use std::io::Write;
 use std::path::Path;
 
-use stratos_core::backtest::optimise::{ParamGrid, Params, SweepOptions, sweep_with, walk_forward};
-use stratos_core::backtest::{
-    BacktestConfig, BacktestResult, Bars, Commission, EndOfData, Fill, LookAheadCheck, SignalMode,
-    run_source,
+use stratos_core::{Frame, Registry, StrategyRequest};
+use stratos_eval::backtest::optimise::{ParamGrid, SweepOptions, sweep_with, walk_forward};
+use stratos_eval::backtest::signals::{config_with_params, request_builder, trading_source_for};
+use stratos_eval::backtest::{
+    BacktestConfig, BacktestResult, Bars, Commission, EndOfData, Fill, LookAheadCheck, Period,
+    SignalMode, run_source,
 };
-use stratos_core::{Frame, Registry, Timestamp};
 
 use self::progress::Progress;
-use self::source::SourceFactory;
 use super::parse_config;
 use super::run::{input_options, read_input};
 use crate::cli::{BacktestArgs, BacktestFormat, CsvTable, SignalModeArg};
@@ -33,80 +32,54 @@ const TITLE_NAME_CHARS: usize = 44;
 /// Truncated histories the look-ahead guard recomputes with `--check-lookahead`.
 const LOOKAHEAD_CUTS: usize = 20;
 
-/// `stratos backtest --help`'s examples and notes.
-pub(crate) const HELP: &str = "Examples:
-  stratos backtest moving_average examples/data/ohlcv_daily.csv --config '{\"fast\":10,\"slow\":20}' --commission 0.002
-  stratos backtest moving_average stratos-cli/tests/data/ohlcv_300.xlsx --config '{\"fast\":10,\"slow\":20}' --cash 100000 --plot chart.svg
-  stratos backtest moving_average examples/data/ohlcv_daily.csv --config '{\"fast\":10,\"slow\":20}' --format json
-  stratos backtest moving_average examples/data/ohlcv_daily.csv --config '{\"fast\":10,\"slow\":20}' --format csv --csv equity
-  stratos backtest moving_average examples/data/ohlcv_daily.csv --start 2016-01-01 --end 2017-12-31 --close-open-trades
-  stratos backtest moving_average examples/data/ohlcv_daily.csv --grid 'fast=5..30:5,slow=20..100:10' --rank-by 'Return [%]'
-  stratos backtest arima_prediction examples/data/ohlcv_daily.csv --config '{\"p\":1,\"d\":1,\"q\":1}' --evaluate '{\"horizon\":5,\"step\":20}'
-
-Input: OHLC(V) bars with columns Open, High, Low, Close (any case), optional Volume, and a
-time column; CSV, TSV, XLSX/XLS/ODS, JSON and NDJSON are read.
-
-Fills follow backtesting.py 0.6.6: a signal on bar t fills at bar t+1's open (--trade-on-close:
-at bar t's close); orders size to the whole units the cash buys; commission is paid at entry and
-exit; a new signal closes the open trade first (exclusive orders). Trades still open at the end
-stay open (in the equity, not in the trade statistics) unless --close-open-trades.
-
---grid runs every combination of the given config keys on all cores and ranks them by
---rank-by (a statistic's backtesting.py name); combinations the strategy rejects (e.g. fast >=
-slow) are skipped and counted. The best row is exactly what a single run with those keys gives.
-
---evaluate (arima_prediction, hybrid_arima_ma) runs a rolling-origin evaluation instead of a
-backtest: at each origin the model is refitted on the data before it and forecasts `horizon`
-steps; MAPE, RMSE, MAE and direction accuracy (the seed's average_accuracy) per step, beside
-the naive forecast. Keys: horizon (5), step (1), initial (half the data), window
-(\"expanding\" or {\"sliding\": N}).
-
-Exit codes: 0 ok, 2 usage, 65 bad data (e.g. no OHLC columns), 66 missing input, 1 other.";
-
 /// Runs the command.
 pub(crate) fn run(args: &BacktestArgs, registry: &Registry) -> Result<(), CliError> {
     let config = parse_config(args.config.as_deref())?;
     if !config.is_null() && !config.is_object() {
         return Err(CliError::Usage("--config: expected a JSON object".into()));
     }
+    let period = Period::parse(args.start.as_deref(), args.end.as_deref())?;
     if let Some(spec) = &args.evaluate {
-        let frame = load(args)?;
-        return evaluate::run(args, config, spec, &frame);
+        let frame = period.select(&load(args)?)?;
+        return rolling_origin::run(args, config, spec, &frame);
     }
-    let factory = SourceFactory::new(registry, &args.strategy, args.refit_every);
+    let request = StrategyRequest {
+        strategy_id: args.strategy.clone(),
+        config,
+    };
     // Strategy, config, grid and flags are checked before any data is read.
     match args.grid.as_deref().map(sweep::grid).transpose()? {
-        Some(grid) => run_grid(args, &factory, &config, &grid),
-        None => run_single(args, &factory, &config),
+        Some(grid) => run_grid(args, registry, &request, &grid, &period),
+        None => run_single(args, registry, &request, &period),
     }
 }
 
 /// One backtest, printed as the report, JSON or CSV.
 fn run_single(
     args: &BacktestArgs,
-    factory: &SourceFactory<'_>,
-    config: &serde_json::Value,
+    registry: &Registry,
+    request: &StrategyRequest,
+    period: &Period,
 ) -> Result<(), CliError> {
-    let (source, mode) = factory.build(config)?;
-    let settings = settings(args, mode)?;
+    let choice = trading_source_for(registry, request, Some(args.refit_every))?;
+    let settings = settings(args, choice.mode)?;
     let frame = load(args)?;
-    let bars = Bars::from_frame(&frame)?;
+    let bars = Bars::from_frame(&frame)?.within(period)?;
     let check = if args.check_lookahead {
         LookAheadCheck::Sampled(LOOKAHEAD_CUTS)
     } else {
         LookAheadCheck::Off
     };
-    let mut result = run_source(&bars, source.as_ref(), &settings, check)?;
+    let mut result = run_source(&bars, choice.source.as_ref(), &settings, check)?;
     let mut notes = Vec::new();
     let mut evaluation = None;
-    if factory.forecasts() {
-        match evaluate::accuracy(&args.strategy, config, args.refit_every, bars.close()) {
-            Ok((accuracy, value)) => {
-                result = result.with_average_accuracy(accuracy);
-                evaluation = Some(value);
-            }
-            Err(e) => notes.push(format!("average_accuracy: not computed ({e})")),
+    match rolling_origin::accuracy(request, args.refit_every, bars.close()) {
+        Ok(Some((accuracy, value))) => {
+            result = result.with_average_accuracy(accuracy);
+            evaluation = Some(value);
         }
+        Ok(None) => {}
+        Err(e) => notes.push(format!("average_accuracy: not computed ({e})")),
     }
     for w in &result.warnings {
         eprintln!("stratos: warning: {w}");
@@ -120,7 +93,7 @@ fn run_single(
             report::write_table(&mut out, &args.strategy, &result, &notes).map_err(write_err)?;
         }
         BacktestFormat::Json => {
-            let v = report::BacktestJson::new(&args.strategy, config, &result, evaluation);
+            let v = report::BacktestJson::new(&args.strategy, &request.config, &result, evaluation);
             serde_json::to_writer_pretty(&mut out, &v).map_err(write_err)?;
             writeln!(out).map_err(write_err)?;
         }
@@ -136,11 +109,12 @@ fn run_single(
 /// optimisation.
 fn run_grid(
     args: &BacktestArgs,
-    factory: &SourceFactory<'_>,
-    config: &serde_json::Value,
+    registry: &Registry,
+    request: &StrategyRequest,
     grid: &ParamGrid,
+    period: &Period,
 ) -> Result<(), CliError> {
-    let settings = settings(args, sweep_mode(factory, config, grid)?)?;
+    let settings = settings(args, sweep_mode(args, registry, request, grid)?)?;
     let objective = sweep::objective(&args.rank_by)?;
     let windows = args
         .walk_forward
@@ -148,8 +122,8 @@ fn run_grid(
         .map(|w| sweep::windows(w, args.anchored))
         .transpose()?;
     let frame = load(args)?;
-    let bars = Bars::from_frame(&frame)?;
-    let build = |p: &Params| factory.build_with(config, p);
+    let bars = Bars::from_frame(&frame)?.within(period)?;
+    let build = request_builder(registry, request, Some(args.refit_every));
     let mut out = output::stdout();
     if let Some(windows) = windows {
         let report = walk_forward(&bars, grid, &settings, &objective, &build, windows, 0)?;
@@ -186,8 +160,17 @@ fn run_grid(
     sweep::non_empty(&ranked)?;
     if let (Some(path), Some(best)) = (&args.plot, ranked.first()) {
         // Chart the winner: the same run a single backtest with its keys gives.
-        let (source, _) = factory.build(&source::with_params(config, &best.params)?)?;
-        let result = run_source(&bars, source.as_ref(), &settings, LookAheadCheck::Off)?;
+        let best = StrategyRequest {
+            strategy_id: request.strategy_id.clone(),
+            config: config_with_params(&request.config, &best.params),
+        };
+        let choice = trading_source_for(registry, &best, Some(args.refit_every))?;
+        let result = run_source(
+            &bars,
+            choice.source.as_ref(),
+            &settings,
+            LookAheadCheck::Off,
+        )?;
         plot_result(path, &args.strategy, &result, bars.close())?;
     }
     sweep::SweepOutput {
@@ -196,7 +179,7 @@ fn run_grid(
         grid_len: grid.len(),
         ranked: &ranked,
         top: args.top,
-        base_config: config,
+        base_config: &request.config,
     }
     .write(&mut out, args.format)?;
     out.flush().map_err(write_err)
@@ -205,15 +188,20 @@ fn run_grid(
 /// The signal mode of a sweep: that of the first combination the strategy accepts (which
 /// also checks the base config and the grid's keys before any data is read).
 fn sweep_mode(
-    factory: &SourceFactory<'_>,
-    config: &serde_json::Value,
+    args: &BacktestArgs,
+    registry: &Registry,
+    request: &StrategyRequest,
     grid: &ParamGrid,
 ) -> Result<SignalMode, CliError> {
     let mut last_err = None;
     for p in &grid.combinations() {
-        match factory.build(&source::with_params(config, p)?) {
-            Ok((_, mode)) => return Ok(mode),
-            Err(e) => last_err = Some(e),
+        let combination = StrategyRequest {
+            strategy_id: request.strategy_id.clone(),
+            config: config_with_params(&request.config, p),
+        };
+        match trading_source_for(registry, &combination, Some(args.refit_every)) {
+            Ok(choice) => return Ok(choice.mode),
+            Err(e) => last_err = Some(CliError::from(e)),
         }
     }
     Err(last_err.unwrap_or_else(|| CliError::Usage("--grid: no combinations".into())))
@@ -295,10 +283,10 @@ fn fixed2(v: f64) -> String {
 fn plot(
     path: &Path,
     title: &str,
-    equity: &stratos_core::backtest::EquityCurve,
+    equity: &stratos_eval::backtest::EquityCurve,
     close: &[f64],
-    trades: &[stratos_core::backtest::Trade],
-    open: &[stratos_core::backtest::OpenTrade],
+    trades: &[stratos_eval::backtest::Trade],
+    open: &[stratos_eval::backtest::OpenTrade],
 ) -> Result<(), CliError> {
     let n = equity.len();
     let close = close.get(..n).unwrap_or(close);
@@ -332,75 +320,11 @@ fn plot(
     )
 }
 
-/// Reads the input and keeps the bars between `--start` and `--end`.
+/// Reads the input (`--start` / `--end` are applied by the caller, through [`Period`]).
 fn load(args: &BacktestArgs) -> Result<Frame, CliError> {
-    let mut options = input_options(args.input_format);
+    let mut options = input_options(args.input_format).with_limits(args.limits.limits());
     if let Some(sheet) = &args.sheet {
         options = options.with_sheet(sheet.clone());
     }
-    let frame = read_input(Some(Path::new(&args.input)), options)?;
-    if args.start.is_none() && args.end.is_none() {
-        return Ok(frame);
-    }
-    let Some(times) = frame.timestamps() else {
-        return Err(CliError::Usage(
-            "--start/--end: the input has no time column".into(),
-        ));
-    };
-    let start = args
-        .start
-        .as_deref()
-        .map(|s| bound("--start", s, false))
-        .transpose()?;
-    let end = args
-        .end
-        .as_deref()
-        .map(|s| bound("--end", s, true))
-        .transpose()?;
-    let keep =
-        |t: &Timestamp| start.is_none_or(|s| t.micros() >= s) && end.is_none_or(|e| t.micros() < e);
-    let first = times.iter().position(keep);
-    let last = times.iter().rposition(keep);
-    let (Some(first), Some(last)) = (first, last) else {
-        return Err(CliError::Usage(format!(
-            "--start/--end: no bars between {} and {}",
-            args.start.as_deref().unwrap_or("the start"),
-            args.end.as_deref().unwrap_or("the end")
-        )));
-    };
-    slice_frame(&frame, first, last + 1)
-}
-
-/// A `--start` bound (inclusive) or `--end` bound (exclusive) in microseconds; a bare date as
-/// `--end` means the end of that day.
-fn bound(flag: &str, text: &str, end: bool) -> Result<i64, CliError> {
-    let t = Timestamp::parse(text).map_err(|e| CliError::Usage(format!("{flag}: {e}")))?;
-    let bare_date = text.trim().len() == 10;
-    let after = match (end, bare_date) {
-        (false, _) => 0,
-        (true, true) => 86_400_000_000,
-        (true, false) => 1,
-    };
-    Ok(t.micros().saturating_add(after))
-}
-
-/// Rows `start..end` of a frame, every column kept.
-fn slice_frame(frame: &Frame, start: usize, end: usize) -> Result<Frame, CliError> {
-    let mut b = Frame::builder();
-    if let Some(t) = frame.timestamps() {
-        let name = frame
-            .schema()
-            .timestamp_field
-            .clone()
-            .unwrap_or_else(|| "timestamp".into());
-        b = b.timestamps(name, t[start..end].to_vec());
-    }
-    for c in frame.numeric_columns() {
-        b = b.numeric(c.name.clone(), c.values[start..end].to_vec());
-    }
-    for (k, v) in &frame.schema().units {
-        b = b.unit(k.clone(), v.clone());
-    }
-    b.build()
-        .map_err(|e| CliError::Usage(format!("--start/--end: {e}")))
+    read_input(Some(Path::new(&args.input)), options)
 }

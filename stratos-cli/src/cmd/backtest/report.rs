@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 use serde_json::Value;
 use stratos_core::Timestamp;
-use stratos_core::backtest::{
+use stratos_eval::backtest::{
     BacktestResult, OpenTrade, StatValue, Stats, Summary, Timedelta, Trade,
 };
 

@@ -4,10 +4,10 @@
 use std::io::Write;
 
 use serde_json::{Value, json};
-use stratos_core::backtest::optimise::{
+use stratos_eval::backtest::optimise::{
     Objective, ParamGrid, Params, SweepEntry, WalkForward, WalkForwardReport,
 };
-use stratos_core::backtest::{BacktestError, Bars, STAT_KEYS};
+use stratos_eval::backtest::{BacktestError, Bars, STAT_KEYS};
 
 use super::report::{csv_err, number_text, stat_text, stats_rows, write_block};
 use crate::cli::BacktestFormat;

@@ -1,5 +1,7 @@
 use proptest::prelude::*;
 
+use super::mackinnon::ndtr;
+use super::search::{gram_search, qr_search};
 use super::*;
 
 fn rel(a: f64, b: f64) -> f64 {

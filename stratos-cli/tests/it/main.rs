@@ -1,0 +1,13 @@
+//! The CLI's integration tests, one binary: the built `stratos` run end to end (exact
+//! stdout, exit codes, one-line stderr) for every command, and every `--help` example.
+#![allow(clippy::float_cmp, clippy::unwrap_used, clippy::expect_used)]
+
+mod backtest;
+mod cli;
+mod common;
+mod evaluate;
+mod help_examples;
+mod hostile;
+mod run_groups;
+mod stream;
+mod svg;

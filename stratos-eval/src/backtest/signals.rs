@@ -1,0 +1,877 @@
+//! Per-bar backtest signals from the built-in strategies and from any [`Strategy`]
+//! (registry plug-ins included), as [`SignalSource`]s for [`crate::backtest`].
+//!
+//! | source | signal at bar t | warm-up | cost over N bars |
+//! |---|---|---|---|
+//! | [`MovingAverageSignals`] with `fast`/`slow` | backtesting.py's crossover: BUY when fast crosses above slow, SELL when below, else HOLD | slow−1 (SMA/WMA) | O(N), one pass |
+//! | [`MovingAverageSignals`] without | price vs average: BUY above the band, SELL below, HOLD inside (a *state*: use [`SignalMode::Position`] or [`SignalMode::LongOnly`]) | period−1 | O(N) |
+//! | [`StrategySignals::per_row`] | the strategy's own per-row action output from one `execute` over all bars | first defined signal | one `execute` |
+//! | [`StrategySignals::walk_forward`] (`arima_prediction`, `hybrid_arima_ma`, any plug-in) | `execute` on bars 0..=t, its `signal.action`, re-decided every `refit_every` bars; `None` in between | the first bar the strategy accepts | ⌈N/refit_every⌉ fits on growing history |
+//!
+//! [`source_for`] picks the source (and the signal mode) for a strategy request, and
+//! [`request_builder`] turns a request into a parameter-sweep builder.
+//!
+//! In every case the signal at bar t sees bars 0..=t only; the per-row form relies on the
+//! strategy's outputs being causal, which [`crate::backtest::check_lookahead`]
+//! verifies.
+//!
+//! [`SignalMode::Position`]: crate::backtest::SignalMode::Position
+//! [`SignalMode::LongOnly`]: crate::backtest::SignalMode::LongOnly
+
+use std::fmt;
+
+use crate::backtest::optimise::Params;
+use crate::backtest::{BacktestError, Bars, SignalMode, SignalSource, Signals};
+use stratos_core::{
+    Action, BuiltinStrategy, ConfigError, Frame, OutputValues, Registry, ResultType, Strategy,
+    StrategyConfig, StrategyError, StrategyRequest,
+};
+
+use stratos_strategies::moving_average::{
+    MaKind, MovingAverage, MovingAverageConfig, MovingAverageStrategy,
+};
+
+/// The default refit interval of [`StrategySignals::walk_forward`]: 20 bars (about a
+/// trading month of daily bars). An ARIMA(2,1,2) fit on 1 000 points takes on the order of a
+/// millisecond, so 2 000 daily bars cost about 100 fits.
+pub const DEFAULT_REFIT_EVERY: usize = 20;
+
+fn price_column<'a>(bars: &Bars<'a>, field: Option<&str>) -> Result<&'a [f64], BacktestError> {
+    let f = field.unwrap_or("close");
+    let col = if f.eq_ignore_ascii_case("close") {
+        Some(bars.close())
+    } else if f.eq_ignore_ascii_case("open") {
+        Some(bars.open())
+    } else if f.eq_ignore_ascii_case("high") {
+        Some(bars.high())
+    } else if f.eq_ignore_ascii_case("low") {
+        Some(bars.low())
+    } else if f.eq_ignore_ascii_case("volume") {
+        bars.volume()
+    } else {
+        None
+    };
+    col.ok_or_else(|| BacktestError::MissingColumn {
+        column: f.to_owned(),
+        available: "open, high, low, close, volume".to_owned(),
+    })
+}
+
+/// `moving_average` signals: the crossover (with `fast` and `slow`) or price versus average.
+///
+/// # Examples
+/// backtesting.py's SmaCross(10, 20):
+/// ```
+/// use stratos_eval::backtest::signals::MovingAverageSignals;
+/// use stratos_strategies::moving_average::MovingAverageConfig;
+/// use stratos_eval::backtest::SignalSource;
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let source = MovingAverageSignals::crossover(10, 20)?;
+/// assert_eq!(source.name(), "moving_average(sma,fast=10,slow=20)");
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct MovingAverageSignals {
+    strategy: MovingAverageStrategy,
+}
+
+impl MovingAverageSignals {
+    /// Signals from a `moving_average` config (its `data_field`, if set, names the bar
+    /// column: `open`, `high`, `low`, `close` or `volume`; default `close`).
+    ///
+    /// # Errors
+    /// [`ConfigError`] when the config is out of range.
+    pub fn from_config(config: MovingAverageConfig) -> Result<Self, ConfigError> {
+        Ok(MovingAverageSignals {
+            strategy: MovingAverageStrategy::from_config(config)?,
+        })
+    }
+
+    /// The SMA crossover of backtesting.py's README `SmaCross(n1=fast, n2=slow)`.
+    ///
+    /// # Errors
+    /// [`ConfigError`] when `fast`/`slow` are out of range or `fast ≥ slow`.
+    pub fn crossover(fast: usize, slow: usize) -> Result<Self, ConfigError> {
+        Self::from_config(MovingAverageConfig {
+            fast: Some(fast),
+            slow: Some(slow),
+            period: slow,
+            kind: MaKind::Sma,
+            ..MovingAverageConfig::default()
+        })
+    }
+
+    /// The strategy behind the signals.
+    pub fn strategy(&self) -> &MovingAverageStrategy {
+        &self.strategy
+    }
+}
+
+impl SignalSource for MovingAverageSignals {
+    fn name(&self) -> String {
+        let c = self.strategy.settings();
+        match c.crossover() {
+            Some((f, s)) => format!("moving_average({},fast={f},slow={s})", c.kind.as_str()),
+            None => format!(
+                "moving_average({},period={},signal_threshold={})",
+                c.kind.as_str(),
+                c.period,
+                c.signal_threshold
+            ),
+        }
+    }
+
+    fn signals(&self, bars: &Bars<'_>) -> Result<Signals, BacktestError> {
+        let c = self.strategy.settings();
+        let values = price_column(bars, c.data_field.as_deref())?;
+        if let Some((fast, slow)) = c.crossover() {
+            // The crossover rule of `moving_average` (its `MaState::step`) on its own kernels,
+            // without the per-row report it also builds: the same signals at a third of
+            // the cost. `crossover_matches_the_strategy_rows` keeps the two equal.
+            let mut f = MovingAverage::new(c.kind, fast, c.adjust);
+            let mut s = MovingAverage::new(c.kind, slow, c.adjust);
+            let mut prev: Option<(f64, f64)> = None;
+            let actions = values
+                .iter()
+                .map(|&v| {
+                    let (a, b) = (f.push(v), s.push(v));
+                    let action = (a.is_finite() && b.is_finite()).then_some(match prev {
+                        Some((pa, pb)) if pa < pb && a > b => Action::Buy,
+                        Some((pa, pb)) if pa > pb && a < b => Action::Sell,
+                        _ => Action::Hold,
+                    });
+                    prev = Some((a, b));
+                    action
+                })
+                .collect();
+            return Ok(Signals::from_actions(actions));
+        }
+        let actions = self
+            .strategy
+            .rows(values)
+            .into_iter()
+            .map(|r| r.signal.map(|(a, _)| a))
+            .collect();
+        Ok(Signals::from_actions(actions))
+    }
+}
+
+/// How [`StrategySignals`] gets a signal per bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignalWalk {
+    /// One `execute` over all bars; the first per-row action output column is the signal.
+    PerRow,
+    /// `execute` on bars 0..=t every `refit_every` bars, from the first bar the strategy
+    /// accepts (earlier bars answer "not enough data"); the result's `signal.action` is bar
+    /// t's signal and bars in between have none.
+    Refit {
+        /// Bars between refits (≥ 1).
+        refit_every: usize,
+    },
+    /// [`SignalWalk::PerRow`] when the strategy's result has a per-row action output,
+    /// else [`SignalWalk::Refit`] with `refit_every` (costs one extra `execute`).
+    Auto {
+        /// Bars between refits when refitting (≥ 1).
+        refit_every: usize,
+    },
+}
+
+/// Signals from any [`Strategy`], e.g. one built by the registry (`arima_prediction`,
+/// `hybrid_arima_ma`, a user plug-in).
+///
+/// The strategy sees a frame with the time column `timestamp` and numeric columns `open`,
+/// `high`, `low`, `close` (and `volume`), so its default field is `close`.
+///
+/// # Examples
+/// ```
+/// use stratos_core::Timestamp;
+/// use stratos_eval::backtest::{Bars, SignalSource};
+/// use stratos_eval::backtest::signals::StrategySignals;
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let registry = stratos_strategies::registry();
+/// let ma = registry.build("moving_average", serde_json::json!({"period": 3}))?;
+/// let source = StrategySignals::per_row(ma);
+/// let t: Vec<Timestamp> = (0..5).map(|d| Timestamp::from_epoch_seconds(d * 86_400)).collect::<Result<_, _>>()?;
+/// let c = [10.0, 10.0, 10.0, 12.0, 9.0];
+/// let signals = source.signals(&Bars::new(&t, &c, &c, &c, &c)?)?;
+/// assert_eq!(signals.warmup(), 2);
+/// assert_eq!(signals.actions()[3], Some(stratos_core::Action::Buy));
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct StrategySignals {
+    strategy: Box<dyn Strategy>,
+    walk: SignalWalk,
+}
+
+impl StrategySignals {
+    /// Per-row signals from one `execute` ([`SignalWalk::PerRow`]).
+    pub fn per_row(strategy: Box<dyn Strategy>) -> Self {
+        StrategySignals {
+            strategy,
+            walk: SignalWalk::PerRow,
+        }
+    }
+
+    /// Walk-forward signals refitted every `refit_every` bars ([`SignalWalk::Refit`]);
+    /// 0 is taken as 1.
+    pub fn walk_forward(strategy: Box<dyn Strategy>, refit_every: usize) -> Self {
+        StrategySignals {
+            strategy,
+            walk: SignalWalk::Refit {
+                refit_every: refit_every.max(1),
+            },
+        }
+    }
+
+    /// Per-row signals when the strategy has them, else refits every `refit_every` bars
+    /// ([`SignalWalk::Auto`]); 0 is taken as 1. The choice for user plug-ins.
+    pub fn auto(strategy: Box<dyn Strategy>, refit_every: usize) -> Self {
+        StrategySignals {
+            strategy,
+            walk: SignalWalk::Auto {
+                refit_every: refit_every.max(1),
+            },
+        }
+    }
+
+    /// How signals are produced.
+    pub fn walk(&self) -> SignalWalk {
+        self.walk
+    }
+}
+
+/// A signal source for a strategy request, with the [`SignalMode`] that suits its signals:
+/// what `stratos backtest STRATEGY` uses.
+#[derive(Debug)]
+pub struct SourceChoice {
+    /// The signal source.
+    pub source: Box<dyn SignalSource>,
+    /// How its signals should become orders: [`SignalMode::Orders`] for crossover events,
+    /// [`SignalMode::Position`] for state signals (price vs average, ARIMA, hybrid,
+    /// plug-ins).
+    pub mode: SignalMode,
+}
+
+/// Picks the signal source for `request` (`{"strategy_id": …, "config": {…}}`):
+///
+/// | strategy | source | mode |
+/// |---|---|---|
+/// | `moving_average` with `fast`/`slow` | [`MovingAverageSignals`] (crossover) | [`SignalMode::Orders`] |
+/// | `moving_average` otherwise | [`MovingAverageSignals`] (price vs average) | [`SignalMode::Position`] |
+/// | `arima_prediction`, `hybrid_arima_ma` | [`StrategySignals::walk_forward`] every `refit_every` bars | [`SignalMode::Position`] |
+/// | anything else (plug-ins, `anomaly_detection`, …) | [`StrategySignals::auto`] | [`SignalMode::Position`] |
+///
+/// `refit_every` defaults to [`DEFAULT_REFIT_EVERY`].
+///
+/// # Errors
+/// [`ConfigError`] for an unknown strategy or an invalid config.
+///
+/// # Examples
+/// ```
+/// use stratos_core::StrategyRequest;
+/// use stratos_eval::backtest::SignalMode;
+/// use stratos_eval::backtest::signals::source_for;
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let request: StrategyRequest = serde_json::from_str(
+///     r#"{"strategy_id": "moving_average", "config": {"fast": 10, "slow": 20}}"#,
+/// )?;
+/// let choice = source_for(&stratos_strategies::registry(), &request, None)?;
+/// assert_eq!(choice.mode, SignalMode::Orders);
+/// assert_eq!(choice.source.name(), "moving_average(sma,fast=10,slow=20)");
+/// # Ok(()) }
+/// ```
+pub fn source_for(
+    registry: &Registry,
+    request: &StrategyRequest,
+    refit_every: Option<usize>,
+) -> Result<SourceChoice, ConfigError> {
+    let refit = refit_every.unwrap_or(DEFAULT_REFIT_EVERY);
+    match request.strategy_id.as_str() {
+        stratos_strategies::moving_average::ID => {
+            let config = MovingAverageConfig::from_json(request.config.clone())?;
+            let crossover = config.crossover().is_some();
+            Ok(SourceChoice {
+                source: Box::new(MovingAverageSignals::from_config(config)?),
+                mode: if crossover {
+                    SignalMode::Orders
+                } else {
+                    SignalMode::Position
+                },
+            })
+        }
+        stratos_strategies::arima::ID | stratos_strategies::hybrid::ID => Ok(SourceChoice {
+            source: Box::new(StrategySignals::walk_forward(
+                registry.build_request(request)?,
+                refit,
+            )),
+            mode: SignalMode::Position,
+        }),
+        _ => Ok(SourceChoice {
+            source: Box::new(StrategySignals::auto(
+                registry.build_request(request)?,
+                refit,
+            )),
+            mode: SignalMode::Position,
+        }),
+    }
+}
+
+/// Checks that `strategy_id` names a strategy whose results carry BUY/SELL signals (a
+/// `SIGNAL` or `PREDICTION` strategy): anomaly detection, trends and aggregates give nothing
+/// to trade on. A strategy the registry does not hold passes ([`source_for`] names it).
+///
+/// # Errors
+/// [`ConfigError::Invalid`] (key `strategy_id`) for a strategy that gives no BUY/SELL
+/// signals.
+///
+/// # Examples
+/// ```
+/// use stratos_eval::backtest::signals::check_trades;
+/// let registry = stratos_strategies::registry();
+/// assert!(check_trades(&registry, "moving_average").is_ok());
+/// let e = check_trades(&registry, "anomaly_detection").unwrap_err();
+/// assert!(e.to_string().contains("no BUY/SELL signals"));
+/// ```
+pub fn check_trades(registry: &Registry, strategy_id: &str) -> Result<(), ConfigError> {
+    let trades = registry
+        .info(strategy_id)
+        .is_none_or(|i| matches!(i.result_type, ResultType::Signal | ResultType::Prediction));
+    if trades {
+        return Ok(());
+    }
+    Err(ConfigError::invalid(
+        strategy_id,
+        "strategy_id",
+        strategy_id,
+        "a signal strategy: this one gives no BUY/SELL signals to trade on (see `stratos \
+         strategies`)",
+    ))
+}
+
+/// [`check_trades`], then [`source_for`]: the source a backtest of `request` trades on.
+///
+/// # Errors
+/// As [`check_trades`] and [`source_for`].
+pub fn trading_source_for(
+    registry: &Registry,
+    request: &StrategyRequest,
+    refit_every: Option<usize>,
+) -> Result<SourceChoice, ConfigError> {
+    check_trades(registry, &request.strategy_id)?;
+    source_for(registry, request, refit_every)
+}
+
+fn bars_frame(bars: &Bars<'_>) -> Result<Frame, BacktestError> {
+    let mut b = Frame::builder()
+        .timestamps("timestamp", bars.timestamps().to_vec())
+        .numeric("open", bars.open().to_vec())
+        .numeric("high", bars.high().to_vec())
+        .numeric("low", bars.low().to_vec())
+        .numeric("close", bars.close().to_vec());
+    if let Some(v) = bars.volume() {
+        b = b.numeric("volume", v.to_vec());
+    }
+    b.build().map_err(|e| BacktestError::signal("bars", e))
+}
+
+impl StrategySignals {
+    fn fail(&self, bar: Option<usize>, e: StrategyError) -> BacktestError {
+        BacktestError::Signal {
+            source_name: self.name(),
+            bar,
+            source: Box::new(e),
+        }
+    }
+}
+
+impl SignalSource for StrategySignals {
+    fn name(&self) -> String {
+        format!("{}({})", self.strategy.id(), self.strategy.config())
+    }
+
+    fn signals(&self, bars: &Bars<'_>) -> Result<Signals, BacktestError> {
+        let refit = |refit_every: usize| -> Result<Signals, BacktestError> {
+            let n = bars.len();
+            let mut actions: Vec<Option<Action>> = vec![None; n];
+            let mut anchor: Option<usize> = None;
+            for (t, slot) in actions.iter_mut().enumerate() {
+                if let Some(a) = anchor
+                    && (t - a) % refit_every != 0
+                {
+                    continue;
+                }
+                let frame = bars_frame(&bars.prefix(t + 1))?;
+                match self.strategy.execute(&frame) {
+                    Ok(result) => {
+                        anchor.get_or_insert(t);
+                        *slot = Some(result.signal.map_or(Action::Hold, |s| s.action));
+                    }
+                    Err(StrategyError::NotEnoughData { .. }) if anchor.is_none() => {}
+                    Err(e) => return Err(self.fail(Some(t), e)),
+                }
+            }
+            Ok(Signals::from_actions(actions))
+        };
+        match self.walk {
+            SignalWalk::Refit { refit_every } => refit(refit_every),
+            SignalWalk::PerRow | SignalWalk::Auto { .. } => {
+                let frame = bars_frame(bars)?;
+                let result = match self.strategy.execute(&frame) {
+                    Ok(r) => r,
+                    Err(StrategyError::NotEnoughData { .. })
+                        if matches!(self.walk, SignalWalk::Auto { .. }) =>
+                    {
+                        return Ok(Signals::from_actions(vec![None; bars.len()]));
+                    }
+                    Err(e) => return Err(self.fail(None, e)),
+                };
+                let per_row = result.outputs.columns.iter().find_map(|c| match &c.values {
+                    OutputValues::Action(v) => Some(v.clone()),
+                    _ => None,
+                });
+                if let (None, SignalWalk::Auto { refit_every }) = (&per_row, self.walk) {
+                    return refit(refit_every);
+                }
+                let actions = per_row.ok_or_else(|| {
+                    BacktestError::signal(
+                        self.name(),
+                        "the strategy has no per-row signal output; use \
+                         StrategySignals::walk_forward",
+                    )
+                })?;
+                if actions.len() != bars.len() {
+                    return Err(BacktestError::Length {
+                        column: "signals".to_owned(),
+                        expected: bars.len(),
+                        got: actions.len(),
+                    });
+                }
+                Ok(Signals::from_actions(actions))
+            }
+        }
+    }
+}
+
+impl fmt::Display for SignalWalk {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SignalWalk::PerRow => f.write_str("per-row"),
+            SignalWalk::Refit { refit_every } => write!(f, "refit every {refit_every} bars"),
+            SignalWalk::Auto { refit_every } => {
+                write!(f, "per-row, else refit every {refit_every} bars")
+            }
+        }
+    }
+}
+
+/// `base` (a strategy config object, or `null`) with `params` written over it; values that
+/// are whole numbers are written as JSON integers, so `fast=10` fills a `usize` key.
+///
+/// # Examples
+/// ```
+/// use stratos_eval::backtest::optimise::Params;
+/// use stratos_eval::backtest::signals::config_with_params;
+/// let params = Params::from([("fast".to_owned(), 10.0), ("signal_threshold".to_owned(), 0.5)]);
+/// let config = config_with_params(&serde_json::json!({"slow": 20}), &params);
+/// assert_eq!(config, serde_json::json!({"slow": 20, "fast": 10, "signal_threshold": 0.5}));
+/// ```
+pub fn config_with_params(base: &serde_json::Value, params: &Params) -> serde_json::Value {
+    let mut map = match base {
+        serde_json::Value::Object(m) => m.clone(),
+        _ => serde_json::Map::new(),
+    };
+    for (k, &v) in params {
+        let value = if v.fract() == 0.0 && v.abs() < 9.0e15 {
+            // Whole and exactly representable: an integer.
+            serde_json::Value::from(v as i64)
+        } else {
+            serde_json::Value::from(v)
+        };
+        map.insert(k.clone(), value);
+    }
+    serde_json::Value::Object(map)
+}
+
+/// A [`crate::backtest::optimise::sweep`] builder for a strategy request: each
+/// combination's parameters are written over the request's config
+/// ([`config_with_params`]) and turned into a source by [`source_for`]. Combinations the
+/// strategy rejects as invalid (e.g. `fast ≥ slow`) are skipped.
+///
+/// The signal mode of the sweep's config is the caller's; [`source_for`] tells which suits
+/// the strategy.
+///
+/// # Examples
+/// ```
+/// use stratos_core::StrategyRequest;
+/// use stratos_eval::backtest::optimise::Params;
+/// use stratos_eval::backtest::signals::request_builder;
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let registry = stratos_strategies::registry();
+/// let request: StrategyRequest = serde_json::from_str(r#"{"strategy_id": "moving_average"}"#)?;
+/// let build = request_builder(&registry, &request, None);
+/// let ok = Params::from([("fast".to_owned(), 5.0), ("slow".to_owned(), 20.0)]);
+/// assert!(build(&ok)?.is_some());
+/// let invalid = Params::from([("fast".to_owned(), 20.0), ("slow".to_owned(), 5.0)]);
+/// assert!(build(&invalid)?.is_none());
+/// # Ok(()) }
+/// ```
+pub fn request_builder<'r>(
+    registry: &'r Registry,
+    request: &'r StrategyRequest,
+    refit_every: Option<usize>,
+) -> impl Fn(&Params) -> Result<Option<Box<dyn SignalSource>>, BacktestError> + Sync + 'r {
+    move |params: &Params| {
+        let req = StrategyRequest {
+            strategy_id: request.strategy_id.clone(),
+            config: config_with_params(&request.config, params),
+        };
+        match source_for(registry, &req, refit_every) {
+            Ok(choice) => Ok(Some(choice.source)),
+            Err(ConfigError::Invalid { .. }) => Ok(None),
+            Err(e) => Err(BacktestError::signal(request.strategy_id.clone(), e)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backtest::{
+        BacktestConfig, LookAheadCheck, SignalMode, check_lookahead, run_source,
+    };
+    use stratos_core::{Outputs, Plugin, ResultType, Schema, StrategyResult, Timestamp};
+
+    struct Data {
+        t: Vec<Timestamp>,
+        o: Vec<f64>,
+        c: Vec<f64>,
+    }
+
+    /// A deterministic random walk (an LCG), `n` daily bars.
+    fn walk(n: usize) -> Data {
+        let mut state = 42u64;
+        let mut price = 100.0;
+        let mut o = Vec::new();
+        let mut c = Vec::new();
+        for _ in 0..n {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let u = (state >> 11) as f64 / (1u64 << 53) as f64;
+            o.push(price);
+            price *= 1.0 + (u - 0.5) * 0.04;
+            c.push(price);
+        }
+        Data {
+            t: (0..n)
+                .map(|i| Timestamp::from_epoch_seconds(i as i64 * 86_400).unwrap())
+                .collect(),
+            o,
+            c,
+        }
+    }
+
+    impl Data {
+        fn bars(&self) -> Bars<'_> {
+            Bars::new(&self.t, &self.o, &self.c, &self.o, &self.c).unwrap()
+        }
+
+        /// Bars carrying the closes (NaN allowed) as their volume, which is not validated, so
+        /// a source with `data_field: volume` sees gaps.
+        fn bars_unchecked(&self) -> Bars<'_> {
+            Bars::new(&self.t, &self.o, &self.o, &self.o, &self.o)
+                .unwrap()
+                .with_volume(&self.c)
+                .unwrap()
+        }
+    }
+
+    #[test]
+    fn crossover_matches_the_strategy_rows() {
+        // With gaps (NaN) and every kind, the fast path equals `MovingAverageStrategy::rows`.
+        let mut d = walk(300);
+        d.c[40] = f64::NAN;
+        d.c[41] = f64::NAN;
+        for kind in [MaKind::Sma, MaKind::Ema, MaKind::Wma] {
+            let config = MovingAverageConfig {
+                fast: Some(4),
+                slow: Some(9),
+                kind,
+                data_field: Some("volume".to_owned()),
+                ..MovingAverageConfig::default()
+            };
+            let source = MovingAverageSignals::from_config(config).unwrap();
+            let price = price_column(&d.bars_unchecked(), Some("volume")).unwrap();
+            let want: Vec<Option<Action>> = source
+                .strategy()
+                .rows(price)
+                .iter()
+                .map(|r| r.signal.map(|x| x.0))
+                .collect();
+            let got = source.signals(&d.bars_unchecked()).unwrap();
+            assert_eq!(got.actions(), &want[..], "{kind:?}");
+            assert!(got.actions().contains(&Some(Action::Sell)));
+        }
+    }
+
+    #[test]
+    fn crossover_warmup_is_slow_minus_one_and_matches_the_strategy() {
+        let d = walk(200);
+        let source = MovingAverageSignals::crossover(5, 12).unwrap();
+        let s = source.signals(&d.bars()).unwrap();
+        assert_eq!(s.warmup(), 11);
+        let rows = source.strategy().rows(&d.c);
+        for (a, r) in s.actions().iter().zip(&rows) {
+            assert_eq!(*a, r.signal.map(|x| x.0));
+        }
+        assert!(s.actions().contains(&Some(Action::Buy)));
+        check_lookahead(&d.bars(), &source, &s, LookAheadCheck::Every).unwrap();
+        assert!(MovingAverageSignals::crossover(12, 5).is_err());
+    }
+
+    #[test]
+    fn price_vs_average_is_a_state_signal() {
+        let d = walk(120);
+        let source = MovingAverageSignals::from_config(MovingAverageConfig {
+            period: 10,
+            signal_threshold: 0.01,
+            data_field: Some("Open".to_owned()),
+            ..MovingAverageConfig::default()
+        })
+        .unwrap();
+        assert_eq!(
+            source.name(),
+            "moving_average(sma,period=10,signal_threshold=0.01)"
+        );
+        let config = BacktestConfig {
+            signal_mode: SignalMode::LongOnly,
+            ..BacktestConfig::default()
+        };
+        let r = run_source(&d.bars(), &source, &config, LookAheadCheck::Every).unwrap();
+        assert_eq!(r.warmup, 9);
+        assert!(r.stats.trades > 0);
+        assert!(r.trades.iter().all(|t| t.size > 0));
+        let bad = MovingAverageSignals::from_config(MovingAverageConfig {
+            data_field: Some("vwap".to_owned()),
+            ..MovingAverageConfig::default()
+        })
+        .unwrap();
+        assert!(matches!(
+            bad.signals(&d.bars()),
+            Err(BacktestError::MissingColumn { .. })
+        ));
+    }
+
+    #[test]
+    fn arima_and_hybrid_refit_on_history_only() {
+        let d = walk(90);
+        let registry = stratos_strategies::registry();
+        let arima = registry
+            .build(
+                "arima_prediction",
+                serde_json::json!({"p": 1, "d": 1, "q": 0, "minDataPoints": 30}),
+            )
+            .unwrap();
+        let source = StrategySignals::walk_forward(arima, 15);
+        assert_eq!(source.walk(), SignalWalk::Refit { refit_every: 15 });
+        let s = source.signals(&d.bars()).unwrap();
+        // The first fit needs 30 points (bar 29); then every 15 bars.
+        assert_eq!(s.warmup(), 29);
+        let defined: Vec<usize> = (0..90).filter(|&t| s.actions()[t].is_some()).collect();
+        assert_eq!(defined, [29, 44, 59, 74, 89]);
+        check_lookahead(&d.bars(), &source, &s, LookAheadCheck::Sampled(3)).unwrap();
+
+        let hybrid = registry
+            .build(
+                "hybrid_arima_ma",
+                serde_json::json!({
+                    "arimaConfig": {"p": 1, "d": 1, "q": 0, "minDataPoints": 30},
+                    "maConfig": {"period": 10}
+                }),
+            )
+            .unwrap();
+        let source = StrategySignals::walk_forward(hybrid, 30);
+        let config = BacktestConfig {
+            signal_mode: SignalMode::Position,
+            ..BacktestConfig::default()
+        };
+        let r = run_source(&d.bars(), &source, &config, LookAheadCheck::Sampled(2)).unwrap();
+        assert!(r.strategy.starts_with("hybrid_arima_ma("));
+        assert_eq!(r.equity.len(), 90);
+    }
+
+    /// A user plug-in with a per-row signal: BUY on an up bar, SELL on a down bar.
+    #[derive(Debug)]
+    struct UpDown;
+
+    impl Plugin for UpDown {
+        fn id(&self) -> &str {
+            "up_down"
+        }
+        fn name(&self) -> &str {
+            "Up/down bar"
+        }
+        fn version(&self) -> &str {
+            "1.0"
+        }
+        fn result_type(&self) -> ResultType {
+            ResultType::Signal
+        }
+        fn validate(&self, _: &serde_json::Value) -> Result<(), ConfigError> {
+            Ok(())
+        }
+        fn execute(
+            &self,
+            frame: &Frame,
+            _: &serde_json::Value,
+        ) -> Result<StrategyResult, StrategyError> {
+            let (o, c) = (
+                frame.column("open").unwrap_or_default(),
+                frame.column("close").unwrap_or_default(),
+            );
+            let actions = o
+                .iter()
+                .zip(c)
+                .map(|(o, c)| Some(if c > o { Action::Buy } else { Action::Sell }))
+                .collect();
+            Ok(
+                StrategyResult::new("up_down", ResultType::Signal, serde_json::json!({}), 1.0)
+                    .with_outputs(Outputs::new("close").action("signal", actions)),
+            )
+        }
+        fn input_fields(
+            &self,
+            _: &serde_json::Value,
+            _: &Schema,
+        ) -> Result<Vec<String>, ConfigError> {
+            Ok(vec!["open".to_owned(), "close".to_owned()])
+        }
+    }
+
+    #[test]
+    fn plugins_and_builtins_give_per_row_signals() {
+        let d = walk(60);
+        let mut registry = stratos_strategies::registry();
+        registry.register_plugin(UpDown).unwrap();
+        let source =
+            StrategySignals::per_row(registry.build("up_down", serde_json::Value::Null).unwrap());
+        let config = BacktestConfig {
+            exclusive_orders: true,
+            signal_mode: SignalMode::Position,
+            ..BacktestConfig::default()
+        };
+        let r = run_source(&d.bars(), &source, &config, LookAheadCheck::Every).unwrap();
+        assert_eq!(r.warmup, 0);
+        assert!(r.stats.trades > 5);
+
+        // The registry's moving_average crossover gives the adaptor's signals.
+        let ma = registry
+            .build("moving_average", serde_json::json!({"fast": 3, "slow": 8}))
+            .unwrap();
+        let per_row = StrategySignals::per_row(ma).signals(&d.bars()).unwrap();
+        let direct = MovingAverageSignals::from_config(MovingAverageConfig {
+            fast: Some(3),
+            slow: Some(8),
+            ..MovingAverageConfig::default()
+        })
+        .unwrap()
+        .signals(&d.bars())
+        .unwrap();
+        assert_eq!(per_row, direct);
+
+        // A strategy without per-row signals says so.
+        let arima = registry
+            .build("arima_prediction", serde_json::json!({"minDataPoints": 30}))
+            .unwrap();
+        let err = StrategySignals::per_row(arima)
+            .signals(&d.bars())
+            .unwrap_err();
+        assert!(matches!(err, BacktestError::Signal { .. }));
+    }
+
+    #[test]
+    fn source_for_picks_the_adaptor_and_mode() {
+        let registry = stratos_strategies::registry();
+        let req = |json: &str| -> StrategyRequest { serde_json::from_str(json).unwrap() };
+        let c = source_for(
+            &registry,
+            &req(r#"{"strategy_id": "moving_average", "config": {"period": 5}}"#),
+            None,
+        )
+        .unwrap();
+        assert_eq!(c.mode, SignalMode::Position);
+        let c = source_for(
+            &registry,
+            &req(r#"{"strategy_id": "arima_prediction", "config": {"minDataPoints": 30}}"#),
+            Some(25),
+        )
+        .unwrap();
+        assert_eq!(c.mode, SignalMode::Position);
+        assert!(c.source.name().starts_with("arima_prediction("));
+        let d = walk(70);
+        let s = c.source.signals(&d.bars()).unwrap();
+        assert_eq!(s.warmup(), 29);
+        assert_eq!(s.actions().iter().filter(|a| a.is_some()).count(), 2);
+        // anomaly_detection has no action output: auto falls back to refits.
+        let c = source_for(
+            &registry,
+            &req(r#"{"strategy_id": "anomaly_detection", "config": {"window_size": 10}}"#),
+            Some(30),
+        )
+        .unwrap();
+        let s = c.source.signals(&d.bars()).unwrap();
+        assert!(s.actions().iter().filter(|a| a.is_some()).count() <= 3);
+        assert!(source_for(&registry, &req(r#"{"strategy_id": "nope"}"#), None).is_err());
+        assert!(
+            source_for(
+                &registry,
+                &req(r#"{"strategy_id": "moving_average", "config": {"bogus": 1}}"#),
+                None
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn request_builder_sweeps_a_request_config() {
+        use crate::backtest::optimise::{Objective, ParamGrid, sweep};
+        let d = walk(400);
+        let registry = stratos_strategies::registry();
+        let request: StrategyRequest =
+            serde_json::from_str(r#"{"strategy_id": "moving_average", "config": {"kind": "ema"}}"#)
+                .unwrap();
+        let build = request_builder(&registry, &request, None);
+        let grid = ParamGrid::parse("fast=3|6|12,slow=6|12").unwrap();
+        let config = BacktestConfig {
+            exclusive_orders: true,
+            ..BacktestConfig::default()
+        };
+        let ranked = sweep(
+            &d.bars(),
+            &grid,
+            &config,
+            &Objective::maximize("Return [%]"),
+            &build,
+            2,
+        )
+        .unwrap();
+        // fast < slow: (3,6), (3,12), (6,12).
+        assert_eq!(ranked.len(), 3);
+        let best = &ranked[0];
+        let direct = MovingAverageSignals::from_config(MovingAverageConfig {
+            kind: MaKind::Ema,
+            fast: Some(best.params["fast"] as usize),
+            slow: Some(best.params["slow"] as usize),
+            ..MovingAverageConfig::default()
+        })
+        .unwrap();
+        let single = run_source(&d.bars(), &direct, &config, LookAheadCheck::Off).unwrap();
+        assert_eq!(single.stats, best.stats);
+        let bad: StrategyRequest =
+            serde_json::from_str(r#"{"strategy_id": "moving_average", "config": {"bogus": 1}}"#)
+                .unwrap();
+        let build = request_builder(&registry, &bad, None);
+        assert!(build(&Params::new()).is_err());
+    }
+}

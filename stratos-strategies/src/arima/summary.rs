@@ -1,0 +1,426 @@
+//! statsmodels' `ARIMAResults.summary()`: standard errors from the outer product of the
+//! per-observation scores (`cov_type='opg'`, statsmodels' default), z statistics, two-sided
+//! normal p-values, 95 % confidence intervals, and the residual diagnostics under the table
+//! (Ljung-Box at lag 1, Jarque-Bera with skew and kurtosis, the two-sided
+//! heteroskedasticity test).
+//!
+//! ```text
+//! ℓ_t(θ)   = −½ (ln 2π + ln F_t + v_t² / F_t),  t ≥ d  (the burned first d terms are 0)
+//! g_t      = ∂ℓ_t / ∂θ   in statsmodels' parameters (const, ar, ma, sigma2), exact (dual numbers;
+//!            statsmodels uses a complex step)
+//! cov      = (Σ_t g_t g_tᵀ)⁻¹,  se = √diag(cov),  z = θ / se,  P>|z| = 2 Φ(−|z|)
+//! CI       = θ ∓ Φ⁻¹(0.975) · se
+//! e_t      = v_t / √F_t for t ≥ d (standardised forecast errors, m of them)
+//! Q        = m (m + 2) r₁² / (m − 1),   r₁ the lag-1 autocorrelation of e;  p = χ²₁ sf
+//! JB       = m/6 · (S² + (K − 3)²/4),  S, K the (biased) skewness and kurtosis;  p = χ²₂ sf
+//! H        = Σ e² over the last h / Σ e² over the first h,  h = round(m / 3) (half to even);
+//!            p = 2 · min(F_{h,h}.cdf(H), F_{h,h}.sf(H))
+//! ```
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use statrs::distribution::{ChiSquared, ContinuousCDF, FisherSnedecor};
+
+use super::error::ArimaError;
+use super::kalman::{self, ArmaSs, Data, Recorder};
+use super::likelihood;
+use super::model::FittedArima;
+use crate::linalg::{Dual, Real, solve_in_place};
+
+/// `Φ⁻¹(0.975)`.
+const Z_975: f64 = 1.959_963_984_540_054;
+
+/// One row of the coefficient table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ParamRow {
+    /// statsmodels' name (`const`, `ar.L1`, `ma.L1`, `sigma2`).
+    pub name: String,
+    /// The estimate.
+    pub coef: f64,
+    /// Its standard error (OPG).
+    pub std_err: f64,
+    /// `coef / std_err`.
+    pub z: f64,
+    /// Two-sided normal p-value of `z`.
+    pub p_value: f64,
+    /// Lower bound of the 95 % confidence interval.
+    pub ci_lower: f64,
+    /// Upper bound of the 95 % confidence interval.
+    pub ci_upper: f64,
+}
+
+/// A test statistic with its p-value.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct TestStat {
+    /// The statistic.
+    pub statistic: f64,
+    /// Its p-value.
+    pub p_value: f64,
+}
+
+/// Everything statsmodels' `summary()` prints for an ARIMA fit, with the numbers unrounded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ArimaSummary {
+    /// The model, e.g. `ARIMA(2, 1, 2)`.
+    pub model: String,
+    /// Number of observations.
+    pub nobs: usize,
+    /// Log-likelihood.
+    pub llf: f64,
+    /// Akaike information criterion.
+    pub aic: f64,
+    /// Bayesian information criterion.
+    pub bic: f64,
+    /// Hannan–Quinn information criterion.
+    pub hqic: f64,
+    /// How the covariance was computed (`opg`).
+    pub cov_type: String,
+    /// The coefficient table.
+    pub params: Vec<ParamRow>,
+    /// Ljung-Box Q at lag 1 on the standardised residuals.
+    pub ljung_box: TestStat,
+    /// Jarque-Bera normality test on the standardised residuals.
+    pub jarque_bera: TestStat,
+    /// Skewness of the standardised residuals.
+    pub skew: f64,
+    /// Kurtosis (not excess) of the standardised residuals.
+    pub kurtosis: f64,
+    /// Two-sided heteroskedasticity (break in variance) test.
+    pub heteroskedasticity: TestStat,
+    /// Whether the optimizer's gradient test passed.
+    pub converged: bool,
+}
+
+/// Keeps the per-observation score rows (t ≥ d) for one chunk of `N` parameters.
+struct Scores<const N: usize> {
+    d: usize,
+    rows: Vec<[f64; N]>,
+}
+
+impl<const N: usize> Recorder<Dual<N>> for Scores<N> {
+    fn record(&mut self, t: usize, v: Dual<N>, f: Dual<N>) {
+        if t < self.d {
+            return;
+        }
+        let ln2pi = (2.0 * std::f64::consts::PI).ln();
+        let l = (f.ln() + v * v * f.recip() + ln2pi) * -0.5;
+        self.rows.push(l.d);
+    }
+}
+
+/// Keeps `v_t / √F_t` for t ≥ d.
+struct Standardized {
+    d: usize,
+    e: Vec<f64>,
+}
+
+impl Recorder<f64> for Standardized {
+    fn record(&mut self, t: usize, v: f64, f: f64) {
+        if t >= self.d {
+            self.e.push(v / f.sqrt());
+        }
+    }
+}
+
+impl FittedArima {
+    /// statsmodels' `summary()` numbers for this fit on `y` (the series it was fitted to):
+    /// the coefficient table with OPG standard errors and the residual diagnostics (see the
+    /// module docs).
+    ///
+    /// # Errors
+    /// [`ArimaError::InvalidParams`] (field `y`) when `y` is not the fitted series' length;
+    /// [`ArimaError::Numerical`] when the outer product of the scores is singular.
+    pub fn summary(&self, y: &[f64]) -> Result<ArimaSummary, ArimaError> {
+        if y.len() != self.nobs {
+            return Err(ArimaError::invalid(
+                "y",
+                format!("{} values", y.len()),
+                format!("the {} values the model was fitted to", self.nobs),
+            ));
+        }
+        let d = self.order.d;
+        let w = kalman::difference(y, d);
+        let data = Data {
+            y,
+            w: &w,
+            d,
+            start: self.start.kalman(),
+        };
+        let theta = self.params.to_vec();
+        let k = theta.len();
+        // Score rows, 8 parameters per pass.
+        let mut g = vec![0.0; (y.len() - d) * k];
+        let mut start = 0;
+        while start < k {
+            let rows = score_chunk::<8>(self, &data, &theta, start)?;
+            for (t, row) in rows.iter().enumerate() {
+                for lane in 0..8.min(k - start) {
+                    g[t * k + start + lane] = row[lane];
+                }
+            }
+            start += 8;
+        }
+        let m = y.len() - d;
+        let mut opg = vec![0.0; k * k];
+        for t in 0..m {
+            let row = &g[t * k..(t + 1) * k];
+            for i in 0..k {
+                for j in 0..k {
+                    opg[i * k + j] += row[i] * row[j];
+                }
+            }
+        }
+        let mut se = Vec::with_capacity(k);
+        for i in 0..k {
+            let mut a = opg.clone();
+            let mut e = vec![0.0; k];
+            e[i] = 1.0;
+            solve_in_place(&mut a, k, &mut e).map_err(|_| ArimaError::Numerical {
+                message: "the outer product of the scores is singular".to_owned(),
+            })?;
+            se.push(e[i].sqrt());
+        }
+        let params = self
+            .params
+            .names()
+            .into_iter()
+            .zip(theta.iter().zip(&se))
+            .map(|(name, (&coef, &std_err))| {
+                let z = coef / std_err;
+                ParamRow {
+                    name,
+                    coef,
+                    std_err,
+                    z,
+                    p_value: statrs::function::erf::erfc(z.abs() / std::f64::consts::SQRT_2),
+                    ci_lower: coef - Z_975 * std_err,
+                    ci_upper: coef + Z_975 * std_err,
+                }
+            })
+            .collect();
+        let e = self.standardized_residuals(&data)?;
+        let diag = Diagnostics::of(&e);
+        Ok(ArimaSummary {
+            model: format!("ARIMA{}", self.order),
+            nobs: self.nobs,
+            llf: self.llf,
+            aic: self.aic(),
+            bic: self.bic(),
+            hqic: self.hqic(),
+            cov_type: "opg".to_owned(),
+            params,
+            ljung_box: diag.ljung_box,
+            jarque_bera: diag.jarque_bera,
+            skew: diag.skew,
+            kurtosis: diag.kurtosis,
+            heteroskedasticity: diag.het,
+            converged: self.converged,
+        })
+    }
+
+    /// `v_t / √F_t` for t ≥ d, at the fitted parameters.
+    fn standardized_residuals(&self, data: &Data<'_>) -> Result<Vec<f64>, ArimaError> {
+        let sys = ArmaSs::new(&self.params.ar, &self.params.ma, self.params.sigma2);
+        let mut rec = Standardized {
+            d: data.d,
+            e: Vec::with_capacity(data.w.len()),
+        };
+        kalman::filter(data, &sys, self.params.constant, &mut rec)
+            .map_err(likelihood::filter_error)?;
+        Ok(rec.e)
+    }
+}
+
+/// The score rows `∂ℓ_t/∂θ_{start..start+N}` for t ≥ d.
+fn score_chunk<const N: usize>(
+    fitted: &FittedArima,
+    data: &Data<'_>,
+    theta: &[f64],
+    start: usize,
+) -> Result<Vec<[f64; N]>, ArimaError> {
+    let x: Vec<Dual<N>> = theta
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| Dual::var(v, i.wrapping_sub(start)))
+        .collect();
+    let c0 = usize::from(fitted.params.constant.is_some());
+    let (p, q) = (fitted.order.p, fitted.order.q);
+    let offset = fitted.params.constant.map(|_| x[0]);
+    let sys = ArmaSs::new(&x[c0..c0 + p], &x[c0 + p..c0 + p + q], x[c0 + p + q]);
+    let mut rec = Scores {
+        d: data.d,
+        rows: Vec::with_capacity(data.w.len()),
+    };
+    kalman::filter(data, &sys, offset, &mut rec).map_err(likelihood::filter_error)?;
+    Ok(rec.rows)
+}
+
+/// The residual diagnostics of statsmodels' summary.
+struct Diagnostics {
+    ljung_box: TestStat,
+    jarque_bera: TestStat,
+    skew: f64,
+    kurtosis: f64,
+    het: TestStat,
+}
+
+fn chi2_sf(x: f64, df: f64) -> f64 {
+    ChiSquared::new(df).map_or(f64::NAN, |c| c.sf(x))
+}
+
+impl Diagnostics {
+    fn of(e: &[f64]) -> Self {
+        let m = e.len() as f64;
+        let mean = e.iter().sum::<f64>() / m;
+        let c: Vec<f64> = e.iter().map(|v| v - mean).collect();
+        let m2 = c.iter().map(|v| v * v).sum::<f64>() / m;
+        let m3 = c.iter().map(|v| v * v * v).sum::<f64>() / m;
+        let m4 = c.iter().map(|v| (v * v) * (v * v)).sum::<f64>() / m;
+        // acf (adjusted=False): Σ c_t c_{t+1} / Σ c_t².
+        let r1 = c.windows(2).map(|p| p[0] * p[1]).sum::<f64>() / (m2 * m);
+        let q = m * (m + 2.0) * r1 * r1 / (m - 1.0);
+        let skew = m3 / m2.powf(1.5);
+        let kurtosis = m4 / (m2 * m2);
+        let jb = m / 6.0 * (skew * skew + (kurtosis - 3.0).powi(2) / 4.0);
+        // h = np.round(m / 3): round half to even.
+        let h = (m / 3.0).round_ties_even() as usize;
+        let het = if h > 0 && h <= e.len() {
+            let num: f64 = e[e.len() - h..].iter().map(|v| v * v).sum();
+            let den: f64 = e[..h].iter().map(|v| v * v).sum();
+            let stat = num / den;
+            let p = FisherSnedecor::new(h as f64, h as f64)
+                .map_or(f64::NAN, |f| 2.0 * f.cdf(stat).min(f.sf(stat)));
+            TestStat {
+                statistic: stat,
+                p_value: p,
+            }
+        } else {
+            TestStat {
+                statistic: f64::NAN,
+                p_value: f64::NAN,
+            }
+        };
+        Diagnostics {
+            ljung_box: TestStat {
+                statistic: q,
+                p_value: chi2_sf(q, 1.0),
+            },
+            jarque_bera: TestStat {
+                statistic: jb,
+                p_value: chi2_sf(jb, 2.0),
+            },
+            skew,
+            kurtosis,
+            het,
+        }
+    }
+}
+
+/// A number in statsmodels' summary style: 3 decimals in a 10-wide column, `{:.4g}`-like for
+/// very large or small magnitudes.
+fn cell(v: f64) -> String {
+    if v.is_nan() {
+        "nan".to_owned()
+    } else if v != 0.0 && (v.abs() >= 1e6 || v.abs() < 1e-3) {
+        format!("{v:.3e}")
+    } else {
+        format!("{v:.3}")
+    }
+}
+
+impl fmt::Display for ArimaSummary {
+    /// The table statsmodels prints (`SARIMAX Results`), without the date and time lines.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let eq = "=".repeat(78);
+        let dash = "-".repeat(78);
+        writeln!(f, "{:^78}", "SARIMAX Results")?;
+        writeln!(f, "{eq}")?;
+        let left = |k: &str, v: &str| format!("{k:<20}{v:>19}");
+        let pairs = [
+            (
+                left("Dep. Variable:", "y"),
+                left("No. Observations:", &self.nobs.to_string()),
+            ),
+            (
+                left("Model:", &self.model),
+                left("Log Likelihood", &format!("{:.3}", self.llf)),
+            ),
+            (
+                left("Covariance Type:", &self.cov_type),
+                left("AIC", &format!("{:.3}", self.aic)),
+            ),
+            (
+                left("Converged:", if self.converged { "yes" } else { "no" }),
+                left("BIC", &format!("{:.3}", self.bic)),
+            ),
+            (left("", ""), left("HQIC", &format!("{:.3}", self.hqic))),
+        ];
+        for (a, b) in pairs {
+            writeln!(f, "{a}{b}")?;
+        }
+        writeln!(f, "{eq}")?;
+        writeln!(
+            f,
+            "{:<12}{:>10}{:>11}{:>11}{:>11}{:>12}{:>11}",
+            "", "coef", "std err", "z", "P>|z|", "[0.025", "0.975]"
+        )?;
+        writeln!(f, "{dash}")?;
+        for r in &self.params {
+            writeln!(
+                f,
+                "{:<12}{:>10}{:>11}{:>11}{:>11}{:>12}{:>11}",
+                r.name,
+                cell(r.coef),
+                cell(r.std_err),
+                format!("{:.3}", r.z),
+                format!("{:.3}", r.p_value),
+                cell(r.ci_lower),
+                cell(r.ci_upper)
+            )?;
+        }
+        writeln!(f, "{eq}")?;
+        let row = |a: &str, x: f64, b: &str, y: f64| format!("{a:<26}{x:>12.2}   {b:<26}{y:>11.2}");
+        writeln!(
+            f,
+            "{}",
+            row(
+                "Ljung-Box (L1) (Q):",
+                self.ljung_box.statistic,
+                "Jarque-Bera (JB):",
+                self.jarque_bera.statistic
+            )
+        )?;
+        writeln!(
+            f,
+            "{}",
+            row(
+                "Prob(Q):",
+                self.ljung_box.p_value,
+                "Prob(JB):",
+                self.jarque_bera.p_value
+            )
+        )?;
+        writeln!(
+            f,
+            "{}",
+            row(
+                "Heteroskedasticity (H):",
+                self.heteroskedasticity.statistic,
+                "Skew:",
+                self.skew
+            )
+        )?;
+        writeln!(
+            f,
+            "{}",
+            row(
+                "Prob(H) (two-sided):",
+                self.heteroskedasticity.p_value,
+                "Kurtosis:",
+                self.kurtosis
+            )
+        )?;
+        write!(f, "{eq}")
+    }
+}
