@@ -10,6 +10,9 @@
 //! | `ewma` | `(x − m) / s`, exponentially weighted ([`EwmaChart`]) | \|z\| > `threshold` | `erf(\|z\| / √2)` |
 //! | `isolation_forest` | all `fields` together ([`IsolationForestState`]) | score > `score_threshold` | `2^(−E[h]/c(ψ))` |
 //! | `ensemble` | each of `methods` | at least `min_votes` members flag | mean (or max) of member scores |
+//! | `art` | fuzzy ART over windowed features of the downsampled series ([`ArtDetector`]) | score > `score_threshold` | `1 − D/d`: distance to the nearest category over the recent typical one |
+//! | `one_class_svm` | all `fields` together, RBF one-class SVM by random Fourier features and SGD ([`OneClassSvm`]) | score > `score_threshold` | `1 − w·z/ρ`, clipped |
+//! | `seasonal` | residual after a detected (or given) seasonal profile ([`SeasonalDetector`]), z against the previous `residual_window` residuals | \|z\| > `threshold` | `erf(\|z\| / √2)` |
 //! | `contextual` | contexts of quantised values ([`Contextual`], CAD OSE's idea) | score > `score_threshold` | share of unpredicted contexts |
 //! | `knn_cad` | k-NN non-conformity of lagged windows ([`KnnCad`]) | score > `score_threshold` | conformal rank |
 //! | `relative_entropy` | histogram tests of recent windows ([`RelativeEntropy`]) | score > `score_threshold` | 0 or 1 |
@@ -18,6 +21,7 @@
 //! largest); with `adaptiveThreshold`, a row is flagged when its score exceeds the
 //! `adaptive_quantile` of the previous `adaptive_window` row scores.
 
+pub mod art;
 pub mod auto;
 mod config;
 mod contextual;
@@ -27,8 +31,10 @@ mod iqr;
 mod isolation_forest;
 mod knn_cad;
 mod mad;
+mod one_class_svm;
 mod quantile_window;
 mod relative_entropy;
+pub mod seasonal;
 mod sorted_window;
 mod zscore;
 
@@ -41,6 +47,7 @@ use stratos_core::{
     Schema, StrategyError, StrategyResult,
 };
 
+pub use art::ArtDetector;
 pub use config::{AnomalyConfig, AnomalyMethod, Combine, DEFAULT_ENSEMBLE};
 pub use contextual::{Contextual, ContextualParams};
 pub use ewma::EwmaChart;
@@ -50,8 +57,10 @@ pub use isolation_forest::{
 };
 pub use knn_cad::{KnnCad, KnnCadParams};
 pub use mad::{MAD_TO_SIGMA, RollingRobustZ};
+pub use one_class_svm::OneClassSvm;
 pub use quantile_window::QuantileWindow;
 pub use relative_entropy::{RelativeEntropy, RelativeEntropyParams};
+pub use seasonal::SeasonalDetector;
 pub use sorted_window::SortedWindow;
 pub use zscore::{RollingZScore, ZPoint, anomaly_score};
 
@@ -100,7 +109,8 @@ impl AnomalyStrategy {
         }
     }
 
-    /// Rows (at least) before the first score: the reference window, or the EWMA warm-up.
+    /// Rows (at least) before the first score: the reference window, or the EWMA warm-up, or
+    /// the probation of `art`.
     fn warmup(&self) -> usize {
         let c = &self.config;
         let of = |m: AnomalyMethod| match m {
@@ -108,6 +118,8 @@ impl AnomalyStrategy {
             AnomalyMethod::KnnCad => c.knn_cad.dim - 1 + c.knn_cad.train,
             AnomalyMethod::RelativeEntropy => c.relative_entropy.window - 1,
             AnomalyMethod::Auto => AutoParams::default().entropy.window - 1,
+            AnomalyMethod::Art => art::TREND * c.art_step,
+            AnomalyMethod::Seasonal => c.period_window,
             _ => c.window_size,
         };
         match c.effective_method() {
@@ -134,7 +146,11 @@ impl AnomalyStrategy {
             && !method.is_score_only()
             && !matches!(
                 method,
-                AnomalyMethod::Ensemble | AnomalyMethod::IsolationForest
+                AnomalyMethod::Ensemble
+                    | AnomalyMethod::IsolationForest
+                    | AnomalyMethod::Art
+                    | AnomalyMethod::OneClassSvm
+                    | AnomalyMethod::Seasonal
             );
         if field_level {
             for f in row.findings.iter().filter(|f| f.flagged) {
@@ -221,7 +237,10 @@ impl AnomalyStrategy {
             }
             if method == AnomalyMethod::Ensemble {
                 obj.insert("member_scores".into(), members.into());
-            } else if method == AnomalyMethod::IsolationForest || method.is_score_only() {
+            } else if method == AnomalyMethod::IsolationForest
+                || method.is_score_only()
+                || matches!(method, AnomalyMethod::Art | AnomalyMethod::OneClassSvm)
+            {
                 obj.insert("score_threshold".into(), json_num(c.score_threshold));
             }
         }
@@ -317,7 +336,7 @@ impl BuiltinStrategy for AnomalyStrategy {
     type Config = AnomalyConfig;
     type Online = AnomalyOnline;
     const NAME: &'static str = "Anomaly detection";
-    const DESCRIPTION: &'static str = "z-score, robust z, IQR, EWMA, isolation forest, contextual (CAD), KNN CAD, relative entropy, ensemble, auto; adaptive threshold; flags, scores and alerts";
+    const DESCRIPTION: &'static str = "z-score, robust z, IQR, EWMA, isolation forest, contextual (CAD), KNN CAD, relative entropy, ART, one-class SVM, seasonal, ensemble, auto; adaptive threshold; flags, scores and alerts";
     const RESULT_TYPE: ResultType = ResultType::Anomaly;
 
     fn from_config(config: AnomalyConfig) -> Result<Self, ConfigError> {
@@ -350,7 +369,10 @@ impl BuiltinStrategy for AnomalyStrategy {
         // The most rows any kernel could learn from: a field's finite values, or for a lone
         // isolation forest the complete rows. At most `warmup` of them means nothing can be
         // scored, online or in batch.
-        let valid = if method == AnomalyMethod::IsolationForest {
+        let valid = if matches!(
+            method,
+            AnomalyMethod::IsolationForest | AnomalyMethod::OneClassSvm
+        ) {
             (0..n)
                 .filter(|&i| {
                     columns
