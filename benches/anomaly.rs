@@ -39,6 +39,13 @@ fn methods(c: &mut Criterion) {
             "adaptive_ewma",
             r#"{"method":"ewma","window_size":100,"adaptiveThreshold":true}"#,
         ),
+        ("auto", r#"{"method":"auto"}"#),
+        ("relative_entropy", r#"{"method":"relative_entropy"}"#),
+        ("knn_cad", r#"{"method":"knn_cad"}"#),
+        (
+            "contextual",
+            r#"{"method":"contextual","contextual":{"capacity":2000}}"#,
+        ),
         (
             "nab_best",
             r#"{"method":"ewma","window_size":200,"alpha":0.001,"adaptiveThreshold":true,"adaptive_quantile":0.99,"adaptive_window":5000,"suppress_window":100}"#,

@@ -116,6 +116,8 @@ pub(crate) enum RunFormat {
     Json,
     Ndjson,
     Csv,
+    /// statsmodels' results.summary() table (arima_prediction).
+    Summary,
 }
 
 /// Output formats of `strategies`.

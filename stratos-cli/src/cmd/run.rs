@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use stratos_core::{Frame, FrameGroup, Registry, ResultType, StrategyResult};
 use stratos_ingest::{Format, ReadOptions};
+use stratos_strategies::arima::ArimaSummary;
 
 use super::{apply_field, parse_config};
 use crate::cli::{InputFormat, RunArgs, RunFormat};
@@ -178,7 +179,22 @@ fn write_one<W: Write>(
         RunFormat::Ndjson => view.write_ndjson(out),
         RunFormat::Csv => view.write_csv(out),
         RunFormat::Table => write_table(out, args, frame, result, &view, None).map_err(write_err),
+        RunFormat::Summary => write_summary(out, result),
     }
+}
+
+/// `--format summary`: statsmodels' `results.summary()` table from the result's `summary`
+/// (the ARIMA strategy's OPG standard errors and residual diagnostics).
+fn write_summary<W: Write>(out: &mut W, result: &StrategyResult) -> Result<(), CliError> {
+    let Some(value) = result.data.get("summary") else {
+        return Err(CliError::Usage(format!(
+            "--format summary: `{}` has no model summary (it is for arima_prediction)",
+            result.strategy_id
+        )));
+    };
+    let summary: ArimaSummary = serde_json::from_value(value.clone())
+        .map_err(|e| CliError::Usage(format!("--format summary: {e}")))?;
+    writeln!(out, "{summary}").map_err(write_err)
 }
 
 /// One result per stream, in order of first appearance, each tagged with its stream.
@@ -233,6 +249,16 @@ fn write_streams<W: Write>(
             }
             Ok(())
         }
+        RunFormat::Summary => {
+            for (i, (stream, _, result)) in runs.iter().enumerate() {
+                if i > 0 {
+                    writeln!(out).map_err(write_err)?;
+                }
+                writeln!(out, "{STREAM_TAG}: {stream}").map_err(write_err)?;
+                write_summary(out, result)?;
+            }
+            Ok(())
+        }
         RunFormat::Table => {
             for (i, (stream, frame, result)) in runs.iter().enumerate() {
                 if i > 0 {
@@ -281,6 +307,23 @@ fn write_table<W: Write>(
                 round(s.strength),
                 s.reason
             ),
+        ));
+    }
+    if let Some(model) = result.data.get("modelParams") {
+        let o = |k: &str| {
+            model
+                .get(k)
+                .and_then(serde_json::Value::as_u64)
+                .unwrap_or(0)
+        };
+        let how = if result.data.get("orderSearch").is_some() {
+            " (chosen by the order search)"
+        } else {
+            ""
+        };
+        pairs.push((
+            "model",
+            format!("ARIMA({}, {}, {}){how}", o("p"), o("d"), o("q")),
         ));
     }
     pairs.push(("confidence", round(result.confidence)));

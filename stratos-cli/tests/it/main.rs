@@ -10,5 +10,6 @@ mod help_examples;
 mod hostile;
 mod inputs;
 mod run_groups;
+mod stationarity;
 mod stream;
 mod svg;

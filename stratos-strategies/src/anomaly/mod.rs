@@ -33,10 +33,12 @@ mod sorted_window;
 mod zscore;
 
 use serde_json::json;
+#[cfg(test)]
+use stratos_core::Strategy;
 use stratos_core::strategy::resolve_field;
 use stratos_core::{
     Alert, BuiltinStrategy, ConfigError, Event, Frame, OnlineStrategy, Outputs, ResultType, RowRef,
-    Schema, Strategy, StrategyError, StrategyInfo, StrategyResult,
+    Schema, StrategyError, StrategyResult,
 };
 
 pub use config::{AnomalyConfig, AnomalyMethod, Combine, DEFAULT_ENSEMBLE};
@@ -313,45 +315,30 @@ impl AnomalyStrategy {
 
 impl BuiltinStrategy for AnomalyStrategy {
     type Config = AnomalyConfig;
-
-    fn describe() -> StrategyInfo {
-        StrategyInfo {
-            id: ID.to_owned(),
-            name: "Anomaly detection".to_owned(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            description: "z-score, robust z, IQR, EWMA, isolation forest, contextual (CAD), KNN CAD, relative entropy, ensemble, auto; adaptive threshold; flags, scores and alerts"
-                .to_owned(),
-            result_type: ResultType::Anomaly,
-            online: true,
-            keys: Vec::new(),
-        }
-    }
+    type Online = AnomalyOnline;
+    const NAME: &'static str = "Anomaly detection";
+    const DESCRIPTION: &'static str = "z-score, robust z, IQR, EWMA, isolation forest, contextual (CAD), KNN CAD, relative entropy, ensemble, auto; adaptive threshold; flags, scores and alerts";
+    const RESULT_TYPE: ResultType = ResultType::Anomaly;
 
     fn from_config(config: AnomalyConfig) -> Result<Self, ConfigError> {
         use stratos_core::StrategyConfig;
         config.validate()?;
         Ok(AnomalyStrategy { config })
     }
-}
 
-impl Strategy for AnomalyStrategy {
-    fn id(&self) -> &str {
-        ID
+    fn settings(&self) -> &AnomalyConfig {
+        &self.config
     }
 
-    fn cost_warnings(&self) -> Vec<String> {
+    fn config_warnings(&self) -> Vec<String> {
         self.config.cost_warnings()
     }
 
-    fn config(&self) -> serde_json::Value {
-        serde_json::to_value(&self.config).unwrap_or_default()
-    }
-
-    fn input_fields(&self, schema: &Schema) -> Result<Vec<String>, ConfigError> {
+    fn fields(&self, schema: &Schema) -> Result<Vec<String>, ConfigError> {
         self.fields(schema)
     }
 
-    fn execute(&self, frame: &Frame) -> Result<StrategyResult, StrategyError> {
+    fn batch(&self, frame: &Frame) -> Result<StrategyResult, StrategyError> {
         let fields = self.fields(frame.schema())?;
         let columns: Vec<&[f64]> = fields
             .iter()
@@ -503,26 +490,26 @@ impl Strategy for AnomalyStrategy {
         Ok(result.with_outputs(outputs))
     }
 
-    fn online(&self, schema: &Schema) -> Result<Option<Box<dyn OnlineStrategy>>, ConfigError> {
+    fn bind(&self, schema: &Schema) -> Result<Option<Self::Online>, ConfigError> {
         let fields = self.fields(schema)?;
         let indexes = fields
             .iter()
             .filter_map(|f| schema.value_index(f))
             .collect::<Vec<_>>();
-        Ok(Some(Box::new(AnomalyOnline {
+        Ok(Some(AnomalyOnline {
             detector: Detector::new(&self.config, fields.len()).scoring_flagged_rows_only(),
             row: RowOutcome::default(),
             values: vec![f64::NAN; fields.len()],
             strategy: self.clone(),
             fields,
             indexes,
-        })))
+        }))
     }
 }
 
 /// The online form: an `alert` event per anomaly (see [`AnomalyStrategy`]), nothing otherwise.
 #[derive(Debug)]
-struct AnomalyOnline {
+pub struct AnomalyOnline {
     strategy: AnomalyStrategy,
     detector: Detector,
     row: RowOutcome,

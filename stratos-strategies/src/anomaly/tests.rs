@@ -486,14 +486,19 @@ fn score_methods_memory_is_bounded() {
         let cfg = AnomalyConfig::from_json(c.clone()).unwrap();
         let mut det = Detector::new(&cfg, 2);
         let mut row = RowOutcome::default();
-        let mut mid = 0;
+        let (mut mid, mut most) = (0, 0);
         for (i, &v) in xs.iter().enumerate() {
             det.step(&[v, v * 0.5 - 3.0], &mut row);
             if i == 6_000 {
                 mid = det.heap_bytes();
             }
+            if i > 6_000 {
+                most = most.max(det.heap_bytes());
+            }
         }
-        assert_eq!(det.heap_bytes(), mid, "{c}");
+        // Flat once the windows and memories are full (a quantile window's blocks may split
+        // and merge, so capacities wobble a little, never grow with the stream).
+        assert!(most <= mid + mid / 8, "{c}: {most} > {mid} + 1/8");
     }
 }
 
