@@ -378,7 +378,7 @@ pub(crate) fn http_get(
 /// let mut first = String::new();
 /// r.read_line(&mut first).unwrap();
 /// assert_eq!(first, "a,b\n");
-/// assert!(open_source("no/such.csv", &ReadOptions::default()).unwrap_err().is_not_found());
+/// assert!(matches!(open_source("no/such.csv", &ReadOptions::default()), Err(e) if e.is_not_found()));
 /// ```
 pub fn open_source(
     source: &str,
