@@ -9,9 +9,10 @@ use serde_json::{Map, Value};
 use crate::error::{ConfigError, StrategyError};
 use crate::frame::Frame;
 use crate::prepare::{FieldChoice, choose_fields, stream_groups, time_order};
+use crate::registry::Entry;
 use crate::result::{OutputColumn, OutputValues, Outputs, ResultType, StrategyResult};
 use crate::schema::Schema;
-use crate::strategy::{OnlineStrategy, Strategy, StrategyFactory};
+use crate::strategy::{OnlineStrategy, Strategy};
 
 /// Keys the wrapper itself acts on, taken out of the config before the factory sees it.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -166,7 +167,7 @@ fn seed_config(
 /// A strategy behind the input rules of [`crate::prepare`].
 #[derive(Debug)]
 pub(crate) struct Prepared {
-    factory: Arc<dyn StrategyFactory>,
+    factory: Arc<Entry>,
     kind: ResultType,
     keys: Vec<String>,
     config: Value,
@@ -177,7 +178,7 @@ pub(crate) struct Prepared {
 impl Prepared {
     /// Builds the factory's strategy from `config` as the seed writes it.
     pub(crate) fn build(
-        factory: Arc<dyn StrategyFactory>,
+        factory: Arc<Entry>,
         config: Value,
     ) -> Result<Box<dyn Strategy>, ConfigError> {
         let info = factory.info();

@@ -239,11 +239,13 @@ pub(crate) fn read_json(
                 limits.max_cells,
             ));
         }
-        if cells.saturating_mul(std::mem::size_of::<Cell>() as u64 + 8) > limits.max_memory {
+        // The memory budget, counted in cells of the table.
+        let memory_cells = limits.max_memory / (std::mem::size_of::<Cell>() as u64 + 8);
+        if cells > memory_cells {
             return Err(IngestError::limit(
                 at(),
-                crate::LimitKind::Memory,
-                limits.max_memory,
+                crate::LimitKind::Cells,
+                memory_cells,
             ));
         }
     }

@@ -378,7 +378,7 @@ pub(crate) fn http_get(
 /// let mut first = String::new();
 /// r.read_line(&mut first).unwrap();
 /// assert_eq!(first, "a,b\n");
-/// assert!(open_source("no/such.csv", &ReadOptions::default()).unwrap_err().is_not_found());
+/// assert!(matches!(open_source("no/such.csv", &ReadOptions::default()), Err(e) if e.is_not_found()));
 /// ```
 pub fn open_source(
     source: &str,
@@ -394,7 +394,7 @@ pub fn open_source(
         if file.metadata().is_ok_and(|m| m.is_dir()) {
             return Err(IngestError::io(
                 Some(source),
-                io::Error::new(io::ErrorKind::NotFound, "is a directory, not a file"),
+                io::Error::new(io::ErrorKind::IsADirectory, "is a directory, not a file"),
             ));
         }
         Box::new(file)
