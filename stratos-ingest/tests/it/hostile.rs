@@ -68,12 +68,12 @@ mod spreadsheets {
     }
 
     #[test]
-    fn a_shared_string_copied_into_many_cells_stops_at_the_memory_budget() {
+    fn a_shared_string_copied_into_many_cells_stops_at_the_shared_string_budget() {
         // One 1 MB string in 6,400 cells: 6.4 GB of copies from a 340 KB file.
         let bytes = g::xlsx_shared_string_fanout(1_000_000, 6_400);
         assert!(bytes.len() < 400_000, "{}", bytes.len());
         let e = refused("xlsx shared-string fan-out", &bytes);
-        assert_eq!(limit_kind(&e), Some(LimitKind::Memory), "{e}");
+        assert_eq!(limit_kind(&e), Some(LimitKind::SharedStringBytes), "{e}");
         assert!(e.to_string().starts_with("hostile[Sheet1]: "), "{e}");
     }
 
