@@ -62,7 +62,7 @@ pub(crate) fn prescan(
         let Some(data) = bytes.get(start..) else {
             continue;
         };
-        if !data.first().is_some_and(|b| b & 0x0F == 8) {
+        if data.first().is_none_or(|b| b & 0x0F != 8) {
             continue; // not a zlib header
         }
         let mut inflater = flate2::read::ZlibDecoder::new(data);

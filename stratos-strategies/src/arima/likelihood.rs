@@ -616,10 +616,10 @@ pub(crate) fn fit(model: &Arima, y: &[f64]) -> Result<(ArimaParams, Convergence)
     for (name, x0) in starts(&obj, model) {
         let run = descend(&obj, x0, model.max_iters(), model.grad_tol());
         iterations += run.iterations;
-        if let Some((c, x)) = run.best {
-            if best.as_ref().is_none_or(|(b, _, _)| c < *b) {
-                best = Some((c, x, format!("{} (start: {name})", run.termination)));
-            }
+        if let Some((c, x)) = run.best
+            && best.as_ref().is_none_or(|(b, _, _)| c < *b)
+        {
+            best = Some((c, x, format!("{} (start: {name})", run.termination)));
         }
         if let Some(e) = run.error {
             last_error = Some(e);
