@@ -36,6 +36,16 @@ pub(crate) enum Command {
     /// Detect a file's schema and kind of data offline; suggest strategies.
     #[command(after_help = crate::help::INSPECT)]
     Inspect(InspectArgs),
+    /// Unit-root / stationarity test on one column (statsmodels' adfuller or kpss).
+    #[command(after_help = "Examples:
+  stratos stationarity examples/data/ohlcv_daily.csv --field close
+  stratos stationarity examples/data/ohlcv_daily.csv --field close --test kpss --regression ct --format json
+  stratos stationarity examples/data/ohlcv_daily.csv --field close --autolag none --maxlag 4
+
+Fields (statsmodels' names): statistic, pvalue, usedlag (ADF) or lags (KPSS), nobs, the critical
+values, icbest (ADF with autolag). Missing values inside the series are interpolated linearly;
+leading and trailing ones are dropped (both reported).")]
+    Stationarity(StationarityArgs),
     /// Internal: read a PDF from stdin, print its frame as JSON (see `cmd::pdf_child`).
     #[command(name = "__extract-pdf", hide = true)]
     ExtractPdf(crate::cmd::pdf_child::ExtractPdfArgs),
@@ -85,6 +95,18 @@ pub(crate) struct EvaluateArgs {
     /// Output format.
     #[arg(long, short, value_enum, default_value_t = EvaluateFormat::Table)]
     pub(crate) format: EvaluateFormat,
+    /// Also cross-validate: `category` holds out each category (data/<category>/) in turn,
+    /// chooses the threshold (and, when --config is a JSON list, the config) on the others and
+    /// scores the held-out files.
+    #[arg(long, value_enum)]
+    pub(crate) cv: Option<EvaluateCv>,
+}
+
+/// Cross-validation schemes of `evaluate --cv`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum EvaluateCv {
+    /// Leave one category out.
+    Category,
 }
 
 /// Output formats of `run`.
@@ -330,6 +352,79 @@ pub(crate) struct InspectArgs {
     pub(crate) rows: usize,
     #[command(flatten)]
     pub(crate) read: ReadArgs,
+}
+
+/// `stationarity --test`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum StationarityTest {
+    /// Augmented Dickey-Fuller (H0: unit root).
+    Adf,
+    /// Kwiatkowski-Phillips-Schmidt-Shin (H0: stationary).
+    Kpss,
+}
+
+/// `stationarity --regression` (statsmodels' strings).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum RegressionChoice {
+    /// Constant.
+    C,
+    /// Constant and linear trend.
+    Ct,
+    /// Constant, linear and quadratic trend (ADF only).
+    Ctt,
+    /// No deterministic terms (ADF only).
+    N,
+}
+
+/// `stationarity --autolag`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum AutolagChoice {
+    /// Smallest AIC.
+    Aic,
+    /// Smallest BIC.
+    Bic,
+    /// From maxlag down, the first lag with |t| >= 1.645.
+    #[value(name = "t-stat")]
+    TStat,
+    /// No search: the lag is --maxlag (default 12 (n/100)^(1/4)).
+    None,
+}
+
+/// Output formats of `stationarity`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum StationarityFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct StationarityArgs {
+    /// Input file, or `-` for stdin (the default).
+    pub(crate) input: Option<PathBuf>,
+    /// Column to test (default: the strategies' default value field, e.g. close).
+    #[arg(long)]
+    pub(crate) field: Option<String>,
+    /// The test.
+    #[arg(long, value_enum, default_value_t = StationarityTest::Adf)]
+    pub(crate) test: StationarityTest,
+    /// Deterministic terms (KPSS: c or ct).
+    #[arg(long, value_enum, default_value_t = RegressionChoice::C)]
+    pub(crate) regression: RegressionChoice,
+    /// ADF lag selection (default aic).
+    #[arg(long, value_enum)]
+    pub(crate) autolag: Option<AutolagChoice>,
+    /// ADF: the largest lag searched (or used, with --autolag none); KPSS: the lag.
+    #[arg(long, value_name = "N")]
+    pub(crate) maxlag: Option<usize>,
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = StationarityFormat::Table)]
+    pub(crate) format: StationarityFormat,
+    /// Input format (default: from the file extension, else from the content).
+    #[arg(long, value_enum)]
+    pub(crate) input_format: Option<InputFormat>,
+    /// Spreadsheet sheet to read: a name, or a 0-based index.
+    #[arg(long, value_name = "NAME|INDEX")]
+    pub(crate) sheet: Option<SheetSelector>,
 }
 
 #[derive(Debug, Args)]

@@ -113,7 +113,16 @@ Examples:
   stratos evaluate tests/data/nab/mini --config '{\"method\":\"ewma\",\"alpha\":0.05}' --format json
   stratos evaluate tests/data/nab/mini --config '{\"method\":\"ewma\",\"alpha\":0.05}' --results-dir target/nab-results --detector mine
   stratos evaluate tests/data/nab/mini --scores target/nab-results --detector mine
+  stratos evaluate tests/data/nab/mini --config '{\"method\":\"auto\"}' --cv category
+  stratos evaluate tests/data/nab/mini --config '[{\"method\":\"auto\"},{\"method\":\"relative_entropy\"}]' --cv category
 (tests/data/nab/mini is a tiny synthetic corpus; point at a copy of NAB for the real benchmark.)
+
+With --cv category, each category (folder under data/) is held out in turn: the threshold (and,
+when --config is a JSON list of configs, the config) is chosen by NAB's optimisation on the other
+categories and applied unchanged to the held-out files. Printed: the held-out score of each
+category and their corpus-level combination (held-out raw scores summed and normalised like NAB's
+score), an estimate of how the detector does on data it was not tuned on. The in-sample table
+is that of the first config.
 
 With --results-dir, NAB's results layout is written too:
 <dir>/<detector>/<category>/<detector>_<file>.csv with timestamp,value,anomaly_score,label.";

@@ -37,6 +37,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Stream(args) => cmd::stream::run(&args, &registry),
         Command::Strategies(args) => cmd::strategies::run(&args, &registry),
         Command::Inspect(args) => cmd::inspect::run(&args),
+        Command::Stationarity(args) => cmd::stationarity::run(&args),
         Command::ExtractPdf(args) => cmd::pdf_child::child(&args),
         Command::Backtest(args) => cmd::backtest::run(&args, &registry),
         Command::Evaluate(args) => cmd::evaluate::run(&args),

@@ -4,10 +4,10 @@
 use std::io::Write;
 
 use stratos_core::{BuiltinStrategy, StrategyConfig};
-use stratos_eval::nab::NabCorpus;
+use stratos_eval::nab::{CvReport, NabCorpus, PROFILES, cross_validate_by_category};
 use stratos_strategies::anomaly::{self, AnomalyConfig, AnomalyStrategy};
 
-use crate::cli::{EvaluateArgs, EvaluateFormat};
+use crate::cli::{EvaluateArgs, EvaluateCv, EvaluateFormat};
 use crate::cmd::parse_config;
 use crate::exit::{CliError, write_err};
 use crate::output::{self, table::Table};
@@ -26,8 +26,27 @@ pub(crate) fn run(args: &EvaluateArgs) -> Result<(), CliError> {
             args.detector
         )));
     }
-    let config = AnomalyConfig::from_json(parse_config(args.config.as_deref())?)?;
-    let strategy = AnomalyStrategy::from_config(config)?;
+    // A JSON list of configs: candidates for the cross-validation.
+    let configs = match parse_config(args.config.as_deref())? {
+        serde_json::Value::Array(list) => {
+            if args.cv.is_none() {
+                return Err(CliError::Usage(
+                    "--config: a list of configs needs --cv category (the list is the candidates it chooses from)"
+                        .to_owned(),
+                ));
+            }
+            if list.is_empty() {
+                return Err(CliError::Usage("--config: an empty list".to_owned()));
+            }
+            list
+        }
+        one => vec![one],
+    };
+    let strategies = configs
+        .into_iter()
+        .map(|c| AnomalyStrategy::from_config(AnomalyConfig::from_json(c)?))
+        .collect::<Result<Vec<_>, _>>()?;
+    let strategy = strategies[0].clone();
     let corpus = match &args.labels {
         Some(labels) => NabCorpus::load_with_labels(&args.corpus, labels)?,
         None => NabCorpus::load(&args.corpus)?,
@@ -38,6 +57,24 @@ pub(crate) fn run(args: &EvaluateArgs) -> Result<(), CliError> {
         }
         None => stratos_eval::nab::evaluate_corpus(&strategy, &corpus)?,
     };
+    let cv: Option<CvReport> = match args.cv {
+        None => None,
+        Some(EvaluateCv::Category) => {
+            let mut candidates = vec![report.scores.clone()];
+            for s in strategies.iter().skip(1) {
+                candidates.push(stratos_eval::nab::evaluate_corpus(s, &corpus)?.scores);
+            }
+            Some(cross_validate_by_category(
+                &corpus.files(),
+                &candidates,
+                &PROFILES,
+            )?)
+        }
+    };
+    let candidates: Vec<serde_json::Value> = strategies
+        .iter()
+        .map(stratos_core::Strategy::config)
+        .collect();
     let detector = match &args.scores {
         Some(dir) => serde_json::json!({"scores": dir.join(&args.detector).display().to_string()}),
         None => stratos_core::Strategy::config(&strategy),
@@ -57,6 +94,11 @@ pub(crate) fn run(args: &EvaluateArgs) -> Result<(), CliError> {
                 "config": detector,
                 "profiles": report.profiles,
             });
+            let mut value = value;
+            if let (Some(cv), Some(obj)) = (&cv, value.as_object_mut()) {
+                obj.insert("candidates".into(), candidates.clone().into());
+                obj.insert("cv".into(), serde_json::to_value(cv).map_err(write_err)?);
+            }
             serde_json::to_writer_pretty(&mut out, &value).map_err(write_err)?;
             writeln!(out).map_err(write_err)?;
         }
@@ -101,6 +143,9 @@ pub(crate) fn run(args: &EvaluateArgs) -> Result<(), CliError> {
                 ]);
             }
             t.write(&mut out).map_err(write_err)?;
+            if let Some(cv) = &cv {
+                write_cv(&mut out, cv, candidates.len())?;
+            }
         }
     }
     out.flush().map_err(write_err)?;
@@ -116,4 +161,40 @@ pub(crate) fn run(args: &EvaluateArgs) -> Result<(), CliError> {
         report.score_seconds
     );
     Ok(())
+}
+
+/// The cross-validation table: one row per profile, its corpus-level score and each held-out
+/// category's (with the chosen candidate when there are several).
+fn write_cv(out: &mut impl Write, cv: &CvReport, candidates: usize) -> Result<(), CliError> {
+    let chosen = if candidates > 1 {
+        format!("config (of {candidates}) and threshold")
+    } else {
+        "threshold".to_owned()
+    };
+    writeln!(
+        out,
+        "\nleave-one-category-out: {chosen} chosen on the other categories, scored on the held-out one"
+    )
+    .map_err(write_err)?;
+    let Some(first) = cv.profiles.first() else {
+        return Ok(());
+    };
+    let mut header = vec!["profile".to_owned(), "cv score".to_owned()];
+    header.extend(first.folds.iter().map(|f| f.category.clone()));
+    let mut t = Table::new(header);
+    for p in &cv.profiles {
+        let mut row = vec![p.profile.title.to_owned(), format!("{:.2}", p.normalized)];
+        for f in &p.folds {
+            let score = f
+                .normalized
+                .map_or_else(|| format!("raw {:.2}", f.raw), |n| format!("{n:.2}"));
+            row.push(if candidates > 1 {
+                format!("{score} (#{})", f.chosen + 1)
+            } else {
+                score
+            });
+        }
+        t.row(row);
+    }
+    t.write(out).map_err(write_err)
 }

@@ -5,6 +5,7 @@ pub(crate) mod evaluate;
 pub(crate) mod inspect;
 pub(crate) mod pdf_child;
 pub(crate) mod run;
+pub(crate) mod stationarity;
 pub(crate) mod strategies;
 pub(crate) mod stream;
 

@@ -5,6 +5,9 @@ use stratos_core::config::{check_finite_range, check_range};
 use stratos_core::{AlertLevel, ConfigError, ConfigKey, StrategyConfig};
 
 use super::ID;
+use super::contextual::ContextualParams;
+use super::knn_cad::KnnCadParams;
+use super::relative_entropy::RelativeEntropyParams;
 
 /// Detection method; an unknown name is rejected with the list of known ones.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
@@ -29,6 +32,20 @@ pub enum AnomalyMethod {
     /// The scores of several `methods` combined.
     #[serde(rename = "ensemble")]
     Ensemble,
+    /// Contextual anomaly detector (CAD OSE's idea), parameters under `contextual`.
+    #[serde(rename = "contextual")]
+    Contextual,
+    /// Conformal k-NN over lagged windows (KNN CAD), parameters under `knn_cad`.
+    #[serde(rename = "knn_cad")]
+    KnnCad,
+    /// Relative-entropy test over histograms of recent windows, parameters under
+    /// `relative_entropy`.
+    #[serde(rename = "relative_entropy")]
+    RelativeEntropy,
+    /// The recommended general-purpose detector: a fixed combination chosen by
+    /// leave-one-category-out cross-validation on NAB (see [`super::auto`]).
+    #[serde(rename = "auto")]
+    Auto,
 }
 
 impl AnomalyMethod {
@@ -41,7 +58,22 @@ impl AnomalyMethod {
             AnomalyMethod::Ewma => "ewma",
             AnomalyMethod::IsolationForest => "isolation_forest",
             AnomalyMethod::Ensemble => "ensemble",
+            AnomalyMethod::Contextual => "contextual",
+            AnomalyMethod::KnnCad => "knn_cad",
+            AnomalyMethod::RelativeEntropy => "relative_entropy",
+            AnomalyMethod::Auto => "auto",
         }
+    }
+
+    /// Whether the method gives a score only (no z statistic), reported per row.
+    pub fn is_score_only(self) -> bool {
+        matches!(
+            self,
+            AnomalyMethod::Contextual
+                | AnomalyMethod::KnnCad
+                | AnomalyMethod::RelativeEntropy
+                | AnomalyMethod::Auto
+        )
     }
 }
 
@@ -125,6 +157,12 @@ pub struct AnomalyConfig {
     pub fields: Option<Vec<String>>,
     /// The level of the alerts raised. Defaults to `WARNING`.
     pub alert_level: AlertLevel,
+    /// `contextual`'s parameters (see [`ContextualParams`]).
+    pub contextual: ContextualParams,
+    /// `knn_cad`'s parameters (see [`KnnCadParams`]).
+    pub knn_cad: KnnCadParams,
+    /// `relative_entropy`'s parameters (see [`RelativeEntropyParams`]).
+    pub relative_entropy: RelativeEntropyParams,
 }
 
 impl Default for AnomalyConfig {
@@ -151,6 +189,9 @@ impl Default for AnomalyConfig {
             data_field: None,
             fields: None,
             alert_level: AlertLevel::Warning,
+            contextual: ContextualParams::default(),
+            knn_cad: KnnCadParams::default(),
+            relative_entropy: RelativeEntropyParams::default(),
         }
     }
 }
@@ -316,16 +357,21 @@ impl StrategyConfig for AnomalyConfig {
                 ));
             }
             for (i, m) in methods.iter().enumerate() {
-                if *m == AnomalyMethod::Ensemble || methods[..i].contains(m) {
+                if matches!(m, AnomalyMethod::Ensemble | AnomalyMethod::Auto)
+                    || methods[..i].contains(m)
+                {
                     return Err(ConfigError::invalid(
                         ID,
                         "methods",
                         m.name(),
-                        "distinct methods other than `ensemble`",
+                        "distinct methods other than `ensemble` and `auto`",
                     ));
                 }
             }
         }
+        self.contextual.validate(ID)?;
+        self.knn_cad.validate(ID)?;
+        self.relative_entropy.validate(ID)?;
         if let Some(v) = self.min_votes {
             let members = self.members().len();
             check_range(ID, "min_votes", v, 1..=members)?;
@@ -370,8 +416,8 @@ impl StrategyConfig for AnomalyConfig {
             ),
             ConfigKey::new(
                 "method",
-                "z_score | robust_z | iqr | ewma | isolation_forest | ensemble",
-                "detection method",
+                "z_score | robust_z | iqr | ewma | isolation_forest | ensemble | contextual | knn_cad | relative_entropy | auto",
+                "detection method; auto: the recommended fixed detector (EWMA level + relative entropy, chosen by cross-validation on NAB)",
             ),
             ConfigKey::new(
                 "methods",
@@ -454,6 +500,17 @@ impl StrategyConfig for AnomalyConfig {
                 "fields",
                 "list of numeric fields",
                 "score several fields; exclusive with data_field",
+            ),
+            ConfigKey::new(
+                "contextual",
+                "object",
+                "contextual: bits, max_left, max_active, threshold, rest, capacity",
+            ),
+            ConfigKey::new("knn_cad", "object", "knn_cad: dim, k, train, alert, rest"),
+            ConfigKey::new(
+                "relative_entropy",
+                "object",
+                "relative_entropy: bins, window, confidence, min_count, max_hypotheses",
             ),
             ConfigKey::new(
                 "alert_level",

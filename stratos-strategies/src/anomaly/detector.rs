@@ -1,12 +1,16 @@
 //! One row-at-a-time detector behind every method, shared by batch and online runs so that
 //! both give the same answers.
 
+use super::auto::{AutoDetector, AutoParams};
 use super::config::{AnomalyConfig, AnomalyMethod, Combine};
+use super::contextual::Contextual;
 use super::ewma::EwmaChart;
 use super::iqr::RollingIqr;
 use super::isolation_forest::IsolationForestState;
+use super::knn_cad::KnnCad;
 use super::mad::RollingRobustZ;
 use super::quantile_window::QuantileWindow;
+use super::relative_entropy::RelativeEntropy;
 use super::zscore::{RollingZScore, ZPoint, anomaly_score};
 
 /// A univariate kernel, one per field.
@@ -67,6 +71,52 @@ impl Kernel {
     }
 }
 
+/// A univariate kernel that gives a score in [0, 1] directly (no z), one per field.
+#[derive(Debug, Clone, PartialEq)]
+enum ScoreKernel {
+    Contextual(Box<Contextual>),
+    KnnCad(Box<KnnCad>),
+    RelativeEntropy(Box<RelativeEntropy>),
+}
+
+impl ScoreKernel {
+    fn new(method: AnomalyMethod, c: &AnomalyConfig) -> Self {
+        match method {
+            AnomalyMethod::Contextual => {
+                ScoreKernel::Contextual(Box::new(Contextual::new(&c.contextual)))
+            }
+            AnomalyMethod::KnnCad => ScoreKernel::KnnCad(Box::new(KnnCad::new(&c.knn_cad))),
+            _ => ScoreKernel::RelativeEntropy(Box::new(RelativeEntropy::new(&c.relative_entropy))),
+        }
+    }
+
+    /// Scores `x`, then learns it.
+    #[inline]
+    fn update(&mut self, x: f64) -> Option<f64> {
+        match self {
+            ScoreKernel::Contextual(k) => k.update(x),
+            ScoreKernel::KnnCad(k) => k.update(x),
+            ScoreKernel::RelativeEntropy(k) => k.update(x),
+        }
+    }
+
+    fn heap_bytes(&self) -> usize {
+        match self {
+            ScoreKernel::Contextual(k) => k.heap_bytes(),
+            ScoreKernel::KnnCad(k) => k.heap_bytes(),
+            ScoreKernel::RelativeEntropy(k) => k.heap_bytes(),
+        }
+    }
+
+    fn reset(&mut self) {
+        match self {
+            ScoreKernel::Contextual(k) => k.reset(),
+            ScoreKernel::KnnCad(k) => k.reset(),
+            ScoreKernel::RelativeEntropy(k) => k.reset(),
+        }
+    }
+}
+
 /// The anomaly score in [0, 1] of `x` at `p` under a univariate `method`.
 #[inline]
 fn point_score(method: AnomalyMethod, x: f64, p: &ZPoint) -> f64 {
@@ -101,6 +151,13 @@ enum Member {
         kernels: Vec<Kernel>,
     },
     Forest(Box<IsolationForestState>),
+    /// The fixed `auto` combination.
+    Auto(Box<AutoDetector>),
+    /// A score-only univariate method, one kernel per field.
+    Scored {
+        method: AnomalyMethod,
+        kernels: Vec<ScoreKernel>,
+    },
 }
 
 impl Member {
@@ -114,6 +171,13 @@ impl Member {
                 c.refit_every.unwrap_or(c.window_size),
                 c.seed,
             ))),
+            AnomalyMethod::Auto => {
+                Member::Auto(Box::new(AutoDetector::new(AutoParams::default(), fields)))
+            }
+            m if m.is_score_only() => Member::Scored {
+                method: m,
+                kernels: (0..fields).map(|_| ScoreKernel::new(m, c)).collect(),
+            },
             m => Member::Fields {
                 method: m,
                 kernels: (0..fields).map(|_| Kernel::new(m, c)).collect(),
@@ -172,6 +236,37 @@ impl Member {
                 });
                 Some((score, flagged))
             }
+            Member::Auto(a) => {
+                let score = a.update(values)?;
+                let flagged = score >= a.flag();
+                out.push(Finding {
+                    method: AnomalyMethod::Auto,
+                    field: None,
+                    point: None,
+                    score,
+                    flagged,
+                });
+                Some((score, flagged))
+            }
+            Member::Scored { method, kernels } => {
+                let mut row: Option<(f64, bool)> = None;
+                for (j, (k, &x)) in kernels.iter_mut().zip(values).enumerate() {
+                    if let Some(score) = k.update(x) {
+                        let flagged = score > c.score_threshold;
+                        out.push(Finding {
+                            method: *method,
+                            field: Some(j),
+                            point: None,
+                            score,
+                            flagged,
+                        });
+                        row = Some(
+                            row.map_or((score, flagged), |(s, f)| (s.max(score), f || flagged)),
+                        );
+                    }
+                }
+                row
+            }
         }
     }
 
@@ -179,6 +274,8 @@ impl Member {
         match self {
             Member::Fields { kernels, .. } => kernels.iter().map(|k| k.heap_bytes(window)).sum(),
             Member::Forest(s) => s.heap_bytes(),
+            Member::Scored { kernels, .. } => kernels.iter().map(ScoreKernel::heap_bytes).sum(),
+            Member::Auto(a) => a.heap_bytes(),
         }
     }
 
@@ -186,6 +283,8 @@ impl Member {
         match self {
             Member::Fields { kernels, .. } => kernels.iter_mut().for_each(Kernel::reset),
             Member::Forest(s) => s.reset(),
+            Member::Scored { kernels, .. } => kernels.iter_mut().for_each(ScoreKernel::reset),
+            Member::Auto(a) => a.reset(),
         }
     }
 }

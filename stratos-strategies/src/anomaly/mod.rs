@@ -10,18 +10,25 @@
 //! | `ewma` | `(x − m) / s`, exponentially weighted ([`EwmaChart`]) | \|z\| > `threshold` | `erf(\|z\| / √2)` |
 //! | `isolation_forest` | all `fields` together ([`IsolationForestState`]) | score > `score_threshold` | `2^(−E[h]/c(ψ))` |
 //! | `ensemble` | each of `methods` | at least `min_votes` members flag | mean (or max) of member scores |
+//! | `contextual` | contexts of quantised values ([`Contextual`], CAD OSE's idea) | score > `score_threshold` | share of unpredicted contexts |
+//! | `knn_cad` | k-NN non-conformity of lagged windows ([`KnnCad`]) | score > `score_threshold` | conformal rank |
+//! | `relative_entropy` | histogram tests of recent windows ([`RelativeEntropy`]) | score > `score_threshold` | 0 or 1 |
 //!
 //! With `fields`, the univariate methods score every field on its own (the row score is the
 //! largest); with `adaptiveThreshold`, a row is flagged when its score exceeds the
 //! `adaptive_quantile` of the previous `adaptive_window` row scores.
 
+pub mod auto;
 mod config;
+mod contextual;
 mod detector;
 mod ewma;
 mod iqr;
 mod isolation_forest;
+mod knn_cad;
 mod mad;
 mod quantile_window;
+mod relative_entropy;
 mod sorted_window;
 mod zscore;
 
@@ -33,16 +40,20 @@ use stratos_core::{
 };
 
 pub use config::{AnomalyConfig, AnomalyMethod, Combine, DEFAULT_ENSEMBLE};
+pub use contextual::{Contextual, ContextualParams};
 pub use ewma::EwmaChart;
 pub use iqr::RollingIqr;
 pub use isolation_forest::{
     IsolationForest, IsolationForestState, SplitMix64, average_path_length,
 };
+pub use knn_cad::{KnnCad, KnnCadParams};
 pub use mad::{MAD_TO_SIGMA, RollingRobustZ};
 pub use quantile_window::QuantileWindow;
+pub use relative_entropy::{RelativeEntropy, RelativeEntropyParams};
 pub use sorted_window::SortedWindow;
 pub use zscore::{RollingZScore, ZPoint, anomaly_score};
 
+use auto::AutoParams;
 pub use detector::AnomalyState;
 use detector::{Detector, Finding, RowOutcome};
 
@@ -89,7 +100,18 @@ impl AnomalyStrategy {
 
     /// Rows (at least) before the first score: the reference window, or the EWMA warm-up.
     fn warmup(&self) -> usize {
-        self.config.window_size
+        let c = &self.config;
+        let of = |m: AnomalyMethod| match m {
+            AnomalyMethod::Contextual => 0,
+            AnomalyMethod::KnnCad => c.knn_cad.dim - 1 + c.knn_cad.train,
+            AnomalyMethod::RelativeEntropy => c.relative_entropy.window - 1,
+            AnomalyMethod::Auto => AutoParams::default().entropy.window - 1,
+            _ => c.window_size,
+        };
+        match c.effective_method() {
+            AnomalyMethod::Ensemble => c.members().into_iter().map(of).min().unwrap_or(0),
+            m => of(m),
+        }
     }
 
     /// One report per anomaly of a row: a field-level one for each flagged field of a lone
@@ -107,6 +129,7 @@ impl AnomalyStrategy {
         let c = &self.config;
         let method = c.effective_method();
         let field_level = !c.adaptive_threshold
+            && !method.is_score_only()
             && !matches!(
                 method,
                 AnomalyMethod::Ensemble | AnomalyMethod::IsolationForest
@@ -196,7 +219,7 @@ impl AnomalyStrategy {
             }
             if method == AnomalyMethod::Ensemble {
                 obj.insert("member_scores".into(), members.into());
-            } else if method == AnomalyMethod::IsolationForest {
+            } else if method == AnomalyMethod::IsolationForest || method.is_score_only() {
                 obj.insert("score_threshold".into(), json_num(c.score_threshold));
             }
         }
@@ -296,7 +319,7 @@ impl BuiltinStrategy for AnomalyStrategy {
             id: ID.to_owned(),
             name: "Anomaly detection".to_owned(),
             version: env!("CARGO_PKG_VERSION").to_owned(),
-            description: "z-score, robust z, IQR, EWMA, isolation forest, ensemble; adaptive threshold; flags, scores and alerts"
+            description: "z-score, robust z, IQR, EWMA, isolation forest, contextual (CAD), KNN CAD, relative entropy, ensemble, auto; adaptive threshold; flags, scores and alerts"
                 .to_owned(),
             result_type: ResultType::Anomaly,
             online: true,
@@ -372,7 +395,7 @@ impl Strategy for AnomalyStrategy {
             AnomalyMethod::RobustZ => Some("robust_z"),
             AnomalyMethod::Iqr => Some("iqr_distance"),
             AnomalyMethod::Ewma => Some("ewma_z"),
-            AnomalyMethod::IsolationForest | AnomalyMethod::Ensemble => None,
+            _ => None,
         };
         let mut stats: Vec<Vec<f64>> = match stat_name {
             Some(_) => vec![Vec::with_capacity(n); fields.len()],

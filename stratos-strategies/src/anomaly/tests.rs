@@ -387,3 +387,148 @@ fn seed_fraud_example_isolation_forest_alerts_on_the_fraud() {
         fraud.message
     );
 }
+
+/// A config for each score-only method (small parameters) and `auto`.
+fn score_method_configs(w: usize) -> Vec<serde_json::Value> {
+    vec![
+        json!({"method": "contextual", "contextual": {"rest": 0, "capacity": 400}}),
+        json!({"method": "contextual", "contextual": {"rest": w, "bits": 4, "capacity": 300}}),
+        json!({"method": "knn_cad", "knn_cad": {"dim": 3, "k": 3, "train": 4 * w, "rest": w}}),
+        json!({"method": "relative_entropy", "relative_entropy": {"window": 2 * w, "max_hypotheses": 8}}),
+        json!({"method": "auto"}),
+        json!({"method": "ensemble", "methods": ["relative_entropy", "z_score"], "window_size": w, "relative_entropy": {"window": w}}),
+    ]
+}
+
+#[test]
+fn score_methods_score_in_unit_interval_and_flag_a_spike() {
+    let mut xs: Vec<f64> = (0..600).map(|i| ((i * 37) % 11) as f64 * 0.1).collect();
+    xs[500] = 40.0;
+    for c in score_method_configs(20) {
+        let s = strategy(c.clone());
+        let r = s.execute(&Frame::from_values("value", xs.clone())).unwrap();
+        let Some(OutputValues::Number(scores)) = r.outputs.get("anomaly_score") else {
+            panic!("{c}: no scores")
+        };
+        assert!(scores.iter().all(|s| (0.0..=1.0).contains(s)), "{c}");
+        assert!(scores[500] >= 0.5, "{c}: the spike scores {}", scores[500]);
+    }
+}
+
+#[test]
+fn auto_flags_a_level_shift_once_and_names_itself() {
+    // A noisy level, then a jump: one alert near the jump, none before it.
+    let mut xs: Vec<f64> = (0..3000)
+        .map(|i| 10.0 + ((i * 7919) % 101) as f64 / 100.0)
+        .collect();
+    for x in &mut xs[2500..] {
+        *x += 8.0;
+    }
+    let s = strategy(json!({"method": "auto"}));
+    let r = s.execute(&Frame::from_values("value", xs)).unwrap();
+    let idx: Vec<u64> = r.data["anomalies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["index"].as_u64().unwrap())
+        .collect();
+    // (The first rows after the 200-row warm-up may alert, as the recent-score quantile forms.)
+    assert!(idx.contains(&2500), "{idx:?}");
+    assert!(idx.iter().all(|&i| !(600..2500).contains(&i)), "{idx:?}");
+    assert!(
+        idx.iter().all(|&i| !(2501..2600).contains(&i)),
+        "{idx:?}: no rest"
+    );
+    assert_eq!(r.data["method"], "auto");
+}
+
+#[test]
+fn score_methods_answer_degenerate_inputs() {
+    for c in score_method_configs(5) {
+        let s = strategy(c.clone());
+        for xs in [
+            vec![],
+            vec![1.0],
+            vec![3.0; 400],
+            vec![f64::NAN; 50],
+            (0..400).map(|i| 1e300 * f64::from(i % 3) - 1e300).collect(),
+        ] {
+            match s.execute(&Frame::from_values("value", xs.clone())) {
+                Ok(r) => {
+                    assert!(r.metrics.values().all(|v| v.is_finite()), "{c}");
+                    let Some(OutputValues::Number(scores)) = r.outputs.get("anomaly_score") else {
+                        panic!("{c}: no scores")
+                    };
+                    assert!(scores.iter().all(|s| (0.0..=1.0).contains(s)), "{c}");
+                }
+                Err(e) => assert!(matches!(e, StrategyError::NotEnoughData { .. }), "{c}: {e}"),
+            }
+        }
+        let mut xs = vec![1.0, f64::INFINITY, -1e308, 1e308, f64::NAN, 0.0, -0.0];
+        xs.extend((0..300).map(f64::from));
+        let r = s.execute(&Frame::from_values("value", xs)).unwrap();
+        assert!(r.metrics.values().all(|v| v.is_finite()), "{c}");
+    }
+}
+
+#[test]
+fn score_methods_memory_is_bounded() {
+    let mut x = 7u64;
+    let xs: Vec<f64> = (0..12_000)
+        .map(|_| {
+            x = x
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (x >> 44) as f64
+        })
+        .collect();
+    for c in score_method_configs(10) {
+        let cfg = AnomalyConfig::from_json(c.clone()).unwrap();
+        let mut det = Detector::new(&cfg, 2);
+        let mut row = RowOutcome::default();
+        let mut mid = 0;
+        for (i, &v) in xs.iter().enumerate() {
+            det.step(&[v, v * 0.5 - 3.0], &mut row);
+            if i == 6_000 {
+                mid = det.heap_bytes();
+            }
+        }
+        assert_eq!(det.heap_bytes(), mid, "{c}");
+    }
+}
+
+proptest! {
+    /// Online equals batch for the score-only methods and `auto`: same alerting rows, same
+    /// messages, each a flagged row of the batch run.
+    #[test]
+    fn score_methods_online_equal_batch(
+        rows in proptest::collection::vec(
+            (prop_oneof![20 => -10.0f64..10.0, 1 => Just(f64::NAN), 1 => Just(60.0)],
+             prop_oneof![20 => 0.0f64..5.0, 1 => Just(-30.0)]),
+            0..400),
+        w in 3usize..10,
+    ) {
+        for mut c in score_method_configs(w) {
+            c["fields"] = json!(["a", "b"]);
+            let s = strategy(c.clone());
+            let online = online_alerts(&s, &rows);
+            let frame = Frame::builder()
+                .numeric("a", rows.iter().map(|r| r.0).collect())
+                .numeric("b", rows.iter().map(|r| r.1).collect())
+                .build()
+                .unwrap();
+            match s.execute(&frame) {
+                Ok(r) => {
+                    let batch: Vec<u64> = r.data["anomalies"].as_array().unwrap().iter().map(|a| a["index"].as_u64().unwrap()).collect();
+                    let online_idx: Vec<u64> = online.iter().map(|a| a.0).collect();
+                    prop_assert_eq!(&online_idx, &batch, "{}", c);
+                    let Some(OutputValues::Flag(flags)) = r.outputs.get("is_anomaly") else { panic!() };
+                    for i in &online_idx {
+                        prop_assert!(flags[*i as usize]);
+                    }
+                }
+                Err(_) => prop_assert!(online.is_empty(), "{}", c),
+            }
+        }
+    }
+}

@@ -1,0 +1,153 @@
+//! Re-makes the choice of `"method": "auto"` by leave-one-category-out cross-validation on a
+//! NAB-layout corpus (the 41 public NAB files), and prints the figures of the README's anomaly
+//! table. Needs the corpus, so it is ignored by default:
+//!
+//! ```text
+//! STRATOS_NAB_DIR=../shared/nab cargo test --release -p stratos-eval --test nab_cv -- --ignored --nocapture
+//! ```
+//!
+//! The candidates are `auto`-shaped detectors ([`AutoParams`]) over a small grid. On the whole
+//! corpus, the candidate with the best Standard score (the first among equals, in grid order)
+//! is `auto`; the test checks that it is [`AutoParams::default`]. The cross-validated score is
+//! that of the whole procedure: for each category, the candidate and threshold are chosen on the
+//! other four and scored on it.
+#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
+
+use stratos_core::{BuiltinStrategy, StrategyConfig};
+use stratos_eval::nab::{self, NabCorpus, PROFILES, score_corpus};
+use stratos_strategies::anomaly::auto::{AutoDetector, AutoParams};
+use stratos_strategies::anomaly::{AnomalyConfig, AnomalyStrategy};
+
+fn corpus() -> Option<NabCorpus> {
+    let dir = std::env::var("STRATOS_NAB_DIR").ok()?;
+    Some(NabCorpus::load(dir).expect("a NAB-layout corpus at STRATOS_NAB_DIR"))
+}
+
+/// The candidate grid, the default's values first in every dimension.
+fn grid() -> Vec<AutoParams> {
+    let mut out = Vec::new();
+    for &alpha in &[0.001, 0.002] {
+        for &q in &[0.995, 0.99, 0.997] {
+            for &suppress in &[30usize, 60] {
+                for &w in &[0.6, 0.5] {
+                    for &rest in &[100usize, 80, 120] {
+                        out.push(AutoParams {
+                            level_alpha: alpha,
+                            level_quantile: q,
+                            level_suppress: suppress,
+                            entropy_weight: w,
+                            rest,
+                            ..AutoParams::default()
+                        });
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+fn line(name: &str, corpus: &NabCorpus, scores: &[Vec<f64>]) {
+    let files = corpus.files();
+    let ins = score_corpus(&files, scores, &PROFILES).unwrap();
+    let cv = nab::cross_validate_by_category(&files, &[scores.to_vec()], &PROFILES).unwrap();
+    println!(
+        "{name:24} in-sample {:6.2} {:6.2} {:6.2} | CV {:6.2} {:6.2} {:6.2} | threshold {:.6}",
+        ins[0].normalized,
+        ins[1].normalized,
+        ins[2].normalized,
+        cv.profiles[0].normalized,
+        cv.profiles[1].normalized,
+        cv.profiles[2].normalized,
+        ins[0].threshold,
+    );
+}
+
+#[test]
+#[ignore = "needs STRATOS_NAB_DIR"]
+fn auto_is_the_cross_validated_choice() {
+    let Some(corpus) = corpus() else {
+        return;
+    };
+    let files = corpus.files();
+    let grid = grid();
+    let candidates: Vec<Vec<Vec<f64>>> = grid
+        .iter()
+        .map(|p| {
+            corpus
+                .series()
+                .iter()
+                .map(|s| AutoDetector::scores(p, &s.values))
+                .collect()
+        })
+        .collect();
+    // The choice on the whole corpus (Standard).
+    let mut best = (0usize, f64::NEG_INFINITY);
+    for (i, c) in candidates.iter().enumerate() {
+        let s = score_corpus(&files, c, &PROFILES[..1]).unwrap()[0].normalized;
+        if s > best.1 {
+            best = (i, s);
+        }
+    }
+    println!("chosen on all files: {:?} ({:.2})", grid[best.0], best.1);
+    line(
+        "auto (in-sample, CV of its threshold)",
+        &corpus,
+        &candidates[0],
+    );
+    let cv = nab::cross_validate_by_category(&files, &candidates, &PROFILES).unwrap();
+    for p in &cv.profiles {
+        println!(
+            "leave-one-category-out {}: {:.2}",
+            p.profile.name, p.normalized
+        );
+        for f in &p.folds {
+            println!(
+                "  {:24} held-out {:>8} (raw {:7.2}) candidate {:2} threshold {:.4} (train {:.2})",
+                f.category,
+                f.normalized.map_or("-".into(), |n| format!("{n:.2}")),
+                f.raw,
+                f.chosen,
+                f.threshold,
+                f.train_normalized
+            );
+        }
+    }
+    assert_eq!(
+        best.0, 0,
+        "the grid's choice is no longer AutoParams::default()"
+    );
+}
+
+#[test]
+#[ignore = "needs STRATOS_NAB_DIR"]
+fn method_table() {
+    let Some(corpus) = corpus() else {
+        return;
+    };
+    let configs: Vec<String> = match std::env::var("CONFIGS") {
+        Ok(s) => s
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(str::to_owned)
+            .collect(),
+        Err(_) => [
+            r#"{"method":"auto"}"#,
+            r#"{"method":"contextual"}"#,
+            r#"{"method":"knn_cad"}"#,
+            r#"{"method":"relative_entropy"}"#,
+            r#"{"method":"z_score"}"#,
+        ]
+        .map(str::to_owned)
+        .to_vec(),
+    };
+    for c in &configs {
+        let config = AnomalyConfig::from_json(serde_json::from_str(c).unwrap()).unwrap();
+        let s = AnomalyStrategy::from_config(config).unwrap();
+        let t = std::time::Instant::now();
+        let scores = nab::evaluate_corpus(&s, &corpus).unwrap().scores;
+        let secs = t.elapsed().as_secs_f64();
+        line(c, &corpus, &scores);
+        println!("    ({secs:.2} s)");
+    }
+}

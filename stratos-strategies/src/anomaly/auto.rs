@@ -1,0 +1,208 @@
+//! `"method": "auto"`: the recommended general-purpose detector, one fixed combination chosen by
+//! leave-one-category-out cross-validation on the 41 public NAB files (see the README's anomaly
+//! section and `tests/nab_cv.rs`, which re-makes the choice).
+//!
+//! Per field, two cheap members:
+//!
+//! * **level**: an EWMA chart with smoothing [`LEVEL_ALPHA`] (warm-up [`LEVEL_WARMUP`] rows),
+//!   its score made relative to the [`LEVEL_QUANTILE`] quantile of its last [`LEVEL_RECENT`]
+//!   surprises (the `adaptiveThreshold` rule), kept only when above the previous
+//!   [`LEVEL_SUPPRESS`] scores (the `suppress_window` rule);
+//! * **shape**: the relative-entropy test ([`super::RelativeEntropy`], NAB's 5 bins, 52-value
+//!   windows, χ² 0.99), 0 or 1.
+//!
+//! The row score is `(level + ENTROPY_WEIGHT · shape) / (1 + ENTROPY_WEIGHT)` (the largest over
+//! fields), and after a row scoring at least [`REST_FROM`] the next [`REST`] rows score 0, so a
+//! lasting anomaly alerts once. A row is flagged when its score reaches [`FLAG`], the threshold
+//! NAB's optimisation picks for this detector on the 41 files (standard profile).
+//!
+//! Cost per record and field: an EWMA update, a quantile-window update of `LEVEL_RECENT`
+//! surprises, a monotone deque, and a 52-value histogram against at most 256 hypotheses of 5
+//! bins. Memory per field is fixed (about 60 kB, dominated by the quantile window), flat in
+//! stream length.
+
+use super::config::{AnomalyConfig, AnomalyMethod};
+use super::detector::{Detector, RowOutcome};
+use super::relative_entropy::{RelativeEntropy, RelativeEntropyParams};
+
+/// The parameters of an `auto`-shaped detector. [`AutoParams::default`] is `auto` itself; the
+/// others exist so that the cross-validation that chose it can be re-run over a grid.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AutoParams {
+    /// EWMA smoothing of the level member.
+    pub level_alpha: f64,
+    /// Rows before the level member scores.
+    pub level_warmup: usize,
+    /// Quantile of the recent surprises the level score is relative to.
+    pub level_quantile: f64,
+    /// Recent surprises followed by the level member.
+    pub level_recent: usize,
+    /// A level score stands only when above each of this many previous ones.
+    pub level_suppress: usize,
+    /// Weight of the relative-entropy member.
+    pub entropy_weight: f64,
+    /// The relative-entropy member's parameters.
+    pub entropy: RelativeEntropyParams,
+    /// A row score at least this starts a rest.
+    pub rest_from: f64,
+    /// Rows that score 0 after a rest starts.
+    pub rest: usize,
+    /// A row is flagged when its score reaches this.
+    pub flag: f64,
+}
+
+impl Default for AutoParams {
+    fn default() -> Self {
+        AutoParams {
+            level_alpha: LEVEL_ALPHA,
+            level_warmup: LEVEL_WARMUP,
+            level_quantile: LEVEL_QUANTILE,
+            level_recent: LEVEL_RECENT,
+            level_suppress: LEVEL_SUPPRESS,
+            entropy_weight: ENTROPY_WEIGHT,
+            entropy: RelativeEntropyParams::default(),
+            rest_from: REST_FROM,
+            rest: REST,
+            flag: FLAG,
+        }
+    }
+}
+
+impl AutoParams {
+    /// The level member's config.
+    pub fn level_config(&self) -> AnomalyConfig {
+        AnomalyConfig {
+            method: AnomalyMethod::Ewma,
+            window_size: self.level_warmup.max(2),
+            alpha: Some(self.level_alpha),
+            adaptive_threshold: true,
+            adaptive_quantile: self.level_quantile,
+            adaptive_window: self.level_recent.max(10),
+            suppress_window: self.level_suppress,
+            ..AnomalyConfig::default()
+        }
+    }
+}
+
+/// EWMA smoothing of the level member.
+pub const LEVEL_ALPHA: f64 = 0.001;
+/// Rows before the level member scores.
+pub const LEVEL_WARMUP: usize = 200;
+/// Quantile of the recent surprises the level score is relative to.
+pub const LEVEL_QUANTILE: f64 = 0.995;
+/// Recent surprises followed by the level member.
+pub const LEVEL_RECENT: usize = 5000;
+/// A level score stands only when above each of this many previous ones.
+pub const LEVEL_SUPPRESS: usize = 30;
+/// Weight of the relative-entropy member.
+pub const ENTROPY_WEIGHT: f64 = 0.6;
+/// A row score at least this starts a rest.
+pub const REST_FROM: f64 = 0.5;
+/// Rows that score 0 after a rest starts.
+pub const REST: usize = 100;
+/// A row is flagged when its score reaches this.
+pub const FLAG: f64 = 0.3127;
+
+/// An `auto`-shaped detector over a fixed number of fields (`auto` itself with
+/// [`AutoParams::default`]).
+///
+/// # Examples
+/// ```
+/// use stratos_strategies::anomaly::auto::{AutoDetector, AutoParams};
+/// let mut d = AutoDetector::new(AutoParams::default(), 1);
+/// let mut scores = Vec::new();
+/// for i in 0..2000 {
+///     let x = 10.0 + ((i * 7919) % 101) as f64 / 100.0 + if i >= 1500 { 8.0 } else { 0.0 };
+///     scores.push(d.update(&[x]).unwrap_or(0.0));
+/// }
+/// assert!(scores[1500] > 0.5);
+/// assert!(scores[1501..1600].iter().all(|&s| s == 0.0)); // the rest after the alert
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct AutoDetector {
+    params: AutoParams,
+    level: Vec<Detector>,
+    shape: Vec<RelativeEntropy>,
+    row: RowOutcome,
+    gap: usize,
+}
+
+impl AutoDetector {
+    /// A fresh detector of `fields` values per row.
+    pub fn new(params: AutoParams, fields: usize) -> Self {
+        let level = params.level_config();
+        AutoDetector {
+            level: (0..fields).map(|_| Detector::new(&level, 1)).collect(),
+            shape: (0..fields)
+                .map(|_| RelativeEntropy::new(&params.entropy))
+                .collect(),
+            row: RowOutcome::default(),
+            gap: params.rest,
+            params,
+        }
+    }
+
+    /// The flag threshold.
+    pub fn flag(&self) -> f64 {
+        self.params.flag
+    }
+
+    /// Scores a row (one value per field, NaN for missing) and learns it: the row score in
+    /// [0, 1], `None` while no field can be scored.
+    pub fn update(&mut self, values: &[f64]) -> Option<f64> {
+        let p = &self.params;
+        let mut best: Option<f64> = None;
+        for ((level, shape), &x) in self.level.iter_mut().zip(&mut self.shape).zip(values) {
+            level.step(&[x], &mut self.row);
+            let a = self.row.score;
+            let b = shape.update(x);
+            if a.is_none() && b.is_none() {
+                continue;
+            }
+            let w = p.entropy_weight;
+            let s = (a.unwrap_or(0.0) + w * b.unwrap_or(0.0)) / (1.0 + w);
+            best = Some(best.map_or(s, |m: f64| m.max(s)));
+        }
+        let Some(s) = best else {
+            self.gap = self.gap.saturating_add(1);
+            return None;
+        };
+        let out = if self.gap < p.rest {
+            0.0
+        } else {
+            s.clamp(0.0, 1.0)
+        };
+        if out >= p.rest_from {
+            self.gap = 0;
+        } else {
+            self.gap = self.gap.saturating_add(1);
+        }
+        Some(out)
+    }
+
+    /// The score of every row of one series (0 where nothing could be scored).
+    pub fn scores(params: &AutoParams, values: &[f64]) -> Vec<f64> {
+        let mut d = AutoDetector::new(params.clone(), 1);
+        values
+            .iter()
+            .map(|&x| d.update(&[x]).unwrap_or(0.0))
+            .collect()
+    }
+
+    /// Heap bytes held, by capacity: fixed per field.
+    pub fn heap_bytes(&self) -> usize {
+        self.level.iter().map(Detector::heap_bytes).sum::<usize>()
+            + self
+                .shape
+                .iter()
+                .map(RelativeEntropy::heap_bytes)
+                .sum::<usize>()
+    }
+
+    /// Forgets everything.
+    pub fn reset(&mut self) {
+        self.level.iter_mut().for_each(Detector::reset);
+        self.shape.iter_mut().for_each(RelativeEntropy::reset);
+        self.gap = self.params.rest;
+    }
+}
