@@ -379,12 +379,14 @@ impl Contextual {
                 } else {
                     0.0
                 };
-                if w > best {
-                    best = w;
-                    predicting.clear();
-                    predicting.push(cid);
-                } else if w == best {
-                    predicting.push(cid);
+                match w.partial_cmp(&best) {
+                    Some(std::cmp::Ordering::Greater) => {
+                        best = w;
+                        predicting.clear();
+                        predicting.push(cid);
+                    }
+                    Some(std::cmp::Ordering::Equal) => predicting.push(cid),
+                    _ => {}
                 }
             }
         }

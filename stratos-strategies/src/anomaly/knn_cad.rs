@@ -254,7 +254,11 @@ impl KnnCad {
             for i in 0..d {
                 g[i * d + i] += ridge;
             }
-            cholesky_upper(&mut g, d).then_some(g).unwrap_or_default()
+            if cholesky_upper(&mut g, d) {
+                g
+            } else {
+                Default::default()
+            }
         } else {
             Vec::new()
         };
