@@ -34,10 +34,24 @@ fn methods(c: &mut Criterion) {
             "isolation_forest",
             r#"{"method":"isolation_forest","window_size":256,"n_trees":100,"sample_size":256}"#,
         ),
+        (
+            "isolation_forest_default",
+            r#"{"method":"isolation_forest"}"#,
+        ),
+        ("art", r#"{"method":"art"}"#),
+        ("one_class_svm", r#"{"method":"one_class_svm"}"#),
+        ("seasonal", r#"{"method":"seasonal"}"#),
         ("ensemble", r#"{"method":"ensemble","window_size":100}"#),
         (
             "adaptive_ewma",
             r#"{"method":"ewma","window_size":100,"adaptiveThreshold":true}"#,
+        ),
+        ("auto", r#"{"method":"auto"}"#),
+        ("relative_entropy", r#"{"method":"relative_entropy"}"#),
+        ("knn_cad", r#"{"method":"knn_cad"}"#),
+        (
+            "contextual",
+            r#"{"method":"contextual","contextual":{"capacity":2000}}"#,
         ),
         (
             "nab_best",

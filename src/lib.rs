@@ -23,6 +23,19 @@
 //! - [`ingest`] reads CSV/TSV, JSON, NDJSON, text logs, spreadsheets (feature `xlsx`) and tables
 //!   in PDFs (feature `pdf`), with offline schema detection in [`ingest::schema_detect`].
 //!
+//! # Architecture
+//!
+//! ```text
+//! stratos-core        records, frames, the strategy contract, registry, streaming engine
+//!   ├─ stratos-strategies   built-in strategies and their kernels
+//!   └─ stratos-ingest       files and streams → Frame, schema detection
+//!        └─ stratos-eval    (uses both) backtests, rolling-origin forecasts, NAB scoring
+//!             └─ stratos (this facade) and the stratos CLI (argument mapping, printing)
+//! run       read_path → Frame → Registry::build_request → Strategy::execute → StrategyResult
+//! stream    line → Record/RowRef → core::engine (tenant, stream_id) → OnlineStrategy → Event
+//! backtest  read_path → Frame → Bars (Period) → signals::source_for → backtest::run → result
+//! ```
+//!
 //! ```
 //! use stratos::prelude::*;
 //!

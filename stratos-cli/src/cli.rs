@@ -116,6 +116,8 @@ pub(crate) enum RunFormat {
     Json,
     Ndjson,
     Csv,
+    /// statsmodels' results.summary() table (arima_prediction).
+    Summary,
 }
 
 /// Output formats of `strategies`.
@@ -163,6 +165,10 @@ pub(crate) struct RunArgs {
     pub(crate) strategy: String,
     /// Input file, or `-` for stdin (the default).
     pub(crate) input: Option<PathBuf>,
+    /// More input files (a quoted glob such as 'data/*.csv' is expanded too): the strategy
+    /// runs on each file, and every result is tagged `source` with the file's path.
+    #[arg(value_name = "MORE")]
+    pub(crate) more_inputs: Vec<PathBuf>,
     /// Strategy config: inline JSON, or @FILE to read it from a file.
     #[arg(long, short)]
     pub(crate) config: Option<String>,
@@ -271,6 +277,8 @@ pub(crate) struct StreamArgs {
     /// stream, sensor_id, sensorId, device_id, deviceId, symbol present).
     #[arg(long, value_name = "FIELD")]
     pub(crate) stream_field: Option<String>,
+    #[command(flatten)]
+    pub(crate) limits: LimitArgs,
     #[command(flatten)]
     pub(crate) read: ReadArgs,
     /// Config of the strategy in the same position: inline JSON or @FILE.

@@ -30,8 +30,7 @@ pub use schema::Schema;
 pub use series::Series;
 pub use signal::{Action, Signal};
 pub use strategy::{
-    Builtin, BuiltinStrategy, OnlineStrategy, RowRef, Strategy, StrategyFactory, StrategyInfo,
-    StrategyRequest,
+    BatchOnly, BuiltinStrategy, OnlineStrategy, RowRef, Strategy, StrategyInfo, StrategyRequest,
 };
 pub use timestamp::Timestamp;
 pub use value::Value;

@@ -9,7 +9,7 @@ use crate::frame::Frame;
 use crate::result::{ResultType, StrategyResult};
 use crate::schema::Schema;
 use crate::strategy::{
-    OnlineStrategy, Strategy, StrategyFactory, StrategyInfo, StrategyRequest, resolve_field,
+    BuiltinStrategy, OnlineStrategy, Strategy, StrategyInfo, StrategyRequest, resolve_field,
 };
 
 /// A user strategy in the seed's plug-in shape: `id`, `name`, `version`, `validate`,
@@ -100,34 +100,9 @@ pub trait Plugin: Send + Sync + fmt::Debug {
 }
 
 #[derive(Debug)]
-struct PluginFactory(Arc<dyn Plugin>);
-
-#[derive(Debug)]
 struct PluginStrategy {
     plugin: Arc<dyn Plugin>,
     config: serde_json::Value,
-}
-
-impl StrategyFactory for PluginFactory {
-    fn info(&self) -> StrategyInfo {
-        StrategyInfo {
-            id: self.0.id().to_owned(),
-            name: self.0.name().to_owned(),
-            version: self.0.version().to_owned(),
-            description: self.0.description().to_owned(),
-            result_type: self.0.result_type(),
-            online: false,
-            keys: Vec::new(),
-        }
-    }
-
-    fn build(&self, config: serde_json::Value) -> Result<Box<dyn Strategy>, ConfigError> {
-        self.0.validate(&config)?;
-        Ok(Box::new(PluginStrategy {
-            plugin: Arc::clone(&self.0),
-            config,
-        }))
-    }
 }
 
 impl Strategy for PluginStrategy {
@@ -152,10 +127,27 @@ impl Strategy for PluginStrategy {
     }
 }
 
+/// Builds a strategy from a config (JSON `null`: defaults).
+type Build = Box<dyn Fn(serde_json::Value) -> Result<Box<dyn Strategy>, ConfigError> + Send + Sync>;
+
+/// One registered strategy: what it is, and how to build it from a config.
+struct Entry {
+    info: StrategyInfo,
+    build: Build,
+}
+
 /// Strategies by id: the built-ins (see `stratos_strategies::registry()`) and any plug-ins.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Registry {
-    factories: BTreeMap<String, Box<dyn StrategyFactory>>,
+    entries: BTreeMap<String, Entry>,
+}
+
+impl fmt::Debug for Registry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Registry")
+            .field("ids", &self.entries.keys().collect::<Vec<_>>())
+            .finish()
+    }
 }
 
 impl Registry {
@@ -164,16 +156,26 @@ impl Registry {
         Registry::default()
     }
 
-    /// Adds a strategy factory under its info's id.
+    /// Adds a [`BuiltinStrategy`] under its config's id.
     ///
     /// # Errors
     /// [`ConfigError::DuplicateId`] when the id is taken.
-    pub fn register(&mut self, factory: Box<dyn StrategyFactory>) -> Result<(), ConfigError> {
-        let id = factory.info().id;
-        if self.factories.contains_key(&id) {
-            return Err(ConfigError::DuplicateId { id });
+    pub fn register<S: BuiltinStrategy>(&mut self) -> Result<(), ConfigError> {
+        use crate::config::StrategyConfig;
+        self.insert(
+            S::info(),
+            Box::new(|config| {
+                let config = S::Config::from_json(config)?;
+                Ok(Box::new(S::from_config(config)?) as Box<dyn Strategy>)
+            }),
+        )
+    }
+
+    fn insert(&mut self, info: StrategyInfo, build: Build) -> Result<(), ConfigError> {
+        if self.entries.contains_key(&info.id) {
+            return Err(ConfigError::DuplicateId { id: info.id });
         }
-        self.factories.insert(id, factory);
+        self.entries.insert(info.id.clone(), Entry { info, build });
         Ok(())
     }
 
@@ -182,7 +184,26 @@ impl Registry {
     /// # Errors
     /// [`ConfigError::DuplicateId`] when the id is taken.
     pub fn register_plugin(&mut self, plugin: impl Plugin + 'static) -> Result<(), ConfigError> {
-        self.register(Box::new(PluginFactory(Arc::new(plugin))))
+        let plugin: Arc<dyn Plugin> = Arc::new(plugin);
+        let info = StrategyInfo {
+            id: plugin.id().to_owned(),
+            name: plugin.name().to_owned(),
+            version: plugin.version().to_owned(),
+            description: plugin.description().to_owned(),
+            result_type: plugin.result_type(),
+            online: false,
+            keys: Vec::new(),
+        };
+        self.insert(
+            info,
+            Box::new(move |config| {
+                plugin.validate(&config)?;
+                Ok(Box::new(PluginStrategy {
+                    plugin: Arc::clone(&plugin),
+                    config,
+                }) as Box<dyn Strategy>)
+            }),
+        )
     }
 
     /// Builds a strategy by id from a JSON config (`null`: defaults).
@@ -194,8 +215,8 @@ impl Registry {
         id: &str,
         config: serde_json::Value,
     ) -> Result<Box<dyn Strategy>, ConfigError> {
-        match self.factories.get(id) {
-            Some(f) => f.build(config),
+        match self.entries.get(id) {
+            Some(e) => (e.build)(config),
             None => Err(ConfigError::UnknownStrategy {
                 id: id.to_owned(),
                 known: self.ids().collect::<Vec<_>>().join(", "),
@@ -216,22 +237,22 @@ impl Registry {
 
     /// The registered ids, sorted.
     pub fn ids(&self) -> impl Iterator<Item = &str> {
-        self.factories.keys().map(String::as_str)
+        self.entries.keys().map(String::as_str)
     }
 
     /// Info on every registered strategy, sorted by id.
     pub fn infos(&self) -> Vec<StrategyInfo> {
-        self.factories.values().map(|f| f.info()).collect()
+        self.entries.values().map(|e| e.info.clone()).collect()
     }
 
     /// Info on one strategy.
     pub fn info(&self, id: &str) -> Option<StrategyInfo> {
-        self.factories.get(id).map(|f| f.info())
+        self.entries.get(id).map(|e| e.info.clone())
     }
 
     /// True when `id` is registered.
     pub fn contains(&self, id: &str) -> bool {
-        self.factories.contains_key(id)
+        self.entries.contains_key(id)
     }
 }
 

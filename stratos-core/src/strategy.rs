@@ -4,7 +4,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::ConfigKey;
+use crate::config::{ConfigKey, StrategyConfig};
 use crate::error::{ConfigError, StrategyError};
 use crate::event::Event;
 use crate::frame::Frame;
@@ -21,6 +21,30 @@ pub struct StrategyRequest {
     /// Its config; missing or `null` means all defaults.
     #[serde(default)]
     pub config: serde_json::Value,
+}
+
+impl std::str::FromStr for StrategyRequest {
+    type Err = ConfigError;
+
+    /// Reads a request from its JSON text.
+    ///
+    /// # Errors
+    /// [`ConfigError::Parse`] (strategy `request`) for text that is not a request.
+    ///
+    /// # Examples
+    /// ```
+    /// use stratos_core::StrategyRequest;
+    /// let r: StrategyRequest = r#"{"strategy_id": "moving_average", "config": {"period": 20}}"#.parse()?;
+    /// assert_eq!(r.strategy_id, "moving_average");
+    /// assert!("[1]".parse::<StrategyRequest>().is_err());
+    /// # Ok::<(), stratos_core::ConfigError>(())
+    /// ```
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        serde_json::from_str(text).map_err(|e| ConfigError::Parse {
+            strategy: "request".to_owned(),
+            message: e.to_string(),
+        })
+    }
 }
 
 /// What `stratos strategies` shows about a strategy.
@@ -208,68 +232,179 @@ fn text_field(strategy: &str, data_field: Option<&str>, frame: &Frame) -> Option
     })
 }
 
-/// Builds a typed built-in strategy from its config; the [`crate::Registry`] uses it through
-/// [`Builtin`].
-pub trait BuiltinStrategy: Strategy + Sized + 'static {
-    /// Its typed config.
-    type Config: crate::config::StrategyConfig;
-
-    /// Name, version, description and result type ([`StrategyInfo::keys`] is filled in from
-    /// the config).
-    fn describe() -> StrategyInfo;
+/// The one way to write a strategy with a typed config (every built-in is one): implement this
+/// trait and [`Strategy`] comes with it (a blanket impl), and [`crate::Registry::register`]
+/// registers it.
+///
+/// The id is the config type's [`StrategyConfig::STRATEGY_ID`]; [`StrategyInfo::online`] is
+/// derived from [`BuiltinStrategy::Online`] ([`BatchOnly`] for batch-only strategies); the
+/// config keys come from [`StrategyConfig::keys`]. The methods are named apart from
+/// [`Strategy`]'s so that both traits can be in scope: [`Strategy::execute`] calls
+/// [`BuiltinStrategy::batch`], [`Strategy::online`] calls [`BuiltinStrategy::bind`].
+///
+/// # Examples
+/// ```
+/// use serde::{Deserialize, Serialize};
+/// use stratos_core::{BatchOnly, BuiltinStrategy, ConfigError, ConfigKey, Frame, Registry, ResultType};
+/// use stratos_core::{Schema, StrategyConfig, StrategyError, StrategyResult};
+///
+/// #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+/// #[serde(deny_unknown_fields, default)]
+/// struct LastConfig { scale: f64 }
+/// impl StrategyConfig for LastConfig {
+///     const STRATEGY_ID: &'static str = "last_value";
+///     fn validate(&self) -> Result<(), ConfigError> { Ok(()) }
+///     fn key_docs() -> Vec<ConfigKey> { vec![ConfigKey::new("scale", "any number", "multiplier")] }
+/// }
+///
+/// #[derive(Debug)]
+/// struct Last(LastConfig);
+/// impl BuiltinStrategy for Last {
+///     type Config = LastConfig;
+///     type Online = BatchOnly;
+///     const NAME: &'static str = "Last value";
+///     const DESCRIPTION: &'static str = "the last value, scaled";
+///     const RESULT_TYPE: ResultType = ResultType::Prediction;
+///     fn from_config(config: LastConfig) -> Result<Self, ConfigError> { Ok(Last(config)) }
+///     fn settings(&self) -> &LastConfig { &self.0 }
+///     fn fields(&self, schema: &Schema) -> Result<Vec<String>, ConfigError> {
+///         Ok(schema.main_value_field().into_iter().map(str::to_owned).collect())
+///     }
+///     fn batch(&self, frame: &Frame) -> Result<StrategyResult, StrategyError> {
+///         let last = frame.main_series().and_then(|s| s.values.last().copied()).unwrap_or(f64::NAN);
+///         let data = serde_json::json!({"last": last * self.0.scale});
+///         Ok(StrategyResult::new("last_value", ResultType::Prediction, data, 1.0))
+///     }
+/// }
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let mut registry = Registry::new();
+/// registry.register::<Last>()?;
+/// let info = registry.info("last_value").expect("registered");
+/// assert!(!info.online);
+/// let s = registry.build("last_value", serde_json::json!({"scale": 2.0}))?;
+/// assert_eq!(s.id(), "last_value");
+/// assert_eq!(s.execute(&Frame::from_values("value", vec![1.0, 3.0]))?.data["last"], 6.0);
+/// # Ok(()) }
+/// ```
+pub trait BuiltinStrategy: Send + Sync + fmt::Debug + Sized + 'static {
+    /// Its typed config; its [`StrategyConfig::STRATEGY_ID`] is the strategy's id.
+    type Config: StrategyConfig;
+    /// Its online form, or [`BatchOnly`] for a strategy that only runs in batch.
+    type Online: OnlineStrategy + 'static;
+    /// A display name.
+    const NAME: &'static str;
+    /// One line on what it does.
+    const DESCRIPTION: &'static str;
+    /// The kind of result it returns.
+    const RESULT_TYPE: ResultType;
+    /// The implementation's version (defaults to the workspace's).
+    const VERSION: &'static str = env!("CARGO_PKG_VERSION");
 
     /// The only constructor: a validated config makes a usable strategy.
     ///
     /// # Errors
     /// [`ConfigError`] when the config is out of range.
     fn from_config(config: Self::Config) -> Result<Self, ConfigError>;
-}
 
-/// Builds a strategy from a request's config.
-pub trait StrategyFactory: Send + Sync + fmt::Debug {
-    /// What the strategy is, with its config keys.
-    fn info(&self) -> StrategyInfo;
+    /// The validated config, defaults filled in.
+    fn settings(&self) -> &Self::Config;
 
-    /// A strategy from a config (JSON `null`: defaults).
+    /// The numeric fields it reads from input with `schema` ([`Strategy::input_fields`]).
     ///
     /// # Errors
-    /// [`ConfigError`] for unknown keys, wrong types and values out of range.
-    fn build(&self, config: serde_json::Value) -> Result<Box<dyn Strategy>, ConfigError>;
-}
+    /// [`ConfigError::MissingField`] when a named field is absent.
+    fn fields(&self, schema: &Schema) -> Result<Vec<String>, ConfigError>;
 
-/// The [`StrategyFactory`] of a [`BuiltinStrategy`].
-pub struct Builtin<S>(std::marker::PhantomData<fn() -> S>);
+    /// Runs over a whole frame ([`Strategy::execute`]).
+    ///
+    /// # Errors
+    /// [`StrategyError`] when the input cannot be used.
+    fn batch(&self, frame: &Frame) -> Result<StrategyResult, StrategyError>;
 
-impl<S> Builtin<S> {
-    /// The factory.
-    pub fn new() -> Self {
-        Builtin(std::marker::PhantomData)
+    /// A fresh online state bound to rows shaped by `schema` ([`Strategy::online`]); the
+    /// default, for batch-only strategies, is `None`.
+    ///
+    /// # Errors
+    /// [`ConfigError::MissingField`] when the schema lacks an input field.
+    fn bind(&self, schema: &Schema) -> Result<Option<Self::Online>, ConfigError> {
+        let _ = schema;
+        Ok(None)
+    }
+
+    /// The category fields it reads ([`Strategy::input_categories`]); defaults to none.
+    ///
+    /// # Errors
+    /// [`ConfigError::MissingField`] when a named field is absent.
+    fn categories(&self, schema: &Schema) -> Result<Vec<String>, ConfigError> {
+        let _ = schema;
+        Ok(Vec::new())
+    }
+
+    /// Warnings about a valid config known to be slow or memory-hungry
+    /// ([`Strategy::cost_warnings`]); defaults to none.
+    fn config_warnings(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// What `stratos strategies` shows: id, name, version, description, result type, whether
+    /// it runs online, and the config keys with their defaults.
+    fn info() -> StrategyInfo {
+        StrategyInfo {
+            id: Self::Config::STRATEGY_ID.to_owned(),
+            name: Self::NAME.to_owned(),
+            version: Self::VERSION.to_owned(),
+            description: Self::DESCRIPTION.to_owned(),
+            result_type: Self::RESULT_TYPE,
+            online: std::any::TypeId::of::<Self::Online>() != std::any::TypeId::of::<BatchOnly>(),
+            keys: Self::Config::keys(),
+        }
     }
 }
 
-impl<S> Default for Builtin<S> {
-    fn default() -> Self {
-        Self::new()
+/// The [`BuiltinStrategy::Online`] of a strategy that only runs in batch: it has no values, so
+/// no online state can exist.
+#[derive(Debug)]
+pub enum BatchOnly {}
+
+impl OnlineStrategy for BatchOnly {
+    fn update(&mut self, _: RowRef<'_>, _: &mut Vec<Event>) {
+        match *self {}
+    }
+
+    fn reset(&mut self) {
+        match *self {}
     }
 }
 
-impl<S> fmt::Debug for Builtin<S> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(std::any::type_name::<S>())
-    }
-}
-
-impl<S: BuiltinStrategy> StrategyFactory for Builtin<S> {
-    fn info(&self) -> StrategyInfo {
-        use crate::config::StrategyConfig;
-        let mut info = S::describe();
-        info.keys = S::Config::keys();
-        info
+impl<T: BuiltinStrategy> Strategy for T {
+    fn id(&self) -> &str {
+        T::Config::STRATEGY_ID
     }
 
-    fn build(&self, config: serde_json::Value) -> Result<Box<dyn Strategy>, ConfigError> {
-        use crate::config::StrategyConfig;
-        let config = S::Config::from_json(config)?;
-        Ok(Box::new(S::from_config(config)?))
+    fn config(&self) -> serde_json::Value {
+        serde_json::to_value(self.settings()).unwrap_or_default()
+    }
+
+    fn input_fields(&self, schema: &Schema) -> Result<Vec<String>, ConfigError> {
+        self.fields(schema)
+    }
+
+    fn execute(&self, frame: &Frame) -> Result<StrategyResult, StrategyError> {
+        self.batch(frame)
+    }
+
+    fn online(&self, schema: &Schema) -> Result<Option<Box<dyn OnlineStrategy>>, ConfigError> {
+        Ok(self
+            .bind(schema)?
+            .map(|o| Box::new(o) as Box<dyn OnlineStrategy>))
+    }
+
+    fn input_categories(&self, schema: &Schema) -> Result<Vec<String>, ConfigError> {
+        self.categories(schema)
+    }
+
+    fn cost_warnings(&self) -> Vec<String> {
+        self.config_warnings()
     }
 }

@@ -16,8 +16,8 @@ pub(crate) const PDF_THREAD_NAME: &str = "stratos-pdf";
 /// The name of the thread spreadsheets are parsed on.
 pub(crate) const SPREADSHEET_THREAD_NAME: &str = "stratos-spreadsheet";
 
-/// Keeps panics on the library's parser threads (named `stratos-pdf` and
-/// `stratos-spreadsheet`) from printing.
+/// Keeps panics on the library's parser threads (`stratos-pdf`, `stratos-spreadsheet`) from
+/// printing.
 ///
 /// Such a panic is caught and returned as an error (its message included), but Rust prints
 /// every panic through the process's panic hook before it unwinds, so by default a bad file

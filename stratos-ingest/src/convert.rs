@@ -270,8 +270,11 @@ fn dates_of(
             Some(t) => stamps.push(t),
             None => {
                 return Err(IngestError::Cell {
-                    location: Box::new(at().with_line(row as u64 + 2)),
-                    expected: "a timestamp (the time column cannot have missing cells)".to_owned(),
+                    location: Box::new(at()),
+                    expected: format!(
+                        "a timestamp in data row {} (the time column cannot have missing cells)",
+                        row + 1
+                    ),
                     found: excerpt(column.get(row).unwrap_or("").as_bytes()),
                 });
             }

@@ -168,10 +168,12 @@ impl IngestError {
         location_of!(self)
     }
 
-    /// True when the input does not exist ([`IngestError::Io`] with
-    /// [`std::io::ErrorKind::NotFound`]): the CLI's exit code 66.
+    /// True when the input does not exist or is a directory, not a file ([`IngestError::Io`]
+    /// with [`std::io::ErrorKind::NotFound`] or [`std::io::ErrorKind::IsADirectory`]): the
+    /// CLI's exit code 66.
     pub fn is_not_found(&self) -> bool {
-        matches!(self, IngestError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound)
+        matches!(self, IngestError::Io { source, .. }
+            if matches!(source.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::IsADirectory))
     }
 
     /// True when the input was read but its content is malformed ([`IngestError::Ragged`],

@@ -339,7 +339,10 @@ pub fn read_path(path: &Path, options: &ReadOptions) -> Result<Frame, IngestErro
     if std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
         return Err(IngestError::io(
             Some(&name),
-            std::io::Error::new(std::io::ErrorKind::NotFound, "is a directory, not a file"),
+            std::io::Error::new(
+                std::io::ErrorKind::IsADirectory,
+                "is a directory, not a file",
+            ),
         ));
     }
     let file = std::fs::File::open(path).map_err(|e| IngestError::io(Some(&name), e))?;

@@ -394,7 +394,7 @@ pub fn open_source(
         if file.metadata().is_ok_and(|m| m.is_dir()) {
             return Err(IngestError::io(
                 Some(source),
-                io::Error::new(io::ErrorKind::NotFound, "is a directory, not a file"),
+                io::Error::new(io::ErrorKind::IsADirectory, "is a directory, not a file"),
             ));
         }
         Box::new(file)

@@ -10,7 +10,7 @@ mod number_text;
 pub mod trend;
 pub mod window;
 
-use stratos_core::{Builtin, Registry};
+use stratos_core::Registry;
 
 /// A registry holding every built-in strategy: `moving_average`, `anomaly_detection`,
 /// `arima_prediction`, `hybrid_arima_ma`, `trend_analysis` and `window_aggregate`.
@@ -27,23 +27,14 @@ use stratos_core::{Builtin, Registry};
 /// ```
 pub fn registry() -> Registry {
     let mut r = Registry::new();
-    for factory in builtins() {
-        // Built-in ids are distinct constants; a clash is impossible, and would only skip one.
-        let _ = r.register(factory);
-    }
+    // Built-in ids are distinct constants; a clash is impossible, and would only skip one.
+    let _ = r.register::<anomaly::AnomalyStrategy>();
+    let _ = r.register::<arima::ArimaStrategy>();
+    let _ = r.register::<hybrid::HybridStrategy>();
+    let _ = r.register::<moving_average::MovingAverageStrategy>();
+    let _ = r.register::<trend::TrendStrategy>();
+    let _ = r.register::<window::WindowStrategy>();
     r
-}
-
-/// The factories of the built-in strategies.
-pub fn builtins() -> Vec<Box<dyn stratos_core::StrategyFactory>> {
-    vec![
-        Box::new(Builtin::<anomaly::AnomalyStrategy>::new()),
-        Box::new(Builtin::<arima::ArimaStrategy>::new()),
-        Box::new(Builtin::<hybrid::HybridStrategy>::new()),
-        Box::new(Builtin::<moving_average::MovingAverageStrategy>::new()),
-        Box::new(Builtin::<trend::TrendStrategy>::new()),
-        Box::new(Builtin::<window::WindowStrategy>::new()),
-    ]
 }
 
 #[cfg(test)]

@@ -3,6 +3,9 @@
 //! that folder's `make_cases.py`): our log-likelihood is never below statsmodels' by more
 //! than 1e-6, and `converged` is the gradient test at the returned point.
 //!
+//! Status: 299 of the 300 pass; `over_027` (ARIMA(2,1,3) on an over-differenced MA(1)) ends
+//! 0.35 below statsmodels from all four starts, so this test fails on that case.
+//!
 //! Ignored by default (300 fits, about a second in release): run with
 //! `cargo test --release --test it arima_multistart -- --ignored --nocapture`; it writes the
 //! per-series gains to `$CARGO_TARGET_TMPDIR/arima_multistart_gains.json` for

@@ -1,10 +1,11 @@
 //! `stratos run STRATEGY [INPUT|-]`: one batch run over a file or stdin.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use stratos_core::{Frame, FrameGroup, Registry, ResultType, StrategyResult};
 use stratos_ingest::{Format, ReadOptions};
+use stratos_strategies::arima::ArimaSummary;
 
 use super::{apply_field, parse_config};
 use crate::cli::{InputFormat, RunArgs, RunFormat};
@@ -42,12 +43,39 @@ pub(crate) fn run(args: &RunArgs, registry: &Registry) -> Result<(), CliError> {
     for warning in strategy.cost_warnings() {
         eprintln!("warning: {}: {warning}", args.strategy);
     }
-    let mut options = input_options(args.input_format).with_limits(args.limits.limits());
+    let mut options = args
+        .read
+        .apply(input_options(args.input_format).with_limits(args.limits.limits()))?;
     if let Some(sheet) = &args.sheet {
         options = options.with_sheet(sheet.clone());
     }
-    let frame = read_input(args.input.as_deref(), options)?;
+    let files = input_files(args)?;
     let mut out = output::stdout();
+    if files.len() > 1 {
+        let mut runs = Vec::with_capacity(files.len());
+        for path in &files {
+            let name = path.display().to_string();
+            let frame = read_input(Some(path), options.clone())?;
+            match split_streams(args, &frame)? {
+                None => match strategy.execute(&frame) {
+                    Ok(result) => runs.push((name, frame, result)),
+                    Err(e) => return Err(in_stream(name, CliError::Strategy(e))),
+                },
+                Some(groups) => {
+                    for g in groups {
+                        let tag = format!("{name}#{}", g.key.unwrap_or_default());
+                        match strategy.execute(&g.frame) {
+                            Ok(result) => runs.push((tag, g.frame, result)),
+                            Err(e) => return Err(in_stream(tag, CliError::Strategy(e))),
+                        }
+                    }
+                }
+            }
+        }
+        write_streams(&mut out, args, &runs, SOURCE_TAG)?;
+        return out.flush().map_err(write_err);
+    }
+    let frame = read_input(files.first().map(PathBuf::as_path), options)?;
     match split_streams(args, &frame)? {
         None => {
             let result = strategy.execute(&frame)?;
@@ -62,7 +90,7 @@ pub(crate) fn run(args: &RunArgs, registry: &Registry) -> Result<(), CliError> {
                     Err(e) => return Err(in_stream(stream, CliError::Strategy(e))),
                 }
             }
-            write_streams(&mut out, args, &runs)?;
+            write_streams(&mut out, args, &runs, STREAM_TAG)?;
         }
     }
     out.flush().map_err(write_err)
@@ -70,6 +98,42 @@ pub(crate) fn run(args: &RunArgs, registry: &Registry) -> Result<(), CliError> {
 
 /// The name every result and row of a multi-stream run is tagged with.
 const STREAM_TAG: &str = "stream_id";
+
+/// The name every result and row of a multi-file run is tagged with: the file's path, and
+/// `PATH#STREAM` for each stream of a file holding several.
+const SOURCE_TAG: &str = "source";
+
+/// The input files: `input` then `more_inputs`, each pattern with `*`, `?` or `[` that names
+/// no file expanded as a glob (sorted). Empty for stdin.
+fn input_files(args: &RunArgs) -> Result<Vec<PathBuf>, CliError> {
+    let mut files = Vec::new();
+    for p in args.input.iter().chain(&args.more_inputs) {
+        let text = p.to_string_lossy();
+        if p.exists() || !text.contains(['*', '?', '[']) {
+            files.push(p.clone());
+            continue;
+        }
+        let matches = glob::glob(&text)
+            .map_err(|e| CliError::Usage(format!("input pattern `{text}`: {e}")))?;
+        let before = files.len();
+        files.extend(matches.filter_map(Result::ok).filter(|m| m.is_file()));
+        if files.len() == before {
+            return Err(CliError::Ingest(stratos_ingest::IngestError::Io {
+                location: Box::new(stratos_ingest::Location::default().with_path(text)),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    "the pattern matches no file",
+                ),
+            }));
+        }
+    }
+    if files.len() > 1 && files.iter().any(|f| f.as_os_str() == "-") {
+        return Err(CliError::Usage(
+            "`-` (stdin) cannot be one of several inputs of `run`".to_owned(),
+        ));
+    }
+    Ok(files)
+}
 
 fn in_stream(stream: String, source: CliError) -> CliError {
     CliError::InStream {
@@ -115,7 +179,22 @@ fn write_one<W: Write>(
         RunFormat::Ndjson => view.write_ndjson(out),
         RunFormat::Csv => view.write_csv(out),
         RunFormat::Table => write_table(out, args, frame, result, &view, None).map_err(write_err),
+        RunFormat::Summary => write_summary(out, result),
     }
+}
+
+/// `--format summary`: statsmodels' `results.summary()` table from the result's `summary`
+/// (the ARIMA strategy's OPG standard errors and residual diagnostics).
+fn write_summary<W: Write>(out: &mut W, result: &StrategyResult) -> Result<(), CliError> {
+    let Some(value) = result.data.get("summary") else {
+        return Err(CliError::Usage(format!(
+            "--format summary: `{}` has no model summary (it is for arima_prediction)",
+            result.strategy_id
+        )));
+    };
+    let summary: ArimaSummary = serde_json::from_value(value.clone())
+        .map_err(|e| CliError::Usage(format!("--format summary: {e}")))?;
+    writeln!(out, "{summary}").map_err(write_err)
 }
 
 /// One result per stream, in order of first appearance, each tagged with its stream.
@@ -123,6 +202,7 @@ fn write_streams<W: Write>(
     out: &mut W,
     args: &RunArgs,
     runs: &[(String, Frame, StrategyResult)],
+    tag: &str,
 ) -> Result<(), CliError> {
     match args.format {
         RunFormat::Json => {
@@ -130,7 +210,7 @@ fn write_streams<W: Write>(
                 .iter()
                 .map(|(stream, frame, result)| {
                     Ok(serde_json::json!({
-                        STREAM_TAG: stream,
+                        tag: stream,
                         "rows": frame.len(),
                         "result": serde_json::to_value(result)?,
                     }))
@@ -142,13 +222,13 @@ fn write_streams<W: Write>(
         }
         RunFormat::Ndjson => runs.iter().try_for_each(|(stream, frame, result)| {
             RowView::new(frame, result)
-                .with_tag(STREAM_TAG, stream)
+                .with_tag(tag, stream)
                 .write_ndjson(out)
         }),
         RunFormat::Csv => {
             let mut first: Option<(&str, Vec<String>)> = None;
             for (i, (stream, frame, result)) in runs.iter().enumerate() {
-                let view = RowView::new(frame, result).with_tag(STREAM_TAG, stream);
+                let view = RowView::new(frame, result).with_tag(tag, stream);
                 let headers = view.headers();
                 match &first {
                     None => first = Some((stream, headers)),
@@ -166,6 +246,16 @@ fn write_streams<W: Write>(
                     Some(_) => {}
                 }
                 view.write_csv_rows(out, i == 0)?;
+            }
+            Ok(())
+        }
+        RunFormat::Summary => {
+            for (i, (stream, _, result)) in runs.iter().enumerate() {
+                if i > 0 {
+                    writeln!(out).map_err(write_err)?;
+                }
+                writeln!(out, "{STREAM_TAG}: {stream}").map_err(write_err)?;
+                write_summary(out, result)?;
             }
             Ok(())
         }
@@ -217,6 +307,23 @@ fn write_table<W: Write>(
                 round(s.strength),
                 s.reason
             ),
+        ));
+    }
+    if let Some(model) = result.data.get("modelParams") {
+        let o = |k: &str| {
+            model
+                .get(k)
+                .and_then(serde_json::Value::as_u64)
+                .unwrap_or(0)
+        };
+        let how = if result.data.get("orderSearch").is_some() {
+            " (chosen by the order search)"
+        } else {
+            ""
+        };
+        pairs.push((
+            "model",
+            format!("ARIMA({}, {}, {}){how}", o("p"), o("d"), o("q")),
         ));
     }
     pairs.push(("confidence", round(result.confidence)));

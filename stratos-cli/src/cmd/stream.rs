@@ -222,7 +222,9 @@ pub(crate) fn run(args: &StreamArgs, registry: &Registry) -> Result<(), CliError
         header: 0,
         source: None,
     };
-    let mut options = args.read.apply(ReadOptions::default())?;
+    let mut options = args
+        .read
+        .apply(ReadOptions::default().with_limits(args.limits.limits()))?;
     if let Some(f) = &args.stream_field {
         options = options.with_stream_field(f.clone());
     }
@@ -391,8 +393,8 @@ impl Settings {
     }
 }
 
-/// NDJSON when the first non-blank byte is `{` (or the input is empty), else CSV. Nothing is
-/// consumed: the reader counts every line.
+/// NDJSON when the first non-blank byte is `{` (or there is none in the first buffer), else
+/// CSV. Nothing is consumed: the reader counts every line.
 fn sniff(input: &mut dyn BufRead, name: &str) -> Result<StreamFormat, CliError> {
     let buf = input.fill_buf().map_err(|e| {
         CliError::Ingest(IngestError::Io {
@@ -402,9 +404,8 @@ fn sniff(input: &mut dyn BufRead, name: &str) -> Result<StreamFormat, CliError> 
     })?;
     let body = buf.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(buf);
     Ok(match body.iter().find(|b| !b.is_ascii_whitespace()) {
-        Some(b'{') => StreamFormat::Ndjson,
-        None if buf.is_empty() => StreamFormat::Ndjson,
-        _ => StreamFormat::Csv,
+        Some(b'{') | None => StreamFormat::Ndjson,
+        Some(_) => StreamFormat::Csv,
     })
 }
 

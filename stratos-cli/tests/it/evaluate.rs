@@ -161,3 +161,48 @@ fn scores_mode_reads_the_results_layout_back() {
     ]);
     assert_eq!(out.status.code(), Some(66));
 }
+
+#[test]
+fn cv_by_category_holds_each_category_out() {
+    let out = run(&[
+        "evaluate",
+        corpus().to_str().unwrap(),
+        "--config",
+        r#"[{"method":"ewma","window_size":30},{"method":"z_score","window_size":50}]"#,
+        "--cv",
+        "category",
+        "--format",
+        "json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let cv = &v["cv"]["profiles"];
+    assert_eq!(cv.as_array().unwrap().len(), 3);
+    let folds = cv[0]["folds"].as_array().unwrap();
+    let cats: Vec<&str> = folds
+        .iter()
+        .map(|f| f["category"].as_str().unwrap())
+        .collect();
+    assert_eq!(cats, ["shift", "synthetic"]);
+    // The corpus-level score is the folds' raw scores summed and normalised.
+    let raw: f64 = folds.iter().map(|f| f["raw"].as_f64().unwrap()).sum();
+    assert!((cv[0]["raw"].as_f64().unwrap() - raw).abs() < 1e-12);
+    let (null, perfect) = (
+        cv[0]["null_raw"].as_f64().unwrap(),
+        cv[0]["perfect"].as_f64().unwrap(),
+    );
+    let want = 100.0 * (raw - null) / (perfect - null);
+    assert!((cv[0]["normalized"].as_f64().unwrap() - want).abs() < 1e-9);
+    // A list of configs without --cv is a usage error.
+    let out = run(&[
+        "evaluate",
+        corpus().to_str().unwrap(),
+        "--config",
+        r#"[{"method":"auto"}]"#,
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -8,6 +8,8 @@ mod common;
 mod evaluate;
 mod help_examples;
 mod hostile;
+mod inputs;
 mod run_groups;
+mod stationarity;
 mod stream;
 mod svg;

@@ -32,6 +32,15 @@ pub enum AnomalyMethod {
     /// The scores of several `methods` combined.
     #[serde(rename = "ensemble")]
     Ensemble,
+    /// Adaptive resonance (fuzzy ART) over windowed features ([`super::ArtDetector`]).
+    #[serde(rename = "art")]
+    Art,
+    /// Online one-class SVM over all `fields` together ([`super::OneClassSvm`]).
+    #[serde(rename = "one_class_svm")]
+    OneClassSvm,
+    /// Residuals after removing a seasonal profile ([`super::SeasonalDetector`]).
+    #[serde(rename = "seasonal")]
+    Seasonal,
     /// Contextual anomaly detector (CAD OSE's idea), parameters under `contextual`.
     #[serde(rename = "contextual")]
     Contextual,
@@ -58,6 +67,9 @@ impl AnomalyMethod {
             AnomalyMethod::Ewma => "ewma",
             AnomalyMethod::IsolationForest => "isolation_forest",
             AnomalyMethod::Ensemble => "ensemble",
+            AnomalyMethod::Art => "art",
+            AnomalyMethod::OneClassSvm => "one_class_svm",
+            AnomalyMethod::Seasonal => "seasonal",
             AnomalyMethod::Contextual => "contextual",
             AnomalyMethod::KnnCad => "knn_cad",
             AnomalyMethod::RelativeEntropy => "relative_entropy",
@@ -120,9 +132,13 @@ pub struct AnomalyConfig {
     pub ddof: usize,
     /// EWMA smoothing factor in (0, 1]. Defaults to 2 / (window_size + 1).
     pub alpha: Option<f64>,
-    /// Isolation forest: number of trees. Defaults to 100.
+    /// Isolation forest: number of trees. Defaults to 25 (100 before this release: the forest
+    /// of every stream is walked per row, and at 1,000 streams 25 trees of ψ = 32 rows run
+    /// about 4× faster than 100 trees of ψ = 100 with 1/8 of the memory; set 100 and 256 for
+    /// Liu et al.'s defaults).
     pub n_trees: usize,
-    /// Isolation forest: rows per tree (ψ), at most `window_size`. Defaults to 256.
+    /// Isolation forest: rows per tree (ψ), at most `window_size`. Defaults to 32 (256 before
+    /// this release, in effect `window_size` = 100).
     pub sample_size: usize,
     /// Isolation forest: every tree is rebuilt on the then-current reference window once every
     /// this many rows, on a rolling basis (`n_trees / refit_every` trees per row, in turn, so
@@ -157,6 +173,30 @@ pub struct AnomalyConfig {
     pub fields: Option<Vec<String>>,
     /// The level of the alerts raised. Defaults to `WARNING`.
     pub alert_level: AlertLevel,
+    /// `art`: rows per downsampled value (the detector's time scale; its probation is
+    /// `104 · art_step` rows). Defaults to 2.
+    pub art_step: usize,
+    /// `art`: the learning vigilance ρ in (0, 1): a window joins a category when it matches it
+    /// at least this well, else it makes a new one. Defaults to 0.95.
+    pub vigilance: f64,
+    /// `one_class_svm`: the share ν in (0, 1] of rows allowed outside the learnt support.
+    /// Defaults to 0.1.
+    pub nu: f64,
+    /// `one_class_svm`: random Fourier features approximating the RBF kernel. Defaults to 64.
+    pub n_components: usize,
+    /// `one_class_svm`: the SGD learning rate. Defaults to 0.01.
+    pub learning_rate: f64,
+    /// `seasonal`: the period in rows. Defaults to none: detected from the autocorrelation of
+    /// the first `period_window` values.
+    pub period: Option<usize>,
+    /// `seasonal`: values learnt before the first score, from which the period is detected
+    /// (periods up to half of it). Defaults to 600.
+    pub period_window: usize,
+    /// `seasonal`: smoothing of the level and the seasonal profile, in (0, 1]. Defaults to
+    /// 0.3.
+    pub season_alpha: f64,
+    /// `seasonal`: previous residuals the residual z-score is taken over. Defaults to 300.
+    pub residual_window: usize,
     /// `contextual`'s parameters (see [`ContextualParams`]).
     pub contextual: ContextualParams,
     /// `knn_cad`'s parameters (see [`KnnCadParams`]).
@@ -177,8 +217,8 @@ impl Default for AnomalyConfig {
             window_size: 100,
             ddof: 1,
             alpha: None,
-            n_trees: 100,
-            sample_size: 256,
+            n_trees: 25,
+            sample_size: 32,
             refit_every: None,
             seed: 42,
             score_threshold: 0.75,
@@ -189,6 +229,15 @@ impl Default for AnomalyConfig {
             data_field: None,
             fields: None,
             alert_level: AlertLevel::Warning,
+            art_step: 2,
+            vigilance: 0.95,
+            nu: 0.1,
+            n_components: 64,
+            learning_rate: 0.01,
+            period: None,
+            period_window: 600,
+            season_alpha: 0.3,
+            residual_window: 300,
             contextual: ContextualParams::default(),
             knn_cad: KnnCadParams::default(),
             relative_entropy: RelativeEntropyParams::default(),
@@ -328,6 +377,17 @@ impl StrategyConfig for AnomalyConfig {
         check_finite_range(ID, "adaptive_quantile", self.adaptive_quantile, 0.0..=1.0)?;
         check_range(ID, "adaptive_window", self.adaptive_window, 10..=1_000_000)?;
         check_range(ID, "suppress_window", self.suppress_window, 0..=1_000_000)?;
+        check_range(ID, "art_step", self.art_step, 1..=100_000)?;
+        check_finite_range(ID, "vigilance", self.vigilance, 0.01..=0.999)?;
+        check_finite_range(ID, "nu", self.nu, 0.001..=1.0)?;
+        check_range(ID, "n_components", self.n_components, 1..=4096)?;
+        check_finite_range(ID, "learning_rate", self.learning_rate, 1e-6..=1.0)?;
+        check_range(ID, "period_window", self.period_window, 8..=1_000_000)?;
+        if let Some(p) = self.period {
+            check_range(ID, "period", p, 1..=self.period_window)?;
+        }
+        check_finite_range(ID, "season_alpha", self.season_alpha, 1e-6..=1.0)?;
+        check_range(ID, "residual_window", self.residual_window, 2..=1_000_000)?;
         if self.ensemble
             && self.method != AnomalyMethod::ZScore
             && self.method != AnomalyMethod::Ensemble
@@ -416,7 +476,7 @@ impl StrategyConfig for AnomalyConfig {
             ),
             ConfigKey::new(
                 "method",
-                "z_score | robust_z | iqr | ewma | isolation_forest | ensemble | contextual | knn_cad | relative_entropy | auto",
+                "z_score | robust_z | iqr | ewma | isolation_forest | ensemble | contextual | knn_cad | relative_entropy | art | one_class_svm | seasonal | auto",
                 "detection method; auto: the recommended fixed detector (EWMA level + relative entropy, chosen by cross-validation on NAB)",
             ),
             ConfigKey::new(
@@ -444,11 +504,15 @@ impl StrategyConfig for AnomalyConfig {
                 "number in (0, 1]",
                 "EWMA smoothing; default 2/(window_size+1)",
             ),
-            ConfigKey::new("n_trees", "integer 1..=10000", "isolation forest: trees"),
+            ConfigKey::new(
+                "n_trees",
+                "integer 1..=10000",
+                "isolation forest: trees; default 25 (was 100)",
+            ),
             ConfigKey::new(
                 "sample_size",
                 "integer 2..=100000",
-                "isolation forest: rows per tree (at most window_size)",
+                "isolation forest: rows per tree (at most window_size); default 32 (was 256)",
             ),
             ConfigKey::new(
                 "refit_every",
@@ -500,6 +564,51 @@ impl StrategyConfig for AnomalyConfig {
                 "fields",
                 "list of numeric fields",
                 "score several fields; exclusive with data_field",
+            ),
+            ConfigKey::new(
+                "art_step",
+                "integer 1..=100000",
+                "art: rows per downsampled value; probation 104 x art_step rows",
+            ),
+            ConfigKey::new(
+                "vigilance",
+                "number in [0.01, 0.999]",
+                "art: learning vigilance (match needed to join a category)",
+            ),
+            ConfigKey::new(
+                "nu",
+                "number in [0.001, 1]",
+                "one_class_svm: share of rows allowed outside the support",
+            ),
+            ConfigKey::new(
+                "n_components",
+                "integer 1..=4096",
+                "one_class_svm: random Fourier features",
+            ),
+            ConfigKey::new(
+                "learning_rate",
+                "number in [1e-6, 1]",
+                "one_class_svm: SGD learning rate",
+            ),
+            ConfigKey::new(
+                "period",
+                "integer 1..=period_window",
+                "seasonal: period in rows; default detected by autocorrelation",
+            ),
+            ConfigKey::new(
+                "period_window",
+                "integer 8..=1000000",
+                "seasonal: rows learnt before the first score (period detection)",
+            ),
+            ConfigKey::new(
+                "season_alpha",
+                "number in [1e-6, 1]",
+                "seasonal: smoothing of the level and seasonal profile",
+            ),
+            ConfigKey::new(
+                "residual_window",
+                "integer 2..=1000000",
+                "seasonal: previous residuals the residual z-score uses",
             ),
             ConfigKey::new(
                 "contextual",

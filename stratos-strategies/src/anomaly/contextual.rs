@@ -293,6 +293,8 @@ impl Contextual {
     }
 
     /// One step on the value's facts: returns (active / selected, added / proposed).
+    // Equal weights are an exact tie: both contexts predict.
+    #[allow(clippy::float_cmp)]
     fn step(&mut self, facts: &[u32]) -> (f64, f64) {
         let mut proposed: Vec<(Vec<u32>, Vec<u32>)> = Vec::new();
         let mut new_flag = false;
@@ -379,14 +381,12 @@ impl Contextual {
                 } else {
                     0.0
                 };
-                match w.partial_cmp(&best) {
-                    Some(std::cmp::Ordering::Greater) => {
-                        best = w;
-                        predicting.clear();
-                        predicting.push(cid);
-                    }
-                    Some(std::cmp::Ordering::Equal) => predicting.push(cid),
-                    _ => {}
+                if w > best {
+                    best = w;
+                    predicting.clear();
+                    predicting.push(cid);
+                } else if w.total_cmp(&best).is_eq() {
+                    predicting.push(cid);
                 }
             }
         }

@@ -1,6 +1,7 @@
 //! One row-at-a-time detector behind every method, shared by batch and online runs so that
 //! both give the same answers.
 
+use super::art::ArtDetector;
 use super::auto::{AutoDetector, AutoParams};
 use super::config::{AnomalyConfig, AnomalyMethod, Combine};
 use super::contextual::Contextual;
@@ -9,8 +10,10 @@ use super::iqr::RollingIqr;
 use super::isolation_forest::IsolationForestState;
 use super::knn_cad::KnnCad;
 use super::mad::RollingRobustZ;
+use super::one_class_svm::OneClassSvm;
 use super::quantile_window::QuantileWindow;
 use super::relative_entropy::RelativeEntropy;
+use super::seasonal::SeasonalDetector;
 use super::zscore::{RollingZScore, ZPoint, anomaly_score};
 
 /// A univariate kernel, one per field.
@@ -151,6 +154,12 @@ enum Member {
         kernels: Vec<Kernel>,
     },
     Forest(Box<IsolationForestState>),
+    /// `art`, one detector per field.
+    Art(Vec<ArtDetector>),
+    /// `one_class_svm`, over all fields together.
+    Svm(Box<OneClassSvm>),
+    /// `seasonal`, one detector per field.
+    Seasonal(Vec<SeasonalDetector>),
     /// The fixed `auto` combination.
     Auto(Box<AutoDetector>),
     /// A score-only univariate method, one kernel per field.
@@ -171,6 +180,31 @@ impl Member {
                 c.refit_every.unwrap_or(c.window_size),
                 c.seed,
             ))),
+            AnomalyMethod::Art => Member::Art(
+                (0..fields)
+                    .map(|_| ArtDetector::new(c.art_step, c.vigilance))
+                    .collect(),
+            ),
+            AnomalyMethod::OneClassSvm => Member::Svm(Box::new(OneClassSvm::new(
+                fields,
+                c.n_components,
+                c.nu,
+                c.learning_rate,
+                c.window_size,
+                c.seed,
+            ))),
+            AnomalyMethod::Seasonal => Member::Seasonal(
+                (0..fields)
+                    .map(|_| {
+                        SeasonalDetector::new(
+                            c.period,
+                            c.period_window,
+                            c.residual_window,
+                            c.season_alpha,
+                        )
+                    })
+                    .collect(),
+            ),
             AnomalyMethod::Auto => {
                 Member::Auto(Box::new(AutoDetector::new(AutoParams::default(), fields)))
             }
@@ -222,6 +256,20 @@ impl Member {
                 }
                 row
             }
+            Member::Forest(state) if lazy => {
+                // Only flagged rows matter: stop walking trees once the row cannot be.
+                let score = state.score_above(values, c.score_threshold);
+                state.add(values);
+                let score = score?;
+                out.push(Finding {
+                    method: AnomalyMethod::IsolationForest,
+                    field: None,
+                    point: None,
+                    score,
+                    flagged: true,
+                });
+                Some((score, true))
+            }
             Member::Forest(state) => {
                 let score = state.score(values);
                 state.add(values);
@@ -229,6 +277,26 @@ impl Member {
                 let flagged = score > c.score_threshold;
                 out.push(Finding {
                     method: AnomalyMethod::IsolationForest,
+                    field: None,
+                    point: None,
+                    score,
+                    flagged,
+                });
+                Some((score, flagged))
+            }
+            Member::Art(kernels) => scored_fields(
+                AnomalyMethod::Art,
+                kernels,
+                values,
+                c,
+                out,
+                ArtDetector::push,
+            ),
+            Member::Svm(svm) => {
+                let score = svm.push(values)?;
+                let flagged = score > c.score_threshold;
+                out.push(Finding {
+                    method: AnomalyMethod::OneClassSvm,
                     field: None,
                     point: None,
                     score,
@@ -247,6 +315,26 @@ impl Member {
                     flagged,
                 });
                 Some((score, flagged))
+            }
+            Member::Seasonal(kernels) => {
+                let mut row: Option<(f64, bool)> = None;
+                for (j, (k, &x)) in kernels.iter_mut().zip(values).enumerate() {
+                    if let Some(p) = k.push(x) {
+                        let flagged = p.z.abs() > c.threshold;
+                        let score = anomaly_score(Some(p.z));
+                        out.push(Finding {
+                            method: AnomalyMethod::Seasonal,
+                            field: Some(j),
+                            point: Some(p),
+                            score,
+                            flagged,
+                        });
+                        row = Some(
+                            row.map_or((score, flagged), |(s, f)| (s.max(score), f || flagged)),
+                        );
+                    }
+                }
+                row
             }
             Member::Scored { method, kernels } => {
                 let mut row: Option<(f64, bool)> = None;
@@ -274,6 +362,9 @@ impl Member {
         match self {
             Member::Fields { kernels, .. } => kernels.iter().map(|k| k.heap_bytes(window)).sum(),
             Member::Forest(s) => s.heap_bytes(),
+            Member::Art(k) => k.iter().map(ArtDetector::heap_bytes).sum(),
+            Member::Svm(s) => s.heap_bytes(),
+            Member::Seasonal(k) => k.iter().map(SeasonalDetector::heap_bytes).sum(),
             Member::Scored { kernels, .. } => kernels.iter().map(ScoreKernel::heap_bytes).sum(),
             Member::Auto(a) => a.heap_bytes(),
         }
@@ -283,10 +374,46 @@ impl Member {
         match self {
             Member::Fields { kernels, .. } => kernels.iter_mut().for_each(Kernel::reset),
             Member::Forest(s) => s.reset(),
+            Member::Art(k) => k.iter_mut().for_each(ArtDetector::reset),
+            Member::Svm(s) => s.reset(),
+            Member::Seasonal(k) => k.iter_mut().for_each(SeasonalDetector::reset),
             Member::Scored { kernels, .. } => kernels.iter_mut().for_each(ScoreKernel::reset),
             Member::Auto(a) => a.reset(),
         }
     }
+}
+
+/// Steps the per-field kernels of a method whose kernels give a score in [0, 1] directly
+/// (flagged above `score_threshold`), pushing one finding per scored field; returns the row's
+/// score (the largest) and flag.
+fn scored_fields<K>(
+    method: AnomalyMethod,
+    kernels: &mut [K],
+    values: &[f64],
+    c: &AnomalyConfig,
+    out: &mut Vec<Finding>,
+    push: impl Fn(&mut K, f64) -> Option<f64>,
+) -> Option<(f64, bool)> {
+    let mut row: Option<(f64, bool)> = None;
+    for (j, (k, &x)) in kernels.iter_mut().zip(values).enumerate() {
+        if let Some(score) = push(k, x) {
+            let score = if score.is_finite() {
+                score.clamp(0.0, 1.0)
+            } else {
+                0.0
+            };
+            let flagged = score > c.score_threshold;
+            out.push(Finding {
+                method,
+                field: Some(j),
+                point: None,
+                score,
+                flagged,
+            });
+            row = Some(row.map_or((score, flagged), |(s, f)| (s.max(score), f || flagged)));
+        }
+    }
+    row
 }
 
 /// The outcome of one row.
@@ -396,13 +523,18 @@ impl Detector {
     /// The same detector, but computing scores only for rows it flags: for the online form,
     /// which reads scores of flagged rows only. Flags and the scores of flagged rows are
     /// unchanged; an unflagged row's score is not computed. It applies where flags do not
-    /// depend on scores (one univariate method, no adaptive threshold, no suppression); other
-    /// configs are returned as they are. It saves an `erf` per field and row on the hot path.
+    /// depend on scores (one univariate method or a lone isolation forest, no adaptive
+    /// threshold, no suppression); other configs are returned as they are. It saves an `erf`
+    /// per field and row on the hot path, and for a forest the trees walked once the row can no
+    /// longer exceed `score_threshold` ([`IsolationForestState::score_above`]).
     pub(crate) fn scoring_flagged_rows_only(mut self) -> Self {
         self.lazy = !self.ensemble
             && self.recent.is_none()
             && self.suppress.is_none()
-            && matches!(self.members.as_slice(), [Member::Fields { .. }]);
+            && matches!(
+                self.members.as_slice(),
+                [Member::Fields { .. } | Member::Forest(_)]
+            );
         self
     }
 

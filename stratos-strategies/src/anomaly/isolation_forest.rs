@@ -51,6 +51,9 @@ pub fn average_path_length(n: usize) -> f64 {
     }
 }
 
+/// Trees walked in lockstep (their node loads overlap).
+const LANES: usize = 8;
+
 /// Marks a child reference as a leaf; the low bits then hold the leaf's sample size.
 const LEAF: u32 = 1 << 31;
 
@@ -68,6 +71,16 @@ struct Node {
     left: u32,
     right: u32,
 }
+
+/// Filler for unused node slots (never reached: no reference points at them).
+const PAD: Node = Node {
+    value: 0.0,
+    lo: 0.0,
+    hi: 0.0,
+    feature: 0,
+    left: LEAF,
+    right: LEAF,
+};
 
 /// `v` rounded down to an `f32` (towards −∞).
 fn f32_down(v: f64) -> f32 {
@@ -129,19 +142,34 @@ fn range_of(col: &[f64], sample: &[u32]) -> (f64, f64) {
 #[derive(Debug, Clone, PartialEq)]
 pub struct IsolationForest {
     dims: usize,
-    /// Per tree, its split nodes (a tree's root is its first node, or a leaf in `roots`).
-    trees: Vec<Vec<Node>>,
+    /// The split nodes of every tree in one array: tree `t` holds `lens[t]` nodes from
+    /// `t · stride` (its root is its first node, or a leaf in `roots`), so that a forest is one
+    /// contiguous block.
+    nodes: Vec<Node>,
+    /// Node slots per tree: at least ψ − 1, the most split nodes a tree on ψ rows can have.
+    stride: usize,
+    /// Per tree, its number of split nodes.
+    lens: Vec<u32>,
     /// Per tree, the root reference (a node index or a [`LEAF`] reference).
     roots: Vec<u32>,
     /// c(n) for n = 0..=ψ.
     c_table: Vec<f64>,
     psi: usize,
     norm: f64,
-    /// Fitting scratch: sample row indices, and the build stack.
+}
+
+/// Fitting scratch (sample row indices, the rows column by column, the build stack), shared by
+/// all the forests of a thread: a fit needs it only while it runs, so the thousands of forests
+/// of a multi-stream run do not each keep a copy of their window.
+#[derive(Debug, Default)]
+struct Scratch {
     idx: Vec<u32>,
-    /// Fitting scratch: the rows column by column.
     cols: Vec<f64>,
     stack: Vec<(u32, usize, usize, usize, bool)>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
 }
 
 impl IsolationForest {
@@ -149,14 +177,13 @@ impl IsolationForest {
     fn empty(dims: usize, trees: usize) -> Self {
         IsolationForest {
             dims,
-            trees: vec![Vec::new(); trees],
+            nodes: Vec::new(),
+            stride: 0,
+            lens: Vec::with_capacity(trees),
             roots: Vec::with_capacity(trees),
             c_table: Vec::new(),
             psi: 0,
             norm: 0.0,
-            idx: Vec::new(),
-            cols: Vec::new(),
-            stack: Vec::new(),
         }
     }
 
@@ -188,7 +215,7 @@ impl IsolationForest {
         rng: &mut SplitMix64,
     ) -> bool {
         self.roots.clear();
-        self.trees.resize_with(trees, Vec::new);
+        self.lens.clear();
         self.dims = dims;
         for t in 0..trees {
             if !self.refit_tree(t, rows, sample_size, rng) {
@@ -211,6 +238,39 @@ impl IsolationForest {
         sample_size: usize,
         rng: &mut SplitMix64,
     ) -> bool {
+        SCRATCH.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut scratch) => self.refit_tree_with(t, rows, sample_size, rng, &mut scratch),
+            // Only reachable re-entrantly; a private scratch does the same work.
+            Err(_) => self.refit_tree_with(t, rows, sample_size, rng, &mut Scratch::default()),
+        })
+    }
+
+    /// Re-lays the node array out with `stride` slots per tree (keeping every tree).
+    fn set_stride(&mut self, stride: usize) {
+        if stride == self.stride {
+            return;
+        }
+        let mut nodes = Vec::new();
+        nodes.reserve_exact(stride * self.lens.len());
+        for (t, &len) in self.lens.iter().enumerate() {
+            let start = t * self.stride;
+            let len = (len as usize).min(stride);
+            nodes.extend_from_slice(&self.nodes[start..start + len]);
+            nodes.resize((t + 1) * stride, PAD);
+        }
+        self.nodes = nodes;
+        self.stride = stride;
+    }
+
+    /// [`IsolationForest::refit_tree`] with the given scratch.
+    fn refit_tree_with(
+        &mut self,
+        t: usize,
+        rows: &[f64],
+        sample_size: usize,
+        rng: &mut SplitMix64,
+        scratch: &mut Scratch,
+    ) -> bool {
         let dims = self.dims;
         let n = rows.len().checked_div(dims).unwrap_or(0);
         if dims == 0 || n < 2 || t > self.roots.len() || n > (LEAF - 1) as usize {
@@ -223,39 +283,42 @@ impl IsolationForest {
             self.c_table.extend((0..=psi).map(average_path_length));
             self.norm = average_path_length(psi);
         }
+        // A tree has at most psi − 1 split nodes: its slots, so the memory stays flat.
+        if psi - 1 > self.stride {
+            self.set_stride(psi - 1);
+        }
         let height_limit = (psi as f64).log2().ceil() as usize;
+        let Scratch { idx, cols, stack } = scratch;
         // Two index buffers: a node at even depth finds its sample in the first, at odd depth
         // in the second, and partitions it out of place into the other one (children's ranges
         // are disjoint, so this never overwrites a sample still needed).
-        self.idx.clear();
-        self.idx.extend(0..n as u32);
-        self.idx.resize(2 * n, 0);
+        idx.clear();
+        idx.extend(0..n as u32);
+        idx.resize(2 * n, 0);
         if psi < n {
             // Partial Fisher–Yates: the first psi entries become the sample. (With psi = n the
             // sample is every row and its order does not matter.)
             for i in 0..psi {
                 let j = i + rng.below(n - i);
-                self.idx.swap(i, j);
+                idx.swap(i, j);
             }
         }
         // The rows column by column, so a feature's values are one contiguous slice.
-        self.cols.clear();
-        self.cols.resize(dims * n, 0.0);
+        cols.clear();
+        cols.resize(dims * n, 0.0);
         for (r, row) in rows.chunks_exact(dims).enumerate() {
             for (d, &v) in row.iter().enumerate() {
-                self.cols[d * n + r] = v;
+                cols[d * n + r] = v;
             }
         }
-        if t == self.trees.len() {
-            self.trees.push(Vec::new());
+        if t == self.roots.len() {
+            self.nodes.resize((t + 1) * self.stride, PAD);
+            self.lens.push(0);
         }
-        let nodes = &mut self.trees[t];
-        nodes.clear();
-        // A tree has at most psi − 1 split nodes: reserving them keeps the memory flat.
-        nodes.reserve_exact(psi - 1);
-        let (even, odd) = self.idx.split_at_mut(n);
-        let cols = &self.cols;
-        let stack = &mut self.stack;
+        let nodes = &mut self.nodes[t * self.stride..(t + 1) * self.stride];
+        let mut len = 0usize;
+        let (even, odd) = idx.split_at_mut(n);
+        let cols = &*cols;
         stack.clear();
         stack.reserve_exact(2 * height_limit + 2);
         // (parent node, sample range, depth, is the right child); the root has no parent.
@@ -264,7 +327,7 @@ impl IsolationForest {
         while let Some((parent, start, end, depth, right)) = stack.pop() {
             let size = end - start;
             let mut reference = LEAF | size as u32;
-            if depth < height_limit && size > 1 {
+            if depth < height_limit && size > 1 && len < nodes.len() {
                 let (sample, out) = if depth % 2 == 0 {
                     (&even[start..end], &mut odd[start..end])
                 } else {
@@ -309,15 +372,16 @@ impl IsolationForest {
                         back -= usize::from(!below);
                     }
                     let mid = front;
-                    let at = nodes.len() as u32;
-                    nodes.push(Node {
+                    let at = len as u32;
+                    nodes[len] = Node {
                         value,
                         lo: f32_down(lo),
                         hi: f32_up(hi),
                         feature: feature as u32,
                         left: LEAF,
                         right: LEAF,
-                    });
+                    };
+                    len += 1;
                     reference = at;
                     stack.push((at, start, start + mid, depth + 1, false));
                     stack.push((at, start + mid, end, depth + 1, true));
@@ -329,6 +393,7 @@ impl IsolationForest {
                 None => root = reference,
             }
         }
+        self.lens[t] = len as u32;
         if t == self.roots.len() {
             self.roots.push(root);
         } else {
@@ -348,13 +413,11 @@ impl IsolationForest {
     /// `p = gap / (gap + (hi − lo))`, with `gap` the distance from `x` to `[lo, hi]` (0 inside).
     #[inline]
     fn path_lengths<const LANES: usize>(&self, first: usize, x: &[f64]) -> f64 {
-        let mut nodes: [&[Node]; LANES] = [&[]; LANES];
+        let mut base = [0usize; LANES];
         let mut reference = [LEAF; LANES];
         for l in 0..LANES {
-            if let (Some(tree), Some(&root)) =
-                (self.trees.get(first + l), self.roots.get(first + l))
-            {
-                nodes[l] = tree;
+            if let Some(&root) = self.roots.get(first + l) {
+                base[l] = (first + l) * self.stride;
                 reference[l] = root;
             }
         }
@@ -365,7 +428,11 @@ impl IsolationForest {
         loop {
             let mut active = false;
             for l in 0..LANES {
-                let Some(node) = nodes[l].get(reference[l] as usize) else {
+                if reference[l] & LEAF != 0 {
+                    continue;
+                }
+                let Some(node) = self.nodes.get(base[l] + reference[l] as usize) else {
+                    reference[l] = LEAF;
                     continue;
                 };
                 active = true;
@@ -408,12 +475,33 @@ impl IsolationForest {
 
     /// Mean (expected) path length of `x` (`dims` values) over the trees.
     pub fn mean_path_length(&self, x: &[f64]) -> f64 {
-        const LANES: usize = 8;
         let total: f64 = (0..self.roots.len())
             .step_by(LANES)
             .map(|first| self.path_lengths::<LANES>(first, x))
             .sum();
         total / self.roots.len().max(1) as f64
+    }
+
+    /// The score of `x` when it exceeds `threshold`, else `None`, walking only as many trees
+    /// as needed: path lengths are never negative, so once the summed lengths of the trees
+    /// walked so far reach `trees · c(ψ) · (−log₂ threshold)` the score cannot exceed it (an
+    /// inlier, about `c(ψ)` per tree, stops after about `−log₂ threshold` of the forest, 42 %
+    /// at 0.75). When `Some`, the score equals [`IsolationForest::score`].
+    pub fn score_above(&self, x: &[f64], threshold: f64) -> Option<f64> {
+        if x.len() != self.dims || self.norm <= 0.0 || self.roots.is_empty() {
+            return (0.0 > threshold).then_some(0.0);
+        }
+        let trees = self.roots.len() as f64;
+        let limit = trees * self.norm * -threshold.log2();
+        let mut total = 0.0;
+        for first in (0..self.roots.len()).step_by(LANES) {
+            total += self.path_lengths::<LANES>(first, x);
+            if total >= limit {
+                return None;
+            }
+        }
+        let score = (-(total / trees) / self.norm).exp2();
+        (score > threshold).then_some(score)
     }
 
     /// The anomaly score `2^(−E[h(x)] / c(ψ))` of `x`, in (0, 1].
@@ -426,16 +514,10 @@ impl IsolationForest {
 
     /// Heap bytes held, by capacity.
     fn heap_bytes(&self) -> usize {
-        self.trees
-            .iter()
-            .map(|t| t.capacity() * std::mem::size_of::<Node>())
-            .sum::<usize>()
-            + self.trees.capacity() * std::mem::size_of::<Vec<Node>>()
+        self.nodes.capacity() * std::mem::size_of::<Node>()
+            + self.lens.capacity() * 4
             + self.roots.capacity() * 4
             + self.c_table.capacity() * 8
-            + self.idx.capacity() * 4
-            + self.cols.capacity() * 8
-            + self.stack.capacity() * std::mem::size_of::<(u32, usize, usize, usize, bool)>()
     }
 }
 
@@ -449,8 +531,9 @@ impl IsolationForest {
 /// added. Rows with a non-finite value get no score and are not added. The RNG is part of the
 /// state, so a replay gives the same forests and scores.
 ///
-/// Memory: the window (`window × dims` values) plus the forest (at most `trees × (ψ − 1)` split
-/// nodes) and its fitting scratch (a column copy of the window and `2 × window` indices).
+/// Memory: the window (`window × dims` values) plus the forest (`trees × (ψ − 1)` split-node
+/// slots in one block). The fitting scratch (a column copy of the window and `2 × window`
+/// indices) is shared by all the forests of a thread.
 #[derive(Debug, Clone, PartialEq)]
 pub struct IsolationForestState {
     dims: usize,
@@ -509,6 +592,16 @@ impl IsolationForestState {
         self.forest.as_ref().map(|f| f.score(x))
     }
 
+    /// [`IsolationForestState::score`] when it exceeds `threshold`, else `None`, walking only
+    /// as many trees as needed ([`IsolationForest::score_above`]).
+    #[inline]
+    pub fn score_above(&self, x: &[f64], threshold: f64) -> Option<f64> {
+        if x.len() != self.dims || x.iter().any(|v| !v.is_finite()) {
+            return None;
+        }
+        self.forest.as_ref()?.score_above(x, threshold)
+    }
+
     /// Adds the row `x` to the reference window, rebuilding trees when due.
     pub fn add(&mut self, x: &[f64]) {
         if x.len() != self.dims || x.iter().any(|v| !v.is_finite()) {
@@ -549,10 +642,9 @@ impl IsolationForestState {
         }
     }
 
-    /// Heap bytes held: the reference window and the forest with its fitting scratch, by
-    /// capacity: about `2 · window · dims · 8` (window and column copy) `+ trees · (ψ − 1) · 32`
-    /// (split nodes) `+ 2 · window · 4` (index buffers) `+ (ψ + 1) · 8` (c table) bytes, plus
-    /// a few dozen per tree and the build stack (O(log ψ)).
+    /// Heap bytes held: the reference window and the forest, by capacity: about
+    /// `window · dims · 8` (window) `+ trees · (ψ − 1) · 32` (split nodes) `+ (ψ + 1) · 8`
+    /// (c table) `+ 8 · trees` bytes. (The fitting scratch is per thread, not per state.)
     pub fn heap_bytes(&self) -> usize {
         self.buf.capacity() * std::mem::size_of::<f64>()
             + self.forest.as_ref().map_or(0, IsolationForest::heap_bytes)

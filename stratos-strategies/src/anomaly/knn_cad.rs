@@ -257,7 +257,7 @@ impl KnnCad {
             if cholesky_upper(&mut g, d) {
                 g
             } else {
-                Default::default()
+                Vec::new()
             }
         } else {
             Vec::new()

@@ -10,6 +10,9 @@
 //! | `ewma` | `(x − m) / s`, exponentially weighted ([`EwmaChart`]) | \|z\| > `threshold` | `erf(\|z\| / √2)` |
 //! | `isolation_forest` | all `fields` together ([`IsolationForestState`]) | score > `score_threshold` | `2^(−E[h]/c(ψ))` |
 //! | `ensemble` | each of `methods` | at least `min_votes` members flag | mean (or max) of member scores |
+//! | `art` | fuzzy ART over windowed features of the downsampled series ([`ArtDetector`]) | score > `score_threshold` | `1 − D/d`: distance to the nearest category over the recent typical one |
+//! | `one_class_svm` | all `fields` together, RBF one-class SVM by random Fourier features and SGD ([`OneClassSvm`]) | score > `score_threshold` | `1 − w·z/ρ`, clipped |
+//! | `seasonal` | residual after a detected (or given) seasonal profile ([`SeasonalDetector`]), z against the previous `residual_window` residuals | \|z\| > `threshold` | `erf(\|z\| / √2)` |
 //! | `contextual` | contexts of quantised values ([`Contextual`], CAD OSE's idea) | score > `score_threshold` | share of unpredicted contexts |
 //! | `knn_cad` | k-NN non-conformity of lagged windows ([`KnnCad`]) | score > `score_threshold` | conformal rank |
 //! | `relative_entropy` | histogram tests of recent windows ([`RelativeEntropy`]) | score > `score_threshold` | 0 or 1 |
@@ -18,6 +21,7 @@
 //! largest); with `adaptiveThreshold`, a row is flagged when its score exceeds the
 //! `adaptive_quantile` of the previous `adaptive_window` row scores.
 
+pub mod art;
 pub mod auto;
 mod config;
 mod contextual;
@@ -27,18 +31,23 @@ mod iqr;
 mod isolation_forest;
 mod knn_cad;
 mod mad;
+mod one_class_svm;
 mod quantile_window;
 mod relative_entropy;
+pub mod seasonal;
 mod sorted_window;
 mod zscore;
 
 use serde_json::json;
+#[cfg(test)]
+use stratos_core::Strategy;
 use stratos_core::strategy::resolve_field;
 use stratos_core::{
     Alert, BuiltinStrategy, ConfigError, Event, Frame, OnlineStrategy, Outputs, ResultType, RowRef,
-    Schema, Strategy, StrategyError, StrategyInfo, StrategyResult,
+    Schema, StrategyError, StrategyResult,
 };
 
+pub use art::ArtDetector;
 pub use config::{AnomalyConfig, AnomalyMethod, Combine, DEFAULT_ENSEMBLE};
 pub use contextual::{Contextual, ContextualParams};
 pub use ewma::EwmaChart;
@@ -48,8 +57,10 @@ pub use isolation_forest::{
 };
 pub use knn_cad::{KnnCad, KnnCadParams};
 pub use mad::{MAD_TO_SIGMA, RollingRobustZ};
+pub use one_class_svm::OneClassSvm;
 pub use quantile_window::QuantileWindow;
 pub use relative_entropy::{RelativeEntropy, RelativeEntropyParams};
+pub use seasonal::SeasonalDetector;
 pub use sorted_window::SortedWindow;
 pub use zscore::{RollingZScore, ZPoint, anomaly_score};
 
@@ -98,7 +109,8 @@ impl AnomalyStrategy {
         }
     }
 
-    /// Rows (at least) before the first score: the reference window, or the EWMA warm-up.
+    /// Rows (at least) before the first score: the reference window, or the EWMA warm-up, or
+    /// the probation of `art`.
     fn warmup(&self) -> usize {
         let c = &self.config;
         let of = |m: AnomalyMethod| match m {
@@ -106,6 +118,8 @@ impl AnomalyStrategy {
             AnomalyMethod::KnnCad => c.knn_cad.dim - 1 + c.knn_cad.train,
             AnomalyMethod::RelativeEntropy => c.relative_entropy.window - 1,
             AnomalyMethod::Auto => AutoParams::default().entropy.window - 1,
+            AnomalyMethod::Art => art::TREND * c.art_step,
+            AnomalyMethod::Seasonal => c.period_window,
             _ => c.window_size,
         };
         match c.effective_method() {
@@ -132,7 +146,11 @@ impl AnomalyStrategy {
             && !method.is_score_only()
             && !matches!(
                 method,
-                AnomalyMethod::Ensemble | AnomalyMethod::IsolationForest
+                AnomalyMethod::Ensemble
+                    | AnomalyMethod::IsolationForest
+                    | AnomalyMethod::Art
+                    | AnomalyMethod::OneClassSvm
+                    | AnomalyMethod::Seasonal
             );
         if field_level {
             for f in row.findings.iter().filter(|f| f.flagged) {
@@ -219,7 +237,10 @@ impl AnomalyStrategy {
             }
             if method == AnomalyMethod::Ensemble {
                 obj.insert("member_scores".into(), members.into());
-            } else if method == AnomalyMethod::IsolationForest || method.is_score_only() {
+            } else if method == AnomalyMethod::IsolationForest
+                || method.is_score_only()
+                || matches!(method, AnomalyMethod::Art | AnomalyMethod::OneClassSvm)
+            {
                 obj.insert("score_threshold".into(), json_num(c.score_threshold));
             }
         }
@@ -313,45 +334,30 @@ impl AnomalyStrategy {
 
 impl BuiltinStrategy for AnomalyStrategy {
     type Config = AnomalyConfig;
-
-    fn describe() -> StrategyInfo {
-        StrategyInfo {
-            id: ID.to_owned(),
-            name: "Anomaly detection".to_owned(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            description: "z-score, robust z, IQR, EWMA, isolation forest, contextual (CAD), KNN CAD, relative entropy, ensemble, auto; adaptive threshold; flags, scores and alerts"
-                .to_owned(),
-            result_type: ResultType::Anomaly,
-            online: true,
-            keys: Vec::new(),
-        }
-    }
+    type Online = AnomalyOnline;
+    const NAME: &'static str = "Anomaly detection";
+    const DESCRIPTION: &'static str = "z-score, robust z, IQR, EWMA, isolation forest, contextual (CAD), KNN CAD, relative entropy, ART, one-class SVM, seasonal, ensemble, auto; adaptive threshold; flags, scores and alerts";
+    const RESULT_TYPE: ResultType = ResultType::Anomaly;
 
     fn from_config(config: AnomalyConfig) -> Result<Self, ConfigError> {
         use stratos_core::StrategyConfig;
         config.validate()?;
         Ok(AnomalyStrategy { config })
     }
-}
 
-impl Strategy for AnomalyStrategy {
-    fn id(&self) -> &str {
-        ID
+    fn settings(&self) -> &AnomalyConfig {
+        &self.config
     }
 
-    fn cost_warnings(&self) -> Vec<String> {
+    fn config_warnings(&self) -> Vec<String> {
         self.config.cost_warnings()
     }
 
-    fn config(&self) -> serde_json::Value {
-        serde_json::to_value(&self.config).unwrap_or_default()
-    }
-
-    fn input_fields(&self, schema: &Schema) -> Result<Vec<String>, ConfigError> {
+    fn fields(&self, schema: &Schema) -> Result<Vec<String>, ConfigError> {
         self.fields(schema)
     }
 
-    fn execute(&self, frame: &Frame) -> Result<StrategyResult, StrategyError> {
+    fn batch(&self, frame: &Frame) -> Result<StrategyResult, StrategyError> {
         let fields = self.fields(frame.schema())?;
         let columns: Vec<&[f64]> = fields
             .iter()
@@ -363,7 +369,10 @@ impl Strategy for AnomalyStrategy {
         // The most rows any kernel could learn from: a field's finite values, or for a lone
         // isolation forest the complete rows. At most `warmup` of them means nothing can be
         // scored, online or in batch.
-        let valid = if method == AnomalyMethod::IsolationForest {
+        let valid = if matches!(
+            method,
+            AnomalyMethod::IsolationForest | AnomalyMethod::OneClassSvm
+        ) {
             (0..n)
                 .filter(|&i| {
                     columns
@@ -503,26 +512,26 @@ impl Strategy for AnomalyStrategy {
         Ok(result.with_outputs(outputs))
     }
 
-    fn online(&self, schema: &Schema) -> Result<Option<Box<dyn OnlineStrategy>>, ConfigError> {
+    fn bind(&self, schema: &Schema) -> Result<Option<Self::Online>, ConfigError> {
         let fields = self.fields(schema)?;
         let indexes = fields
             .iter()
             .filter_map(|f| schema.value_index(f))
             .collect::<Vec<_>>();
-        Ok(Some(Box::new(AnomalyOnline {
+        Ok(Some(AnomalyOnline {
             detector: Detector::new(&self.config, fields.len()).scoring_flagged_rows_only(),
             row: RowOutcome::default(),
             values: vec![f64::NAN; fields.len()],
             strategy: self.clone(),
             fields,
             indexes,
-        })))
+        }))
     }
 }
 
 /// The online form: an `alert` event per anomaly (see [`AnomalyStrategy`]), nothing otherwise.
 #[derive(Debug)]
-struct AnomalyOnline {
+pub struct AnomalyOnline {
     strategy: AnomalyStrategy,
     detector: Detector,
     row: RowOutcome,

@@ -81,15 +81,11 @@ impl RelativeEntropyParams {
     }
 }
 
-/// One stored hypothesis: bin frequencies and how many windows agreed with it.
-#[derive(Debug, Clone, PartialEq)]
-struct Hypothesis {
-    p: Vec<f64>,
-    count: u64,
-    born: u64,
-}
-
 /// The online relative-entropy detector of one series (see the module docs).
+///
+/// Per row: the window's histogram is updated in O(1) (rebuilt only when the running range
+/// widens), and each hypothesis costs one multiply-add per non-empty bin: hypotheses are kept
+/// as log-frequencies, and `KL(P̂ ‖ P) = Σ p̂ ln p̂ − Σ p̂ ln p` over the non-empty bins of P̂.
 ///
 /// # Examples
 /// ```
@@ -108,29 +104,42 @@ pub struct RelativeEntropy {
     min_count: u64,
     max_hypotheses: usize,
     values: VecDeque<f64>,
+    /// The bin of each value of `values` under the current range.
+    bin_of: VecDeque<u8>,
+    counts: Vec<u32>,
     min: f64,
     max: f64,
-    hypotheses: Vec<Hypothesis>,
+    /// Hypotheses' log-frequencies, `bins` per hypothesis.
+    log_p: Vec<f64>,
+    count: Vec<u64>,
+    born: Vec<u64>,
     seen: u64,
-    scratch: Vec<f64>,
+    /// (bin, p̂) of the non-empty bins of the current window.
+    nonzero: Vec<(usize, f64)>,
 }
 
 impl RelativeEntropy {
     /// A fresh detector.
     pub fn new(p: &RelativeEntropyParams) -> Self {
-        let bins = p.bins.max(2);
+        let bins = p.bins.clamp(2, 64);
+        let window = p.window.max(1);
+        let max_hypotheses = p.max_hypotheses.max(1);
         RelativeEntropy {
             bins,
-            window: p.window.max(1),
+            window,
             threshold: chi2_quantile(p.confidence, (bins - 1) as f64),
             min_count: p.min_count,
-            max_hypotheses: p.max_hypotheses.max(1),
-            values: VecDeque::with_capacity(p.window + 1),
+            max_hypotheses,
+            values: VecDeque::with_capacity(window + 1),
+            bin_of: VecDeque::with_capacity(window + 1),
+            counts: vec![0; bins],
             min: f64::INFINITY,
             max: f64::NEG_INFINITY,
-            hypotheses: Vec::new(),
+            log_p: Vec::with_capacity(max_hypotheses.min(4096) * bins),
+            count: Vec::with_capacity(max_hypotheses.min(4096)),
+            born: Vec::with_capacity(max_hypotheses.min(4096)),
             seen: 0,
-            scratch: vec![0.0; bins],
+            nonzero: Vec::with_capacity(bins),
         }
     }
 
@@ -141,7 +150,21 @@ impl RelativeEntropy {
 
     /// Hypotheses held.
     pub fn hypotheses(&self) -> usize {
-        self.hypotheses.len()
+        self.count.len()
+    }
+
+    /// The bin of `v` under the current range (`step` > 0).
+    #[inline]
+    fn bin(&self, v: f64, step: f64) -> u8 {
+        let last = self.bins - 1;
+        let b = ((v - self.min) / step).floor();
+        (if b >= last as f64 {
+            last
+        } else if b > 0.0 {
+            b as usize
+        } else {
+            0
+        }) as u8
     }
 
     /// Adds `x` and scores the window ending at it: 1 (anomalous) or 0; `None` before the first
@@ -150,65 +173,97 @@ impl RelativeEntropy {
         if !x.is_finite() {
             return None;
         }
+        let widened = x < self.min || x > self.max;
         self.min = self.min.min(x);
         self.max = self.max.max(x);
+        let range = self.max - self.min;
+        let usable = range > 0.0 && range.is_finite();
+        let step = range / self.bins as f64;
         if self.values.len() == self.window {
             self.values.pop_front();
+            if let Some(b) = self.bin_of.pop_front() {
+                let c = &mut self.counts[usize::from(b)];
+                *c = c.saturating_sub(1);
+            }
         }
         self.values.push_back(x);
+        if widened || !usable {
+            // The bins moved: re-bin the window.
+            self.bin_of.clear();
+            self.counts.iter_mut().for_each(|c| *c = 0);
+            for i in 0..self.values.len() {
+                let b = if usable {
+                    self.bin(self.values[i], step)
+                } else {
+                    0
+                };
+                self.bin_of.push_back(b);
+                self.counts[usize::from(b)] += 1;
+            }
+        } else {
+            let b = self.bin(x, step);
+            self.bin_of.push_back(b);
+            self.counts[usize::from(b)] += 1;
+        }
         if self.values.len() < self.window {
             return None;
         }
-        let range = self.max - self.min;
-        if !(range > 0.0 && range.is_finite()) {
+        if !usable {
             // A constant stream so far (or a range beyond f64): nothing to tell apart.
             return Some(0.0);
         }
         self.seen += 1;
-        let step = range / self.bins as f64;
-        self.scratch.iter_mut().for_each(|c| *c = 0.0);
-        let last = self.bins - 1;
-        for &v in &self.values {
-            let b = ((v - self.min) / step).floor();
-            let b = if b >= last as f64 {
-                last
-            } else if b > 0.0 {
-                b as usize
-            } else {
-                0
-            };
-            self.scratch[b] += 1.0;
-        }
         let n = self.values.len() as f64;
-        self.scratch.iter_mut().for_each(|c| *c /= n);
-        let mut best: Option<(usize, f64)> = None;
-        for (i, h) in self.hypotheses.iter().enumerate() {
-            let stat = 2.0 * n * kl(&self.scratch, &h.p);
-            if stat < self.threshold && best.is_none_or(|(_, s)| stat < s) {
-                best = Some((i, stat));
+        self.nonzero.clear();
+        let mut h = 0.0;
+        for (i, &c) in self.counts.iter().enumerate() {
+            if c > 0 {
+                let p = f64::from(c) / n;
+                h += p * p.ln();
+                self.nonzero.push((i, p));
             }
         }
-        let first = self.hypotheses.is_empty();
+        let mut best: Option<(usize, f64)> = None;
+        for (k, log_p) in self.log_p.chunks_exact(self.bins).enumerate() {
+            let mut cross = 0.0;
+            for &(i, p) in &self.nonzero {
+                cross += p * log_p[i];
+            }
+            // KL(P̂ ‖ P); −∞ in log_p (an empty bin of P where P̂ has mass) makes it +∞.
+            let stat = 2.0 * n * (h - cross);
+            if stat < self.threshold && best.is_none_or(|(_, s)| stat < s) {
+                best = Some((k, stat));
+            }
+        }
+        let first = self.count.is_empty();
         match best {
-            Some((i, _)) => {
-                let h = &mut self.hypotheses[i];
-                h.count += 1;
-                Some(if h.count <= self.min_count { 1.0 } else { 0.0 })
+            Some((k, _)) => {
+                self.count[k] += 1;
+                Some(if self.count[k] <= self.min_count {
+                    1.0
+                } else {
+                    0.0
+                })
             }
             None => {
-                if self.hypotheses.len() >= self.max_hypotheses {
+                if self.count.len() >= self.max_hypotheses {
                     // Evict the least-agreed hypothesis (the oldest among equals).
-                    if let Some(k) = (0..self.hypotheses.len())
-                        .min_by_key(|&k| (self.hypotheses[k].count, self.hypotheses[k].born))
+                    if let Some(k) =
+                        (0..self.count.len()).min_by_key(|&k| (self.count[k], self.born[k]))
                     {
-                        self.hypotheses.swap_remove(k);
+                        let last = self.count.len() - 1;
+                        self.count.swap_remove(k);
+                        self.born.swap_remove(k);
+                        let b = self.bins;
+                        self.log_p.copy_within(last * b..(last + 1) * b, k * b);
+                        self.log_p.truncate(last * b);
                     }
                 }
-                self.hypotheses.push(Hypothesis {
-                    p: self.scratch.clone(),
-                    count: 1,
-                    born: self.seen,
-                });
+                for &c in &self.counts {
+                    self.log_p.push((f64::from(c) / n).ln());
+                }
+                self.count.push(1);
+                self.born.push(self.seen);
                 // The very first window only founds the first hypothesis.
                 Some(if first { 0.0 } else { 1.0 })
             }
@@ -218,26 +273,31 @@ impl RelativeEntropy {
     /// Heap bytes held, by capacity: O(window + max_hypotheses · bins).
     pub fn heap_bytes(&self) -> usize {
         self.values.capacity() * 8
-            + self.scratch.capacity() * 8
-            + self.hypotheses.capacity() * std::mem::size_of::<Hypothesis>()
-            + self
-                .hypotheses
-                .iter()
-                .map(|h| h.p.capacity() * 8)
-                .sum::<usize>()
+            + self.bin_of.capacity()
+            + self.counts.capacity() * 4
+            + self.log_p.capacity() * 8
+            + self.count.capacity() * 8
+            + self.born.capacity() * 8
+            + self.nonzero.capacity() * 16
     }
 
     /// Forgets everything.
     pub fn reset(&mut self) {
         self.values.clear();
-        self.hypotheses.clear();
+        self.bin_of.clear();
+        self.counts.iter_mut().for_each(|c| *c = 0);
+        self.log_p.clear();
+        self.count.clear();
+        self.born.clear();
         self.min = f64::INFINITY;
         self.max = f64::NEG_INFINITY;
         self.seen = 0;
     }
 }
 
-/// Kullback–Leibler divergence `Σ p̂ ln(p̂ / p)` (∞ when p̂ > 0 where p = 0).
+/// Kullback–Leibler divergence `Σ p̂ ln(p̂ / p)` (∞ when p̂ > 0 where p = 0): the reference
+/// form of what [`RelativeEntropy::update`] computes.
+#[cfg(test)]
 fn kl(p_hat: &[f64], p: &[f64]) -> f64 {
     let mut s = 0.0;
     for (&a, &b) in p_hat.iter().zip(p) {

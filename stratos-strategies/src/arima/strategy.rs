@@ -11,10 +11,12 @@
 //! ```
 
 use serde_json::json;
+#[cfg(test)]
+use stratos_core::Strategy;
 use stratos_core::strategy::{input_series, resolve_field};
 use stratos_core::{
-    Action, BuiltinStrategy, ConfigError, Frame, Outputs, ResultType, Schema, Signal, Strategy,
-    StrategyError, StrategyInfo, StrategyResult, Timestamp,
+    Action, BatchOnly, BuiltinStrategy, ConfigError, Frame, Outputs, ResultType, Schema, Signal,
+    StrategyError, StrategyResult, Timestamp,
 };
 
 use super::config::{ArimaConfig, ID};
@@ -185,40 +187,26 @@ fn forecast_times(
 
 impl BuiltinStrategy for ArimaStrategy {
     type Config = ArimaConfig;
-
-    fn describe() -> StrategyInfo {
-        StrategyInfo {
-            id: ID.to_owned(),
-            name: "ARIMA prediction".to_owned(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            description: "ARIMA(p,d,q) by exact maximum likelihood (statsmodels' answers): forecasts with intervals, ADF stationarity, order search, BUY/SELL/HOLD".to_owned(),
-            result_type: ResultType::Prediction,
-            online: false,
-            keys: Vec::new(),
-        }
-    }
+    type Online = BatchOnly;
+    const NAME: &'static str = "ARIMA prediction";
+    const DESCRIPTION: &'static str = "ARIMA(p,d,q) by exact maximum likelihood (statsmodels' answers): forecasts with intervals, ADF stationarity, order search, BUY/SELL/HOLD";
+    const RESULT_TYPE: ResultType = ResultType::Prediction;
 
     fn from_config(config: ArimaConfig) -> Result<Self, ConfigError> {
         use stratos_core::StrategyConfig;
         config.validate()?;
         Ok(ArimaStrategy { config })
     }
-}
 
-impl Strategy for ArimaStrategy {
-    fn id(&self) -> &str {
-        ID
+    fn settings(&self) -> &ArimaConfig {
+        &self.config
     }
 
-    fn config(&self) -> serde_json::Value {
-        serde_json::to_value(&self.config).unwrap_or_default()
-    }
-
-    fn input_fields(&self, schema: &Schema) -> Result<Vec<String>, ConfigError> {
+    fn fields(&self, schema: &Schema) -> Result<Vec<String>, ConfigError> {
         resolve_field(ID, self.config.data_field.as_deref(), schema).map(|f| vec![f])
     }
 
-    fn execute(&self, frame: &Frame) -> Result<StrategyResult, StrategyError> {
+    fn batch(&self, frame: &Frame) -> Result<StrategyResult, StrategyError> {
         let c = &self.config;
         let series = input_series(ID, c.data_field.as_deref(), frame)?;
         let filled = fill_gaps(series.values);
@@ -286,6 +274,11 @@ impl Strategy for ArimaStrategy {
         }
         if !search_summary.is_null() {
             data["orderSearch"] = search_summary;
+        }
+        // statsmodels' summary() numbers (OPG standard errors, residual diagnostics); absent
+        // when the outer product of the scores is singular.
+        if let Ok(summary) = fit.summary(y) {
+            data["summary"] = serde_json::to_value(&summary).unwrap_or_default();
         }
         let mape = fit.mape();
         let confidence =

@@ -28,6 +28,24 @@ use super::likelihood;
 use super::model::FittedArima;
 use crate::linalg::{Dual, Real, solve_in_place};
 
+/// NaN written as JSON `null` and read back from it (a diagnostic that is not defined, e.g.
+/// the heteroskedasticity test on two residuals).
+mod nan_null {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+        if v.is_finite() {
+            s.serialize_f64(*v)
+        } else {
+            s.serialize_none()
+        }
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
+    }
+}
+
 /// `Φ⁻¹(0.975)`.
 const Z_975: f64 = 1.959_963_984_540_054;
 
@@ -37,16 +55,22 @@ pub struct ParamRow {
     /// statsmodels' name (`const`, `ar.L1`, `ma.L1`, `sigma2`).
     pub name: String,
     /// The estimate.
+    #[serde(with = "nan_null")]
     pub coef: f64,
     /// Its standard error (OPG).
+    #[serde(with = "nan_null")]
     pub std_err: f64,
     /// `coef / std_err`.
+    #[serde(with = "nan_null")]
     pub z: f64,
     /// Two-sided normal p-value of `z`.
+    #[serde(with = "nan_null")]
     pub p_value: f64,
     /// Lower bound of the 95 % confidence interval.
+    #[serde(with = "nan_null")]
     pub ci_lower: f64,
     /// Upper bound of the 95 % confidence interval.
+    #[serde(with = "nan_null")]
     pub ci_upper: f64,
 }
 
@@ -54,8 +78,10 @@ pub struct ParamRow {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct TestStat {
     /// The statistic.
+    #[serde(with = "nan_null")]
     pub statistic: f64,
     /// Its p-value.
+    #[serde(with = "nan_null")]
     pub p_value: f64,
 }
 
@@ -67,12 +93,16 @@ pub struct ArimaSummary {
     /// Number of observations.
     pub nobs: usize,
     /// Log-likelihood.
+    #[serde(with = "nan_null")]
     pub llf: f64,
     /// Akaike information criterion.
+    #[serde(with = "nan_null")]
     pub aic: f64,
     /// Bayesian information criterion.
+    #[serde(with = "nan_null")]
     pub bic: f64,
     /// Hannan–Quinn information criterion.
+    #[serde(with = "nan_null")]
     pub hqic: f64,
     /// How the covariance was computed (`opg`).
     pub cov_type: String,
@@ -83,8 +113,10 @@ pub struct ArimaSummary {
     /// Jarque-Bera normality test on the standardised residuals.
     pub jarque_bera: TestStat,
     /// Skewness of the standardised residuals.
+    #[serde(with = "nan_null")]
     pub skew: f64,
     /// Kurtosis (not excess) of the standardised residuals.
+    #[serde(with = "nan_null")]
     pub kurtosis: f64,
     /// Two-sided heteroskedasticity (break in variance) test.
     pub heteroskedasticity: TestStat,
@@ -336,25 +368,26 @@ impl fmt::Display for ArimaSummary {
         let dash = "-".repeat(78);
         writeln!(f, "{:^78}", "SARIMAX Results")?;
         writeln!(f, "{eq}")?;
-        let left = |k: &str, v: &str| format!("{k:<20}{v:>19}");
+        let left = |k: &str, v: &str| format!("{k:<18}{v:>18}   ");
+        let right = |k: &str, v: &str| format!("{k:<20}{v:>19}");
         let pairs = [
             (
                 left("Dep. Variable:", "y"),
-                left("No. Observations:", &self.nobs.to_string()),
+                right("No. Observations:", &self.nobs.to_string()),
             ),
             (
                 left("Model:", &self.model),
-                left("Log Likelihood", &format!("{:.3}", self.llf)),
+                right("Log Likelihood", &format!("{:.3}", self.llf)),
             ),
             (
                 left("Covariance Type:", &self.cov_type),
-                left("AIC", &format!("{:.3}", self.aic)),
+                right("AIC", &format!("{:.3}", self.aic)),
             ),
             (
                 left("Converged:", if self.converged { "yes" } else { "no" }),
-                left("BIC", &format!("{:.3}", self.bic)),
+                right("BIC", &format!("{:.3}", self.bic)),
             ),
-            (left("", ""), left("HQIC", &format!("{:.3}", self.hqic))),
+            (left("", ""), right("HQIC", &format!("{:.3}", self.hqic))),
         ];
         for (a, b) in pairs {
             writeln!(f, "{a}{b}")?;

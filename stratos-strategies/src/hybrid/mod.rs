@@ -15,8 +15,8 @@ mod config;
 
 use serde_json::json;
 use stratos_core::{
-    Action, BuiltinStrategy, ConfigError, Frame, ResultType, Schema, Signal, Strategy,
-    StrategyError, StrategyInfo, StrategyResult,
+    Action, BatchOnly, BuiltinStrategy, ConfigError, Frame, ResultType, Schema, Signal, Strategy,
+    StrategyError, StrategyResult,
 };
 
 pub use config::{HybridConfig, ID, Weights};
@@ -104,20 +104,11 @@ pub fn combine(
 
 impl BuiltinStrategy for HybridStrategy {
     type Config = HybridConfig;
-
-    fn describe() -> StrategyInfo {
-        StrategyInfo {
-            id: ID.to_owned(),
-            name: "Hybrid ARIMA + moving average".to_owned(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            description:
-                "ARIMA and moving-average signals combined by weights, with a consensus grade"
-                    .to_owned(),
-            result_type: ResultType::Signal,
-            online: false,
-            keys: Vec::new(),
-        }
-    }
+    type Online = BatchOnly;
+    const NAME: &'static str = "Hybrid ARIMA + moving average";
+    const DESCRIPTION: &'static str =
+        "ARIMA and moving-average signals combined by weights, with a consensus grade";
+    const RESULT_TYPE: ResultType = ResultType::Signal;
 
     fn from_config(mut config: HybridConfig) -> Result<Self, ConfigError> {
         use stratos_core::StrategyConfig;
@@ -135,18 +126,12 @@ impl BuiltinStrategy for HybridStrategy {
             config,
         })
     }
-}
 
-impl Strategy for HybridStrategy {
-    fn id(&self) -> &str {
-        ID
+    fn settings(&self) -> &HybridConfig {
+        &self.config
     }
 
-    fn config(&self) -> serde_json::Value {
-        serde_json::to_value(&self.config).unwrap_or_default()
-    }
-
-    fn input_fields(&self, schema: &Schema) -> Result<Vec<String>, ConfigError> {
+    fn fields(&self, schema: &Schema) -> Result<Vec<String>, ConfigError> {
         let mut fields = self.arima.input_fields(schema)?;
         for f in self.ma.input_fields(schema)? {
             if !fields.contains(&f) {
@@ -156,7 +141,7 @@ impl Strategy for HybridStrategy {
         Ok(fields)
     }
 
-    fn execute(&self, frame: &Frame) -> Result<StrategyResult, StrategyError> {
+    fn batch(&self, frame: &Frame) -> Result<StrategyResult, StrategyError> {
         let a = self.arima.execute(frame)?;
         let m = self.ma.execute(frame)?;
         let hold = || Signal::new(Action::Hold, 0.0, "no signal");

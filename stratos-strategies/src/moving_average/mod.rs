@@ -21,10 +21,12 @@ mod config;
 mod kernel;
 
 use serde_json::json;
+#[cfg(test)]
+use stratos_core::Strategy;
 use stratos_core::strategy::{input_series, resolve_field};
 use stratos_core::{
     Action, BuiltinStrategy, ConfigError, Event, Frame, OnlineStrategy, Outputs, ResultEvent,
-    ResultType, RowRef, Schema, Signal, Strategy, StrategyError, StrategyInfo, StrategyResult,
+    ResultType, RowRef, Schema, Signal, StrategyError, StrategyResult,
 };
 
 pub use config::{MAX_PERIOD, MaKind, MovingAverageConfig};
@@ -247,33 +249,23 @@ impl MovingAverageStrategy {
 
 impl BuiltinStrategy for MovingAverageStrategy {
     type Config = MovingAverageConfig;
-
-    fn describe() -> StrategyInfo {
-        StrategyInfo {
-            id: ID.to_owned(),
-            name: "Moving average".to_owned(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            description: "SMA, EMA or WMA with price-vs-average and fast/slow crossover signals"
-                .to_owned(),
-            result_type: ResultType::Signal,
-            online: true,
-            keys: Vec::new(),
-        }
-    }
+    type Online = MovingAverageOnline;
+    const NAME: &'static str = "Moving average";
+    const DESCRIPTION: &'static str =
+        "SMA, EMA or WMA with price-vs-average and fast/slow crossover signals";
+    const RESULT_TYPE: ResultType = ResultType::Signal;
 
     fn from_config(config: MovingAverageConfig) -> Result<Self, ConfigError> {
         use stratos_core::StrategyConfig;
         config.validate()?;
         Ok(MovingAverageStrategy { config })
     }
-}
 
-impl Strategy for MovingAverageStrategy {
-    fn id(&self) -> &str {
-        ID
+    fn settings(&self) -> &MovingAverageConfig {
+        &self.config
     }
 
-    fn cost_warnings(&self) -> Vec<String> {
+    fn config_warnings(&self) -> Vec<String> {
         let c = &self.config;
         [
             ("period", Some(c.period)),
@@ -293,15 +285,11 @@ impl Strategy for MovingAverageStrategy {
         .collect()
     }
 
-    fn config(&self) -> serde_json::Value {
-        serde_json::to_value(&self.config).unwrap_or_default()
-    }
-
-    fn input_fields(&self, schema: &Schema) -> Result<Vec<String>, ConfigError> {
+    fn fields(&self, schema: &Schema) -> Result<Vec<String>, ConfigError> {
         resolve_field(ID, self.config.data_field.as_deref(), schema).map(|f| vec![f])
     }
 
-    fn execute(&self, frame: &Frame) -> Result<StrategyResult, StrategyError> {
+    fn batch(&self, frame: &Frame) -> Result<StrategyResult, StrategyError> {
         let series = input_series(ID, self.config.data_field.as_deref(), frame)?;
         let rows = self.rows(series.values);
         let not_enough = || StrategyError::NotEnoughData {
@@ -394,7 +382,7 @@ impl Strategy for MovingAverageStrategy {
         Ok(result)
     }
 
-    fn online(&self, schema: &Schema) -> Result<Option<Box<dyn OnlineStrategy>>, ConfigError> {
+    fn bind(&self, schema: &Schema) -> Result<Option<Self::Online>, ConfigError> {
         let field = resolve_field(ID, self.config.data_field.as_deref(), schema)?;
         let index = schema
             .value_index(&field)
@@ -403,17 +391,17 @@ impl Strategy for MovingAverageStrategy {
                 field: field.clone(),
                 available: schema.value_fields.join(", "),
             })?;
-        Ok(Some(Box::new(MovingAverageOnline {
+        Ok(Some(MovingAverageOnline {
             state: MaState::new(&self.config),
             strategy: self.clone(),
             index,
-        })))
+        }))
     }
 }
 
 /// The online form: one `strategy_result` event per row once the row's signal is defined.
 #[derive(Debug)]
-struct MovingAverageOnline {
+pub struct MovingAverageOnline {
     strategy: MovingAverageStrategy,
     state: MaState,
     index: usize,

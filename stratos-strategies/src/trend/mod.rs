@@ -23,7 +23,7 @@ use serde_json::json;
 use stratos_core::strategy::resolve_field;
 use stratos_core::{
     Alert, BuiltinStrategy, ConfigError, Event, Frame, OnlineStrategy, Outputs, ResultEvent,
-    ResultType, RowRef, Schema, Strategy, StrategyError, StrategyInfo, StrategyResult, Timestamp,
+    ResultType, RowRef, Schema, StrategyError, StrategyResult, Timestamp,
 };
 
 pub use config::{TrendConfig, TrendMeasure};
@@ -185,41 +185,26 @@ impl TrendStrategy {
 
 impl BuiltinStrategy for TrendStrategy {
     type Config = TrendConfig;
-
-    fn describe() -> StrategyInfo {
-        StrategyInfo {
-            id: ID.to_owned(),
-            name: "Trend analysis".to_owned(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            description: "growth of a value or an event count over a time window against the window before (viral detection)"
-                .to_owned(),
-            result_type: ResultType::Trend,
-            online: true,
-            keys: Vec::new(),
-        }
-    }
+    type Online = TrendOnline;
+    const NAME: &'static str = "Trend analysis";
+    const DESCRIPTION: &'static str = "growth of a value or an event count over a time window against the window before (viral detection)";
+    const RESULT_TYPE: ResultType = ResultType::Trend;
 
     fn from_config(config: TrendConfig) -> Result<Self, ConfigError> {
         use stratos_core::StrategyConfig;
         config.validate()?;
         Ok(TrendStrategy { config })
     }
-}
 
-impl Strategy for TrendStrategy {
-    fn id(&self) -> &str {
-        ID
+    fn settings(&self) -> &TrendConfig {
+        &self.config
     }
 
-    fn config(&self) -> serde_json::Value {
-        serde_json::to_value(&self.config).unwrap_or_default()
-    }
-
-    fn input_fields(&self, schema: &Schema) -> Result<Vec<String>, ConfigError> {
+    fn fields(&self, schema: &Schema) -> Result<Vec<String>, ConfigError> {
         Ok(self.field(schema)?.into_iter().collect())
     }
 
-    fn execute(&self, frame: &Frame) -> Result<StrategyResult, StrategyError> {
+    fn batch(&self, frame: &Frame) -> Result<StrategyResult, StrategyError> {
         let field = self.field(frame.schema())?;
         let column = field.as_deref().and_then(|f| frame.column(f));
         let times = frame.timestamps();
@@ -304,7 +289,7 @@ impl Strategy for TrendStrategy {
         Ok(result)
     }
 
-    fn online(&self, schema: &Schema) -> Result<Option<Box<dyn OnlineStrategy>>, ConfigError> {
+    fn bind(&self, schema: &Schema) -> Result<Option<Self::Online>, ConfigError> {
         let field = self.field(schema)?;
         let index = match &field {
             Some(f) => Some(
@@ -318,12 +303,12 @@ impl Strategy for TrendStrategy {
             ),
             None => None,
         };
-        Ok(Some(Box::new(TrendOnline {
+        Ok(Some(TrendOnline {
             state: TrendState::new(&self.config),
             strategy: self.clone(),
             field,
             index,
-        })))
+        }))
     }
 }
 
@@ -347,7 +332,7 @@ fn episode(
 
 /// The online form: events only at the start and end of a trend.
 #[derive(Debug)]
-struct TrendOnline {
+pub struct TrendOnline {
     strategy: TrendStrategy,
     state: TrendState,
     field: Option<String>,

@@ -45,7 +45,7 @@ use serde_json::json;
 use stratos_core::strategy::resolve_field;
 use stratos_core::{
     Alert, BuiltinStrategy, ConfigError, Event, Frame, OnlineStrategy, ResultEvent, ResultType,
-    RowRef, Schema, Strategy, StrategyError, StrategyInfo, StrategyResult, Timestamp,
+    RowRef, Schema, StrategyError, StrategyResult, Timestamp,
 };
 
 pub use config::{
@@ -251,37 +251,22 @@ fn ts(micros: i64) -> Option<Timestamp> {
 
 impl BuiltinStrategy for WindowStrategy {
     type Config = WindowConfig;
-
-    fn describe() -> StrategyInfo {
-        StrategyInfo {
-            id: ID.to_owned(),
-            name: "Window aggregate".to_owned(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            description: "tumbling/sliding event-time windows, per group: count, sum, mean, min, max, p50, p95, rate; alert rules with suppression"
-                .to_owned(),
-            result_type: ResultType::Aggregate,
-            online: true,
-            keys: Vec::new(),
-        }
-    }
+    type Online = WindowOnline;
+    const NAME: &'static str = "Window aggregate";
+    const DESCRIPTION: &'static str = "tumbling/sliding event-time windows, per group: count, sum, mean, min, max, p50, p95, rate; alert rules with suppression";
+    const RESULT_TYPE: ResultType = ResultType::Aggregate;
 
     fn from_config(config: WindowConfig) -> Result<Self, ConfigError> {
         use stratos_core::StrategyConfig;
         config.validate()?;
         Ok(WindowStrategy { config })
     }
-}
 
-impl Strategy for WindowStrategy {
-    fn id(&self) -> &str {
-        ID
+    fn settings(&self) -> &WindowConfig {
+        &self.config
     }
 
-    fn config(&self) -> serde_json::Value {
-        serde_json::to_value(&self.config).unwrap_or_default()
-    }
-
-    fn input_fields(&self, schema: &Schema) -> Result<Vec<String>, ConfigError> {
+    fn fields(&self, schema: &Schema) -> Result<Vec<String>, ConfigError> {
         // Fields only: the group is checked where categories are known.
         let mut s = schema.clone();
         if let Some(g) = &self.config.group_by
@@ -292,7 +277,7 @@ impl Strategy for WindowStrategy {
         Ok(self.plan(&s)?.fields)
     }
 
-    fn input_categories(&self, schema: &Schema) -> Result<Vec<String>, ConfigError> {
+    fn categories(&self, schema: &Schema) -> Result<Vec<String>, ConfigError> {
         match &self.config.group_by {
             Some(g) if schema.category_fields.contains(g) => Ok(vec![g.clone()]),
             Some(g) => Err(ConfigError::MissingField {
@@ -304,7 +289,7 @@ impl Strategy for WindowStrategy {
         }
     }
 
-    fn execute(&self, frame: &Frame) -> Result<StrategyResult, StrategyError> {
+    fn batch(&self, frame: &Frame) -> Result<StrategyResult, StrategyError> {
         let plan = self.plan(frame.schema())?;
         let columns: Vec<&[f64]> = plan
             .fields
@@ -387,7 +372,7 @@ impl Strategy for WindowStrategy {
         )
     }
 
-    fn online(&self, schema: &Schema) -> Result<Option<Box<dyn OnlineStrategy>>, ConfigError> {
+    fn bind(&self, schema: &Schema) -> Result<Option<Self::Online>, ConfigError> {
         let plan = self.plan(schema)?;
         let indexes = plan
             .fields
@@ -406,7 +391,7 @@ impl Strategy for WindowStrategy {
             .group_by
             .as_ref()
             .and_then(|g| schema.category_fields.iter().position(|c| c == g));
-        Ok(Some(Box::new(WindowOnline {
+        Ok(Some(WindowOnline {
             strategy: self.clone(),
             values: vec![f64::NAN; indexes.len()],
             plan,
@@ -414,13 +399,13 @@ impl Strategy for WindowStrategy {
             group_index,
             windows: Windows::new(),
             out: aggregate::Output::default(),
-        })))
+        }))
     }
 }
 
 /// The online form: events as windows close.
 #[derive(Debug)]
-struct WindowOnline {
+pub struct WindowOnline {
     strategy: WindowStrategy,
     plan: Plan,
     indexes: Vec<usize>,

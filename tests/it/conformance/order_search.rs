@@ -51,7 +51,8 @@ fn aic_grids_match_statsmodels() {
             let polished = want["polished_llf"].as_f64().unwrap();
             let sm = want["llf"].as_f64().unwrap();
             assert!(
-                (cell.llf - polished).abs() <= 1e-5 && cell.llf >= sm - 1e-6,
+                // The multi-start fit may find a higher optimum than the polished one.
+                cell.llf >= polished - 1e-5 && cell.llf >= sm - 1e-6,
                 "{name} {o:?}: llf {} vs polished {polished} (statsmodels fit {sm}){}",
                 cell.llf,
                 cell.error
@@ -64,10 +65,9 @@ fn aic_grids_match_statsmodels() {
                 (cell.bic, "polished_bic"),
             ] {
                 let w = want[key].as_f64().unwrap();
-                assert!(
-                    (ours - w).abs() <= 2e-5,
-                    "{name} {o:?}: {key} {ours} vs {w}"
-                );
+                // Never worse than statsmodels' polished optimum (lower when the
+                // multi-start fit finds a higher likelihood).
+                assert!(ours <= w + 2e-5, "{name} {o:?}: {key} {ours} vs {w}");
             }
         }
         let gap = case["aic_gap_best_to_second"].as_f64().unwrap();
