@@ -536,6 +536,10 @@ pub(crate) struct BacktestArgs {
     /// 'fast=5..30:5,slow=20..100:10' (`a..b:step` includes b; `a|b|c` lists values).
     #[arg(long, value_name = "SPEC")]
     pub(crate) grid: Option<String>,
+    /// The most combinations `--grid` may have; a bigger grid is refused before anything is
+    /// built (at most 1000000).
+    #[arg(long, value_name = "N", default_value_t = stratos_eval::backtest::optimise::DEFAULT_MAX_COMBINATIONS, value_parser = parse_positive)]
+    pub(crate) max_combinations: usize,
     /// The statistic a sweep ranks by (its backtesting.py name); higher is better, except
     /// for drawdowns and durations.
     #[arg(long, value_name = "STAT", default_value = "Sharpe Ratio")]

@@ -249,9 +249,23 @@ fn load<RS: Read + Seek>(
                 .map_err(|e| unreadable(source, e))?;
             let mut cells = Vec::new();
             let mut held: u64 = 0;
+            // Text copied out of the shared-strings table: one 1 MB string in 6,400 cells
+            // is 6.4 GB of copies from a 340 KB file, so the copies count against the
+            // shared-strings budget as the table itself does.
+            let mut shared: u64 = 0;
             while let Some(c) = reader.next_cell().map_err(|e| unreadable(source, e))? {
                 if matches!(c.get_value(), DataRef::Empty) {
                     continue;
+                }
+                if let DataRef::SharedString(s) = c.get_value() {
+                    shared = shared.saturating_add(s.len() as u64);
+                    if shared > limits.max_shared_string_bytes {
+                        return Err(IngestError::limit(
+                            at(),
+                            LimitKind::SharedStringBytes,
+                            limits.max_shared_string_bytes,
+                        ));
+                    }
                 }
                 let at_cell = c.get_position();
                 bounds.add(at_cell);

@@ -403,3 +403,99 @@ fn a_slow_valid_config_gets_a_cost_warning() {
         stderr(&o)
     );
 }
+
+#[test]
+fn a_huge_grid_is_refused_before_it_is_built() {
+    let p = ohlcv();
+    // 10^12 combinations: counted, not allocated.
+    let o = run(
+        &[
+            "backtest",
+            "moving_average",
+            p.to_str().unwrap(),
+            "--grid",
+            "fast=1..1000000:1,slow=1..1000000:1",
+        ],
+        "",
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr(&o),
+        "stratos: --grid `fast=1..1000000:1,slow=1..1000000:1`: optimisation: the parameter \
+         grid has 1000000000000 combinations (fast: 1000000 × slow: 1000000), more than the \
+         limit of 100000; narrow the grid or raise the limit (--max-combinations, at most \
+         1000000)\n"
+    );
+    let o = run(
+        &[
+            "backtest",
+            "moving_average",
+            p.to_str().unwrap(),
+            "--grid",
+            "fast=2|3,slow=5|8",
+            "--max-combinations",
+            "3",
+        ],
+        "",
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("has 4 combinations (fast: 2 × slow: 2), more than the limit of 3")
+    );
+}
+
+#[test]
+fn evaluate_refuses_label_keys_outside_the_corpus_and_detectors_outside_the_results() {
+    let root = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("hostile_corpus");
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(root.join("labels")).unwrap();
+    std::fs::create_dir_all(root.join("data/c")).unwrap();
+    let mut csv = String::from("timestamp,value\n");
+    for i in 0..200 {
+        csv.push_str(&format!(
+            "2015-01-01 00:{:02}:{:02},{}\n",
+            i / 60,
+            i % 60,
+            10 + i % 3
+        ));
+    }
+    std::fs::write(root.join("data/c/f.csv"), &csv).unwrap();
+    for key in ["../../escape.csv", "/etc/passwd"] {
+        std::fs::write(
+            root.join("labels/combined_windows.json"),
+            format!(r#"{{"{key}": []}}"#),
+        )
+        .unwrap();
+        let o = run(&["evaluate", root.to_str().unwrap()], "");
+        assert_eq!(o.status.code(), Some(65), "{key}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains(&format!("label key `{key}`: ")),
+            "{}",
+            stderr(&o)
+        );
+    }
+    std::fs::write(
+        root.join("labels/combined_windows.json"),
+        r#"{"c/f.csv": []}"#,
+    )
+    .unwrap();
+    let results = root.join("results");
+    let o = run(
+        &[
+            "evaluate",
+            root.to_str().unwrap(),
+            "--results-dir",
+            results.to_str().unwrap(),
+            "--detector",
+            "../../outside",
+        ],
+        "",
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("`../../outside`: expected a plain name"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!root.join("outside").exists() && !root.parent().unwrap().join("outside").exists());
+}

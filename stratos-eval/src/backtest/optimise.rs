@@ -22,8 +22,13 @@ use super::run::{BacktestResult, LookAheadCheck, SignalSource, Signals, run, run
 use super::stats::{STAT_KEYS, Stats, StatsInput, compute};
 use super::trade::Trade;
 
-/// The most combinations [`sweep`] runs (10^6).
+/// The most combinations any sweep runs, whatever its options (10^6): each costs a full
+/// backtest, and the grid is held in memory.
 pub const MAX_COMBINATIONS: usize = 1_000_000;
+
+/// The most combinations a sweep runs unless [`SweepOptions::max_combinations`] says
+/// otherwise (10^5; the CLI's `--max-combinations` default).
+pub const DEFAULT_MAX_COMBINATIONS: usize = 100_000;
 
 /// One combination of parameter values, by name (ordered, so it prints deterministically).
 pub type Params = BTreeMap<String, f64>;
@@ -123,7 +128,46 @@ impl ParamGrid {
         self.len() == 0
     }
 
-    /// Every combination, the last axis varying fastest.
+    /// Checks the grid's size before anything is allocated: at most `max` combinations (and
+    /// never more than [`MAX_COMBINATIONS`]). Returns the size.
+    ///
+    /// # Errors
+    /// [`BacktestError::Optimise`] naming the size, the limit and the axes.
+    ///
+    /// # Examples
+    /// ```
+    /// use stratos_eval::backtest::optimise::ParamGrid;
+    /// let grid = ParamGrid::parse("a=1..1000000:1,b=1..1000000:1").unwrap();
+    /// let e = grid.check_size(100_000).unwrap_err();
+    /// assert!(e.to_string().contains("1000000000000 combinations"), "{e}");
+    /// assert_eq!(ParamGrid::parse("a=1|2").unwrap().check_size(100_000).unwrap(), 2);
+    /// ```
+    pub fn check_size(&self, max: usize) -> Result<usize, BacktestError> {
+        let len = self.len();
+        let max = max.min(MAX_COMBINATIONS);
+        if len > max {
+            let axes: Vec<String> = self
+                .axes
+                .iter()
+                .map(|(name, v)| format!("{name}: {}", v.len()))
+                .collect();
+            let shown = if len == usize::MAX {
+                "more than 18446744073709551615".to_owned()
+            } else {
+                len.to_string()
+            };
+            return Err(opt_err(format!(
+                "the parameter grid has {shown} combinations ({}), more than the limit of \
+                 {max}; narrow the grid or raise the limit (--max-combinations, at most \
+                 {MAX_COMBINATIONS})",
+                axes.join(" × ")
+            )));
+        }
+        Ok(len)
+    }
+
+    /// Every combination, the last axis varying fastest. Check the size first
+    /// ([`ParamGrid::check_size`]): the grid is materialised whole.
     pub fn combinations(&self) -> Vec<Params> {
         let mut out = vec![Params::new()];
         for (name, values) in &self.axes {
@@ -269,19 +313,32 @@ pub fn sweep(
         build,
         &SweepOptions {
             threads,
-            progress: None,
+            ..SweepOptions::default()
         },
     )
 }
 
 /// Options of [`sweep_with`].
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Copy)]
 pub struct SweepOptions<'p> {
     /// Worker threads; 0 uses every available core.
     pub threads: usize,
     /// Called after each finished combination with (done, total), from the worker threads
     /// (for a progress bar).
     pub progress: Option<&'p (dyn Fn(usize, usize) + Sync)>,
+    /// The most combinations run ([`DEFAULT_MAX_COMBINATIONS`] by default, at most
+    /// [`MAX_COMBINATIONS`]); a bigger grid is refused before it is built.
+    pub max_combinations: usize,
+}
+
+impl Default for SweepOptions<'_> {
+    fn default() -> Self {
+        SweepOptions {
+            threads: 0,
+            progress: None,
+            max_combinations: DEFAULT_MAX_COMBINATIONS,
+        }
+    }
 }
 
 impl std::fmt::Debug for SweepOptions<'_> {
@@ -289,6 +346,7 @@ impl std::fmt::Debug for SweepOptions<'_> {
         f.debug_struct("SweepOptions")
             .field("threads", &self.threads)
             .field("progress", &self.progress.is_some())
+            .field("max_combinations", &self.max_combinations)
             .finish()
     }
 }
@@ -308,12 +366,7 @@ pub fn sweep_with(
     let threads = options.threads;
     objective.check()?;
     config.validate()?;
-    if grid.len() > MAX_COMBINATIONS {
-        return Err(opt_err(format!(
-            "the parameter grid has {} combinations; at most {MAX_COMBINATIONS} are run",
-            grid.len()
-        )));
-    }
+    grid.check_size(options.max_combinations)?;
     let combos = grid.combinations();
     if combos.is_empty() {
         return Err(opt_err("the parameter grid has no combinations"));

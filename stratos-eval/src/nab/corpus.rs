@@ -89,6 +89,11 @@ impl NabCorpus {
             })?;
         let mut series = Vec::with_capacity(windows.len());
         for (key, edges) in &windows {
+            inside_root(key).map_err(|why| NabError::Parse {
+                path: labels.display().to_string(),
+                line: 0,
+                message: format!("label key `{key}`: {why}; keys are paths under data/"),
+            })?;
             let path = root.join("data").join(key);
             let bytes = std::fs::read(&path).map_err(io_err(&path))?;
             series.push(parse_series(key, &path, &bytes, edges, labels)?);
@@ -138,6 +143,7 @@ impl NabCorpus {
         detector: &str,
         scores: &[S],
     ) -> Result<Vec<PathBuf>, NabError> {
+        check_detector(out, detector)?;
         if scores.len() != self.series.len() {
             return Err(NabError::FileCount {
                 expected: self.series.len(),
@@ -184,6 +190,7 @@ impl NabCorpus {
     /// [`NabError::Io`] for a missing file, [`NabError::Parse`] for a file without an
     /// `anomaly_score` column or with a value that is not a number.
     pub fn read_results(&self, dir: &Path, detector: &str) -> Result<Vec<Vec<f64>>, NabError> {
+        check_detector(dir, detector)?;
         let mut all = Vec::with_capacity(self.series.len());
         for s in &self.series {
             let (category, name) = s.key().rsplit_once('/').unwrap_or(("", s.key()));
@@ -197,6 +204,48 @@ impl NabCorpus {
             all.push(scores);
         }
         Ok(all)
+    }
+}
+
+/// Why a label key would reach outside the corpus's `data/` folder: an absolute path, a
+/// drive or root prefix, or a `..` (or `.`) component. Results are written under the
+/// results folder by the same key, so this keeps them inside it too.
+fn inside_root(key: &str) -> Result<(), &'static str> {
+    use std::path::Component;
+    if key.is_empty() {
+        return Err("empty");
+    }
+    if key.contains('\\') || key.contains('\0') {
+        return Err("holds a backslash or a NUL");
+    }
+    for c in Path::new(key).components() {
+        match c {
+            Component::Normal(_) => {}
+            Component::ParentDir => return Err("leaves the corpus through `..`"),
+            Component::CurDir => return Err("holds a `.` component"),
+            Component::RootDir | Component::Prefix(_) => return Err("is an absolute path"),
+        }
+    }
+    Ok(())
+}
+
+/// Refuses a detector name that is not one plain folder name (it names a folder under the
+/// results directory).
+fn check_detector(dir: &Path, detector: &str) -> Result<(), NabError> {
+    let plain = !detector.is_empty()
+        && detector != "."
+        && detector != ".."
+        && !detector.contains(['/', '\\', '\0']);
+    if plain {
+        Ok(())
+    } else {
+        Err(NabError::Parse {
+            path: dir.display().to_string(),
+            line: 0,
+            message: format!(
+                "detector name `{detector}`: expected a plain folder name (no `/`, `\\` or `..`)"
+            ),
+        })
     }
 }
 
@@ -314,6 +363,41 @@ fn nab_time_text(t: Timestamp) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn label_keys_and_detectors_stay_inside_their_roots() {
+        for key in [
+            "../../x.csv",
+            "/etc/passwd",
+            "a/../../b.csv",
+            "./a.csv",
+            "a\\b.csv",
+            "",
+        ] {
+            assert!(inside_root(key).is_err(), "{key}");
+        }
+        assert!(inside_root("realKnownCause/machine_temperature_system_failure.csv").is_ok());
+        for d in ["../x", "a/b", "..", "", "."] {
+            assert!(check_detector(Path::new("out"), d).is_err(), "{d}");
+        }
+        assert!(check_detector(Path::new("out"), "zscore").is_ok());
+        let dir = std::env::temp_dir().join(format!("stratos_nab_escape_{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("corpus/labels")).unwrap();
+        std::fs::write(
+            dir.join("corpus/labels/combined_windows.json"),
+            r#"{"../../escape.csv": []}"#,
+        )
+        .unwrap();
+        let e = NabCorpus::load(dir.join("corpus")).unwrap_err();
+        assert!(
+            e.to_string().ends_with(
+                ":0: label key `../../escape.csv`: leaves the corpus through `..`; keys are \
+                 paths under data/"
+            ),
+            "{e}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn parses_a_series_and_maps_window_edges_to_rows() {

@@ -61,6 +61,7 @@ fn extract(
     cancelled: Arc<AtomicBool>,
 ) -> Result<Vec<Glyph>, Refusal> {
     let bad = Refusal::Bad;
+    walk::prescan(bytes, limits, &cancelled)?;
     let mut doc = pdf_extract::Document::load_mem(bytes)
         .map_err(|e| bad(format!("not a readable PDF: {e}")))?;
     if doc.is_encrypted() {
@@ -96,7 +97,6 @@ fn extract_contained(
     limits: &Limits,
     source: Option<&str>,
 ) -> Result<Vec<Glyph>, IngestError> {
-    walk::prescan(bytes, limits).map_err(|r| refused(source, r))?;
     let mut owned = Vec::new();
     owned.try_reserve_exact(bytes.len()).map_err(|_| {
         IngestError::limit(

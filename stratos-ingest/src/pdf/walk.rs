@@ -37,9 +37,16 @@ pub(crate) enum Refusal {
 }
 
 /// Inflates every FlateDecode stream of the raw file, counting the bytes, and refuses the
-/// file when they exceed the decompressed-bytes budget.
-pub(crate) fn prescan(bytes: &[u8], limits: &Limits) -> Result<(), Refusal> {
+/// file when they exceed the decompressed-bytes budget, or one stream exceeds a sixteenth
+/// of the memory budget (lopdf and pdf-extract inflate each stream whole: 512 MiB by
+/// default). Stops early when `cancelled` is set (the caller's time budget ran out).
+pub(crate) fn prescan(
+    bytes: &[u8],
+    limits: &Limits,
+    cancelled: &std::sync::atomic::AtomicBool,
+) -> Result<(), Refusal> {
     let budget = limits.max_decompressed_bytes;
+    let per_stream = budget.min(limits.max_memory / 16);
     let mut total: u64 = 0;
     let mut buf = vec![0u8; 64 * 1024];
     for at in memchr::memmem::find_iter(bytes, b"stream") {
@@ -59,13 +66,23 @@ pub(crate) fn prescan(bytes: &[u8], limits: &Limits) -> Result<(), Refusal> {
             continue; // not a zlib header
         }
         let mut inflater = flate2::read::ZlibDecoder::new(data);
+        let mut this: u64 = 0;
         loop {
             match inflater.read(&mut buf) {
                 Ok(0) | Err(_) => break,
                 Ok(n) => {
                     total = total.saturating_add(n as u64);
+                    this = this.saturating_add(n as u64);
                     if total > budget {
                         return Err(Refusal::Limit(LimitKind::DecompressedBytes, budget));
+                    }
+                    if this > per_stream {
+                        return Err(Refusal::Limit(LimitKind::DecompressedBytes, per_stream));
+                    }
+                    if this % (16 << 20) < n as u64
+                        && cancelled.load(std::sync::atomic::Ordering::Relaxed)
+                    {
+                        return Err(Refusal::Bad("cancelled".to_owned()));
                     }
                 }
             }

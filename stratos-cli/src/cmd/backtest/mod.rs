@@ -51,7 +51,12 @@ pub(crate) fn run(args: &BacktestArgs, registry: &Registry) -> Result<(), CliErr
         config,
     };
     // Strategy, config, grid and flags are checked before any data is read.
-    match args.grid.as_deref().map(sweep::grid).transpose()? {
+    match args
+        .grid
+        .as_deref()
+        .map(|g| sweep::grid(g, args.max_combinations))
+        .transpose()?
+    {
         Some(grid) => run_grid(args, registry, &request, &grid, &period),
         None => run_single(args, registry, &request, &period),
     }
@@ -156,6 +161,7 @@ fn run_grid(
     let options = SweepOptions {
         threads: 0,
         progress: Some(&tick),
+        max_combinations: args.max_combinations,
     };
     let ranked = sweep_with(&bars, grid, &settings, &objective, &build, &options);
     progress.finish();

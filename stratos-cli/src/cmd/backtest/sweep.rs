@@ -40,15 +40,18 @@ pub(crate) fn objective(key: &str) -> Result<Objective, CliError> {
     })
 }
 
-/// Parses `--grid`.
+/// Parses `--grid` and counts its combinations against `--max-combinations` before any is
+/// built.
 ///
 /// # Errors
-/// [`CliError::Usage`] naming the malformed part.
-pub(crate) fn grid(spec: &str) -> Result<ParamGrid, CliError> {
+/// [`CliError::Usage`] naming the malformed part, or the size and the limit.
+pub(crate) fn grid(spec: &str, max: usize) -> Result<ParamGrid, CliError> {
     let g = ParamGrid::parse(spec).map_err(|e| CliError::Usage(format!("--grid: {e}")))?;
     if g.is_empty() {
         return Err(CliError::Usage(format!("--grid `{spec}`: no combinations")));
     }
+    g.check_size(max)
+        .map_err(|e| CliError::Usage(format!("--grid `{spec}`: {e}")))?;
     Ok(g)
 }
 
