@@ -99,7 +99,12 @@ fn read_any(
     input: Option<&Path>,
     options: &ReadOptions,
 ) -> Result<(Frame, Option<SheetReport>), CliError> {
-    if let Some(p) = input.filter(|p| p.as_os_str() != "-") {
+    // A URL is read (and its content sniffed) by `read_path` itself.
+    let is_url = |p: &Path| {
+        p.to_str()
+            .is_some_and(|s| s.starts_with("http://") || s.starts_with("https://"))
+    };
+    if let Some(p) = input.filter(|p| p.as_os_str() != "-" && !is_url(p)) {
         let name = options
             .source_name()
             .map_or_else(|| p.display().to_string(), str::to_owned);

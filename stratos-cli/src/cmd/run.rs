@@ -120,12 +120,14 @@ const STREAM_TAG: &str = "stream_id";
 const SOURCE_TAG: &str = "source";
 
 /// The input files: `input` then `more_inputs`, each pattern with `*`, `?` or `[` that names
-/// no file expanded as a glob (sorted). Empty for stdin.
+/// no file expanded as a glob (sorted); URLs (`http://`, `https://`) as given, since their
+/// `?` starts a query. Empty for stdin.
 fn input_files(args: &RunArgs) -> Result<Vec<PathBuf>, CliError> {
     let mut files = Vec::new();
     for p in args.input.iter().chain(&args.more_inputs) {
         let text = p.to_string_lossy();
-        if p.exists() || !text.contains(['*', '?', '[']) {
+        let url = text.starts_with("http://") || text.starts_with("https://");
+        if url || p.exists() || !text.contains(['*', '?', '[']) {
             files.push(p.clone());
             continue;
         }

@@ -5,6 +5,7 @@
 mod backtest;
 mod cli;
 mod common;
+mod cross_format;
 mod evaluate;
 mod help_examples;
 mod hostile;
