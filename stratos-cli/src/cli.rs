@@ -512,8 +512,9 @@ pub(crate) struct BacktestArgs {
     /// Fill market orders at the signal bar's close instead of the next bar's open.
     #[arg(long)]
     pub(crate) trade_on_close: bool,
-    /// Write the chart (price with trades, equity, drawdown) to this SVG file.
-    #[arg(long, value_name = "FILE.svg")]
+    /// Write the chart (price with trades, equity, drawdown) to this SVG or PNG file (by its
+    /// extension).
+    #[arg(long, value_name = "FILE.svg|FILE.png")]
     pub(crate) plot: Option<PathBuf>,
     /// Output format.
     #[arg(long, short, value_enum, default_value_t = BacktestFormat::Table)]

@@ -1,5 +1,8 @@
 //! The backtest chart as SVG (plotters, SVG backend only: text is written as SVG `<text>`, so
-//! no font files are read and none need to be installed).
+//! no font files are read and none need to be installed), or as PNG (feature `png`, on by
+//! default): the same SVG rasterised by resvg, its text set in a DejaVu Sans subset bundled in
+//! the binary (`assets/DejaVuSans-subset.ttf`: ASCII, Latin-1, dashes, `−`, `…`, `€`), so no
+//! system font is read either.
 //!
 //! Three panels over one bar axis, dates on the bottom one:
 //! - price (close) with each trade's entry and exit: a green ▲ for a long entry, a red ▼ for a
@@ -76,13 +79,22 @@ fn plot_err(message: impl Into<String>) -> CliError {
     }
 }
 
-/// Renders the chart and writes it to `path`.
+/// The file formats a chart is written in, chosen by the path's extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PlotFormat {
+    /// `.svg`: the SVG document.
+    Svg,
+    /// `.png`: the SVG rendered by resvg.
+    Png,
+}
+
+/// Renders the chart and writes it to `path`, as SVG or PNG by its extension.
 ///
 /// # Errors
-/// [`CliError::Io`] when the input is inconsistent, drawing fails or the file cannot be
-/// written.
-pub(crate) fn write_svg(path: &Path, input: &PlotInput<'_>) -> Result<(), CliError> {
-    check_path(path)?;
+/// [`CliError::Usage`] for an extension other than `.svg` / `.png`; [`CliError::Io`] when
+/// the input is inconsistent, drawing fails or the file cannot be written.
+pub(crate) fn write_plot(path: &Path, input: &PlotInput<'_>) -> Result<(), CliError> {
+    let format = check_path(path)?;
     // Every error names the plot's path.
     let named = |context: &'static str, source: io::Error| CliError::Io {
         context,
@@ -91,29 +103,92 @@ pub(crate) fn write_svg(path: &Path, input: &PlotInput<'_>) -> Result<(), CliErr
             format!("--plot {}: {source}", path.display()),
         ),
     };
-    let svg = render_svg(input).map_err(|e| match e {
+    let rename = |e| match e {
         CliError::Io { context, source } => named(context, source),
         other => other,
-    })?;
-    std::fs::write(path, svg).map_err(|source| named("writing the plot", source))
+    };
+    let svg = render_svg(input).map_err(rename)?;
+    let bytes = match format {
+        PlotFormat::Svg => svg.into_bytes(),
+        PlotFormat::Png => render_png(&svg).map_err(rename)?,
+    };
+    std::fs::write(path, bytes).map_err(|source| named("writing the plot", source))
 }
 
-/// Checks that `path` names a file format the chart is written in: `.svg` (any case).
-/// Anything else, `.png` included, is refused naming the path, before any work is done, so
-/// a `.png` never receives SVG bytes.
+/// Checks that `path` names a file format the chart is written in: `.svg`, or `.png` when
+/// built with the `png` feature (any case). Anything else is refused naming the path, before
+/// any work is done, so a file never receives bytes of another format.
 ///
 /// # Errors
 /// [`CliError::Usage`] for any other extension.
-pub(crate) fn check_path(path: &Path) -> Result<(), CliError> {
+pub(crate) fn check_path(path: &Path) -> Result<PlotFormat, CliError> {
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
     if ext.eq_ignore_ascii_case("svg") {
-        return Ok(());
+        return Ok(PlotFormat::Svg);
+    }
+    if ext.eq_ignore_ascii_case("png") {
+        if cfg!(feature = "png") {
+            return Ok(PlotFormat::Png);
+        }
+        return Err(CliError::Usage(format!(
+            "--plot {}: this build writes SVG only (PNG needs the `png` feature); name the \
+             file with a .svg extension",
+            path.display()
+        )));
     }
     Err(CliError::Usage(format!(
-        "--plot {}: the chart is written as SVG only; name the file with a .svg extension \
-         (PNG output is not built in: convert the SVG, e.g. with resvg)",
+        "--plot {}: the chart is written as SVG or PNG; name the file with a .svg or .png \
+         extension",
         path.display()
     )))
+}
+
+/// The bundled font the PNG's text is set in (DejaVu Sans, subset; see `assets/README.md`).
+#[cfg(feature = "png")]
+const FONT: &[u8] = include_bytes!("../assets/DejaVuSans-subset.ttf");
+
+/// The family name of [`FONT`].
+#[cfg(feature = "png")]
+const FONT_FAMILY: &str = "DejaVu Sans";
+
+/// Rasterises `svg` (the chart [`render_svg`] drew) to PNG bytes on a white background, every
+/// font family resolved to the bundled [`FONT`].
+///
+/// # Errors
+/// [`CliError::Io`] (context "drawing the plot") when the SVG cannot be parsed or the PNG
+/// cannot be encoded.
+#[cfg(feature = "png")]
+pub(crate) fn render_png(svg: &str) -> Result<Vec<u8>, CliError> {
+    use resvg::{tiny_skia, usvg};
+    let mut options = usvg::Options {
+        font_family: FONT_FAMILY.to_owned(),
+        ..usvg::Options::default()
+    };
+    let fonts = options.fontdb_mut();
+    fonts.load_font_data(FONT.to_vec());
+    for set in [
+        usvg::fontdb::Database::set_sans_serif_family,
+        usvg::fontdb::Database::set_serif_family,
+        usvg::fontdb::Database::set_monospace_family,
+    ] {
+        set(fonts, FONT_FAMILY);
+    }
+    let tree = usvg::Tree::from_str(svg, &options)
+        .map_err(|e| plot_err(format!("rendering the SVG: {e}")))?;
+    let size = tree.size().to_int_size();
+    let mut pixmap = tiny_skia::Pixmap::new(size.width(), size.height())
+        .ok_or_else(|| plot_err(format!("empty chart size {size:?}")))?;
+    pixmap.fill(tiny_skia::Color::WHITE);
+    resvg::render(&tree, tiny_skia::Transform::default(), &mut pixmap.as_mut());
+    pixmap
+        .encode_png()
+        .map_err(|e| plot_err(format!("encoding the PNG: {e}")))
+}
+
+/// Without the `png` feature, [`check_path`] refuses `.png` before this is reached.
+#[cfg(not(feature = "png"))]
+fn render_png(_svg: &str) -> Result<Vec<u8>, CliError> {
+    Err(plot_err("PNG output needs the `png` feature"))
 }
 
 /// Renders the chart as an SVG document.
@@ -438,6 +513,52 @@ mod tests {
     }
 
     #[test]
+    /// The PNG is the same chart rasterised: its size, the price line's colour, and the
+    /// title's glyphs set in the bundled font (dark pixels where the title is; without a font
+    /// resvg would leave that band white).
+    #[cfg(feature = "png")]
+    #[test]
+    fn png_is_the_chart_with_its_text() {
+        let (t, close, equity, drawdown, trades) = sample();
+        let svg = render_svg(&PlotInput {
+            title: "moving_average on sample",
+            times: Some(&t),
+            close: &close,
+            equity: &equity,
+            drawdown: &drawdown,
+            trades: &trades,
+        })
+        .unwrap();
+        let png = render_png(&svg).unwrap();
+        assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
+        let pixmap = resvg::tiny_skia::Pixmap::decode_png(&png).unwrap();
+        assert_eq!((pixmap.width(), pixmap.height()), (WIDTH, HEIGHT));
+        let at = |x: u32, y: u32| {
+            let p = pixmap.pixel(x, y).unwrap().demultiply();
+            (p.red(), p.green(), p.blue())
+        };
+        // The title `moving_average on sample` at (12, 8), 15 px high: dark glyph pixels.
+        let dark = (12..300)
+            .flat_map(|x| (8..26).map(move |y| (x, y)))
+            .filter(|&(x, y)| {
+                let (r, g, b) = at(x, y);
+                r < 90 && g < 90 && b < 90
+            })
+            .count();
+        assert!(dark > 300, "{dark} dark pixels in the title band");
+        // The top-right corner is background: white, not transparent.
+        assert_eq!(at(WIDTH - 2, 2), (255, 255, 255));
+        // The price line, anti-aliased: blue pixels (nothing else on the chart is blue).
+        let price_line = (0..WIDTH)
+            .flat_map(|x| (0..HEIGHT).map(move |y| (x, y)))
+            .filter(|&(x, y)| {
+                let (r, g, b) = at(x, y);
+                b > 120 && u16::from(b) > u16::from(r) + 60 && b > g
+            })
+            .count();
+        assert!(price_line > 100, "{price_line} pixels of the price line");
+    }
+
     fn chart_is_well_formed_with_every_series_and_marker() {
         let (t, close, equity, drawdown, trades) = sample();
         let svg = render_svg(&PlotInput {

@@ -397,26 +397,61 @@ fn seed_keys_do_what_the_seed_means() {
     assert_eq!(s.config()["alert_level"], "ERROR");
 }
 
-/// `--plot` refuses any extension but `.svg`, naming the path, before doing any work.
+/// `--plot` refuses any extension but `.svg` and `.png`, naming the path, before doing any
+/// work.
 #[test]
-fn plot_refuses_non_svg_paths() {
+fn plot_refuses_other_extensions() {
     let out = bin()
         .args([
             "backtest",
             "moving_average",
             "examples/data/ohlcv_daily.csv",
             "--plot",
-            "/nonexistent/chart.png",
+            "/nonexistent/chart.jpg",
         ])
         .current_dir(repo())
         .output()
         .unwrap();
-    assert!(!out.status.success());
+    assert_eq!(out.status.code(), Some(2));
     let e = String::from_utf8(out.stderr).unwrap();
     assert!(
-        e.contains("/nonexistent/chart.png") && e.contains(".svg"),
+        e.contains("--plot /nonexistent/chart.jpg: the chart is written as SVG or PNG"),
         "{e}"
     );
+}
+
+/// `--plot chart.png` writes a PNG (not SVG bytes): the signature and the 1200 x 860 size in
+/// its header.
+#[test]
+fn plot_writes_png_for_png_paths() {
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("plot");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("chart.PNG");
+    let _ = std::fs::remove_file(&path);
+    let out = bin()
+        .args([
+            "backtest",
+            "moving_average",
+            "examples/data/ohlcv_daily.csv",
+            "--config",
+            r#"{"fast":10,"slow":20}"#,
+            "--plot",
+            path.to_str().unwrap(),
+        ])
+        .current_dir(repo())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let png = std::fs::read(&path).unwrap();
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "{:?}", &png[..8]);
+    assert_eq!(&png[12..16], b"IHDR");
+    let width = u32::from_be_bytes(png[16..20].try_into().unwrap());
+    let height = u32::from_be_bytes(png[20..24].try_into().unwrap());
+    assert_eq!((width, height), (1200, 860));
 }
 
 /// A stream column keyed by category text splits in the library as in `run`.

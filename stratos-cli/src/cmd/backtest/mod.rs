@@ -24,7 +24,7 @@ use super::run::{input_options, read_input};
 use crate::cli::{BacktestArgs, BacktestFormat, CsvTable, SignalModeArg};
 use crate::exit::{CliError, write_err};
 use crate::output;
-use crate::plot::{PlotInput, PlotTrade, write_svg};
+use crate::plot::{PlotInput, PlotTrade, write_plot};
 
 /// Longest strategy name in the chart's title, in characters.
 const TITLE_NAME_CHARS: usize = 44;
@@ -316,7 +316,7 @@ fn plot(
         long: t.size > 0,
         pnl: t.unrealized_pnl,
     }));
-    write_svg(
+    write_plot(
         path,
         &PlotInput {
             title,
