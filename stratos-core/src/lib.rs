@@ -13,6 +13,7 @@ pub mod record;
 pub mod registry;
 pub mod result;
 pub mod schema;
+pub mod schema_detect;
 pub mod series;
 pub mod signal;
 pub mod strategy;

@@ -21,10 +21,12 @@ pub enum ResultType {
     Trend,
     /// Windowed aggregates.
     Aggregate,
+    /// Several strategies' results over one input (`auto_analysis`).
+    Analysis,
 }
 
 impl ResultType {
-    /// `PREDICTION`, `SIGNAL`, `ANOMALY`, `TREND` or `AGGREGATE`.
+    /// `PREDICTION`, `SIGNAL`, `ANOMALY`, `TREND`, `AGGREGATE` or `ANALYSIS`.
     pub fn as_str(self) -> &'static str {
         match self {
             ResultType::Prediction => "PREDICTION",
@@ -32,6 +34,7 @@ impl ResultType {
             ResultType::Anomaly => "ANOMALY",
             ResultType::Trend => "TREND",
             ResultType::Aggregate => "AGGREGATE",
+            ResultType::Analysis => "ANALYSIS",
         }
     }
 }

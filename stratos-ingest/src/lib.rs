@@ -20,7 +20,8 @@ mod text;
 #[cfg(feature = "xlsx")]
 mod xlsx;
 
-pub mod schema_detect;
+/// Offline schema detection (in `stratos-core`, so that strategies can use it too).
+pub use stratos_core::schema_detect;
 pub mod stream;
 
 use std::io::Read;

@@ -3,6 +3,7 @@
 
 pub mod anomaly;
 pub mod arima;
+pub mod auto_analysis;
 pub mod hybrid;
 mod linalg;
 pub mod moving_average;
@@ -13,7 +14,8 @@ pub mod window;
 use stratos_core::Registry;
 
 /// A registry holding every built-in strategy: `moving_average`, `anomaly_detection`,
-/// `arima_prediction`, `hybrid_arima_ma`, `trend_analysis` and `window_aggregate`.
+/// `arima_prediction`, `hybrid_arima_ma`, `trend_analysis`, `window_aggregate` and
+/// `auto_analysis` (which runs the others the input's schema suggests).
 ///
 /// Add your own with [`Registry::register_plugin`].
 ///
@@ -26,6 +28,13 @@ use stratos_core::Registry;
 /// # Ok(()) }
 /// ```
 pub fn registry() -> Registry {
+    let mut r = builtins();
+    let _ = r.register::<auto_analysis::AutoAnalysisStrategy>();
+    r
+}
+
+/// Every built-in strategy but `auto_analysis` (what it runs).
+pub(crate) fn builtins() -> Registry {
     let mut r = Registry::new();
     // Built-in ids are distinct constants; a clash is impossible, and would only skip one.
     let _ = r.register::<anomaly::AnomalyStrategy>();
@@ -47,6 +56,7 @@ mod tests {
             [
                 "anomaly_detection",
                 "arima_prediction",
+                "auto_analysis",
                 "hybrid_arima_ma",
                 "moving_average",
                 "trend_analysis",

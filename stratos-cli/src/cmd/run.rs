@@ -335,6 +335,9 @@ fn write_table<W: Write>(
         ));
     }
     pairs.push(("confidence", round(result.confidence)));
+    if result.kind == ResultType::Analysis {
+        analysis_pairs(result, &mut pairs);
+    }
     let metrics: Vec<String> = result
         .metrics
         .iter()
@@ -389,6 +392,50 @@ fn write_table<W: Write>(
 
 /// The forecast of a PREDICTION result (`predictions`, `confidenceInterval`, optional
 /// `forecastTimestamps`) as a table.
+/// `auto_analysis`: what was detected, and one line per strategy run: its result type and
+/// confidence with its signal or anomaly count, or why it could not run.
+fn analysis_pairs<'a>(result: &'a StrategyResult, pairs: &mut Vec<(&'a str, String)>) {
+    let data = &result.data;
+    let suggested: Vec<&str> = data["suggested_strategies"]
+        .as_array()
+        .map(|a| a.iter().filter_map(serde_json::Value::as_str).collect())
+        .unwrap_or_default();
+    pairs.push((
+        "detected",
+        format!(
+            "{} (suggests {})",
+            data["detected_type"].as_str().unwrap_or("-"),
+            if suggested.is_empty() {
+                "nothing".to_owned()
+            } else {
+                suggested.join(", ")
+            }
+        ),
+    ));
+    for entry in data["results"].as_array().into_iter().flatten() {
+        let id = entry["strategy_id"].as_str().unwrap_or("-");
+        let line = if let Some(e) = entry["error"].as_str() {
+            format!("not run: {e}")
+        } else {
+            let r = &entry["result"];
+            let mut line = format!(
+                "{}, confidence {}",
+                r["type"].as_str().unwrap_or("-"),
+                round(r["confidence"].as_f64().unwrap_or(f64::NAN))
+            );
+            if let Some(reason) = r["signal"]["reason"].as_str() {
+                line.push_str(&format!(": {reason}"));
+            } else if let Some(a) = r["data"]["anomalies"].as_array() {
+                line.push_str(&format!(": {} anomalies", a.len()));
+            } else if let Some(p) = r["data"]["predictions"].as_array() {
+                line.push_str(&format!(": {} predictions", p.len()));
+            }
+            line
+        };
+        pairs.push((id, line));
+    }
+}
+
 fn forecast_table(result: &StrategyResult) -> Option<Table> {
     let data = &result.data;
     let mean = data.get("predictions")?.as_array()?;

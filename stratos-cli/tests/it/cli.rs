@@ -158,7 +158,7 @@ fn errors_have_exit_codes_and_one_stderr_line() {
         (
             &["run", "moving_averages", "-"],
             2,
-            "stratos: unknown strategy `moving_averages` (known: anomaly_detection, arima_prediction, hybrid_arima_ma, moving_average, trend_analysis, window_aggregate)",
+            "stratos: unknown strategy `moving_averages` (known: anomaly_detection, arima_prediction, auto_analysis, hybrid_arima_ma, moving_average, trend_analysis, window_aggregate)",
         ),
         (
             &["run", "moving_average", "-", "--config", r#"{"period":0}"#],
@@ -380,6 +380,7 @@ fn strategies_lists_keys_defaults_and_ranges() {
         [
             "anomaly_detection",
             "arima_prediction",
+            "auto_analysis",
             "hybrid_arima_ma",
             "moving_average",
             "trend_analysis",

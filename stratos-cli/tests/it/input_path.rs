@@ -328,6 +328,48 @@ fn every_seed_config_is_accepted_or_refused_with_advice() {
     assert!(seeds.len() >= 17);
 }
 
+/// `auto_analysis` (the seed's webhook strategy) detects the schema and runs each suggested
+/// strategy: the CLI prints the library's result, and its table names every strategy run.
+#[test]
+fn auto_analysis_runs_the_suggested_strategies_in_library_and_cli() {
+    let path = repo().join("examples/data/ohlcv_daily.csv");
+    let lib = stratos_strategies::registry()
+        .build("auto_analysis", Value::Null)
+        .unwrap()
+        .execute(&read(&path))
+        .unwrap();
+    assert_eq!(lib.data["detected_type"], "financial_data");
+    let ids: Vec<&str> = lib.data["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["strategy_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        ["moving_average", "arima_prediction", "hybrid_arima_ma"]
+    );
+    let (json_out, _) = cli(&[
+        "run",
+        "auto_analysis",
+        "examples/data/ohlcv_daily.csv",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(json_out, serde_json::to_string_pretty(&lib).unwrap() + "\n");
+    let (table, _) = cli(&["run", "auto_analysis", "examples/data/ohlcv_daily.csv"]);
+    assert!(
+        table.contains("detected          financial_data (suggests moving_average, arima_prediction, hybrid_arima_ma)"),
+        "{table}"
+    );
+    for id in ids {
+        assert!(
+            table.lines().any(|l| l.starts_with(id)),
+            "no line for {id}: {table}"
+        );
+    }
+}
+
 /// The seed's keys do what the seed means: `maxDataPoints` keeps the newest N rows,
 /// `time_window` is the anomaly's reference window in time, `historical_data_filter` cuts
 /// the series, `alert_level: "error"` is the ERROR level.

@@ -46,8 +46,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::Frame;
 use serde::{Deserialize, Serialize};
-use stratos_core::Frame;
 
 /// The fewest rows for which ARIMA-based strategies are suggested.
 pub const ARIMA_MIN_ROWS: usize = 100;
@@ -174,7 +174,7 @@ fn has_keyword(tokens: &[String], keywords: &[&str]) -> bool {
 /// # Examples
 /// ```
 /// use stratos_core::Frame;
-/// use stratos_ingest::schema_detect::{DetectedType, detect};
+/// use stratos_core::schema_detect::{DetectedType, detect};
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let frame = Frame::builder()
 ///     .numeric("open", vec![1.0])
@@ -304,7 +304,7 @@ pub fn detect(frame: &Frame) -> Detection {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use stratos_core::{CategoryColumn, Timestamp};
+    use crate::{CategoryColumn, Timestamp};
 
     fn times(n: usize) -> Vec<Timestamp> {
         (0..n)
