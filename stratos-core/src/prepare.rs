@@ -237,6 +237,117 @@ pub fn choose_fields(
     })
 }
 
+/// The seed's `rebalancingFrequency` (hybrid strategies): how often a backtest recomputes the
+/// signal and moves the position to it. A backtest of `hybrid_arima_ma` or `arima_prediction`
+/// with it refits on the first bar of each period (hour, UTC day, ISO week starting Monday,
+/// month, quarter, year) and trades only then; in a single run, which gives the latest bar's
+/// signal, it changes nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Rebalance {
+    /// Every hour.
+    Hourly,
+    /// Every UTC day.
+    Daily,
+    /// Every ISO week (Monday to Sunday, UTC).
+    Weekly,
+    /// Every calendar month.
+    Monthly,
+    /// Every calendar quarter.
+    Quarterly,
+    /// Every calendar year.
+    Yearly,
+}
+
+/// The values [`Rebalance::from_value`] accepts.
+pub const REBALANCE_VALUES: &str =
+    "\"hourly\", \"daily\", \"weekly\", \"monthly\", \"quarterly\" or \"yearly\"";
+
+impl Rebalance {
+    /// Reads the seed's spelling, case-insensitively (`"daily"`, `"Weekly"`, `"annually"`).
+    ///
+    /// # Errors
+    /// [`ConfigError::Invalid`] (key `rebalancingFrequency`, naming `strategy`) for anything
+    /// else, listing [`REBALANCE_VALUES`].
+    ///
+    /// # Examples
+    /// ```
+    /// use stratos_core::prepare::Rebalance;
+    /// let daily = Rebalance::from_value("hybrid_arima_ma", &serde_json::json!("Daily")).unwrap();
+    /// assert_eq!(daily, Rebalance::Daily);
+    /// assert!(Rebalance::from_value("hybrid_arima_ma", &serde_json::json!("often")).is_err());
+    /// ```
+    pub fn from_value(strategy: &str, value: &serde_json::Value) -> Result<Self, ConfigError> {
+        let text = value.as_str().unwrap_or_default().to_ascii_lowercase();
+        Ok(match text.as_str() {
+            "hourly" => Rebalance::Hourly,
+            "daily" => Rebalance::Daily,
+            "weekly" => Rebalance::Weekly,
+            "monthly" => Rebalance::Monthly,
+            "quarterly" => Rebalance::Quarterly,
+            "yearly" | "annually" => Rebalance::Yearly,
+            _ => {
+                return Err(ConfigError::Invalid {
+                    strategy: strategy.to_owned(),
+                    field: "rebalancingFrequency".to_owned(),
+                    value: value.to_string(),
+                    expected: REBALANCE_VALUES.to_owned(),
+                });
+            }
+        })
+    }
+
+    /// The number of the period holding `t` (UTC): two times are in the same period exactly
+    /// when their numbers are equal.
+    pub fn period(self, t: Timestamp) -> i64 {
+        const HOUR: i64 = 3_600_000_000;
+        const DAY: i64 = 24 * HOUR;
+        let days = t.micros().div_euclid(DAY);
+        let month = || {
+            let (y, m, _) = crate::timestamp::civil_from_days(days);
+            (y, m)
+        };
+        match self {
+            Rebalance::Hourly => t.micros().div_euclid(HOUR),
+            Rebalance::Daily => days,
+            // 1970-01-01 was a Thursday: day 4 is the first Monday.
+            Rebalance::Weekly => (days - 4).div_euclid(7),
+            Rebalance::Monthly => {
+                let (y, m) = month();
+                y * 12 + m
+            }
+            Rebalance::Quarterly => {
+                let (y, m) = month();
+                y * 4 + (m - 1) / 3
+            }
+            Rebalance::Yearly => month().0,
+        }
+    }
+
+    /// Whether row `i` of `times` starts a period: the first row, and every row whose period
+    /// differs from the row before's.
+    pub fn starts_period(self, times: &[Timestamp], i: usize) -> bool {
+        match (i.checked_sub(1).and_then(|p| times.get(p)), times.get(i)) {
+            (Some(prev), Some(cur)) => self.period(*prev) != self.period(*cur),
+            (None, Some(_)) => true,
+            (_, None) => false,
+        }
+    }
+}
+
+impl std::fmt::Display for Rebalance {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Rebalance::Hourly => "hourly",
+            Rebalance::Daily => "daily",
+            Rebalance::Weekly => "weekly",
+            Rebalance::Monthly => "monthly",
+            Rebalance::Quarterly => "quarterly",
+            Rebalance::Yearly => "yearly",
+        })
+    }
+}
+
 /// A request as the seed's REST API writes it, with the optional `historical_data_filter`:
 /// `{"strategy_id": "arima_prediction", "config": {…}, "historical_data_filter":
 /// {"start_date": "2025-01-01T00:00:00Z", "end_date": "2025-01-15T23:59:59Z"}}`. Run it with
@@ -326,6 +437,34 @@ impl HistoricalDataFilter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rebalance_periods_start_on_calendar_boundaries() {
+        let t = |y, m, d, h| Timestamp::from_civil(y, m, d, h, 0, 0, 0).unwrap();
+        // 2024-03-31 is a Sunday, 2024-04-01 a Monday.
+        let times = [
+            t(2024, 3, 30, 10),
+            t(2024, 3, 31, 10),
+            t(2024, 3, 31, 11),
+            t(2024, 4, 1, 9),
+            t(2024, 7, 1, 9),
+            t(2025, 1, 2, 9),
+        ];
+        let starts = |r: Rebalance| -> Vec<usize> {
+            (0..times.len())
+                .filter(|&i| r.starts_period(&times, i))
+                .collect()
+        };
+        assert_eq!(starts(Rebalance::Hourly), [0, 1, 2, 3, 4, 5]);
+        assert_eq!(starts(Rebalance::Daily), [0, 1, 3, 4, 5]);
+        assert_eq!(starts(Rebalance::Weekly), [0, 3, 4, 5]);
+        assert_eq!(starts(Rebalance::Monthly), [0, 3, 4, 5]);
+        assert_eq!(starts(Rebalance::Quarterly), [0, 3, 4, 5]);
+        assert_eq!(starts(Rebalance::Yearly), [0, 5]);
+        assert!(!Rebalance::Daily.starts_period(&times, 6));
+        let e = Rebalance::from_value("h", &serde_json::json!(7)).unwrap_err();
+        assert!(e.to_string().contains("\"daily\""), "{e}");
+    }
     use crate::{CategoryColumn, Timestamp};
 
     fn secs(s: &[i64]) -> Vec<Timestamp> {

@@ -24,6 +24,9 @@ struct Extras {
     /// An anomaly's `time_window` in seconds: its reference window, in rows of the input's
     /// median step.
     time_window: Option<f64>,
+    /// The seed's `rebalancingFrequency`: used by backtests, which take it from the request
+    /// before building the strategy; a run notes that it changes nothing there.
+    rebalance: Option<crate::prepare::Rebalance>,
 }
 
 fn invalid(strategy: &str, field: &str, value: &Value, expected: &str) -> ConfigError {
@@ -153,13 +156,9 @@ fn seed_config(
     if !has("rebalancingFrequency")
         && let Some(v) = map.remove("rebalancingFrequency")
     {
-        return Err(invalid(
-            strategy,
-            "rebalancingFrequency",
-            &v,
-            "no such key: the combined signal is recomputed at every bar (in runs and \
-             backtests alike); remove the key",
-        ));
+        // Checked here; a backtest reads it from the request (see
+        // `crate::prepare::Rebalance`), a single run gives the latest bar's signal.
+        extras.rebalance = Some(crate::prepare::Rebalance::from_value(strategy, &v)?);
     }
     Ok((Value::Object(map), extras))
 }
@@ -479,7 +478,14 @@ impl Strategy for Prepared {
     }
 
     fn cost_warnings(&self) -> Vec<String> {
-        self.inner.cost_warnings()
+        let mut warnings = self.inner.cost_warnings();
+        if let Some(r) = self.extras.rebalance {
+            warnings.push(format!(
+                "rebalancingFrequency \"{r}\" applies to backtests (the position moves on the \
+                 first bar of each period); a single run gives the latest bar's signal"
+            ));
+        }
+        warnings
     }
 }
 
@@ -504,14 +510,22 @@ mod tests {
         );
         assert_eq!(e.max_points, Some(5));
         assert_eq!(e.time_window, Some(60.0));
-        let err = seed_config(
+        let (c, e) = seed_config(
             "h",
             &keys,
             serde_json::json!({"rebalancingFrequency": "daily"}),
         )
+        .unwrap();
+        assert_eq!(c, serde_json::json!({}));
+        assert_eq!(e.rebalance, Some(crate::prepare::Rebalance::Daily));
+        let err = seed_config(
+            "h",
+            &keys,
+            serde_json::json!({"rebalancingFrequency": "sometimes"}),
+        )
         .unwrap_err()
         .to_string();
-        assert!(err.contains("remove the key"), "{err}");
+        assert!(err.contains("\"weekly\""), "{err}");
         assert!(
             seed_config(
                 "a",

@@ -313,7 +313,6 @@ fn every_seed_config_is_accepted_or_refused_with_advice() {
                 // Only the keys with no meaning here may be refused.
                 assert!(
                     [
-                        "rebalancingFrequency",
                         "seasonalityDetection",
                         "outlierHandling",
                         "one_class_svm"

@@ -7,6 +7,7 @@
 //! | [`MovingAverageSignals`] without | price vs average: BUY above the band, SELL below, HOLD inside (a *state*: use [`SignalMode::Position`] or [`SignalMode::LongOnly`]) | period−1 | O(N) |
 //! | [`StrategySignals::per_row`] | the strategy's own per-row action output from one `execute` over all bars | first defined signal | one `execute` |
 //! | [`StrategySignals::walk_forward`] (`arima_prediction`, `hybrid_arima_ma`, any plug-in) | `execute` on bars 0..=t, its `signal.action`, re-decided every `refit_every` bars; `None` in between | the first bar the strategy accepts | ⌈N/refit_every⌉ fits on growing history |
+//! | [`StrategySignals::rebalanced`] (the seed's `rebalancingFrequency` in the config of `arima_prediction` or `hybrid_arima_ma`) | as `walk_forward`, re-decided on the first bar of each period (hour, day, week, month, quarter, year; see [`Rebalance`]); `None` in between, so the position only moves then | the first period start the strategy accepts | one fit per period |
 //!
 //! [`source_for`] picks the source (and the signal mode) for a strategy request, and
 //! [`request_builder`] turns a request into a parameter-sweep builder.
@@ -19,6 +20,8 @@
 //! [`SignalMode::LongOnly`]: crate::backtest::SignalMode::LongOnly
 
 use std::fmt;
+
+use stratos_core::prepare::Rebalance;
 
 use crate::backtest::optimise::Params;
 use crate::backtest::{BacktestError, Bars, SignalMode, SignalSource, Signals};
@@ -174,6 +177,12 @@ pub enum SignalWalk {
         /// Bars between refits when refitting (≥ 1).
         refit_every: usize,
     },
+    /// `execute` on bars 0..=t on the first bar t of each period (the seed's
+    /// `rebalancingFrequency`); bars in between have none, so the position moves only then.
+    Rebalance {
+        /// The period.
+        every: Rebalance,
+    },
 }
 
 /// Signals from any [`Strategy`], e.g. one built by the registry (`arima_prediction`,
@@ -235,6 +244,15 @@ impl StrategySignals {
         }
     }
 
+    /// Signals re-decided on the first bar of each period ([`SignalWalk::Rebalance`]): the
+    /// seed's `rebalancingFrequency`.
+    pub fn rebalanced(strategy: Box<dyn Strategy>, every: Rebalance) -> Self {
+        StrategySignals {
+            strategy,
+            walk: SignalWalk::Rebalance { every },
+        }
+    }
+
     /// How signals are produced.
     pub fn walk(&self) -> SignalWalk {
         self.walk
@@ -262,10 +280,14 @@ pub struct SourceChoice {
 /// | `arima_prediction`, `hybrid_arima_ma` | [`StrategySignals::walk_forward`] every `refit_every` bars | [`SignalMode::Position`] |
 /// | anything else (plug-ins, `anomaly_detection`, …) | [`StrategySignals::auto`] | [`SignalMode::Position`] |
 ///
-/// `refit_every` defaults to [`DEFAULT_REFIT_EVERY`].
+/// `refit_every` defaults to [`DEFAULT_REFIT_EVERY`]. A config of `arima_prediction` or
+/// `hybrid_arima_ma` holding the seed's `rebalancingFrequency` (`"daily"`, `"weekly"`, …)
+/// gets [`StrategySignals::rebalanced`] instead: the signal is re-decided, and the position
+/// moved, on the first bar of each period.
 ///
 /// # Errors
-/// [`ConfigError`] for an unknown strategy or an invalid config.
+/// [`ConfigError`] for an unknown strategy or an invalid config, and for
+/// `rebalancingFrequency` in the config of any other strategy.
 ///
 /// # Examples
 /// ```
@@ -287,6 +309,21 @@ pub fn source_for(
     refit_every: Option<usize>,
 ) -> Result<SourceChoice, ConfigError> {
     let refit = refit_every.unwrap_or(DEFAULT_REFIT_EVERY);
+    let refitted = [
+        stratos_strategies::arima::ID,
+        stratos_strategies::hybrid::ID,
+    ];
+    if !refitted.contains(&request.strategy_id.as_str())
+        && let Some(value) = request.config.get(REBALANCE_KEY)
+    {
+        return Err(ConfigError::invalid(
+            &request.strategy_id,
+            REBALANCE_KEY,
+            value,
+            "no such key in backtests of this strategy: rebalancingFrequency applies to \
+             arima_prediction and hybrid_arima_ma (whose signals are refitted); remove the key",
+        ));
+    }
     match request.strategy_id.as_str() {
         stratos_strategies::moving_average::ID => {
             let config = MovingAverageConfig::from_json(request.config.clone())?;
@@ -300,13 +337,17 @@ pub fn source_for(
                 },
             })
         }
-        stratos_strategies::arima::ID | stratos_strategies::hybrid::ID => Ok(SourceChoice {
-            source: Box::new(StrategySignals::walk_forward(
-                registry.build_request(request)?,
-                refit,
-            )),
-            mode: SignalMode::Position,
-        }),
+        stratos_strategies::arima::ID | stratos_strategies::hybrid::ID => {
+            let (request, rebalance) = take_rebalance(request)?;
+            let strategy = registry.build_request(&request)?;
+            Ok(SourceChoice {
+                source: Box::new(match rebalance {
+                    Some(every) => StrategySignals::rebalanced(strategy, every),
+                    None => StrategySignals::walk_forward(strategy, refit),
+                }),
+                mode: SignalMode::Position,
+            })
+        }
         _ => Ok(SourceChoice {
             source: Box::new(StrategySignals::auto(
                 registry.build_request(request)?,
@@ -315,6 +356,24 @@ pub fn source_for(
             mode: SignalMode::Position,
         }),
     }
+}
+
+/// The seed's key for [`Rebalance`].
+const REBALANCE_KEY: &str = "rebalancingFrequency";
+
+/// `request` without the seed's `rebalancingFrequency`, and that frequency, read.
+fn take_rebalance(
+    request: &StrategyRequest,
+) -> Result<(StrategyRequest, Option<Rebalance>), ConfigError> {
+    let mut request = request.clone();
+    let value = request
+        .config
+        .as_object_mut()
+        .and_then(|m| m.remove(REBALANCE_KEY));
+    let every = value
+        .map(|v| Rebalance::from_value(&request.strategy_id, &v))
+        .transpose()?;
+    Ok((request, every))
 }
 
 /// Checks that `strategy_id` names a strategy whose results carry BUY/SELL signals (a
@@ -387,34 +446,47 @@ impl StrategySignals {
 
 impl SignalSource for StrategySignals {
     fn name(&self) -> String {
-        format!("{}({})", self.strategy.id(), self.strategy.config())
+        let name = format!("{}({})", self.strategy.id(), self.strategy.config());
+        match self.walk {
+            SignalWalk::Rebalance { every } => format!("{name} rebalanced {every}"),
+            _ => name,
+        }
     }
 
     fn signals(&self, bars: &Bars<'_>) -> Result<Signals, BacktestError> {
-        let refit = |refit_every: usize| -> Result<Signals, BacktestError> {
-            let n = bars.len();
-            let mut actions: Vec<Option<Action>> = vec![None; n];
-            let mut anchor: Option<usize> = None;
-            for (t, slot) in actions.iter_mut().enumerate() {
-                if let Some(a) = anchor
-                    && (t - a) % refit_every != 0
-                {
-                    continue;
-                }
-                let frame = bars_frame(&bars.prefix(t + 1))?;
-                match self.strategy.execute(&frame) {
-                    Ok(result) => {
-                        anchor.get_or_insert(t);
-                        *slot = Some(result.signal.map_or(Action::Hold, |s| s.action));
+        // Refits every `refit_every` bars from the first accepted one, or, with `every`, on
+        // the first bar of each period.
+        let walk =
+            |refit_every: usize, every: Option<Rebalance>| -> Result<Signals, BacktestError> {
+                let n = bars.len();
+                let times = bars.timestamps();
+                let mut actions: Vec<Option<Action>> = vec![None; n];
+                let mut anchor: Option<usize> = None;
+                for (t, slot) in actions.iter_mut().enumerate() {
+                    let skip = match (every, anchor) {
+                        (Some(every), _) => !every.starts_period(times, t),
+                        (None, Some(a)) => (t - a) % refit_every != 0,
+                        (None, None) => false,
+                    };
+                    if skip {
+                        continue;
                     }
-                    Err(StrategyError::NotEnoughData { .. }) if anchor.is_none() => {}
-                    Err(e) => return Err(self.fail(Some(t), e)),
+                    let frame = bars_frame(&bars.prefix(t + 1))?;
+                    match self.strategy.execute(&frame) {
+                        Ok(result) => {
+                            anchor.get_or_insert(t);
+                            *slot = Some(result.signal.map_or(Action::Hold, |s| s.action));
+                        }
+                        Err(StrategyError::NotEnoughData { .. }) if anchor.is_none() => {}
+                        Err(e) => return Err(self.fail(Some(t), e)),
+                    }
                 }
-            }
-            Ok(Signals::from_actions(actions))
-        };
+                Ok(Signals::from_actions(actions))
+            };
+        let refit = |refit_every: usize| walk(refit_every, None);
         match self.walk {
             SignalWalk::Refit { refit_every } => refit(refit_every),
+            SignalWalk::Rebalance { every } => walk(1, Some(every)),
             SignalWalk::PerRow | SignalWalk::Auto { .. } => {
                 let frame = bars_frame(bars)?;
                 let result = match self.strategy.execute(&frame) {
@@ -461,6 +533,7 @@ impl fmt::Display for SignalWalk {
             SignalWalk::Auto { refit_every } => {
                 write!(f, "per-row, else refit every {refit_every} bars")
             }
+            SignalWalk::Rebalance { every } => write!(f, "refit {every}"),
         }
     }
 }

@@ -330,3 +330,104 @@ fn request_builder_sweeps_a_request_config() {
     let build = request_builder(&registry, &bad, None);
     assert!(build(&Params::new()).is_err());
 }
+
+/// The seed's `rebalancingFrequency` in a hybrid (or ARIMA) backtest: the signal is
+/// re-decided, and the position moved, only on the first bar of each period.
+#[test]
+fn rebalancing_frequency_trades_on_period_starts_only() {
+    let registry = stratos_strategies::registry();
+    let req = |config: serde_json::Value| StrategyRequest {
+        strategy_id: "hybrid_arima_ma".to_owned(),
+        config,
+    };
+    let base = serde_json::json!({
+        "arimaConfig": {"p": 1, "d": 1, "q": 0, "minDataPoints": 30},
+        "maConfig": {"period": 10},
+        "rebalancingFrequency": "weekly"
+    });
+    // Daily bars from 1970-01-01, a Thursday: Mondays are days 4, 11, 18, …
+    let d = walk(120);
+    let c = source_for(&registry, &req(base.clone()), None).unwrap();
+    assert_eq!(c.mode, SignalMode::Position);
+    assert!(
+        c.source.name().ends_with(" rebalanced weekly"),
+        "{}",
+        c.source.name()
+    );
+    let s = c.source.signals(&d.bars()).unwrap();
+    let defined: Vec<usize> = (0..120).filter(|&t| s.actions()[t].is_some()).collect();
+    // The first fit needs 30 points: the first Monday from bar 29 on is day 32.
+    assert_eq!(defined, (32..120).step_by(7).collect::<Vec<_>>());
+    let config = BacktestConfig {
+        signal_mode: SignalMode::Position,
+        ..BacktestConfig::default()
+    };
+    let r = run_source(
+        &d.bars(),
+        c.source.as_ref(),
+        &config,
+        LookAheadCheck::Sampled(2),
+    )
+    .unwrap();
+    assert!(!r.trades.is_empty() || !r.open_trades.is_empty());
+    // Orders fill at the next bar's open: every entry is the day after a Monday.
+    for t in r
+        .trades
+        .iter()
+        .map(|t| t.entry_bar)
+        .chain(r.open_trades.iter().map(|t| t.entry_bar))
+    {
+        assert_eq!(
+            (t - 1 + 3) % 7,
+            0,
+            "entry at bar {t} is not the day after a Monday"
+        );
+    }
+
+    // Monthly: February 1 (day 31) and March 1 (day 59), April 1 (day 90).
+    let mut monthly = base.clone();
+    monthly["rebalancingFrequency"] = serde_json::json!("Monthly");
+    let s = source_for(&registry, &req(monthly), None)
+        .unwrap()
+        .source
+        .signals(&d.bars())
+        .unwrap();
+    let defined: Vec<usize> = (0..120).filter(|&t| s.actions()[t].is_some()).collect();
+    assert_eq!(defined, [31, 59, 90]);
+
+    // The seed's literal config: daily on daily bars re-decides every bar.
+    let d = walk(45);
+    let seed = serde_json::json!({"weights": {"arima": 0.7, "ma": 0.3}, "consensusThreshold": 0.8,
+        "rebalancingFrequency": "daily", "arimaConfig": {"minDataPoints": 30}});
+    let s = source_for(&registry, &req(seed), None)
+        .unwrap()
+        .source
+        .signals(&d.bars())
+        .unwrap();
+    assert_eq!(s.warmup(), 29);
+    assert_eq!(s.actions().iter().filter(|a| a.is_some()).count(), 45 - 29);
+
+    let mut bad = base.clone();
+    bad["rebalancingFrequency"] = serde_json::json!("fortnightly");
+    let e = source_for(&registry, &req(bad), None)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("rebalancingFrequency") && e.contains("\"weekly\""),
+        "{e}"
+    );
+    let e = source_for(
+        &registry,
+        &StrategyRequest {
+            strategy_id: "moving_average".to_owned(),
+            config: serde_json::json!({"period": 5, "rebalancingFrequency": "daily"}),
+        },
+        None,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("applies to arima_prediction and hybrid_arima_ma"),
+        "{e}"
+    );
+}
