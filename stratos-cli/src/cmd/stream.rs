@@ -601,16 +601,18 @@ impl Feed<'_> {
                     Some(c) => rows.text(&row, c)?,
                     None => "",
                 };
-                if let Some(c) = stream_col {
-                    rows.text(&row, c)?;
-                }
+                // Checked once, and used as the stream id.
+                let stream = match stream_col {
+                    Some(c) => rows.text(&row, c)?,
+                    None => stratos_ingest::stream::DEFAULT_STREAM,
+                };
                 let mut categories = Vec::with_capacity(cat_cols.len());
                 for &c in &cat_cols {
                     categories.push(rows.text(&row, c)?);
                 }
-                Ok::<_, IngestError>((time, tenant, categories))
+                Ok::<_, IngestError>((time, tenant, stream, categories))
             })();
-            let (time, tenant, categories) = match parsed {
+            let (time, tenant, stream, categories) = match parsed {
                 Ok(p) => p,
                 Err(e) => {
                     reporter.skip_bad(line, &e)?;
@@ -619,7 +621,7 @@ impl Feed<'_> {
             };
             let input = Input {
                 tenant,
-                stream_id: rows.stream(&row),
+                stream_id: stream,
                 timestamp: time,
                 values: &values,
                 categories: &categories,
