@@ -512,7 +512,6 @@ mod tests {
         format!("#{:02X}{:02X}{:02X}", c.0, c.1, c.2)
     }
 
-    #[test]
     /// The PNG is the same chart rasterised: its size, the price line's colour, and the
     /// title's glyphs set in the bundled font (dark pixels where the title is; without a font
     /// resvg would leave that band white).
@@ -559,6 +558,7 @@ mod tests {
         assert!(price_line > 100, "{price_line} pixels of the price line");
     }
 
+    #[test]
     fn chart_is_well_formed_with_every_series_and_marker() {
         let (t, close, equity, drawdown, trades) = sample();
         let svg = render_svg(&PlotInput {

@@ -312,13 +312,9 @@ fn every_seed_config_is_accepted_or_refused_with_advice() {
                 );
                 // Only the keys with no meaning here may be refused.
                 assert!(
-                    [
-                        "seasonalityDetection",
-                        "outlierHandling",
-                        "one_class_svm"
-                    ]
-                    .iter()
-                    .any(|k| e.contains(k)),
+                    ["seasonalityDetection", "outlierHandling", "one_class_svm"]
+                        .iter()
+                        .any(|k| e.contains(k)),
                     "{name}: refused: {e}"
                 );
             }

@@ -812,7 +812,10 @@ mod tests {
             ("a,b,c".to_owned(), vec!["a", "b", "c"]),
             (",,".to_owned(), vec!["", "", ""]),
             ("a,b,\"c,d\"".to_owned(), vec!["a", "b", "c,d"]),
-            (format!("{long},b,\"c\"\"d\""), vec![long.as_str(), "b", "c\"d"]),
+            (
+                format!("{long},b,\"c\"\"d\""),
+                vec![long.as_str(), "b", "c\"d"],
+            ),
             (format!("{long},b"), vec![long.as_str(), "b"]),
         ] {
             assert_eq!(fields(line.as_bytes()), want, "{line}");
