@@ -87,6 +87,40 @@ mod spreadsheets {
     }
 
     #[test]
+    fn a_lying_unique_count_in_a_corrupt_member_is_refused_too() {
+        // Found by the `xlsx` fuzzer: a `uniqueCount` of 4e12 in a shared-strings member
+        // whose CRC is wrong, behind a first member with 29 stray bytes in it. The guard
+        // gave up on the member at the bad CRC (found at its end), while calamine had
+        // reserved 96 TB at its `<sst>` tag long before: an abort.
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../fuzz/corpus/xlsx/found_sst_count_alloc_bomb");
+        let found = std::fs::read(path).unwrap();
+        let e = refused("fuzz finding: sst count in a bad-CRC member", &found);
+        assert_eq!(limit_kind(&e), Some(LimitKind::SharedStringBytes), "{e}");
+        assert!(
+            e.to_string().starts_with("hostile[xl/sharedStrings.xml]: "),
+            "{e}"
+        );
+        let bomb = g::xlsx_unique_count_bomb(4_000_000_000_000);
+        // The same claim in a member whose CRC no longer matches its bytes.
+        let at = bomb
+            .windows(13)
+            .position(|w| w == b"4000000000000")
+            .unwrap();
+        let mut bad_crc = bomb.clone();
+        bad_crc[at] = b'5';
+        let e = refused("xlsx uniqueCount, bad CRC", &bad_crc);
+        assert_eq!(limit_kind(&e), Some(LimitKind::SharedStringBytes), "{e}");
+        // And behind stray leading bytes (a ZIP need not start with `PK`).
+        let mut prefixed = b"stray bytes before the archive".to_vec();
+        prefixed.extend_from_slice(&bomb);
+        // (Sniffing takes it for text; read as a spreadsheet, calamine finds the archive.)
+        let options = budget().with_format(stratos_ingest::Format::Spreadsheet);
+        let e = read_bytes(&prefixed, &options).unwrap_err();
+        assert_eq!(limit_kind(&e), Some(LimitKind::SharedStringBytes), "{e}");
+    }
+
+    #[test]
     fn an_ods_space_run_is_a_line_budget_error() {
         let bytes = g::ods_spaces_bomb();
         assert!(bytes.len() < 2_000);
