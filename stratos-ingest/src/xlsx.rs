@@ -24,6 +24,7 @@ use calamine::{
 use stratos_core::{CategoryColumn, Frame, Timestamp};
 
 mod guard;
+mod xls_guard;
 
 use crate::cell::{self, Number};
 use crate::contain::{SPREADSHEET_THREAD_NAME, panic_message};
@@ -440,6 +441,7 @@ fn read_book(
 ) -> Result<SpreadsheetRead, IngestError> {
     let limits = options.limits();
     guard::check(bytes, limits, source)?;
+    xls_guard::check(bytes, limits, source)?;
     let mut book = open(bytes, source)?;
     let names = book.sheet_names();
     let invalid = |message: String| IngestError::InvalidOptions {
