@@ -73,6 +73,9 @@ fn run_single(
     let settings = settings(args, choice.mode)?;
     let frame = load(args)?;
     let bars = Bars::from_frame(&frame)?.within(period)?;
+    for warning in choice.source.cost_warnings(bars.len()) {
+        eprintln!("stratos: warning: {}: {warning}", args.strategy);
+    }
     let check = if args.check_lookahead {
         LookAheadCheck::Sampled(LOOKAHEAD_CUTS)
     } else {
