@@ -91,6 +91,8 @@ fn fit(c: &mut Criterion) {
         constant: None,
         ar: vec![0.6, -0.2],
         ma: vec![0.3, 0.1],
+        seasonal_ar: vec![],
+        seasonal_ma: vec![],
         sigma2: 1.0,
     };
     let mut g = c.benchmark_group("arima_loglike");

@@ -25,6 +25,6 @@ mod summary;
 pub use config::{ArimaConfig, Criterion, ID, MAX_ORDER};
 pub use error::ArimaError;
 pub use forecast::Forecast;
-pub use model::{Arima, ArimaOrder, ArimaParams, DiffuseStart, FittedArima};
+pub use model::{Arima, ArimaOrder, ArimaParams, DiffuseStart, FittedArima, SeasonalOrder};
 pub use strategy::{ArimaStrategy, GapFilled, fill_gaps};
 pub use summary::{ArimaSummary, ParamRow, TestStat};

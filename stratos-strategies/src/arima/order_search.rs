@@ -146,7 +146,7 @@ pub fn search(y: &[f64], config: &OrderSearch) -> Result<SearchResult, ArimaErro
     };
     let d = config.d.or(d_selection.as_ref().map(|s| s.d)).unwrap_or(0);
     let orders: Vec<ArimaOrder> = (0..=config.max_p)
-        .flat_map(|p| (0..=config.max_q).map(move |q| ArimaOrder { p, d, q }))
+        .flat_map(|p| (0..=config.max_q).map(move |q| ArimaOrder::new(p, d, q)))
         .collect();
     let fits = fit_all(y, &orders);
     let mut cells = Vec::with_capacity(orders.len());

@@ -108,11 +108,7 @@ impl ArimaStrategy {
             });
             Ok((found.best, summary))
         } else {
-            let order = ArimaOrder {
-                p: c.p,
-                d: c.d_or_default(),
-                q: c.q,
-            };
+            let order = ArimaOrder::new(c.p, c.d_or_default(), c.q);
             Ok((Arima::new(order).fit(y)?, serde_json::Value::Null))
         }
     }
