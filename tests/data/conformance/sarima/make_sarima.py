@@ -103,6 +103,7 @@ def main():
             "input": {"y": y},
             "params_in": {"order": list(order), "seasonal_order": list(seasonal)},
             "expected": {
+                "param_names": names,
                 "params": dict(zip(names, map(float, res.params))),
                 "llf": float(res.llf),
                 "aic": float(res.aic),
