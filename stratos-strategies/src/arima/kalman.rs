@@ -641,8 +641,7 @@ fn arma_phase<S: Real, R: Recorder<S>, const C: usize>(
             return Err(FilterError::BadVariance);
         }
         let finv = f.recip();
-        let k: [S; C] =
-            std::array::from_fn(|i| if i + 1 < r { p[0][i + 1] * finv } else { zero });
+        let k: [S; C] = std::array::from_fn(|i| if i + 1 < r { p[0][i + 1] * finv } else { zero });
         let sv2 = if has_offset {
             steady::<S, R, C, true>(&w[t..], c0, t0 + t, r, &phi, &pc, offset, &k, f, a, rec)
         } else {

@@ -191,7 +191,10 @@ impl<'a> Objective<'a> {
         let mut sar = [S::cst(0.0); MAX_R];
         let mut sma = [S::cst(0.0); MAX_R];
         constrain_stationary(&x[c0..c0 + self.sp], &mut sar[..self.sp]);
-        constrain_stationary(&x[c0 + self.sp..c0 + self.sp + self.sq], &mut sma[..self.sq]);
+        constrain_stationary(
+            &x[c0 + self.sp..c0 + self.sp + self.sq],
+            &mut sma[..self.sq],
+        );
         for m in &mut sma[..self.sq] {
             *m = -*m;
         }
@@ -337,7 +340,11 @@ impl<'a> Objective<'a> {
                 if ww.is_empty() {
                     ww.push(1.0);
                 }
-                (vec![0.0; self.sp], vec![0.0; self.sq], mean_std(&ww).1.powi(2))
+                (
+                    vec![0.0; self.sp],
+                    vec![0.0; self.sq],
+                    mean_std(&ww).1.powi(2),
+                )
             });
             if !is_stationary(&sar) {
                 sar.iter_mut().for_each(|v| *v = 0.0);

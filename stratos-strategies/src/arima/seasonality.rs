@@ -78,7 +78,10 @@ pub fn detect(y: &[f64]) -> Seasonality {
     let peaks: Vec<usize> = (2..=max_lag)
         .filter(|&k| acf[k] >= acf[k - 1] && acf[k] >= acf[k + 1] && acf[k] > band)
         .collect();
-    let best = peaks.iter().map(|&k| acf[k]).fold(f64::NEG_INFINITY, f64::max);
+    let best = peaks
+        .iter()
+        .map(|&k| acf[k])
+        .fold(f64::NEG_INFINITY, f64::max);
     let period = peaks.iter().copied().find(|&k| acf[k] >= 0.9 * best);
     let periodogram_period = periodogram_peak(&x).map(|j| n as f64 / j as f64);
     let Some(s) = period else {
@@ -220,9 +223,7 @@ mod tests {
     #[test]
     fn a_pure_weekly_pattern_is_found() {
         let pattern = [3.0, 1.0, 4.0, 1.0, 5.0, 9.0, 2.0];
-        let y: Vec<f64> = (0..140)
-            .map(|t| pattern[t % 7] + 0.01 * t as f64)
-            .collect();
+        let y: Vec<f64> = (0..140).map(|t| pattern[t % 7] + 0.01 * t as f64).collect();
         let s = detect(&y);
         assert_eq!(s.period, Some(7), "{s:?}");
         assert!(s.seasonal && s.strength > 0.99, "{s:?}");

@@ -140,7 +140,10 @@ impl ArimaStrategy {
                 "dSelection": found.d_selection,
                 "chosenOrder": found.best.order().to_string(),
             });
-            Ok((found.best, json!({"search": summary, "seasonality": detection})))
+            Ok((
+                found.best,
+                json!({"search": summary, "seasonality": detection}),
+            ))
         } else {
             let mut order = ArimaOrder::new(c.p, c.d_or_default(), c.q);
             if let Some((s, sd)) = season {
@@ -325,16 +328,20 @@ impl BuiltinStrategy for ArimaStrategy {
             data["modelParams"]["D"] = json!(so.d);
             data["modelParams"]["Q"] = json!(so.q);
             data["modelParams"]["s"] = json!(so.s);
-            data["seasonalAr"] = json!(params
-                .seasonal_ar
-                .iter()
-                .map(|v| json_num(*v))
-                .collect::<Vec<_>>());
-            data["seasonalMa"] = json!(params
-                .seasonal_ma
-                .iter()
-                .map(|v| json_num(*v))
-                .collect::<Vec<_>>());
+            data["seasonalAr"] = json!(
+                params
+                    .seasonal_ar
+                    .iter()
+                    .map(|v| json_num(*v))
+                    .collect::<Vec<_>>()
+            );
+            data["seasonalMa"] = json!(
+                params
+                    .seasonal_ma
+                    .iter()
+                    .map(|v| json_num(*v))
+                    .collect::<Vec<_>>()
+            );
         }
         // statsmodels' summary() numbers (OPG standard errors, residual diagnostics); absent
         // when the outer product of the scores is singular.
@@ -499,7 +506,9 @@ mod tests {
 
     /// A monthly-like series: trend, a 12-period pattern and deterministic noise.
     fn seasonal_series(n: usize) -> Vec<f64> {
-        let pattern = [0.0, 2.0, 5.0, 3.0, 1.0, -1.0, -4.0, -6.0, -3.0, 0.5, 1.5, 1.0];
+        let pattern = [
+            0.0, 2.0, 5.0, 3.0, 1.0, -1.0, -4.0, -6.0, -3.0, 0.5, 1.5, 1.0,
+        ];
         let mut state = 0x2545_F491_4F6C_DD1D_u64;
         (0..n)
             .map(|t| {
@@ -519,7 +528,10 @@ mod tests {
             .execute(&Frame::from_values("close", y.clone()))
             .unwrap();
         let m = &r.data["modelParams"];
-        assert_eq!((m["P"].as_u64(), m["D"].as_u64(), m["Q"].as_u64()), (Some(0), Some(1), Some(1)));
+        assert_eq!(
+            (m["P"].as_u64(), m["D"].as_u64(), m["Q"].as_u64()),
+            (Some(0), Some(1), Some(1))
+        );
         assert_eq!(m["s"], 12);
         assert_eq!(r.data["seasonalMa"].as_array().unwrap().len(), 1);
         let names: Vec<&str> = r.data["summary"]["params"]
@@ -537,9 +549,10 @@ mod tests {
             .map(|v| v.as_f64().unwrap())
             .collect();
         assert_eq!(preds.len(), 5);
-        let r = strategy(json!({"seasonalityDetection": true, "p": 0, "d": 1, "q": 1, "steps": 12}))
-            .execute(&Frame::from_values("close", y))
-            .unwrap();
+        let r =
+            strategy(json!({"seasonalityDetection": true, "p": 0, "d": 1, "q": 1, "steps": 12}))
+                .execute(&Frame::from_values("close", y))
+                .unwrap();
         assert_eq!(r.data["seasonality"]["period"], 12);
         assert_eq!(r.data["seasonality"]["seasonal"], true);
         assert_eq!(r.data["modelParams"]["s"], 12);
@@ -562,7 +575,12 @@ mod tests {
             .unwrap();
         assert_eq!(r.data["orderSearch"]["ordersTried"], 8);
         assert_eq!(r.data["modelParams"]["D"], 1);
-        assert!(r.data["orderSearch"]["chosenOrder"].as_str().unwrap().contains("x("));
+        assert!(
+            r.data["orderSearch"]["chosenOrder"]
+                .as_str()
+                .unwrap()
+                .contains("x(")
+        );
     }
 
     #[test]

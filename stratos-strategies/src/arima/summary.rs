@@ -235,11 +235,7 @@ impl FittedArima {
         let e = self.standardized_residuals(&data)?;
         let diag = Diagnostics::of(&e);
         Ok(ArimaSummary {
-            model: if self.order.seasonal.is_none() {
-                format!("ARIMA{}", self.order)
-            } else {
-                format!("SARIMAX{}", self.order)
-            },
+            model: format!("ARIMA{}", self.order),
             nobs: self.nobs,
             llf: self.llf,
             aic: self.aic(),
@@ -382,9 +378,12 @@ impl fmt::Display for ArimaSummary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let eq = "=".repeat(78);
         let dash = "-".repeat(78);
-        writeln!(f, "{:^78}", "SARIMAX Results")?;
-        writeln!(f, "{eq}")?;
-        let left = |k: &str, v: &str| format!("{k:<18}{v:>18}   ");
+        // statsmodels widens the header when the model name is long (seasonal orders).
+        let extra = self.model.chars().count().saturating_sub(18);
+        let width = 78 + extra;
+        writeln!(f, "{:^width$}", "SARIMAX Results")?;
+        writeln!(f, "{}", "=".repeat(width))?;
+        let left = |k: &str, v: &str| format!("{k:<18}{v:>w$}   ", w = 18 + extra);
         let right = |k: &str, v: &str| format!("{k:<20}{v:>19}");
         let pairs = [
             (

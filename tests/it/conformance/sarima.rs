@@ -23,8 +23,12 @@ fn cases() -> Vec<Case> {
         .map(|(_, json)| {
             let o = floats(&json["params_in"]["order"]);
             let s = floats(&json["params_in"]["seasonal_order"]);
-            let order = ArimaOrder::new(o[0] as usize, o[1] as usize, o[2] as usize)
-                .with_seasonal(s[0] as usize, s[1] as usize, s[2] as usize, s[3] as usize);
+            let order = ArimaOrder::new(o[0] as usize, o[1] as usize, o[2] as usize).with_seasonal(
+                s[0] as usize,
+                s[1] as usize,
+                s[2] as usize,
+                s[3] as usize,
+            );
             Case {
                 name: json["case"].as_str().unwrap().to_owned(),
                 y: floats(&json["input"]["y"]),
@@ -80,7 +84,9 @@ fn sarima_llf_at_statsmodels_params_and_forecasts() {
         );
         let f = &e["forecast"];
         let steps = f["steps"].as_u64().unwrap() as usize;
-        let fc = fitted.forecast(steps, f["alpha"].as_f64().unwrap()).unwrap();
+        let fc = fitted
+            .forecast(steps, f["alpha"].as_f64().unwrap())
+            .unwrap();
         let mean = floats(&f["mean"]);
         let se = floats(&f["se"]);
         let mut worst = 0.0_f64;
