@@ -138,7 +138,7 @@ pub fn strength(y: &[f64], s: usize) -> f64 {
     let half = s / 2;
     let mut z: Vec<(usize, f64)> = Vec::with_capacity(n);
     for t in half..n - half {
-        let trend = if s % 2 == 0 {
+        let trend = if s.is_multiple_of(2) {
             let inner: f64 = y[t + 1 - half..t + half].iter().sum();
             (inner + 0.5 * (y[t - half] + y[t + half])) / s as f64
         } else {
