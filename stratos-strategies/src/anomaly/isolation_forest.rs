@@ -531,7 +531,7 @@ impl IsolationForest {
 /// added. Rows with a non-finite value get no score and are not added. The RNG is part of the
 /// state, so a replay gives the same forests and scores.
 ///
-/// Memory: the window (`window × dims` values) plus the forest (`trees × (ψ − 1)` split-node
+/// Memory: the window (`window × dims` values, allocated as rows arrive) plus the forest (`trees × (ψ − 1)` split-node
 /// slots in one block). The fitting scratch (a column copy of the window and `2 × window`
 /// indices) is shared by all the forests of a thread.
 #[derive(Debug, Clone, PartialEq)]
@@ -573,7 +573,7 @@ impl IsolationForestState {
             refit_every: refit_every.max(1),
             seed,
             rng: SplitMix64::new(seed),
-            buf: Vec::with_capacity(window * dims),
+            buf: Vec::new(),
             head: 0,
             len: 0,
             credit: 0,
@@ -608,6 +608,17 @@ impl IsolationForestState {
             return;
         }
         if self.len < self.window {
+            if self.buf.len() + x.len() > self.buf.capacity() {
+                // The window grows with the data (doubling), never beyond `window` rows.
+                let full = self.window * self.dims;
+                let extra = self
+                    .buf
+                    .len()
+                    .max(8 * self.dims)
+                    .min(full.saturating_sub(self.buf.len()))
+                    .max(x.len());
+                self.buf.reserve_exact(extra);
+            }
             self.buf.extend_from_slice(x);
             self.len += 1;
         } else {
@@ -686,6 +697,24 @@ mod tests {
         assert!(f.score(&[1.0, 1.0]).is_finite());
         assert!(IsolationForest::fit(&[1.0], 1, 10, 8, &mut SplitMix64::new(1)).is_none());
         assert!(IsolationForest::fit(&[], 0, 10, 8, &mut SplitMix64::new(1)).is_none());
+    }
+
+    #[test]
+    fn the_window_grows_with_the_data() {
+        let mut s = IsolationForestState::new(2, 100_000, 10, 16, 100, 7);
+        assert_eq!(s.heap_bytes(), 0);
+        for i in 0..50 {
+            s.add(&[f64::from(i), 1.0]);
+        }
+        // 50 rows of 2 values, doubling from 8 rows: 64 rows of room, not 100,000.
+        assert_eq!(s.heap_bytes(), 64 * 2 * 8);
+        let mut small = IsolationForestState::new(1, 100, 5, 8, 10, 7);
+        for i in 0..1000 {
+            small.add(&[f64::from(i % 17)]);
+        }
+        // Full window: exactly 100 rows of room, plus the forest.
+        let forest = small.forest.as_ref().map_or(0, IsolationForest::heap_bytes);
+        assert_eq!(small.heap_bytes(), 100 * 8 + forest);
     }
 
     #[test]
