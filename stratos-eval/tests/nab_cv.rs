@@ -180,3 +180,46 @@ fn method_table() {
         println!("    ({secs:.2} s)");
     }
 }
+
+/// A pure check on series never used for any choice: `auto` and the thresholds chosen on the
+/// corpus at `STRATOS_NAB_DIR` (NAB's optimisation there, per profile), applied unchanged to the
+/// corpus at `STRATOS_NAB_UNSEEN_DIR` (e.g. NAB's other 17 files, `realKnownCause` and
+/// `realTweets`, with their labels). Nothing is tuned on the unseen files; their own optimised
+/// threshold is printed as context only.
+#[test]
+#[ignore = "needs STRATOS_NAB_DIR and STRATOS_NAB_UNSEEN_DIR"]
+fn auto_on_unseen_series() {
+    let (Some(seen), Ok(dir)) = (corpus(), std::env::var("STRATOS_NAB_UNSEEN_DIR")) else {
+        return;
+    };
+    let unseen = NabCorpus::load(dir).expect("a NAB-layout corpus at STRATOS_NAB_UNSEEN_DIR");
+    let params = AutoParams::default();
+    let run = |c: &NabCorpus| -> Vec<Vec<f64>> {
+        c.series()
+            .iter()
+            .map(|s| AutoDetector::scores(&params, &s.values))
+            .collect()
+    };
+    let (seen_scores, unseen_scores) = (run(&seen), run(&unseen));
+    let (seen_files, unseen_files) = (seen.files(), unseen.files());
+    let own = score_corpus(&unseen_files, &unseen_scores, &PROFILES).unwrap();
+    for (k, profile) in PROFILES.iter().enumerate() {
+        let (threshold, _) = nab::optimize_threshold(&seen_files, &seen_scores, profile).unwrap();
+        let (mut raw, mut null, mut windows) = (0.0, 0.0, 0usize);
+        for (f, s) in unseen_files.iter().zip(&unseen_scores) {
+            let fs = nab::score_file(f, s, profile, threshold).unwrap();
+            raw += fs.raw;
+            null -= profile.fn_weight * fs.windows.windows as f64;
+            windows += f.windows().len();
+        }
+        let perfect = profile.tp_weight * windows as f64;
+        let normalized = 100.0 * (raw - null) / (perfect - null);
+        println!(
+            "auto on {} unseen files, {}: {normalized:.2} at the threshold {threshold:.6} chosen on the {} seen files (context: {:.2} at the unseen files' own optimum)",
+            unseen_files.len(),
+            profile.name,
+            seen_files.len(),
+            own[k].normalized,
+        );
+    }
+}
