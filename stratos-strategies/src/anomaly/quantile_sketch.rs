@@ -32,8 +32,8 @@ fn per_unit() -> f64 {
 ///
 /// # Examples
 /// ```
-/// use stratos_strategies::anomaly::QuantileSketch;
-/// let mut w = QuantileSketch::new(4);
+/// use stratos_strategies::anomaly::SlidingQuantileSketch;
+/// let mut w = SlidingQuantileSketch::new(4);
 /// for x in [5.0, 1.0, 3.0, 9.0, 2.0] { w.push(x); }
 /// // Window [1, 3, 9, 2]: exact median 2.5.
 /// let m = w.quantile(0.5).unwrap_or(0.0);
@@ -41,7 +41,7 @@ fn per_unit() -> f64 {
 /// assert_eq!(w.len(), 4);
 /// ```
 #[derive(Debug, Clone, PartialEq)]
-pub struct QuantileSketch {
+pub struct SlidingQuantileSketch {
     capacity: usize,
     /// The bin of each value, in arrival order (a ring once full).
     ring: Vec<u16>,
@@ -51,10 +51,10 @@ pub struct QuantileSketch {
     tree: Vec<u32>,
 }
 
-impl QuantileSketch {
+impl SlidingQuantileSketch {
     /// A window of at most `capacity` values (at least 1).
     pub fn new(capacity: usize) -> Self {
-        QuantileSketch {
+        SlidingQuantileSketch {
             capacity: capacity.max(1),
             ring: Vec::new(),
             head: 0,
@@ -200,7 +200,7 @@ mod tests {
             w in 1usize..700,
             q in 0.0f64..=1.0,
         ) {
-            let mut a = QuantileSketch::new(w);
+            let mut a = SlidingQuantileSketch::new(w);
             let mut b = SortedWindow::new(w);
             for &x in &xs {
                 a.push(x);
@@ -215,7 +215,7 @@ mod tests {
 
     #[test]
     fn order_statistics_are_read_in_their_bins() {
-        let mut w = QuantileSketch::new(5000);
+        let mut w = SlidingQuantileSketch::new(5000);
         for i in 0..5000 {
             w.push(f64::from(i) / 100.0);
         }
@@ -234,7 +234,7 @@ mod tests {
 
     #[test]
     fn ignores_non_finite_clamps_and_clears() {
-        let mut w = QuantileSketch::new(3);
+        let mut w = SlidingQuantileSketch::new(3);
         w.push(f64::NAN);
         w.push(f64::INFINITY);
         assert!(w.is_empty());
