@@ -91,6 +91,8 @@ fn fit(c: &mut Criterion) {
         constant: None,
         ar: vec![0.6, -0.2],
         ma: vec![0.3, 0.1],
+        seasonal_ar: vec![],
+        seasonal_ma: vec![],
         sigma2: 1.0,
     };
     let mut g = c.benchmark_group("arima_loglike");
@@ -118,6 +120,7 @@ fn grid(c: &mut Criterion) {
         d: Some(1),
         criterion: Ic::Aic,
         max_d: 2,
+        seasonal: None,
     };
     let best = search(&y, &config).expect("grid");
     eprintln!("arima_grid input: best order {}", best.best.order());
@@ -130,5 +133,46 @@ fn grid(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, fit, grid);
+/// The series of a seasonal reference case (`tests/data/conformance/sarima/`).
+fn sarima_series(json: &str) -> Vec<f64> {
+    let v: serde_json::Value = serde_json::from_str(json).expect("reference case");
+    v["input"]["y"]
+        .as_array()
+        .expect("input.y")
+        .iter()
+        .map(|x| x.as_f64().expect("number"))
+        .collect()
+}
+
+/// The airline model (0,1,1)(0,1,1,12) fitted to the log airline passengers (n = 144) and to
+/// the first 500 monthly CO2 values. statsmodels' own time on the same series comes from
+/// `tests/data/conformance/sarima/time_statsmodels.py` (quoted in the report, never asserted).
+fn sarima(c: &mut Criterion) {
+    let airline = sarima_series(include_str!(
+        "../tests/data/conformance/sarima/sarima_airline_log_011_011_12.json"
+    ));
+    let co2 = sarima_series(include_str!(
+        "../tests/data/conformance/sarima/sarima_co2_monthly_011_011_12.json"
+    ));
+    let model = Arima::new(ArimaOrder::new(0, 1, 1).with_seasonal(0, 1, 1, 12));
+    let mut g = c.benchmark_group("sarima_fit");
+    for (name, y) in [("airline_log", &airline[..]), ("co2_monthly", &co2[..500])] {
+        let check = model.fit(y).expect("fit");
+        eprintln!(
+            "sarima_fit {name}: n {}, llf {:.9}, {} iterations, params {:?}",
+            y.len(),
+            check.llf(),
+            check.iterations(),
+            check.params().to_vec()
+        );
+        g.throughput(Throughput::Elements(y.len() as u64));
+        g.bench_function(
+            BenchmarkId::new(format!("{name} n={}", y.len()), "order=(0,1,1)x(0,1,1,12)"),
+            |b| b.iter(|| model.fit(black_box(y)).expect("fit").llf()),
+        );
+    }
+    g.finish();
+}
+
+criterion_group!(benches, fit, grid, sarima);
 criterion_main!(benches);

@@ -499,6 +499,26 @@ pub(crate) struct BacktestArgs {
     /// Spread as a fraction of price: longs fill at price·(1+s), shorts at price·(1−s).
     #[arg(long, default_value_t = 0.0)]
     pub(crate) spread: f64,
+    /// Margin requirement in (0, 1]: leverage is 1/margin (0.02 = 50:1). backtesting.py's `margin`.
+    #[arg(long, default_value_t = 1.0)]
+    pub(crate) margin: f64,
+    /// Stop-loss on every new trade: `2%` below (long) or above (short) the signal bar's close,
+    /// or a price level such as `95.5`. backtesting.py's `sl`.
+    #[arg(long, value_name = "PCT%|PRICE", value_parser = parse_bracket)]
+    pub(crate) sl: Option<stratos_eval::backtest::Bracket>,
+    /// Take-profit on every new trade: `5%` from the signal bar's close, or a price level.
+    /// backtesting.py's `tp`.
+    #[arg(long, value_name = "PCT%|PRICE", value_parser = parse_bracket)]
+    pub(crate) tp: Option<stratos_eval::backtest::Bracket>,
+    /// Keep long and short trades side by side instead of netting them first in, first out.
+    /// backtesting.py's `hedging`.
+    #[arg(long)]
+    pub(crate) hedging: bool,
+    /// A new order closes every open trade first (the default, as backtesting.py's README
+    /// example); `--exclusive-orders false` lets trades accumulate (backtesting.py's default).
+    #[arg(long, value_name = "BOOL", default_value_t = true, num_args = 0..=1,
+          default_missing_value = "true", action = clap::ArgAction::Set)]
+    pub(crate) exclusive_orders: bool,
     /// First bar to use: a date or time (RFC 3339, `YYYY-MM-DD`), inclusive.
     #[arg(long, value_name = "DATE")]
     pub(crate) start: Option<String>,
@@ -613,6 +633,11 @@ impl LimitArgs {
 }
 
 /// A count of at least 1 (`--refit-every 0` is a usage error, not a silent 1).
+/// A stop-loss or take-profit: `2%` or a price (the library's reading).
+fn parse_bracket(s: &str) -> Result<stratos_eval::backtest::Bracket, String> {
+    s.parse()
+}
+
 fn parse_positive(s: &str) -> Result<usize, String> {
     match s.trim().parse::<usize>() {
         Ok(n) if n > 0 => Ok(n),

@@ -77,6 +77,7 @@ pub(crate) const BACKTEST: &str = "Examples:
   stratos backtest moving_average examples/data/ohlcv_daily.csv --config '{\"fast\":10,\"slow\":20}' --format json
   stratos backtest moving_average examples/data/ohlcv_daily.csv --config '{\"fast\":10,\"slow\":20}' --format csv --csv equity
   stratos backtest moving_average examples/data/ohlcv_daily.csv --start 2016-01-01 --end 2017-12-31 --close-open-trades
+  stratos backtest moving_average examples/data/ohlcv_daily.csv --config '{\"fast\":10,\"slow\":20}' --sl 5% --tp 10% --margin 0.5 --exclusive-orders false
   stratos backtest moving_average examples/data/ohlcv_daily.csv --grid 'fast=5..30:5,slow=20..100:10' --rank-by 'Return [%]'
   stratos backtest arima_prediction examples/data/ohlcv_daily.csv --config '{\"p\":1,\"d\":1,\"q\":1}' --evaluate '{\"horizon\":5,\"step\":20}'
 
@@ -85,8 +86,11 @@ time column; CSV, TSV, XLSX/XLS/ODS, JSON and NDJSON are read.
 
 Fills follow backtesting.py 0.6.6: a signal on bar t fills at bar t+1's open (--trade-on-close:
 at bar t's close); orders size to the whole units the cash buys; commission is paid at entry and
-exit; a new signal closes the open trade first (exclusive orders). Trades still open at the end
-stay open (in the equity, not in the trade statistics) unless --close-open-trades.
+exit; a new signal closes the open trade first (exclusive orders; --exclusive-orders false lets
+trades accumulate, backtesting.py's default). --sl/--tp attach a stop-loss/take-profit to every
+new trade, as a distance from the signal bar's close (5%) or a price level (95.5); --margin
+sets leverage (0.02 = 50:1); --hedging keeps long and short trades side by side. Trades still
+open at the end stay open (in the equity, not in the trade statistics) unless --close-open-trades.
 
 --grid runs every combination of the given config keys on all cores and ranks them by
 --rank-by (a statistic's backtesting.py name); combinations the strategy rejects (e.g. fast >=

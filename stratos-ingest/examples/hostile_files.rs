@@ -14,7 +14,8 @@
 //!
 //! The bombs are small on disk and large when read: a 4 MB XLSX whose shared strings
 //! expand to 640 MB, a 340 KB XLSX whose one shared string fills 6,400 cells (6.4 GB of
-//! copies), ODS files with `text:c="2000000000"`, a billion repeated rows and a 16-billion
+//! copies), a 280 KB XLS whose one 65,535-character shared string fills 20,000 cells
+//! (1.3 GB of copies), XLS sheets claiming or spanning billions of cells, ODS files with `text:c="2000000000"`, a billion repeated rows and a 16-billion
 //! cell repeat, a JSON/NDJSON/log where every record brings a new key (quadratic in a
 //! dense frame), and PDFs with an XObject loop, a page-tree loop, a flate bomb and two
 //! million `q`.
@@ -44,6 +45,14 @@ fn seeds(fuzz: &std::path::Path) {
             "hostile_shared_strings.xlsx",
             g::xlsx_shared_strings_bomb(20, 100_000),
         ),
+        ("xlsx", "plain.xls", g::xls_plain(5)),
+        (
+            "xlsx",
+            "hostile_fanout.xls",
+            g::xls_shared_string_fanout(65_535, 300),
+        ),
+        ("xlsx", "hostile_dimensions.xls", g::xls_dimensions_bomb()),
+        ("xlsx", "hostile_far_cell.xls", g::xls_far_cell()),
         ("xlsx", "hostile_spaces.ods", g::ods_spaces_bomb()),
         (
             "xlsx",
@@ -102,6 +111,13 @@ fn main() {
             "unique_count_bomb.xlsx",
             g::xlsx_unique_count_bomb(4_000_000_000_000),
         ),
+        ("plain.xls", g::xls_plain(100)),
+        (
+            "shared_string_fanout.xls",
+            g::xls_shared_string_fanout(65_535, 20_000),
+        ),
+        ("dimensions_bomb.xls", g::xls_dimensions_bomb()),
+        ("far_cell.xls", g::xls_far_cell()),
         ("spaces_bomb.ods", g::ods_spaces_bomb()),
         ("rows_after_repeat.ods", g::ods_rows_after_repeat()),
         ("repeat_bomb.ods", g::ods_repeat_bomb()),

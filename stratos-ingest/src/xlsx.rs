@@ -18,12 +18,13 @@
 use std::io::{Cursor, Read, Seek};
 
 use calamine::{
-    Cell, Data, DataRef, ExcelDateTime, ExcelDateTimeType, Ods, Range, Reader, Sheets,
+    Data, DataRef, ExcelDateTime, ExcelDateTimeType, Ods, Range, Reader, Sheets,
     open_workbook_auto_from_rs, open_workbook_from_rs,
 };
 use stratos_core::{CategoryColumn, Frame, Timestamp};
 
 mod guard;
+mod xls_guard;
 
 use crate::cell::{self, Number};
 use crate::contain::{SPREADSHEET_THREAD_NAME, panic_message};
@@ -188,6 +189,85 @@ impl Bounds {
     }
 }
 
+/// A sheet's rows that hold a non-blank cell, in sheet order, each with its 1-based sheet
+/// row and its cells by column: what a frame is built from. Only the cells present are
+/// held (never the rectangle from the first to the last cell), so an XLSX sheet read
+/// through calamine's cell reader costs what its cells cost, row by row as they come.
+#[derive(Debug, Default)]
+struct SheetRows {
+    /// The rows, with their cells as (column from the sheet's first, value), by column.
+    rows: Vec<(u64, Vec<(usize, Data)>)>,
+    /// Columns from the first cell's to the last's.
+    width: usize,
+}
+
+/// One row of a [`SheetRows`].
+type Row = [(usize, Data)];
+
+/// The cell of `row` in column `j` (relative to the first column), if present.
+fn cell_at(row: &Row, j: usize) -> Option<&Data> {
+    row.binary_search_by_key(&j, |(c, _)| *c)
+        .ok()
+        .and_then(|i| row.get(i))
+        .map(|(_, d)| d)
+}
+
+impl SheetRows {
+    /// From cells `(row, column, value)` in any order; a later cell at the same position
+    /// replaces an earlier one, as in a calamine range.
+    fn from_cells(mut cells: Vec<(u32, u32, Data)>) -> Self {
+        let first_col = cells.iter().map(|c| c.1).min().unwrap_or(0);
+        let last_col = cells.iter().map(|c| c.1).max().unwrap_or(0);
+        let width = if cells.is_empty() {
+            0
+        } else {
+            (last_col - first_col) as usize + 1
+        };
+        // Cells come in sheet order from a well-formed file; sorting (stably) is for the
+        // rest.
+        if !cells.is_sorted_by_key(|c| (c.0, c.1)) {
+            cells.sort_by_key(|c| (c.0, c.1));
+        }
+        let mut rows: Vec<(u64, Vec<(usize, Data)>)> = Vec::new();
+        for (r, c, d) in cells {
+            let j = (c - first_col) as usize;
+            let row = u64::from(r) + 1;
+            match rows.last_mut() {
+                Some((last, cells)) if *last == row => match cells.last_mut() {
+                    Some((k, old)) if *k == j => *old = d,
+                    _ => cells.push((j, d)),
+                },
+                _ => rows.push((row, vec![(j, d)])),
+            }
+        }
+        rows.retain(|(_, cells)| cells.iter().any(|(_, d)| !is_blank(d)));
+        SheetRows { rows, width }
+    }
+
+    /// From a calamine range (XLS, XLSB, ODS).
+    fn from_range(range: &Range<Data>) -> Self {
+        let r0 = range.start().map_or(0, |(r, _)| r);
+        let rows = range
+            .rows()
+            .enumerate()
+            .filter(|(_, r)| r.iter().any(|d| !is_blank(d)))
+            .map(|(i, r)| {
+                let cells = r
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, d)| !matches!(d, Data::Empty))
+                    .map(|(j, d)| (j, d.clone()))
+                    .collect();
+                (u64::from(r0) + 1 + i as u64, cells)
+            })
+            .collect();
+        SheetRows {
+            rows,
+            width: range.width(),
+        }
+    }
+}
+
 /// The location of a sheet as a whole.
 fn sheet_at(source: Option<&str>, sheet: &str) -> Location {
     Location::default().with_path(format!("{}[{sheet}]", source.unwrap_or("input")))
@@ -228,13 +308,79 @@ fn text_bytes(d: &DataRef<'_>) -> u64 {
     }
 }
 
-/// Reads a sheet's cells within the budgets, refusing a sheet whose rectangle of cells
-/// breaks them before calamine allocates it. XLSX cells are read in one pass through
-/// calamine's cell reader, the bounds and the text each cell copies out of the
-/// shared-strings table counted as they come (a shared string referenced by a million
-/// cells is a million copies); XLSB cells are scanned first; XLS sheets are at most
-/// 65536 × 256 and ODS sheets were checked before calamine opened the file.
+/// Reads a sheet's rows within the budgets, refusing a sheet whose rectangle of cells
+/// breaks them before it is allocated. XLSX cells are read in one pass through calamine's
+/// cell reader, row by row, never as a calamine range: the bounds and the text each cell
+/// copies out of the shared-strings table are counted as they come (a shared string
+/// referenced by a million cells is a million copies), and only the cells present are
+/// held. XLSB cells are scanned first, then read as a range. XLS and ODS have no cell
+/// reader in calamine (both read every sheet into a range when the workbook is opened):
+/// their guards checked them before calamine opened the file.
 fn load<RS: Read + Seek>(
+    book: &mut Sheets<RS>,
+    sheet: &str,
+    limits: &Limits,
+    source: Option<&str>,
+) -> Result<SheetRows, IngestError> {
+    Ok(match book {
+        Sheets::Xlsx(_) => load_xlsx(book, sheet, limits, source)?,
+        _ => SheetRows::from_range(&load_range(book, sheet, limits, source)?),
+    })
+}
+
+/// [`load`] for XLSX, through calamine's cell reader.
+fn load_xlsx<RS: Read + Seek>(
+    book: &mut Sheets<RS>,
+    sheet: &str,
+    limits: &Limits,
+    source: Option<&str>,
+) -> Result<SheetRows, IngestError> {
+    let mut bounds = Bounds::default();
+    let at = || sheet_at(source, sheet);
+    let Sheets::Xlsx(x) = book else {
+        return Ok(SheetRows::from_range(&load_range(
+            book, sheet, limits, source,
+        )?));
+    };
+    let mut reader = x
+        .worksheet_cells_reader(sheet)
+        .map_err(|e| unreadable(source, e))?;
+    let mut cells: Vec<(u32, u32, Data)> = Vec::new();
+    let mut held: u64 = 0;
+    // Text copied out of the shared-strings table: one 1 MB string in 6,400 cells is
+    // 6.4 GB of copies from a 340 KB file, so the copies count against the shared-strings
+    // budget as the table itself does.
+    let mut shared: u64 = 0;
+    while let Some(c) = reader.next_cell().map_err(|e| unreadable(source, e))? {
+        if matches!(c.get_value(), DataRef::Empty) {
+            continue;
+        }
+        if let DataRef::SharedString(s) = c.get_value() {
+            shared = shared.saturating_add(s.len() as u64);
+            if shared > limits.max_shared_string_bytes {
+                return Err(IngestError::limit(
+                    at(),
+                    LimitKind::SharedStringBytes,
+                    limits.max_shared_string_bytes,
+                ));
+            }
+        }
+        let (r, col) = c.get_position();
+        bounds.add((r, col));
+        held = held
+            .saturating_add(std::mem::size_of::<(u32, u32, Data)>() as u64)
+            .saturating_add(text_bytes(c.get_value()));
+        check_cells(bounds.cells(), held, limits, at)?;
+        cells
+            .try_reserve(1)
+            .map_err(|_| IngestError::limit(at(), LimitKind::Memory, limits.max_memory))?;
+        cells.push((r, col, Data::from(c.get_value().clone())));
+    }
+    Ok(SheetRows::from_cells(cells))
+}
+
+/// A sheet as a calamine range (XLSB, XLS, ODS), within the budgets.
+fn load_range<RS: Read + Seek>(
     book: &mut Sheets<RS>,
     sheet: &str,
     limits: &Limits,
@@ -243,43 +389,6 @@ fn load<RS: Read + Seek>(
     let mut bounds = Bounds::default();
     let at = || sheet_at(source, sheet);
     match book {
-        Sheets::Xlsx(x) => {
-            let mut reader = x
-                .worksheet_cells_reader(sheet)
-                .map_err(|e| unreadable(source, e))?;
-            let mut cells = Vec::new();
-            let mut held: u64 = 0;
-            // Text copied out of the shared-strings table: one 1 MB string in 6,400 cells
-            // is 6.4 GB of copies from a 340 KB file, so the copies count against the
-            // shared-strings budget as the table itself does.
-            let mut shared: u64 = 0;
-            while let Some(c) = reader.next_cell().map_err(|e| unreadable(source, e))? {
-                if matches!(c.get_value(), DataRef::Empty) {
-                    continue;
-                }
-                if let DataRef::SharedString(s) = c.get_value() {
-                    shared = shared.saturating_add(s.len() as u64);
-                    if shared > limits.max_shared_string_bytes {
-                        return Err(IngestError::limit(
-                            at(),
-                            LimitKind::SharedStringBytes,
-                            limits.max_shared_string_bytes,
-                        ));
-                    }
-                }
-                let at_cell = c.get_position();
-                bounds.add(at_cell);
-                held = held
-                    .saturating_add(std::mem::size_of::<Cell<Data>>() as u64)
-                    .saturating_add(text_bytes(c.get_value()));
-                check_cells(bounds.cells(), held, limits, at)?;
-                cells
-                    .try_reserve(1)
-                    .map_err(|_| IngestError::limit(at(), LimitKind::Memory, limits.max_memory))?;
-                cells.push(Cell::new(at_cell, Data::from(c.get_value().clone())));
-            }
-            return Ok(Range::from_sparse(cells));
-        }
         Sheets::Xlsb(x) => {
             let mut cells = x
                 .worksheet_cells_reader(sheet)
@@ -291,7 +400,7 @@ fn load<RS: Read + Seek>(
                 check_cells(bounds.cells(), held, limits, at)?;
             }
         }
-        Sheets::Xls(_) | Sheets::Ods(_) => {}
+        Sheets::Xlsx(_) | Sheets::Xls(_) | Sheets::Ods(_) => {}
     }
     let range = book
         .worksheet_range(sheet)
@@ -332,7 +441,7 @@ fn shape<RS: Read + Seek>(
             }
         }
         Sheets::Xls(_) | Sheets::Ods(_) => {
-            return Ok(load(book, sheet, limits, source)?.get_size());
+            return Ok(load_range(book, sheet, limits, source)?.get_size());
         }
     }
     Ok(bounds.0.map_or((0, 0), |(r0, r1, c0, c1)| {
@@ -440,6 +549,7 @@ fn read_book(
 ) -> Result<SpreadsheetRead, IngestError> {
     let limits = options.limits();
     guard::check(bytes, limits, source)?;
+    xls_guard::check(bytes, limits, source)?;
     let mut book = open(bytes, source)?;
     let names = book.sheet_names();
     let invalid = |message: String| IngestError::InvalidOptions {
@@ -476,17 +586,17 @@ fn read_book(
                 names.join(", ")
             )));
         };
-        let range = load(&mut book, &name, limits, source)?;
-        let frame = frame_of(&range, &name, source)?;
+        let rows = load(&mut book, &name, limits, source)?;
+        let frame = frame_of(&rows, &name, source)?;
         return done(frame, Some(name), SheetChoice::Selected, sheets);
     }
     let mut fallback = None;
     for name in &names {
-        let range = load(&mut book, name, limits, source)?;
-        if !range.used_cells().any(|(_, _, d)| !is_blank(d)) {
+        let rows = load(&mut book, name, limits, source)?;
+        if rows.rows.is_empty() {
             continue;
         }
-        let read = frame_of(&range, name, source);
+        let read = frame_of(&rows, name, source);
         if let Ok(frame) = &read
             && frame.timestamps().is_some()
             && !frame.numeric_columns().is_empty()
@@ -514,22 +624,19 @@ fn read_book(
     }
 }
 
-/// One sheet's cells into a frame.
+/// One sheet's rows into a frame.
 fn frame_of(
-    range: &Range<Data>,
+    sheet: &SheetRows,
     sheet_name: &str,
     source: Option<&str>,
 ) -> Result<Frame, IngestError> {
-    let w = range.width();
-    let first_row = u64::from(range.start().map_or(0, |(r, _)| r)) + 1;
     // Non-blank rows with their 1-based sheet rows.
-    let rows: Vec<(u64, &[Data])> = range
-        .rows()
-        .enumerate()
-        .filter(|(_, r)| r.iter().any(|d| !is_blank(d)))
-        .map(|(i, r)| (first_row + i as u64, r))
+    let rows: Vec<(u64, &Row)> = sheet
+        .rows
+        .iter()
+        .map(|(row, cells)| (*row, cells.as_slice()))
         .collect();
-    let filled = |r: &[Data]| r.iter().filter(|d| !is_blank(d)).count();
+    let filled = |r: &Row| r.iter().filter(|(_, d)| !is_blank(d)).count();
     // A title row: one filled cell above a wider row.
     let mut start = 0;
     while let (Some((_, a)), Some((_, b))) = (rows.get(start), rows.get(start + 1)) {
@@ -544,7 +651,7 @@ fn frame_of(
         Some((_, r)) if rows.len() > 1 => {
             let texts = r
                 .iter()
-                .filter(|d| matches!(d, Data::String(_)) && classify(d) == Class::Text)
+                .filter(|(_, d)| matches!(d, Data::String(_)) && classify(d) == Class::Text)
                 .count();
             2 * texts > filled(r)
         }
@@ -556,17 +663,25 @@ fn frame_of(
         rows
     };
     // Columns with anything in them.
-    let keep: Vec<usize> = (0..w)
-        .filter(|&j| {
-            rows.iter()
-                .any(|(_, r)| r.get(j).is_some_and(|d| !is_blank(d)))
-        })
-        .collect();
+    let keep: Vec<usize> = {
+        let mut used = vec![false; sheet.width];
+        for (_, r) in rows {
+            for (j, d) in r.iter() {
+                if !is_blank(d)
+                    && let Some(u) = used.get_mut(*j)
+                {
+                    *u = true;
+                }
+            }
+        }
+        (0..sheet.width)
+            .filter(|&j| used.get(j).copied().unwrap_or(false))
+            .collect()
+    };
     let mut names_out: Vec<String> = Vec::with_capacity(keep.len());
     for &j in &keep {
         let base = match rows.first() {
-            Some((_, r)) if header => r
-                .get(j)
+            Some((_, r)) if header => cell_at(r, j)
                 .and_then(text)
                 .map(|s| s.trim().to_owned())
                 .unwrap_or_default(),
@@ -591,7 +706,7 @@ fn frame_of(
         .map(|&j| {
             let (mut num, mut date, mut txt) = (0, 0, 0);
             for (_, r) in body {
-                match r.get(j).map_or(Class::Empty, classify) {
+                match cell_at(r, j).map_or(Class::Empty, classify) {
                     Class::Number => num += 1,
                     Class::Date => date += 1,
                     Class::Text => txt += 1,
@@ -626,7 +741,7 @@ fn frame_of(
     for (k, (&j, name)) in keep.iter().zip(&names_out).enumerate() {
         let cells = body
             .iter()
-            .map(|(row, r)| (*row, r.get(j).unwrap_or(&Data::Empty)));
+            .map(|(row, r)| (*row, cell_at(r, j).unwrap_or(&Data::Empty)));
         if Some(k) == time_col {
             let mut times = Vec::with_capacity(body.len());
             for (row, d) in cells {

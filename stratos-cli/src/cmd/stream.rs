@@ -167,12 +167,17 @@ pub(crate) fn run(args: &StreamArgs, registry: &Registry) -> Result<(), CliError
             args.field.as_deref(),
             true,
         )?;
-        strategies.push(registry.build(id, config)?);
+        let strategy = registry.build(id, config)?;
         if registry.info(id).is_some_and(|info| !info.online) {
             return Err(CliError::Usage(format!(
                 "strategy `{id}` has no online form; use `stratos run`"
             )));
         }
+        // The library's cost warnings, as `run` prints them.
+        for warning in strategy.cost_warnings() {
+            eprintln!("warning: {id}: {warning}");
+        }
+        strategies.push(strategy);
     }
     let policies = match &args.tenants {
         None => None,

@@ -499,3 +499,63 @@ fn evaluate_refuses_label_keys_outside_the_corpus_and_detectors_outside_the_resu
     );
     assert!(!root.join("outside").exists() && !root.parent().unwrap().join("outside").exists());
 }
+
+#[test]
+fn stream_prints_the_cost_warnings_run_prints() {
+    let o = run(
+        &[
+            "stream",
+            "--strategy",
+            "moving_average",
+            "--config",
+            r#"{"period":1000000}"#,
+        ],
+        "timestamp,value\n2024-01-01T00:00:00Z,1\n",
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).starts_with(
+            "warning: moving_average: period = 1000000: each stream holds up to 1000000 values \
+             (8.0 MB) once its window is full\n"
+        ),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn an_arima_backtest_refitted_at_every_bar_gets_a_cost_warning() {
+    // 1,100 bars; ARIMA needs 2,000 points, so every refit is a quick "not enough data" and
+    // the test stays fast: the warning is about the walk, printed before it runs.
+    let mut s = String::from("date,open,high,low,close,volume\n");
+    for i in 0..1_100i64 {
+        let t = 1_704_067_200 + i * 86_400;
+        s.push_str(&format!("{t},100,102,99,{},1000\n", 100 + i % 7));
+    }
+    let p = common::file("hostile_long_ohlcv.csv", &s);
+    let args = |refit: &'static str| {
+        vec![
+            "backtest".to_owned(),
+            "arima_prediction".to_owned(),
+            p.to_str().unwrap().to_owned(),
+            "--config".to_owned(),
+            r#"{"minDataPoints":2000}"#.to_owned(),
+            "--refit-every".to_owned(),
+            refit.to_owned(),
+        ]
+    };
+    let every = args("1");
+    let o = run(&every.iter().map(String::as_str).collect::<Vec<_>>(), "");
+    assert!(
+        stderr(&o).contains(
+            "stratos: warning: arima_prediction: refit_every = 1: 1100 refits of \
+             arima_prediction over 1100 bars, each on the whole history so far (about 6.050e5 \
+             bars fitted in all); set refit_every (--refit-every) to 20 for about 55 refits\n"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    let default = args("20");
+    let o = run(&default.iter().map(String::as_str).collect::<Vec<_>>(), "");
+    assert!(!stderr(&o).contains("refits of"), "{}", stderr(&o));
+}

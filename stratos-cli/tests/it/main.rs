@@ -3,6 +3,7 @@
 #![allow(clippy::float_cmp, clippy::unwrap_used, clippy::expect_used)]
 
 mod backtest;
+mod backtest_flags;
 mod cli;
 mod common;
 mod evaluate;

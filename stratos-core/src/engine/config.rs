@@ -11,7 +11,7 @@ pub enum Overflow {
     /// Evict the least recently fed stream of the tenant holding the most streams.
     #[default]
     EvictLeastRecent,
-    /// Refuse the record ([`EngineError::TooManyStreams`]).
+    /// Refuse the record ([`EngineError::TooManyStreams`](super::EngineError::TooManyStreams)).
     Reject,
 }
 
@@ -29,7 +29,7 @@ pub enum TimePolicy {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MissingPolicy {
-    /// Refuse it with [`EngineError::Invalid`].
+    /// Refuse it with [`EngineError::Invalid`](super::EngineError::Invalid).
     #[default]
     Reject,
     /// Feed it on; strategies treat NaN as a gap.

@@ -108,6 +108,46 @@ impl Bracket {
     }
 }
 
+/// Reads a bracket as written on a command line: `2%` (or `2 %`) is [`Bracket::Fraction`]`(0.02)`,
+/// a bare number such as `95.5` is [`Bracket::Price`]`(95.5)`, as backtesting.py's `sl=`/`tp=`
+/// take a price.
+///
+/// ```
+/// use stratos_eval::backtest::Bracket;
+/// assert_eq!("2%".parse::<Bracket>(), Ok(Bracket::Fraction(0.02)));
+/// assert_eq!("95.5".parse::<Bracket>(), Ok(Bracket::Price(95.5)));
+/// assert!("-3%".parse::<Bracket>().is_err());
+/// ```
+impl std::str::FromStr for Bracket {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let t = s.trim();
+        let (body, percent) = match t.strip_suffix('%') {
+            Some(b) => (b.trim_end(), true),
+            None => (t, false),
+        };
+        let v: f64 = body
+            .parse()
+            .map_err(|_| format!("`{s}` is neither a percentage (`2%`) nor a price (`95.5`)"))?;
+        if percent {
+            if v > 0.0 && v < 100.0 {
+                Ok(Bracket::Fraction(v / 100.0))
+            } else {
+                Err(format!(
+                    "`{s}`: a percentage distance must be above 0% and below 100%"
+                ))
+            }
+        } else if v.is_finite() && v > 0.0 {
+            Ok(Bracket::Price(v))
+        } else {
+            Err(format!(
+                "`{s}`: a price level must be a finite number above 0"
+            ))
+        }
+    }
+}
+
 /// How per-bar signals become orders.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -77,6 +77,14 @@ pub trait SignalSource: Send + Sync + fmt::Debug {
     /// # Errors
     /// [`BacktestError::Signal`] when the underlying strategy fails.
     fn signals(&self, bars: &Bars<'_>) -> Result<Signals, BacktestError>;
+
+    /// Warnings about a valid source known to be slow over `bars` bars (e.g. a strategy
+    /// refitted at every bar), one sentence each saying what to set instead, for the caller
+    /// to show before the run. Defaults to none.
+    fn cost_warnings(&self, bars: usize) -> Vec<String> {
+        let _ = bars;
+        Vec::new()
+    }
 }
 
 /// A [`SignalSource`] from a closure.

@@ -36,6 +36,15 @@ use stratos_strategies::moving_average::{
 /// millisecond, so 2 000 daily bars cost about 100 fits.
 pub const DEFAULT_REFIT_EVERY: usize = 20;
 
+/// Refits of a [`SignalWalk::Refit`] walk above which [`SignalSource::cost_warnings`] warns:
+/// each refit is a fit on the whole history so far, so N bars refitted every bar cost N fits
+/// on N/2 bars on average (an ARIMA order search on each takes minutes over a few thousand
+/// bars).
+pub const COSTLY_REFITS: usize = 1_000;
+
+/// Refits a suggested `refit_every` aims at.
+const SUGGESTED_REFITS: usize = 100;
+
 fn price_column<'a>(bars: &Bars<'a>, field: Option<&str>) -> Result<&'a [f64], BacktestError> {
     let f = field.unwrap_or("close");
     let col = if f.eq_ignore_ascii_case("close") {
@@ -388,6 +397,31 @@ impl StrategySignals {
 impl SignalSource for StrategySignals {
     fn name(&self) -> String {
         format!("{}({})", self.strategy.id(), self.strategy.config())
+    }
+
+    /// The strategy's own [`Strategy::cost_warnings`], then, for a [`SignalWalk::Refit`]
+    /// walk of more than [`COSTLY_REFITS`] refits over `bars` bars, the refits it costs and
+    /// the `refit_every` that would cost about a hundred.
+    fn cost_warnings(&self, bars: usize) -> Vec<String> {
+        let mut w = self.strategy.cost_warnings();
+        if let SignalWalk::Refit { refit_every } = self.walk {
+            let fits = bars.div_ceil(refit_every.max(1));
+            if fits > COSTLY_REFITS {
+                let suggest = bars
+                    .div_ceil(SUGGESTED_REFITS)
+                    .max(DEFAULT_REFIT_EVERY)
+                    .max(refit_every + 1);
+                let bar_fits = (fits as f64) * (bars as f64) / 2.0;
+                w.push(format!(
+                    "refit_every = {refit_every}: {fits} refits of {} over {bars} bars, each on \
+                     the whole history so far (about {bar_fits:.3e} bars fitted in all); set \
+                     refit_every (--refit-every) to {suggest} for about {} refits",
+                    self.strategy.id(),
+                    bars.div_ceil(suggest),
+                ));
+            }
+        }
+        w
     }
 
     fn signals(&self, bars: &Bars<'_>) -> Result<Signals, BacktestError> {

@@ -184,6 +184,7 @@ impl Forecaster for ArimaForecaster {
                 d: c.d,
                 criterion: c.criterion,
                 max_d: 2,
+                seasonal: None,
             };
             search(history, &search_config)?.best
         } else {

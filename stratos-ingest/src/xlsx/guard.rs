@@ -88,9 +88,8 @@ pub(super) fn check(
     limits: &Limits,
     source: Option<&str>,
 ) -> Result<(), IngestError> {
-    if !bytes.starts_with(b"PK") {
-        return Ok(());
-    }
+    // Not only what starts with `PK`: the zip reader finds an archive behind stray leading
+    // bytes too, and so does calamine's.
     let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
         return Ok(());
     };
@@ -152,30 +151,42 @@ pub(super) fn check(
                 return Err(e.located(at(&name), limits));
             }
             memory = memory.saturating_add(tally.memory);
+        } else if shared {
+            // calamine reserves room for `uniqueCount` strings as soon as it has parsed the
+            // `<sst>` start tag, before reading on: a member that fails later (a bad CRC is
+            // only noticed at its end, a corrupt deflate stream midway) still gets that far.
+            // So the tag is found with calamine's XML reader and configuration, in the
+            // bytes the zip reader yields, whatever happens after it.
+            let outcome = sst_unique_count(&mut guarded);
+            if let Some(e) = broke(&tripped) {
+                return Err(e);
+            }
+            let strings = match outcome {
+                Ok(n) => n,
+                Err(what) => {
+                    return Err(IngestError::Unsupported {
+                        location: Box::new(at(&name)),
+                        what: format!("not a readable spreadsheet: shared-strings part {what}"),
+                    });
+                }
+            };
+            let held = strings.saturating_mul(std::mem::size_of::<String>() as u64);
+            if held > limits.max_shared_string_bytes {
+                return Err(IngestError::limit(
+                    at(&name),
+                    LimitKind::SharedStringBytes,
+                    limits.max_shared_string_bytes,
+                ));
+            }
+            memory = memory.saturating_add(guarded.read).saturating_add(held);
         } else {
-            let mut head = Vec::new();
-            let outcome = (&mut guarded)
-                .take(64 * 1024)
-                .read_to_end(&mut head)
-                .and_then(|_| io::copy(&mut guarded, &mut io::sink()));
+            let outcome = io::copy(&mut guarded, &mut io::sink());
             if let Some(e) = broke(&tripped) {
                 return Err(e);
             }
             if outcome.is_err() {
                 // A corrupt member: calamine reports it if it matters.
                 continue;
-            }
-            if shared {
-                let strings = unique_count(&head).unwrap_or(0);
-                let held = strings.saturating_mul(std::mem::size_of::<String>() as u64);
-                if held > limits.max_shared_string_bytes {
-                    return Err(IngestError::limit(
-                        at(&name),
-                        LimitKind::SharedStringBytes,
-                        limits.max_shared_string_bytes,
-                    ));
-                }
-                memory = memory.saturating_add(guarded.read).saturating_add(held);
             }
         }
         total = total.saturating_add(guarded.read);
@@ -190,21 +201,71 @@ pub(super) fn check(
     Ok(())
 }
 
-/// The `uniqueCount` attribute of a shared-strings table's `<sst>` element, from the first
-/// bytes of the part.
-fn unique_count(head: &[u8]) -> Option<u64> {
-    let at = memchr::memmem::find(head, b"uniqueCount=")?;
-    let rest = head.get(at + b"uniqueCount=".len() + 1..)?;
-    let digits: Vec<u8> = rest
-        .iter()
-        .copied()
-        .take_while(u8::is_ascii_digit)
-        .collect();
-    std::str::from_utf8(&digits)
-        .ok()?
-        .parse::<u64>()
-        .ok()
-        .or(Some(u64::MAX))
+/// The largest `uniqueCount` a shared-strings part's `<sst>` start tag claims (0 when it
+/// claims none), read as calamine reads it: the same XML reader in the same configuration,
+/// up to the first `sst` element; then the rest of the part is drained through the budgets.
+/// An error says why the part is unreadable before that tag (calamine fails there too); a
+/// read error after the tag is calamine's to report, and changes nothing here.
+fn sst_unique_count<R: Read>(input: R) -> Result<u64, String> {
+    let mut reader = quick_xml::Reader::from_reader(BufReader::new(input));
+    let config = reader.config_mut();
+    config.check_end_names = false;
+    config.trim_text(false);
+    config.check_comments = false;
+    config.expand_empty_elements = true;
+    let mut buf = Vec::new();
+    let count = loop {
+        buf.clear();
+        match reader.read_event_into(&mut buf) {
+            Ok(Event::Start(e) | Event::Empty(e)) if e.local_name().as_ref() == "sst" => {
+                break unique_count(&e);
+            }
+            Ok(Event::Eof) => return Err("has no <sst> element".to_owned()),
+            Err(e) => return Err(format!("is malformed before its <sst> element: {e}")),
+            Ok(_) => {}
+        }
+    };
+    // Whatever fails after the tag (a bad CRC at the end, say) is calamine's to report.
+    let _ = io::copy(reader.get_mut(), &mut io::sink());
+    Ok(count)
+}
+
+/// The largest `uniqueCount` among an `<sst>` tag's raw attribute bytes, parsed at least as
+/// leniently as calamine parses it (spaces around `=`, any quote or none, a `+`, leading
+/// zeros); a value too large for `u64` is `u64::MAX`.
+fn unique_count(tag: &BytesStart<'_>) -> u64 {
+    let raw = tag.as_bytes();
+    let key = b"uniqueCount";
+    let mut most = 0u64;
+    for at in memchr::memmem::find_iter(raw, key) {
+        let mut rest = raw.get(at + key.len()..).unwrap_or_default();
+        let skip = |r: &mut &[u8], f: fn(u8) -> bool| {
+            while let Some((&c, tail)) = r.split_first() {
+                if !f(c) {
+                    break;
+                }
+                *r = tail;
+            }
+        };
+        skip(&mut rest, |c| c.is_ascii_whitespace());
+        let Some(after_eq) = rest.strip_prefix(b"=") else {
+            continue;
+        };
+        rest = after_eq;
+        skip(&mut rest, |c| {
+            c.is_ascii_whitespace() || c == b'"' || c == b'\'' || c == b'+'
+        });
+        let digits = rest.iter().take_while(|c| c.is_ascii_digit()).count();
+        let Some(digits) = rest.get(..digits).filter(|d| !d.is_empty()) else {
+            continue;
+        };
+        let value = std::str::from_utf8(digits)
+            .ok()
+            .and_then(|d| d.parse::<u64>().ok())
+            .unwrap_or(u64::MAX);
+        most = most.max(value);
+    }
+    most
 }
 
 /// Why an ODS body is refused.
@@ -478,13 +539,38 @@ mod tests {
     }
 
     #[test]
-    fn unique_count_is_read_from_the_head() {
-        assert_eq!(unique_count(br#"<sst count="3" uniqueCount="2">"#), Some(2));
+    fn unique_count_is_read_as_leniently_as_calamine_reads_it() {
+        let count = |xml: &[u8]| sst_unique_count(xml);
         assert_eq!(
-            unique_count(br#"<sst uniqueCount="99999999999999999999999">"#),
-            Some(u64::MAX)
+            count(br#"<?xml version="1.0"?><sst count="3" uniqueCount="2">"#),
+            Ok(2)
         );
-        assert_eq!(unique_count(b"<sst>"), None);
+        assert_eq!(
+            count(br#"<sst uniqueCount="99999999999999999999999">"#),
+            Ok(u64::MAX)
+        );
+        assert_eq!(count(br#"<x:sst uniqueCount = '+0007'/>"#), Ok(7));
+        assert_eq!(count(b"<sst>"), Ok(0));
+        assert_eq!(
+            count(br#"<sst uniqueCount="1" uniqueCount="900">"#),
+            Ok(900)
+        );
+        assert!(count(b"<other/>").is_err());
+        // A part that fails after the tag (as a bad CRC does at its end) still has its count.
+        let failing = std::io::Read::chain(
+            &br#"<sst uniqueCount="4000000000000"><si><t>a</t></si>"#[..],
+            FailingReader,
+        );
+        assert_eq!(sst_unique_count(failing), Ok(4_000_000_000_000));
+    }
+
+    /// A reader that always fails.
+    struct FailingReader;
+
+    impl Read for FailingReader {
+        fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+            Err(io::Error::other("bad CRC"))
+        }
     }
 
     #[test]

@@ -87,6 +87,104 @@ mod spreadsheets {
     }
 
     #[test]
+    fn a_lying_unique_count_in_a_corrupt_member_is_refused_too() {
+        // Found by the `xlsx` fuzzer: a `uniqueCount` of 4e12 in a shared-strings member
+        // whose CRC is wrong, behind a first member with 29 stray bytes in it. The guard
+        // gave up on the member at the bad CRC (found at its end), while calamine had
+        // reserved 96 TB at its `<sst>` tag long before: an abort.
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../fuzz/corpus/xlsx/found_sst_count_alloc_bomb");
+        let found = std::fs::read(path).unwrap();
+        let e = refused("fuzz finding: sst count in a bad-CRC member", &found);
+        assert_eq!(limit_kind(&e), Some(LimitKind::SharedStringBytes), "{e}");
+        assert!(
+            e.to_string().starts_with("hostile[xl/sharedStrings.xml]: "),
+            "{e}"
+        );
+        let bomb = g::xlsx_unique_count_bomb(4_000_000_000_000);
+        // The same claim in a member whose CRC no longer matches its bytes.
+        let at = bomb
+            .windows(13)
+            .position(|w| w == b"4000000000000")
+            .unwrap();
+        let mut bad_crc = bomb.clone();
+        bad_crc[at] = b'5';
+        let e = refused("xlsx uniqueCount, bad CRC", &bad_crc);
+        assert_eq!(limit_kind(&e), Some(LimitKind::SharedStringBytes), "{e}");
+        // And behind stray leading bytes (a ZIP need not start with `PK`).
+        let mut prefixed = b"stray bytes before the archive".to_vec();
+        prefixed.extend_from_slice(&bomb);
+        // (Sniffing takes it for text; read as a spreadsheet, calamine finds the archive.)
+        let options = budget().with_format(stratos_ingest::Format::Spreadsheet);
+        let e = read_bytes(&prefixed, &options).unwrap_err();
+        assert_eq!(limit_kind(&e), Some(LimitKind::SharedStringBytes), "{e}");
+    }
+
+    #[test]
+    fn the_generated_control_xls_reads() {
+        let f = read_bytes(&g::xls_plain(3), &budget()).unwrap();
+        assert_eq!(f.len(), 3);
+        assert_eq!(f.column("value").unwrap(), [0.0, 0.5, 1.0]);
+        assert!(f.timestamps().is_some());
+        // A modest fan-out (200 cells of one 1,000-character string) reads too.
+        // (Its first row is taken for the header.)
+        let f = read_bytes(&g::xls_shared_string_fanout(1_000, 200), &budget()).unwrap();
+        assert_eq!(f.len(), 199);
+    }
+
+    #[test]
+    fn an_xls_shared_string_copied_into_many_cells_stops_at_the_shared_string_budget() {
+        // One 65,535-character string in 20,000 cells: 1.3 GB of copies from a 350 KB file.
+        let bytes = g::xls_shared_string_fanout(65_535, 20_000);
+        assert!(bytes.len() < 400_000, "{}", bytes.len());
+        let e = refused("xls shared-string fan-out", &bytes);
+        assert_eq!(limit_kind(&e), Some(LimitKind::SharedStringBytes), "{e}");
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "hostile: input exceeds the limit of {} shared-string bytes (raise it with \
+                 --max-memory)",
+                Limits::DEFAULT_MAX_SHARED_STRING_BYTES
+            )
+        );
+        // Under a larger budget the same file is a memory error, never an abort.
+        let roomy = budget().with_limits(
+            Limits::default()
+                .with_max_memory(1 << 30)
+                .with_max_shared_string_bytes(u64::MAX),
+        );
+        let e = read_bytes(&bytes, &roomy).unwrap_err();
+        assert_eq!(limit_kind(&e), Some(LimitKind::Memory), "{e}");
+    }
+
+    #[test]
+    fn an_xls_sheet_claiming_or_spanning_billions_of_cells_is_refused() {
+        let e = refused("xls Dimensions 2^28 x 256", &g::xls_dimensions_bomb());
+        assert_eq!(limit_kind(&e), Some(LimitKind::Cells), "{e}");
+        let e = refused("xls far cell", &g::xls_far_cell());
+        assert_eq!(limit_kind(&e), Some(LimitKind::Cells), "{e}");
+    }
+
+    #[test]
+    fn an_xls_whose_sector_chain_loops_is_refused() {
+        // calamine follows a sector chain without a cycle check, up to the length the
+        // directory claims: a looping Workbook chain claiming 4 GB repeats its sectors.
+        let mut bytes = g::xls_plain(3);
+        let sectors = (bytes.len() - 512) / 512;
+        // FAT sector 0, directory sector 1, the stream from sector 2 to the end.
+        let last = sectors - 1;
+        let at = 512 + 4 * last;
+        bytes[at..at + 4].copy_from_slice(&2u32.to_le_bytes());
+        let size_at = 512 + 512 + 128 + 120;
+        bytes[size_at..size_at + 4].copy_from_slice(&0xFFFF_FFF0u32.to_le_bytes());
+        let e = refused("xls looping chain", &bytes);
+        assert_eq!(
+            e.to_string(),
+            "hostile: not a readable spreadsheet: a sector chain of the compound file loops"
+        );
+    }
+
+    #[test]
     fn an_ods_space_run_is_a_line_budget_error() {
         let bytes = g::ods_spaces_bomb();
         assert!(bytes.len() < 2_000);

@@ -345,6 +345,229 @@ pub fn ods_body_bomb(bytes: u64) -> Vec<u8> {
     ])
 }
 
+/// One BIFF record: type, length, data.
+fn biff(typ: u16, data: &[u8]) -> Vec<u8> {
+    let mut r = typ.to_le_bytes().to_vec();
+    r.extend_from_slice(&(data.len() as u16).to_le_bytes());
+    r.extend_from_slice(data);
+    r
+}
+
+/// A cell of an [`xls`] sheet.
+#[derive(Debug, Clone, Copy)]
+pub enum XlsCell {
+    /// Shared string `isst` at (row, column).
+    Sst(u16, u16, u32),
+    /// A number at (row, column).
+    Number(u16, u16, f64),
+}
+
+/// A one-sheet BIFF8 XLS: a shared-strings table of `strings` (ASCII, split over
+/// `Continue` records as Excel splits them), an
+/// optional `Dimensions` record (first row, last row + 1, first column, last column + 1),
+/// then `cells`; in an OLE compound file ([`compound_file`]).
+pub fn xls(
+    strings: &[&[u8]],
+    dimensions: Option<(u32, u32, u16, u16)>,
+    cells: &[XlsCell],
+) -> Vec<u8> {
+    const MAX_DATA: usize = 8224;
+    let bof = |dt: u16| {
+        let mut d = vec![0u8; 16];
+        d[0..2].copy_from_slice(&0x0600u16.to_le_bytes());
+        d[2..4].copy_from_slice(&dt.to_le_bytes());
+        biff(0x0809, &d)
+    };
+    // The SST record and its Continue records.
+    let mut pieces: Vec<Vec<u8>> = vec![Vec::new()];
+    let total = strings.len() as u32;
+    pieces[0].extend_from_slice(&total.to_le_bytes());
+    pieces[0].extend_from_slice(&total.to_le_bytes());
+    for text in strings {
+        let chars = text.len();
+        if pieces.last().map_or(0, Vec::len) + 4 > MAX_DATA {
+            pieces.push(Vec::new());
+        }
+        let cur = pieces.last_mut().unwrap();
+        cur.extend_from_slice(&(chars as u16).to_le_bytes());
+        cur.push(0); // compressed (one byte a character)
+        let mut left = chars;
+        loop {
+            let cur = pieces.last_mut().unwrap();
+            let n = left.min(MAX_DATA - cur.len());
+            let done = chars - left;
+            cur.extend_from_slice(&text[done..done + n]);
+            left -= n;
+            if left == 0 {
+                break;
+            }
+            pieces.push(vec![0]); // a Continue record restates the flags
+        }
+    }
+    let mut sst = biff(0x00FC, &pieces[0]);
+    for p in &pieces[1..] {
+        sst.extend(biff(0x003C, p));
+    }
+    let mut sheet = bof(0x0010);
+    if let Some((rf, rl, cf, cl)) = dimensions {
+        let mut d = Vec::new();
+        d.extend_from_slice(&rf.to_le_bytes());
+        d.extend_from_slice(&rl.to_le_bytes());
+        d.extend_from_slice(&cf.to_le_bytes());
+        d.extend_from_slice(&cl.to_le_bytes());
+        d.extend_from_slice(&[0, 0]);
+        sheet.extend(biff(0x0200, &d));
+    }
+    for c in cells {
+        match *c {
+            XlsCell::Sst(r, col, i) => {
+                let mut d = Vec::new();
+                d.extend_from_slice(&r.to_le_bytes());
+                d.extend_from_slice(&col.to_le_bytes());
+                d.extend_from_slice(&0u16.to_le_bytes());
+                d.extend_from_slice(&i.to_le_bytes());
+                sheet.extend(biff(0x00FD, &d));
+            }
+            XlsCell::Number(r, col, v) => {
+                let mut d = Vec::new();
+                d.extend_from_slice(&r.to_le_bytes());
+                d.extend_from_slice(&col.to_le_bytes());
+                d.extend_from_slice(&0u16.to_le_bytes());
+                d.extend_from_slice(&v.to_le_bytes());
+                sheet.extend(biff(0x0203, &d));
+            }
+        }
+    }
+    sheet.extend(biff(0x000A, &[]));
+    // Globals: BOF, the sheet's BoundSheet8 (its position patched in below), SST, EOF.
+    let mut globals = bof(0x0005);
+    let bound_at = globals.len() + 4;
+    let mut bound = vec![0u8; 6];
+    bound.extend_from_slice(&[6, 0]);
+    bound.extend_from_slice(b"Sheet1");
+    globals.extend(biff(0x0085, &bound));
+    globals.extend(sst);
+    globals.extend(biff(0x000A, &[]));
+    let pos = globals.len() as u32;
+    globals[bound_at..bound_at + 4].copy_from_slice(&pos.to_le_bytes());
+    globals.extend(sheet);
+    compound_file("Workbook", globals)
+}
+
+/// An OLE compound file (version 3, 512-byte sectors) holding one stream, padded to at
+/// least 4096 bytes so that it lives in ordinary sectors, not the mini stream.
+pub fn compound_file(name: &str, mut stream: Vec<u8>) -> Vec<u8> {
+    const FREE: u32 = 0xFFFF_FFFF;
+    const END: u32 = 0xFFFF_FFFE;
+    const FATSECT: u32 = 0xFFFF_FFFD;
+    let padded = stream.len().max(4096).div_ceil(512) * 512;
+    stream.resize(padded, 0);
+    let n = padded / 512;
+    let mut fat_sectors = 1;
+    while fat_sectors * 128 < fat_sectors + 1 + n {
+        fat_sectors += 1;
+    }
+    assert!(
+        fat_sectors <= 109,
+        "stream too large for the header's DIFAT"
+    );
+    let dir = fat_sectors as u32;
+    let first = dir + 1;
+    let mut fat = vec![FREE; fat_sectors * 128];
+    for f in fat.iter_mut().take(fat_sectors) {
+        *f = FATSECT;
+    }
+    fat[dir as usize] = END;
+    for i in 0..n {
+        let id = first as usize + i;
+        fat[id] = if i + 1 == n { END } else { id as u32 + 1 };
+    }
+    let mut header = vec![0u8; 512];
+    header[..8].copy_from_slice(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1");
+    header[24..26].copy_from_slice(&0x003Eu16.to_le_bytes());
+    header[26..28].copy_from_slice(&3u16.to_le_bytes());
+    header[28..30].copy_from_slice(&0xFFFEu16.to_le_bytes());
+    header[30..32].copy_from_slice(&9u16.to_le_bytes());
+    header[32..34].copy_from_slice(&6u16.to_le_bytes());
+    header[44..48].copy_from_slice(&(fat_sectors as u32).to_le_bytes());
+    header[48..52].copy_from_slice(&dir.to_le_bytes());
+    header[56..60].copy_from_slice(&4096u32.to_le_bytes());
+    header[60..64].copy_from_slice(&END.to_le_bytes());
+    header[68..72].copy_from_slice(&END.to_le_bytes());
+    for i in 0..109 {
+        let id = if i < fat_sectors { i as u32 } else { FREE };
+        header[76 + 4 * i..80 + 4 * i].copy_from_slice(&id.to_le_bytes());
+    }
+    let entry = |name: &str, typ: u8, child: u32, start: u32, size: u32| {
+        let mut e = vec![0u8; 128];
+        let units: Vec<u16> = name.encode_utf16().collect();
+        for (i, u) in units.iter().enumerate() {
+            e[2 * i..2 * i + 2].copy_from_slice(&u.to_le_bytes());
+        }
+        e[64..66].copy_from_slice(&(2 * (units.len() as u16 + 1)).to_le_bytes());
+        e[66] = typ;
+        e[67] = 1; // black
+        e[68..72].copy_from_slice(&FREE.to_le_bytes());
+        e[72..76].copy_from_slice(&FREE.to_le_bytes());
+        e[76..80].copy_from_slice(&child.to_le_bytes());
+        e[116..120].copy_from_slice(&start.to_le_bytes());
+        e[120..124].copy_from_slice(&size.to_le_bytes());
+        e
+    };
+    let mut out = header;
+    for f in fat {
+        out.extend_from_slice(&f.to_le_bytes());
+    }
+    out.extend(entry("Root Entry", 5, 1, END, 0));
+    out.extend(entry(name, 2, FREE, first, padded as u32));
+    out.extend(vec![0u8; 256]);
+    out.extend(stream);
+    out
+}
+
+/// A plain XLS: a header and `rows` rows of time (Excel serials) and value (a control for
+/// the XLS bombs).
+pub fn xls_plain(rows: u16) -> Vec<u8> {
+    let mut cells = vec![XlsCell::Sst(0, 0, 0), XlsCell::Sst(0, 1, 1)];
+    for r in 1..=rows {
+        cells.push(XlsCell::Number(r, 0, 45_000.0 + f64::from(r)));
+        cells.push(XlsCell::Number(r, 1, f64::from(r - 1) * 0.5));
+    }
+    xls(&[b"time", b"value"], None, &cells)
+}
+
+/// One shared string of `chars` characters (at most 65,535) in `cells` cells of column A
+/// and on (every `LabelSst` cell is a copy of it: 14 bytes of file, `chars` bytes held).
+pub fn xls_shared_string_fanout(chars: usize, cells: usize) -> Vec<u8> {
+    let cells: Vec<XlsCell> = (0..cells)
+        .map(|i| XlsCell::Sst((i % 65_536) as u16, (i / 65_536) as u16, 0))
+        .collect();
+    xls(&[&vec![b'A'; chars]], None, &cells)
+}
+
+/// A sheet whose `Dimensions` record claims 2^28 rows by 256 columns (calamine reserves
+/// them all up front) and holds one cell.
+pub fn xls_dimensions_bomb() -> Vec<u8> {
+    xls(
+        &[],
+        Some((0, 1 << 28, 0, 256)),
+        &[XlsCell::Number(0, 0, 1.0)],
+    )
+}
+
+/// Two number cells at A1 and at row 65,536, column 65,536: a dense rectangle of 4
+/// billion cells.
+pub fn xls_far_cell() -> Vec<u8> {
+    xls(
+        &[],
+        None,
+        &[
+            XlsCell::Number(0, 0, 1.0),
+            XlsCell::Number(u16::MAX, u16::MAX, 2.0),
+        ],
+    )
+}
+
 /// A JSON array whose every record brings a new key: `records` records.
 pub fn sparse_key_json(records: usize) -> Vec<u8> {
     let mut out = String::from("[");

@@ -264,3 +264,40 @@ fn a_calamine_overflow_is_an_error_not_a_panic() {
         "{e}"
     );
 }
+
+#[test]
+fn an_xls_written_by_xlwt_passes_the_guard_and_reads() {
+    // BIFF8 as xlwt writes it (`tests/data/gen_xlwt_readings.py`): the XLS guard reads its
+    // compound file and every sheet's records before calamine, and lets it through, even
+    // under a tight budget.
+    let tight = ReadOptions::default().with_limits(
+        stratos_ingest::Limits::default()
+            .with_max_memory(1 << 20)
+            .with_max_cells(100),
+    );
+    let f = read_path(&data("xlwt_readings.xls"), &tight).unwrap();
+    assert_eq!(f.len(), 6);
+    let s = f.schema();
+    assert_eq!(s.timestamp_field.as_deref(), Some("time"));
+    assert_eq!(s.value_fields, ["value"]);
+    assert_eq!(s.category_fields, ["site"]);
+    assert_eq!(f.column("value").unwrap(), [0.0, 1.5, 3.0, 4.5, 6.0, 7.5]);
+    assert_eq!(
+        f.timestamps().unwrap()[5],
+        Timestamp::parse("2025-01-15T15:00:00Z").unwrap()
+    );
+    // Too few cells for its sheets: refused by the guard, before calamine.
+    let tiny =
+        ReadOptions::default().with_limits(stratos_ingest::Limits::default().with_max_cells(10));
+    let e = read_path(&data("xlwt_readings.xls"), &tiny).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            IngestError::Limit {
+                what: LimitKind::Cells,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+}

@@ -10,6 +10,10 @@ pub const ID: &str = "arima_prediction";
 /// Largest AR or MA order accepted.
 pub const MAX_ORDER: usize = 10;
 
+/// Largest seasonal AR or MA order accepted in the config (the model also needs
+/// `max(p + s·P, q + s·Q + 1) ≤ 40`).
+pub const MAX_SEASONAL_ORDER: usize = 3;
+
 /// The information criterion that ranks orders in `auto` mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
@@ -28,7 +32,15 @@ pub enum Criterion {
 /// ```json
 /// {"p": 2, "d": 1, "q": 2, "steps": 5}
 /// {"auto": true, "max_p": 3, "max_q": 3, "criterion": "aic"}
+/// {"p": 0, "d": 1, "q": 1, "P": 0, "D": 1, "Q": 1, "s": 12}
+/// {"auto": true, "seasonalityDetection": true}
 /// ```
+///
+/// The seasonal part: with `s` given, or found by `seasonalityDetection` (see
+/// [`crate::arima::seasonality`]), the model is SARIMA `(p, d, q)(P, D, Q, s)`. Unset, `P` is 0,
+/// `Q` is 1 and `D` is 1 when the seasonal strength at `s` is at least 0.64, else 0. With
+/// `auto`, `P` and `Q` are searched up to `max_P` and `max_Q`, and `d` (when unset) is chosen
+/// on the seasonally differenced series.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ArimaConfig {
@@ -56,6 +68,27 @@ pub struct ArimaConfig {
     pub min_data_points: usize,
     /// The input field. Defaults to the input's main value field.
     pub data_field: Option<String>,
+    /// Seasonal AR order P (unset: 0, or searched with `auto`).
+    #[serde(rename = "P")]
+    pub seasonal_p: Option<usize>,
+    /// Seasonal differencing order D (unset: chosen by the seasonal-strength test).
+    #[serde(rename = "D")]
+    pub seasonal_d: Option<usize>,
+    /// Seasonal MA order Q (unset: 1, or searched with `auto`).
+    #[serde(rename = "Q")]
+    pub seasonal_q: Option<usize>,
+    /// Seasonal period s (unset: none, or detected with `seasonalityDetection`).
+    pub s: Option<usize>,
+    /// Detect the seasonal period when `s` is unset, and report what was found. Defaults to
+    /// false.
+    #[serde(rename = "seasonalityDetection")]
+    pub seasonality_detection: bool,
+    /// Largest P searched with `auto` when the model is seasonal. Defaults to 1.
+    #[serde(rename = "max_P")]
+    pub max_seasonal_p: usize,
+    /// Largest Q searched with `auto` when the model is seasonal. Defaults to 1.
+    #[serde(rename = "max_Q")]
+    pub max_seasonal_q: usize,
     /// Predicted relative change at the horizon beyond which the signal is BUY (up) or SELL
     /// (down). Defaults to 0.02 (2%).
     pub signal_threshold: f64,
@@ -75,6 +108,13 @@ impl Default for ArimaConfig {
             criterion: Criterion::Aic,
             min_data_points: 100,
             data_field: None,
+            seasonal_p: None,
+            seasonal_d: None,
+            seasonal_q: None,
+            s: None,
+            seasonality_detection: false,
+            max_seasonal_p: 1,
+            max_seasonal_q: 1,
             signal_threshold: 0.02,
         }
     }
@@ -101,6 +141,20 @@ impl StrategyConfig for ArimaConfig {
         check_range(ID, "max_p", self.max_p, 0..=MAX_ORDER)?;
         check_range(ID, "max_q", self.max_q, 0..=MAX_ORDER)?;
         check_range(ID, "minDataPoints", self.min_data_points, 3..=100_000_000)?;
+        if let Some(v) = self.seasonal_p {
+            check_range(ID, "P", v, 0..=MAX_SEASONAL_ORDER)?;
+        }
+        if let Some(v) = self.seasonal_d {
+            check_range(ID, "D", v, 0..=2)?;
+        }
+        if let Some(v) = self.seasonal_q {
+            check_range(ID, "Q", v, 0..=MAX_SEASONAL_ORDER)?;
+        }
+        if let Some(v) = self.s {
+            check_range(ID, "s", v, 2..=1000)?;
+        }
+        check_range(ID, "max_P", self.max_seasonal_p, 0..=MAX_SEASONAL_ORDER)?;
+        check_range(ID, "max_Q", self.max_seasonal_q, 0..=MAX_SEASONAL_ORDER)?;
         check_finite_range(ID, "signal_threshold", self.signal_threshold, 0.0..=1.0)
     }
 
@@ -134,6 +188,29 @@ impl StrategyConfig for ArimaConfig {
                 "input field; default: close, price, value, else the first numeric field",
             ),
             ConfigKey::new(
+                "P",
+                "integer 0..=3",
+                "seasonal AR order (default 0; searched with auto)",
+            ),
+            ConfigKey::new(
+                "D",
+                "0 | 1 | 2",
+                "seasonal differences (default: 1 when the seasonal strength is >= 0.64)",
+            ),
+            ConfigKey::new(
+                "Q",
+                "integer 0..=3",
+                "seasonal MA order (default 1 with a period; searched with auto)",
+            ),
+            ConfigKey::new("s", "integer 2..=1000", "seasonal period (default: none)"),
+            ConfigKey::new(
+                "seasonalityDetection",
+                "bool",
+                "detect the period from the ACF/periodogram when s is unset",
+            ),
+            ConfigKey::new("max_P", "integer 0..=3", "largest P searched with auto"),
+            ConfigKey::new("max_Q", "integer 0..=3", "largest Q searched with auto"),
+            ConfigKey::new(
                 "signal_threshold",
                 "number 0..=1",
                 "predicted change beyond this fraction: BUY/SELL",
@@ -145,6 +222,28 @@ impl StrategyConfig for ArimaConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn seasonal_keys_parse_and_are_checked() {
+        let c = ArimaConfig::from_json(
+            serde_json::json!({"P": 1, "D": 1, "Q": 1, "s": 12, "seasonalityDetection": true}),
+        )
+        .unwrap();
+        assert_eq!(
+            (c.seasonal_p, c.seasonal_d, c.seasonal_q, c.s),
+            (Some(1), Some(1), Some(1), Some(12))
+        );
+        assert!(c.seasonality_detection);
+        for (bad, want) in [
+            (serde_json::json!({"s": 1}), "`s` = 1"),
+            (serde_json::json!({"D": 3}), "`D` = 3"),
+            (serde_json::json!({"Q": 4}), "`Q` = 4"),
+            (serde_json::json!({"max_P": 9}), "`max_P` = 9"),
+        ] {
+            let e = ArimaConfig::from_json(bad.clone()).unwrap_err().to_string();
+            assert!(e.contains(want), "{bad}: {e}");
+        }
+    }
 
     #[test]
     fn seed_config_parses_and_ranges_are_checked() {

@@ -2,7 +2,7 @@
 //! `ARIMAResults.get_forecast(steps).summary_frame(alpha)`.
 //!
 //! ```text
-//! state at n:  s = [y_{n-1}, Δy_{n-1}, …, Δ^{d-1}y_{n-1} (known), a_{n|n-1}]
+//! state at n:  s = [y_{n-1}, Δy_{n-1}, …, Δ^{d-1}y_{n-1}, seasonal blocks (known), a_{n|n-1}]
 //!              P = blockdiag(0, P_{n|n-1})
 //! step h:      mean_h = const + Z s,   se_h = sqrt(Z P Z'),   s ← T s,   P ← T P T' + σ² R R'
 //! interval:    mean_h ∓ z · se_h,  z = Φ⁻¹(1 − α/2)   (no parameter uncertainty)
@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal};
 
 use super::error::ArimaError;
-use super::kalman::{ArmaSs, MAX_M, apply_t};
+use super::kalman::apply_t;
 use super::model::FittedArima;
 
 /// Forecasts of the levels of the series (for d > 0 too) with their standard errors and a
@@ -56,7 +56,7 @@ impl FittedArima {
     /// use stratos_strategies::arima::{Arima, ArimaOrder, ArimaParams};
     /// // A random walk: every forecast is the last value, with se = sqrt(h · sigma2).
     /// let y = [1.0, 2.0, 1.5, 3.0];
-    /// let params = ArimaParams { constant: None, ar: vec![], ma: vec![], sigma2: 4.0 };
+    /// let params = ArimaParams { constant: None, ar: vec![], ma: vec![], seasonal_ar: vec![], seasonal_ma: vec![], sigma2: 4.0 };
     /// let fc = Arima::new(ArimaOrder::new(0, 1, 0)).filter(&y, &params)?.forecast(2, 0.05)?;
     /// assert_eq!(fc.mean, [3.0, 3.0]);
     /// assert!((fc.se[1] - 8.0_f64.sqrt()).abs() < 1e-9);
@@ -65,13 +65,18 @@ impl FittedArima {
     pub fn forecast(&self, steps: usize, alpha: f64) -> Result<Forecast, ArimaError> {
         let z = z_value(alpha)?;
         let params = &self.params;
-        let sys = ArmaSs::new(&params.ar, &params.ma, params.sigma2);
-        let d = self.levels.len();
+        let sys = params.system(self.order);
+        let integ = self.order.integration();
+        let zi = integ.design();
+        let d = integ.k().min(self.levels.len());
         let r = sys.r;
         let m = d + r;
-        let mut s = [0.0; MAX_M];
-        let mut p = [[0.0; MAX_M]; MAX_M];
-        s[..d].copy_from_slice(&self.levels);
+        let mut s = vec![0.0; m];
+        let mut p = vec![vec![0.0; m]; m];
+        let mut tc = vec![0.0; m];
+        let mut col = vec![0.0; m];
+        let mut tp = vec![vec![0.0; m]; m];
+        s[..d].copy_from_slice(&self.levels[..d]);
         for i in 0..r {
             s[d + i] = self.state.get(i).copied().unwrap_or(0.0);
             for j in 0..r {
@@ -87,27 +92,29 @@ impl FittedArima {
             alpha,
         };
         for _ in 0..steps {
-            let mean = offset + s[..=d].iter().sum::<f64>();
-            let var: f64 = p[..=d]
+            let mean = offset + zi.iter().map(|&i| s[i]).sum::<f64>();
+            let var: f64 = zi
                 .iter()
-                .map(|row| row[..=d].iter().sum::<f64>())
+                .map(|&i| zi.iter().map(|&j| p[i][j]).sum::<f64>())
                 .sum();
             let se = var.max(0.0).sqrt();
             out.mean.push(mean);
             out.se.push(se);
             out.lower.push(mean - z * se);
             out.upper.push(mean + z * se);
-            s = apply_t(&s, d, &sys);
-            let mut tp = [[0.0; MAX_M]; MAX_M];
+            apply_t(&s, &integ, &sys, &mut tc);
+            s.copy_from_slice(&tc);
             for j in 0..m {
-                let col: [f64; MAX_M] = std::array::from_fn(|i| p[i][j]);
-                let tc = apply_t(&col, d, &sys);
+                for i in 0..m {
+                    col[i] = p[i][j];
+                }
+                apply_t(&col, &integ, &sys, &mut tc);
                 for i in 0..m {
                     tp[i][j] = tc[i];
                 }
             }
             for i in 0..m {
-                p[i] = apply_t(&tp[i], d, &sys);
+                apply_t(&tp[i], &integ, &sys, &mut p[i]);
             }
             for i in 0..r {
                 for j in 0..r {

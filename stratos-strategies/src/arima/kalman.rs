@@ -44,19 +44,21 @@
 use crate::arima::constrain::MAX_LAG;
 use crate::linalg::{Real, solve_in_place};
 
-/// Largest ARMA state dimension, `max(p, q + 1)` with p, q ≤ 10.
+/// Largest ARMA state dimension of a non-seasonal model, `max(p, q + 1)` with p, q ≤ 10.
 pub(crate) const MAX_R: usize = MAX_LAG + 1;
-/// Largest integration order.
+/// Largest ARMA state dimension of a seasonal model, `max(p + sP, q + sQ + 1)`.
+pub(crate) const MAX_SR: usize = 40;
+/// The middle state capacity (the airline model and its neighbours have r ≤ 16).
+const MID_R: usize = 16;
+/// Largest integration order (regular or seasonal).
 pub(crate) const MAX_D: usize = 2;
-/// Largest full state dimension `d + r`.
-pub(crate) const MAX_M: usize = MAX_R + MAX_D;
 /// statsmodels' approximate diffuse prior variance (`initial_variance`, data units).
 pub(crate) const KAPPA: f64 = 1e6;
 /// Relative change of every entry of P below which the filter is taken as converged.
 const STEADY_TOL: f64 = 1e-14;
 
-/// An `r × r` matrix on the stack.
-pub(crate) type Mat<S> = [[S; MAX_R]; MAX_R];
+/// An `r × r` matrix on the stack, with room for `C` states.
+pub(crate) type Mat<S, const C: usize> = [[S; C]; C];
 
 /// Why a filter pass could not produce a likelihood.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,28 +79,29 @@ pub(crate) enum Start {
     Differenced,
 }
 
-/// The ARMA block of the state-space form.
+/// The ARMA block of the state-space form (for a seasonal model, of the expanded polynomials
+/// `φ(L)Φ(L^s)` and `θ(L)Θ(L^s)`).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct ArmaSs<S> {
-    /// State dimension `max(p, q + 1)`.
+    /// State dimension `max(p, q + 1)` of the (expanded) polynomials.
     pub(crate) r: usize,
     /// `φ_1..φ_r` (zero-padded).
-    pub(crate) phi: [S; MAX_R],
+    pub(crate) phi: [S; MAX_SR],
     /// `R = [1, θ_1, …, θ_{r-1}]` (zero-padded).
-    pub(crate) rv: [S; MAX_R],
+    pub(crate) rv: [S; MAX_SR],
     /// Innovation variance.
     pub(crate) sigma2: S,
 }
 
 impl<S: Real> ArmaSs<S> {
-    /// The system for `ar` (φ), `ma` (θ) and `sigma2`; orders beyond 10 are truncated (the
-    /// callers validate them first).
+    /// The system for `ar` (φ), `ma` (θ) and `sigma2`; lags beyond the capacity are
+    /// truncated (the callers validate the orders first).
     pub(crate) fn new(ar: &[S], ma: &[S], sigma2: S) -> Self {
-        let p = ar.len().min(MAX_LAG);
-        let q = ma.len().min(MAX_LAG);
+        let p = ar.len().min(MAX_SR);
+        let q = ma.len().min(MAX_SR - 1);
         let r = p.max(q + 1);
-        let mut phi = [S::cst(0.0); MAX_R];
-        let mut rv = [S::cst(0.0); MAX_R];
+        let mut phi = [S::cst(0.0); MAX_SR];
+        let mut rv = [S::cst(0.0); MAX_SR];
         phi[..p].copy_from_slice(&ar[..p]);
         rv[0] = S::cst(1.0);
         rv[1..=q].copy_from_slice(&ma[..q]);
@@ -122,14 +125,15 @@ impl<S: Real> ArmaSs<S> {
     /// [`FilterError::NotStationary`] when the system is singular or the solution is not a
     /// covariance (non-positive variance of the first state, a negative or non-finite
     /// diagonal).
-    pub(crate) fn stationary_cov(&self) -> Result<Mat<S>, FilterError> {
-        let r = self.r;
+    pub(crate) fn stationary_cov<const C: usize>(&self) -> Result<Mat<S, C>, FilterError> {
+        let r = self.r.min(C);
         let zero = S::cst(0.0);
         let phi = &self.phi;
         let rv = &self.rv;
         // A s = b, A = I − C.
-        let mut a = [zero; MAX_R * MAX_R];
-        let mut b = [zero; MAX_R];
+        let mut a2 = [[zero; C]; C];
+        let a = a2.as_flattened_mut();
+        let mut b = [zero; C];
         for j in 0..r {
             let row = &mut a[j * r..(j + 1) * r];
             row[j] += S::cst(1.0);
@@ -149,7 +153,7 @@ impl<S: Real> ArmaSs<S> {
         solve_in_place(&mut a[..r * r], r, &mut b[..r]).map_err(|_| FilterError::NotStationary)?;
         let s0 = b[0];
         let s = |k: usize| if k < r { b[k] } else { zero };
-        let mut out = [[zero; MAX_R]; MAX_R];
+        let mut out = [[zero; C]; C];
         for i in (0..r).rev() {
             for j in (i..r).rev() {
                 let mut v =
@@ -219,10 +223,10 @@ pub(crate) struct FilterOut<S> {
     pub(crate) sum_q: S,
     /// Number of terms in the likelihood (`n − d`).
     pub(crate) n_terms: usize,
-    /// Predicted ARMA state for time n.
-    pub(crate) a: [S; MAX_R],
-    /// Its covariance (full, symmetric).
-    pub(crate) p: Mat<S>,
+    /// Predicted ARMA state for time n (r values).
+    pub(crate) a: Vec<S>,
+    /// Its covariance (full, symmetric), row-major r × r.
+    pub(crate) p: Vec<S>,
 }
 
 impl<S: Real> FilterOut<S> {
@@ -233,16 +237,91 @@ impl<S: Real> FilterOut<S> {
     }
 }
 
+/// The integration (differencing) part of the state: d regular and D seasonal differences
+/// of period s, statsmodels' layout `[Δ^0..Δ^{d-1} y_{t-1} (d states), D blocks of s states
+/// (block j holds Δ^d Δ_s^j y_{t-1}, …, Δ^d Δ_s^j y_{t-s}), ARMA (r states)]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Integration {
+    /// Regular differences d.
+    pub(crate) d: usize,
+    /// Seasonal differences D.
+    pub(crate) sd: usize,
+    /// Seasonal period s (unused when D = 0).
+    pub(crate) s: usize,
+}
+
+impl Integration {
+    /// Number of integration states, `d + s·D` (statsmodels' `loglikelihood_burn`).
+    pub(crate) const fn k(&self) -> usize {
+        self.d + self.s * self.sd
+    }
+
+    /// Index of the last state of seasonal block j.
+    const fn last(&self, j: usize) -> usize {
+        self.d + j * self.s + self.s - 1
+    }
+
+    /// The state indexes the design row `Z` selects: the regular states, the last of each
+    /// seasonal block, and the first ARMA state.
+    pub(crate) fn design(&self) -> Vec<usize> {
+        let mut z: Vec<usize> = (0..self.d).collect();
+        z.extend((0..self.sd).map(|j| self.last(j)));
+        z.push(self.k());
+        z
+    }
+
+    /// `(1 − L)^d (1 − L^s)^D y` (empty when `y` has at most `d + s·D` values), seasonal
+    /// differences first as statsmodels' `diff`.
+    pub(crate) fn difference(&self, y: &[f64]) -> Vec<f64> {
+        let mut w = y.to_vec();
+        for _ in 0..self.sd {
+            if w.len() <= self.s {
+                return Vec::new();
+            }
+            w = w[self.s..].iter().zip(&w).map(|(a, b)| a - b).collect();
+        }
+        difference(&w, self.d)
+    }
+
+    /// The integration states at time n (after all of `y`): `Δ^i y_{n-1}` for i < d, then
+    /// block j's `Δ^d Δ_s^j y_{n-1-i}` for i < s. Needs `y.len() ≥ d + s·D`.
+    pub(crate) fn states_after(&self, y: &[f64]) -> Vec<f64> {
+        let n = y.len();
+        let mut out: Vec<f64> = (0..self.d)
+            .map(|i| {
+                let tail = &y[n.saturating_sub(1 + i)..];
+                difference(tail, i).first().copied().unwrap_or(0.0)
+            })
+            .collect();
+        let mut z = difference(y, self.d);
+        for _ in 0..self.sd {
+            let m = z.len();
+            out.extend((0..self.s).map(|i| {
+                m.checked_sub(1 + i)
+                    .and_then(|k| z.get(k))
+                    .copied()
+                    .unwrap_or(0.0)
+            }));
+            if m <= self.s {
+                z = Vec::new();
+            } else {
+                z = z[self.s..].iter().zip(&z).map(|(a, b)| a - b).collect();
+            }
+        }
+        out
+    }
+}
+
 /// The data of one filter problem.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Data<'a> {
     /// The series.
     pub(crate) y: &'a [f64],
-    /// `Δ^d y` (length `n − d`).
+    /// `(1 − L)^d (1 − L^s)^D y` (length `n − d − s·D`).
     pub(crate) w: &'a [f64],
-    /// Integration order.
-    pub(crate) d: usize,
-    /// Start for d > 0.
+    /// The differencing.
+    pub(crate) integ: Integration,
+    /// Start for d + D > 0.
     pub(crate) start: Start,
 }
 
@@ -259,7 +338,7 @@ pub(crate) fn difference(y: &[f64], d: usize) -> Vec<f64> {
 }
 
 /// Runs the filter over `data` for the ARMA system `sys`, with `offset` (the constant, when
-/// d = 0) subtracted from the data of the ARMA block.
+/// d = D = 0) subtracted from the data of the ARMA block.
 ///
 /// # Errors
 /// [`FilterError`] when the AR part is not stationary or a variance is not positive.
@@ -269,28 +348,53 @@ pub(crate) fn filter<S: Real, R: Recorder<S>>(
     offset: Option<S>,
     rec: &mut R,
 ) -> Result<FilterOut<S>, FilterError> {
+    // The smallest stack capacity that holds the ARMA state (one monomorphisation each).
+    if sys.r <= MAX_R {
+        filter_in::<S, R, MAX_R>(data, sys, offset, rec)
+    } else if sys.r <= MID_R {
+        filter_in::<S, R, MID_R>(data, sys, offset, rec)
+    } else if sys.r <= MAX_SR {
+        filter_in::<S, R, MAX_SR>(data, sys, offset, rec)
+    } else {
+        Err(FilterError::NotStationary)
+    }
+}
+
+fn filter_in<S: Real, R: Recorder<S>, const C: usize>(
+    data: &Data<'_>,
+    sys: &ArmaSs<S>,
+    offset: Option<S>,
+    rec: &mut R,
+) -> Result<FilterOut<S>, FilterError> {
     let r = sys.r;
-    let d = data.d.min(MAX_D);
-    let mut p = sys.stationary_cov()?;
-    let mut a = [S::cst(0.0); MAX_R];
-    if d > 0 {
+    let k = data.integ.k();
+    let mut p = sys.stationary_cov::<C>()?;
+    let mut a = [S::cst(0.0); C];
+    if k > 0 {
         match data.start {
-            Start::Approximate => diffuse_phase(data.y, d, sys, &mut a, &mut p, rec)?,
+            Start::Approximate => diffuse_phase(data.y, &data.integ, sys, &mut a, &mut p, rec)?,
             Start::Differenced => {
-                for t in 0..d.min(data.y.len()) {
-                    // The integration states that y_0..y_{t-1} pin down, the rest at 0.
-                    let mut fit = 0.0;
-                    let mut row: Vec<f64> = data.y[..t].to_vec();
-                    while let Some(&last) = row.last() {
-                        fit += last;
-                        row = row.windows(2).map(|w| w[1] - w[0]).collect();
-                    }
+                let d = data.integ.d;
+                for t in 0..k.min(data.y.len()) {
+                    let fit = if data.integ.sd == 0 {
+                        // The integration states that y_0..y_{t-1} pin down, the rest at 0.
+                        let mut fit = 0.0;
+                        let mut row: Vec<f64> = data.y[..t].to_vec();
+                        while let Some(&last) = row.last() {
+                            fit += last;
+                            row = row.windows(2).map(|w| w[1] - w[0]).collect();
+                        }
+                        fit
+                    } else {
+                        // The differencing polynomial's prediction from the observed lags.
+                        differencing_prediction(data.y, t, d, data.integ.sd, data.integ.s)
+                    };
                     rec.record(t, S::cst(data.y[t] - fit), S::cst(f64::NAN));
                 }
             }
         }
     }
-    let (sum_log_f, sum_q) = arma_phase(data.w, d, sys, offset, &mut a, &mut p, rec)?;
+    let (sum_log_f, sum_q) = arma_phase(data.w, k, sys, offset, &mut a, &mut p, rec)?;
     for i in 0..r {
         for j in 0..i {
             p[i][j] = p[j][i];
@@ -300,26 +404,54 @@ pub(crate) fn filter<S: Real, R: Recorder<S>>(
         sum_log_f,
         sum_q,
         n_terms: data.w.len(),
-        a,
-        p,
+        a: a[..r].to_vec(),
+        p: (0..r).flat_map(|i| p[i][..r].to_vec()).collect(),
     })
 }
 
-/// The first d steps with the full `[integration states, ARMA]` state; leaves the ARMA
-/// block's predicted mean and covariance for time d in `a` and `p`.
-fn diffuse_phase<S: Real, R: Recorder<S>>(
+/// `Σ_j c_j y_{t-j}` over the observed lags `j ≤ t`, where `1 − Σ_j c_j L^j =
+/// (1 − L)^d (1 − L^s)^D`.
+fn differencing_prediction(y: &[f64], t: usize, d: usize, sd: usize, s: usize) -> f64 {
+    let mut poly = vec![1.0];
+    let mul = |poly: &[f64], lag: usize| {
+        let mut out = vec![0.0; poly.len() + lag];
+        for (i, c) in poly.iter().enumerate() {
+            out[i] += c;
+            out[i + lag] -= c;
+        }
+        out
+    };
+    for _ in 0..d {
+        poly = mul(&poly, 1);
+    }
+    for _ in 0..sd {
+        poly = mul(&poly, s);
+    }
+    poly.iter()
+        .enumerate()
+        .skip(1)
+        .filter(|(j, _)| *j <= t)
+        .map(|(j, c)| -c * y[t - j])
+        .sum()
+}
+
+/// The first `d + s·D` steps with the full `[integration states, ARMA]` state; leaves the
+/// ARMA block's predicted mean and covariance for time `d + s·D` in `a` and `p`.
+fn diffuse_phase<S: Real, R: Recorder<S>, const C: usize>(
     y: &[f64],
-    d: usize,
+    integ: &Integration,
     sys: &ArmaSs<S>,
-    a: &mut [S; MAX_R],
-    p: &mut Mat<S>,
+    a: &mut [S; C],
+    p: &mut Mat<S, C>,
     rec: &mut R,
 ) -> Result<(), FilterError> {
     let r = sys.r;
+    let d = integ.k();
     let m = d + r;
+    let z = integ.design();
     let zero = S::cst(0.0);
-    let mut fa = [zero; MAX_M];
-    let mut fp = [[zero; MAX_M]; MAX_M];
+    let mut fa = vec![zero; m];
+    let mut fp = vec![vec![zero; m]; m];
     for i in 0..d {
         fp[i][i] = S::cst(KAPPA);
     }
@@ -328,24 +460,26 @@ fn diffuse_phase<S: Real, R: Recorder<S>>(
             fp[d + i][d + j] = p[i][j];
         }
     }
+    let mut mz = vec![zero; m];
+    let mut col = vec![zero; m];
+    let mut tc = vec![zero; m];
+    let mut tp = vec![vec![zero; m]; m];
     for (t, &yt) in y.iter().enumerate().take(d) {
-        // Z selects states 0..=d.
         let mut pred = zero;
-        for v in &fa[..=d] {
-            pred += *v;
+        for &i in &z {
+            pred += fa[i];
         }
         let v = S::cst(yt) - pred;
-        let mut mz = [zero; MAX_M];
         for i in 0..m {
             let mut s = zero;
-            for j in 0..=d {
+            for &j in &z {
                 s += fp[i][j];
             }
             mz[i] = s;
         }
         let mut f = zero;
-        for v in &mz[..=d] {
-            f += *v;
+        for &i in &z {
+            f += mz[i];
         }
         if !(f.val() > 0.0 && f.val().is_finite()) {
             return Err(FilterError::BadVariance);
@@ -364,20 +498,19 @@ fn diffuse_phase<S: Real, R: Recorder<S>>(
             }
         }
         // Predicted: T a, T P T' + Q.
-        let ta = apply_t(&fa, d, sys);
-        fa = ta;
-        let mut tp = [[zero; MAX_M]; MAX_M];
+        apply_t(&fa, integ, sys, &mut tc);
+        fa.copy_from_slice(&tc);
         for j in 0..m {
-            let col: [S; MAX_M] = std::array::from_fn(|i| fp[i][j]);
-            let tc = apply_t(&col, d, sys);
+            for i in 0..m {
+                col[i] = fp[i][j];
+            }
+            apply_t(&col, integ, sys, &mut tc);
             for i in 0..m {
                 tp[i][j] = tc[i];
             }
         }
         for i in 0..m {
-            let row: [S; MAX_M] = tp[i];
-            let tr = apply_t(&row, d, sys);
-            fp[i] = tr;
+            apply_t(&tp[i], integ, sys, &mut fp[i]);
         }
         for i in 0..r {
             for j in 0..r {
@@ -394,56 +527,71 @@ fn diffuse_phase<S: Real, R: Recorder<S>>(
     Ok(())
 }
 
-/// `T x` for the full state `[integration states (d), ARMA (r)]`.
+/// `out = T x` for the full state `[integration states, ARMA (r)]` (see [`Integration`];
+/// statsmodels' transition with `hamilton_representation=False`).
 #[inline]
-pub(crate) fn apply_t<S: Real>(x: &[S; MAX_M], d: usize, sys: &ArmaSs<S>) -> [S; MAX_M] {
+pub(crate) fn apply_t<S: Real>(x: &[S], integ: &Integration, sys: &ArmaSs<S>, out: &mut [S]) {
     let r = sys.r;
-    let mut out = [S::cst(0.0); MAX_M];
-    let x0 = x[d];
+    let d = integ.d;
+    let k = integ.k();
+    let x0 = x[k];
     for i in 0..d {
         let mut s = x0;
         for v in &x[i..d] {
             s += *v;
         }
+        for j in 0..integ.sd {
+            s += x[integ.last(j)];
+        }
         out[i] = s;
+    }
+    for j in 0..integ.sd {
+        let b = d + j * integ.s;
+        let mut s = x0;
+        for jj in j..integ.sd {
+            s += x[integ.last(jj)];
+        }
+        out[b] = s;
+        for i in 1..integ.s {
+            out[b + i] = x[b + i - 1];
+        }
     }
     for i in 0..r {
         let mut s = sys.phi[i] * x0;
         if i + 1 < r {
-            s += x[d + i + 1];
+            s += x[k + i + 1];
         }
-        out[d + i] = s;
+        out[k + i] = s;
     }
-    out
 }
 
 /// The r-state ARMA filter over `w` (time indexes `t0..`), from the predicted `a`, `p`
 /// (upper triangle used). Returns `(Σ ln F, Σ v²/F)`.
-fn arma_phase<S: Real, R: Recorder<S>>(
+fn arma_phase<S: Real, R: Recorder<S>, const C: usize>(
     w: &[f64],
     t0: usize,
     sys: &ArmaSs<S>,
     offset: Option<S>,
-    a: &mut [S; MAX_R],
-    p: &mut Mat<S>,
+    a: &mut [S; C],
+    p: &mut Mat<S, C>,
     rec: &mut R,
 ) -> Result<(S, S), FilterError> {
     let r = sys.r;
     let zero = S::cst(0.0);
-    let mut q = [[zero; MAX_R]; MAX_R];
+    let mut q = [[zero; C]; C];
     for i in 0..r {
         for j in i..r {
             q[i][j] = sys.rv[i] * sys.rv[j] * sys.sigma2;
         }
     }
-    let phi = sys.phi;
+    let phi: [S; C] = std::array::from_fn(|i| sys.phi[i]);
     let has_offset = offset.is_some();
     // w_t − c = (w_t − c₀) − δ with c₀ the value of c and δ = c − c₀ (value 0, the
     // derivatives of c): the data stay plain numbers, and no precision is lost to a large
     // level (φ_i (w_t − c) = φ_i (w_t − c₀) − φ_i δ).
     let c0 = offset.map_or(0.0, |c| c.val());
     let offset = offset.map_or(zero, |c| c - c0);
-    let pc: [S; MAX_R] = std::array::from_fn(|i| phi[i] * offset);
+    let pc: [S; C] = std::array::from_fn(|i| phi[i] * offset);
     let mut sum_log_f = zero;
     let mut sum_q = zero;
     let mut t = 0;
@@ -466,7 +614,7 @@ fn arma_phase<S: Real, R: Recorder<S>>(
         }
         a[r - 1] = phi[r - 1] * x - pc[r - 1];
         // Covariance (upper triangle, ascending order reads only not-yet-written entries).
-        let g: [S; MAX_R] = std::array::from_fn(|i| if i + 1 < r { p[0][i + 1] } else { zero });
+        let g: [S; C] = std::array::from_fn(|i| if i + 1 < r { p[0][i + 1] } else { zero });
         let mut maxdiff = 0.0_f64;
         for i in 0..r {
             let gi = g[i] * finv;
@@ -493,12 +641,11 @@ fn arma_phase<S: Real, R: Recorder<S>>(
             return Err(FilterError::BadVariance);
         }
         let finv = f.recip();
-        let k: [S; MAX_R] =
-            std::array::from_fn(|i| if i + 1 < r { p[0][i + 1] * finv } else { zero });
+        let k: [S; C] = std::array::from_fn(|i| if i + 1 < r { p[0][i + 1] * finv } else { zero });
         let sv2 = if has_offset {
-            steady::<S, R, true>(&w[t..], c0, t0 + t, r, &phi, &pc, offset, &k, f, a, rec)
+            steady::<S, R, C, true>(&w[t..], c0, t0 + t, r, &phi, &pc, offset, &k, f, a, rec)
         } else {
-            steady::<S, R, false>(&w[t..], c0, t0 + t, r, &phi, &pc, offset, &k, f, a, rec)
+            steady::<S, R, C, false>(&w[t..], c0, t0 + t, r, &phi, &pc, offset, &k, f, a, rec)
         };
         sum_log_f += f.ln() * S::cst((w.len() - t) as f64);
         sum_q += sv2 * finv;
@@ -510,17 +657,17 @@ fn arma_phase<S: Real, R: Recorder<S>>(
 /// there is no constant (d > 0), which drops the `δ` terms from the hot loop.
 #[allow(clippy::too_many_arguments)]
 #[inline]
-fn steady<S: Real, R: Recorder<S>, const C: bool>(
+fn steady<S: Real, R: Recorder<S>, const N: usize, const C: bool>(
     w: &[f64],
     c0: f64,
     t0: usize,
     r: usize,
-    phi: &[S; MAX_R],
-    pc: &[S; MAX_R],
+    phi: &[S; N],
+    pc: &[S; N],
     offset: S,
-    k: &[S; MAX_R],
+    k: &[S; N],
     f: S,
-    a: &mut [S; MAX_R],
+    a: &mut [S; N],
     rec: &mut R,
 ) -> S {
     let mut sv2 = S::cst(0.0);
@@ -561,14 +708,14 @@ mod tests {
     #[test]
     fn ar1_stationary_variance() {
         let sys = ArmaSs::new(&[0.5_f64], &[], 2.0);
-        let p = sys.stationary_cov().unwrap();
+        let p = sys.stationary_cov::<MAX_R>().unwrap();
         assert!((p[0][0] - 2.0 / 0.75).abs() < 1e-14);
     }
 
     #[test]
     fn arma_stationary_cov_solves_lyapunov() {
         let sys = ArmaSs::new(&[0.6_f64, -0.25], &[0.4, 0.2], 1.3);
-        let p = sys.stationary_cov().unwrap();
+        let p = sys.stationary_cov::<MAX_R>().unwrap();
         let r = sys.r;
         // Check P = T P T' + σ² R R'.
         for i in 0..r {
@@ -601,11 +748,11 @@ mod tests {
             }
         }
         let ma = ArmaSs::new(&[], &[0.4_f64, 0.2], 1.0);
-        let p = ma.stationary_cov().unwrap();
+        let p = ma.stationary_cov::<MAX_R>().unwrap();
         assert!((p[0][0] - (1.0 + 0.16 + 0.04)).abs() < 1e-14);
         assert_eq!(
             ArmaSs::new(&[1.0_f64], &[], 1.0)
-                .stationary_cov()
+                .stationary_cov::<MAX_R>()
                 .unwrap_err(),
             FilterError::NotStationary
         );

@@ -26,8 +26,8 @@ use argmin::solver::quasinewton::LBFGS;
 
 use super::constrain::{constrain_stationary, is_stationary, unconstrain_stationary};
 use super::error::ArimaError;
-use super::kalman::{self, ArmaSs, Data, FilterError, MAX_R, NoRecord};
-use super::model::{Arima, ArimaParams, Convergence};
+use super::kalman::{self, ArmaSs, Data, FilterError, MAX_R, MAX_SR, NoRecord};
+use super::model::{Arima, ArimaParams, Convergence, expand};
 use crate::linalg::{Dual, Real, lstsq};
 
 /// A filter failure as an [`ArimaError`].
@@ -50,6 +50,12 @@ pub(crate) struct Objective<'a> {
     data: Data<'a>,
     p: usize,
     q: usize,
+    /// Seasonal AR order P.
+    sp: usize,
+    /// Seasonal MA order Q.
+    sq: usize,
+    /// Seasonal period (0 without a seasonal part).
+    s: usize,
     has_const: bool,
     mean: f64,
     scale: f64,
@@ -66,11 +72,14 @@ impl<'a> Objective<'a> {
             data: Data {
                 y,
                 w,
-                d: order.d,
+                integ: order.integration(),
                 start: model.start().kalman(),
             },
             p: order.p,
             q: order.q,
+            sp: order.seasonal.p,
+            sq: order.seasonal.q,
+            s: order.seasonal.s,
             has_const: order.has_constant(),
             mean,
             scale: if scale > 0.0 { scale } else { 1.0 },
@@ -125,7 +134,17 @@ impl<'a> Objective<'a> {
 
     /// Number of free parameters.
     pub(crate) fn k(&self) -> usize {
-        usize::from(self.has_const) + self.p + self.q + 1
+        usize::from(self.has_const) + self.p + self.q + self.sp + self.sq + 1
+    }
+
+    /// Whether the model has a seasonal ARMA part.
+    fn seasonal_arma(&self) -> bool {
+        self.sp + self.sq > 0
+    }
+
+    /// Degree of the expanded AR polynomial.
+    fn ar_lags(&self) -> usize {
+        self.p + self.s * self.sp
     }
 
     fn n_eff(&self) -> f64 {
@@ -143,6 +162,9 @@ impl<'a> Objective<'a> {
         for m in &mut ma[..self.q] {
             *m = -*m;
         }
+        if self.seasonal_arma() {
+            return self.seasonal_llf(x, &ar[..self.p], &ma[..self.q], offset);
+        }
         if self.css {
             return self.css_llf(&ar[..self.p], &ma[..self.q], offset);
         }
@@ -151,6 +173,47 @@ impl<'a> Objective<'a> {
             return Err(FilterError::BadVariance);
         }
         let sys = ArmaSs::new(&ar[..self.p], &ma[..self.q], sigma2);
+        let out = kalman::filter(&self.data, &sys, offset, &mut NoRecord)?;
+        Ok(out.loglike())
+    }
+
+    /// [`Objective::llf`] of a model with seasonal AR or MA terms: the seasonal
+    /// polynomials are constrained separately (statsmodels' `transform_params`) and
+    /// multiplied into the regular ones.
+    fn seasonal_llf<S: Real>(
+        &self,
+        x: &[S],
+        ar: &[S],
+        ma: &[S],
+        offset: Option<S>,
+    ) -> Result<S, FilterError> {
+        let c0 = usize::from(self.has_const) + self.p + self.q;
+        let mut sar = [S::cst(0.0); MAX_R];
+        let mut sma = [S::cst(0.0); MAX_R];
+        constrain_stationary(&x[c0..c0 + self.sp], &mut sar[..self.sp]);
+        constrain_stationary(
+            &x[c0 + self.sp..c0 + self.sp + self.sq],
+            &mut sma[..self.sq],
+        );
+        for m in &mut sma[..self.sq] {
+            *m = -*m;
+        }
+        let (na, nm) = (self.ar_lags(), self.q + self.s * self.sq);
+        let mut ear = [S::cst(0.0); MAX_SR];
+        let mut ema = [S::cst(0.0); MAX_SR];
+        if na > MAX_SR || nm >= MAX_SR {
+            return Err(FilterError::NotStationary);
+        }
+        expand(ar, &sar[..self.sp], self.s, -1.0, &mut ear[..na]);
+        expand(ma, &sma[..self.sq], self.s, 1.0, &mut ema[..nm]);
+        if self.css {
+            return self.css_llf(&ear[..na], &ema[..nm], offset);
+        }
+        let sigma2 = x[c0 + self.sp + self.sq].exp();
+        if !(sigma2.val() > 0.0 && sigma2.val().is_finite()) {
+            return Err(FilterError::BadVariance);
+        }
+        let sys = ArmaSs::new(&ear[..na], &ema[..nm], sigma2);
         let out = kalman::filter(&self.data, &sys, offset, &mut NoRecord)?;
         Ok(out.loglike())
     }
@@ -217,11 +280,19 @@ impl<'a> Objective<'a> {
         constrain_stationary(&x[c0..c0 + self.p], &mut ar);
         constrain_stationary(&x[c0 + self.p..c0 + self.p + self.q], &mut ma);
         ma.iter_mut().for_each(|m| *m = -*m);
+        let c1 = c0 + self.p + self.q;
+        let mut seasonal_ar = vec![0.0; self.sp];
+        let mut seasonal_ma = vec![0.0; self.sq];
+        constrain_stationary(&x[c1..c1 + self.sp], &mut seasonal_ar);
+        constrain_stationary(&x[c1 + self.sp..c1 + self.sp + self.sq], &mut seasonal_ma);
+        seasonal_ma.iter_mut().for_each(|m| *m = -*m);
         ArimaParams {
             constant: self.has_const.then(|| self.mean + self.scale * x[0]),
             ar,
             ma,
-            sigma2: x[c0 + self.p + self.q].exp(),
+            seasonal_ar,
+            seasonal_ma,
+            sigma2: x[c1 + self.sp + self.sq].exp(),
         }
     }
 
@@ -235,6 +306,9 @@ impl<'a> Objective<'a> {
         x.extend(unconstrain_stationary(&params.ar)?);
         let neg: Vec<f64> = params.ma.iter().map(|m| -m).collect();
         x.extend(unconstrain_stationary(&neg)?);
+        x.extend(unconstrain_stationary(&params.seasonal_ar)?);
+        let neg: Vec<f64> = params.seasonal_ma.iter().map(|m| -m).collect();
+        x.extend(unconstrain_stationary(&neg)?);
         let s = params.sigma2.ln();
         s.is_finite().then(|| {
             x.push(s);
@@ -247,8 +321,47 @@ impl<'a> Objective<'a> {
     /// residuals, then a regression of `w_t` on `w_{t-1..t-p}` and those residuals at lags
     /// 1..q over `t ≥ max(3q, p)` — with zeros for a non-stationary AR or non-invertible MA
     /// estimate, and the residual variance (over all but the first q residuals) for sigma2.
+    ///
+    /// With a seasonal part, statsmodels' second `_conditional_sum_squares` call: the same
+    /// regressions on the (differenced, not demeaned) series at the seasonal lags `s, …, Ps`
+    /// and `s, …, Qs` (the residual autoregression of order `2sQ`), zeros when not stationary
+    /// / invertible; its variance is used only when the regular part has no parameters.
     pub(crate) fn start(&self) -> ArimaParams {
-        self.regression_start(2 * self.q)
+        let mut out = self.regression_start(2 * self.q);
+        if self.seasonal_arma() {
+            let s = self.s;
+            let w = self.data.w;
+            let ar_lags: Vec<usize> = (1..=self.sp).map(|j| j * s).collect();
+            let ma_lags: Vec<usize> = (1..=self.sq).map(|j| j * s).collect();
+            let (k_ar, k_ma) = (s * self.sp, s * self.sq);
+            let fit = css_lags(w, &ar_lags, &ma_lags, k_ar, k_ma, 2 * k_ma);
+            let (mut sar, mut sma, var) = fit.unwrap_or_else(|| {
+                let mut ww = w.to_vec();
+                if ww.is_empty() {
+                    ww.push(1.0);
+                }
+                (
+                    vec![0.0; self.sp],
+                    vec![0.0; self.sq],
+                    mean_std(&ww).1.powi(2),
+                )
+            });
+            if !is_stationary(&sar) {
+                sar.iter_mut().for_each(|v| *v = 0.0);
+            }
+            let neg: Vec<f64> = sma.iter().map(|m| -m).collect();
+            if !is_stationary(&neg) {
+                sma.iter_mut().for_each(|v| *v = 0.0);
+            }
+            out.seasonal_ar = sar;
+            out.seasonal_ma = sma;
+            // statsmodels: the regular CSS has no residuals (and so no variance) when it has
+            // no parameters and no trend.
+            if self.p + self.q == 0 && !self.has_const && var > 0.0 && var.is_finite() {
+                out.sigma2 = var.max(1e-10);
+            }
+        }
+        out
     }
 
     /// Hannan–Rissanen: the same two regressions with a long autoregression for the
@@ -294,6 +407,8 @@ impl<'a> Objective<'a> {
             constant: self.has_const.then_some(self.mean),
             ar,
             ma,
+            seasonal_ar: vec![0.0; self.sp],
+            seasonal_ma: vec![0.0; self.sq],
             sigma2,
         }
     }
@@ -308,6 +423,66 @@ fn mean_std(y: &[f64]) -> (f64, f64) {
     let mean = y.iter().sum::<f64>() / n;
     let var = y.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n;
     (mean, var.sqrt())
+}
+
+/// statsmodels' `_conditional_sum_squares` with the AR terms at `ar_lags` (largest `k_ar`)
+/// and the MA terms at `ma_lags` (largest `k_ma`), an AR(`k`) for the residuals: the
+/// regression over `t ≥ max(k + k_ma, k_ar)`, the variance over all but the first
+/// `ma_lags.len()` residuals.
+fn css_lags(
+    w: &[f64],
+    ar_lags: &[usize],
+    ma_lags: &[usize],
+    k_ar: usize,
+    k_ma: usize,
+    k: usize,
+) -> Option<(Vec<f64>, Vec<f64>, f64)> {
+    let n = w.len();
+    let k = if k_ma > 0 { k } else { 0 };
+    let r = (k + k_ma).max(k_ar);
+    let mut resid = vec![0.0; n];
+    if k_ma > 0 {
+        let rows = n.checked_sub(k)?;
+        let mut x = Vec::with_capacity(rows * k);
+        for t in k..n {
+            x.extend((1..=k).map(|j| w[t - j]));
+        }
+        let beta = lstsq(&x, rows, k, &w[k..])?;
+        for t in k..n {
+            let fit: f64 = (1..=k).map(|j| beta[j - 1] * w[t - j]).sum();
+            resid[t] = w[t] - fit;
+        }
+    }
+    let rows = n.checked_sub(r)?;
+    let cols = ar_lags.len() + ma_lags.len();
+    if rows == 0 || cols == 0 {
+        return None;
+    }
+    let mut x = Vec::with_capacity(rows * cols);
+    for t in r..n {
+        x.extend(ar_lags.iter().map(|&j| w[t - j]));
+        x.extend(ma_lags.iter().map(|&j| resid[t - j]));
+    }
+    let beta = lstsq(&x, rows, cols, &w[r..])?;
+    let mut sse = 0.0;
+    let mut count = 0usize;
+    let nq = ma_lags.len();
+    for (i, t) in (r..n).enumerate() {
+        let fit: f64 = x[i * cols..(i + 1) * cols]
+            .iter()
+            .zip(&beta)
+            .map(|(a, b)| a * b)
+            .sum();
+        if i >= nq {
+            sse += (w[t] - fit).powi(2);
+            count += 1;
+        }
+    }
+    if count <= 1 {
+        return None;
+    }
+    let p = ar_lags.len();
+    Some((beta[..p].to_vec(), beta[p..].to_vec(), sse / count as f64))
 }
 
 /// statsmodels' `_conditional_sum_squares` for an ARMA(p, q) without trend, with an AR(`k`)
@@ -555,7 +730,7 @@ fn starts(obj: &Objective<'_>, model: &Arima) -> Vec<(&'static str, Vec<f64>)> {
     };
     let sm_x = to_x(&sm);
     let mut out: Vec<(&'static str, Vec<f64>)> = vec![("statsmodels", sm_x.clone())];
-    if obj.p + obj.q > 0 {
+    if obj.p + obj.q + obj.sp + obj.sq > 0 {
         // CSS: minimise the conditional sum of squares from statsmodels' start, then take
         // sigma2 = SSE / m from the same residuals.
         let css = obj.css_objective();
@@ -571,7 +746,9 @@ fn starts(obj: &Objective<'_>, model: &Arima) -> Vec<(&'static str, Vec<f64>)> {
                 }
             }
         }
-        out.push(("hannan-rissanen", to_x(&obj.hannan_rissanen())));
+        if !obj.seasonal_arma() {
+            out.push(("hannan-rissanen", to_x(&obj.hannan_rissanen())));
+        }
         out.push(("zero", zero));
     }
     let mut unique: Vec<(&'static str, Vec<f64>)> = Vec::with_capacity(out.len());
@@ -585,8 +762,9 @@ fn starts(obj: &Objective<'_>, model: &Arima) -> Vec<(&'static str, Vec<f64>)> {
 
 /// `SSE / m` of the conditional residuals at `params` (see [`Objective::css_llf`]).
 fn css_sigma2(obj: &Objective<'_>, params: &ArimaParams) -> Option<f64> {
-    let llf = obj.css_llf(&params.ar, &params.ma, params.constant).ok()?;
-    let m = (obj.data.w.len() - obj.p) as f64;
+    let (ar, ma) = params.expanded(obj.s);
+    let llf = obj.css_llf(&ar, &ma, params.constant).ok()?;
+    let m = (obj.data.w.len().checked_sub(obj.ar_lags())?) as f64;
     let s2 = (-2.0 * llf / m).exp();
     (s2 > 0.0 && s2.is_finite()).then_some(s2)
 }
@@ -599,7 +777,7 @@ fn css_sigma2(obj: &Objective<'_>, params: &ArimaParams) -> Option<f64> {
 /// model's own tolerance, when looser).
 pub(crate) fn fit(model: &Arima, y: &[f64]) -> Result<(ArimaParams, Convergence), ArimaError> {
     let order = model.order();
-    let w = kalman::difference(y, order.d);
+    let w = order.integration().difference(y);
     let (_, wstd) = mean_std(&w);
     let flat = if order.has_constant() {
         wstd == 0.0

@@ -19,12 +19,13 @@ mod likelihood;
 mod model;
 mod ols;
 pub mod order_search;
+pub mod seasonality;
 mod strategy;
 mod summary;
 
-pub use config::{ArimaConfig, Criterion, ID, MAX_ORDER};
+pub use config::{ArimaConfig, Criterion, ID, MAX_ORDER, MAX_SEASONAL_ORDER};
 pub use error::ArimaError;
 pub use forecast::Forecast;
-pub use model::{Arima, ArimaOrder, ArimaParams, DiffuseStart, FittedArima};
+pub use model::{Arima, ArimaOrder, ArimaParams, DiffuseStart, FittedArima, SeasonalOrder};
 pub use strategy::{ArimaStrategy, GapFilled, fill_gaps};
 pub use summary::{ArimaSummary, ParamRow, TestStat};

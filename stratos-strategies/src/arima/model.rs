@@ -7,10 +7,53 @@ use serde::{Deserialize, Serialize};
 
 use super::constrain::{MAX_LAG, is_stationary};
 use super::error::ArimaError;
-use super::kalman::{self, ArmaSs, Data, Innovations, MAX_D, Start};
+use super::kalman::{self, ArmaSs, Data, Innovations, Integration, MAX_D, MAX_SR, Start};
 use super::likelihood;
 
-/// An ARIMA order `(p, d, q)`: AR lags, differences, MA lags.
+/// The seasonal part `(P, D, Q, s)` of a SARIMA order: seasonal AR lags `s, 2s, …, Ps`,
+/// seasonal differences `(1 − L^s)^D`, seasonal MA lags `s, …, Qs`. All zero means no
+/// seasonal part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub struct SeasonalOrder {
+    /// Seasonal AR order P.
+    #[serde(rename = "P")]
+    pub p: usize,
+    /// Seasonal differencing order D (0..=2).
+    #[serde(rename = "D")]
+    pub d: usize,
+    /// Seasonal MA order Q.
+    #[serde(rename = "Q")]
+    pub q: usize,
+    /// The period s (at least 2 when P, D or Q is positive).
+    pub s: usize,
+}
+
+impl SeasonalOrder {
+    /// No seasonal part.
+    pub const NONE: SeasonalOrder = SeasonalOrder {
+        p: 0,
+        d: 0,
+        q: 0,
+        s: 0,
+    };
+
+    /// `(P, D, Q, s)`; with P = D = Q = 0 the period is dropped (no seasonal part).
+    pub const fn new(p: usize, d: usize, q: usize, s: usize) -> Self {
+        if p + d + q == 0 {
+            SeasonalOrder::NONE
+        } else {
+            SeasonalOrder { p, d, q, s }
+        }
+    }
+
+    /// True when there is no seasonal part (P = D = Q = 0).
+    pub const fn is_none(&self) -> bool {
+        self.p + self.d + self.q == 0
+    }
+}
+
+/// An ARIMA order `(p, d, q)`: AR lags, differences, MA lags, with an optional seasonal part
+/// `(P, D, Q, s)` (a SARIMA model, statsmodels' `seasonal_order`).
 ///
 /// # Examples
 /// ```
@@ -27,12 +70,75 @@ pub struct ArimaOrder {
     pub d: usize,
     /// MA order q (0..=10).
     pub q: usize,
+    /// The seasonal part (none by default).
+    #[serde(default, skip_serializing_if = "SeasonalOrder::is_none")]
+    pub seasonal: SeasonalOrder,
 }
 
 impl ArimaOrder {
     /// The order `(p, d, q)` (not validated; see [`ArimaOrder::validate`]).
     pub const fn new(p: usize, d: usize, q: usize) -> Self {
-        ArimaOrder { p, d, q }
+        ArimaOrder {
+            p,
+            d,
+            q,
+            seasonal: SeasonalOrder::NONE,
+        }
+    }
+
+    /// The same order with the seasonal part `(P, D, Q, s)` (statsmodels'
+    /// `seasonal_order`).
+    ///
+    /// ```
+    /// use stratos_strategies::arima::ArimaOrder;
+    /// let airline = ArimaOrder::new(0, 1, 1).with_seasonal(0, 1, 1, 12);
+    /// assert_eq!(airline.to_string(), "(0, 1, 1)x(0, 1, 1, 12)");
+    /// assert_eq!(airline.n_params(), 3); // ma.L1, ma.S.L12, sigma2
+    /// ```
+    pub const fn with_seasonal(mut self, p: usize, d: usize, q: usize, s: usize) -> Self {
+        self.seasonal = SeasonalOrder::new(p, d, q, s);
+        self
+    }
+
+    /// The differencing of the state-space form.
+    pub(crate) const fn integration(&self) -> Integration {
+        Integration {
+            d: self.d,
+            sd: self.seasonal.d,
+            s: self.seasonal.s,
+        }
+    }
+
+    /// Degree of the expanded AR polynomial `φ(L)Φ(L^s)`: `p + s·P`.
+    pub(crate) const fn ar_lags(&self) -> usize {
+        self.p + self.seasonal.s * self.seasonal.p
+    }
+
+    /// Degree of the expanded MA polynomial `θ(L)Θ(L^s)`: `q + s·Q`.
+    pub(crate) const fn ma_lags(&self) -> usize {
+        self.q + self.seasonal.s * self.seasonal.q
+    }
+
+    /// The number of leading observations whose log densities are dropped, `d + s·D`
+    /// (statsmodels' `loglikelihood_burn`).
+    pub const fn burn(&self) -> usize {
+        self.d + self.seasonal.s * self.seasonal.d
+    }
+
+    /// statsmodels' names of the parameters, in order: `const` (when d + D = 0),
+    /// `ar.L1..`, `ma.L1..`, `ar.S.L{s}..`, `ma.S.L{s}..`, `sigma2`.
+    pub fn param_names(&self) -> Vec<String> {
+        let s = self.seasonal.s;
+        let mut v = Vec::new();
+        if self.has_constant() {
+            v.push("const".to_owned());
+        }
+        v.extend((1..=self.p).map(|i| format!("ar.L{i}")));
+        v.extend((1..=self.q).map(|i| format!("ma.L{i}")));
+        v.extend((1..=self.seasonal.p).map(|i| format!("ar.S.L{}", i * s)));
+        v.extend((1..=self.seasonal.q).map(|i| format!("ma.S.L{}", i * s)));
+        v.push("sigma2".to_owned());
+        v
     }
 
     /// Checks `p ≤ 10`, `q ≤ 10`, `d ≤ 2`.
@@ -55,25 +161,68 @@ impl ArimaOrder {
         if self.d > MAX_D {
             return Err(bad("d must be at most 2"));
         }
+        let so = self.seasonal;
+        if !so.is_none() {
+            if so.s < 2 {
+                return Err(bad("the seasonal period s must be at least 2"));
+            }
+            if so.s > MAX_PERIOD {
+                return Err(bad("the seasonal period s must be at most 1000"));
+            }
+            if so.p > MAX_LAG || so.q > MAX_LAG {
+                return Err(bad("P and Q must be at most 10"));
+            }
+            if so.d > MAX_D {
+                return Err(bad("D must be at most 2"));
+            }
+            if so.p > 0 && self.p >= so.s {
+                return Err(bad(
+                    "AR lags overlap: p must be below the seasonal period s when P > 0",
+                ));
+            }
+            if so.q > 0 && self.q >= so.s {
+                return Err(bad(
+                    "MA lags overlap: q must be below the seasonal period s when Q > 0",
+                ));
+            }
+            if self.ar_lags().max(self.ma_lags() + 1) > MAX_SR {
+                return Err(bad(
+                    "the ARMA state max(p + s·P, q + s·Q + 1) must be at most 40",
+                ));
+            }
+        }
         Ok(())
     }
 
-    /// Whether the model has a constant: statsmodels' default trend, `'c'` when d = 0 and
-    /// `'n'` when d > 0.
+    /// Whether the model has a constant: statsmodels' default trend, `'c'` when d = D = 0 and
+    /// `'n'` otherwise.
     pub const fn has_constant(&self) -> bool {
-        self.d == 0
+        self.d + self.seasonal.d == 0
     }
 
-    /// The number of estimated parameters, statsmodels' `df_model`: `p + q + 1` (sigma2),
-    /// plus 1 for the constant when d = 0.
+    /// The number of estimated parameters, statsmodels' `df_model`: `p + q + P + Q + 1`
+    /// (sigma2), plus 1 for the constant when d = D = 0.
     pub const fn n_params(&self) -> usize {
-        self.p + self.q + 1 + if self.has_constant() { 1 } else { 0 }
+        self.p
+            + self.q
+            + self.seasonal.p
+            + self.seasonal.q
+            + 1
+            + if self.has_constant() { 1 } else { 0 }
     }
 }
 
+/// Largest seasonal period accepted.
+pub(crate) const MAX_PERIOD: usize = 1000;
+
 impl fmt::Display for ArimaOrder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "({}, {}, {})", self.p, self.d, self.q)
+        write!(f, "({}, {}, {})", self.p, self.d, self.q)?;
+        if !self.seasonal.is_none() {
+            let s = self.seasonal;
+            write!(f, "x({}, {}, {}, {})", s.p, s.d, s.q, s.s)?;
+        }
+        Ok(())
     }
 }
 
@@ -101,14 +250,16 @@ impl DiffuseStart {
 }
 
 /// The parameters of an ARIMA model, in statsmodels' order `const, ar.L1..p, ma.L1..q,
-/// sigma2`.
+/// ar.S.L{s}..P, ma.S.L{s}..Q, sigma2`.
 ///
 /// ```text
 /// d = 0:  y_t = const + u_t,  φ(L) u_t = θ(L) e_t       (const is the process mean)
 /// d > 0:  φ(L) Δ^d y_t = θ(L) e_t                        (no constant)
 /// φ(L) = 1 − ar₁ L − … − ar_p L^p,   θ(L) = 1 + ma₁ L + … + ma_q L^q,   e_t ~ N(0, sigma2)
+/// seasonal: φ(L)Φ(L^s) (1 − L)^d (1 − L^s)^D y_t = θ(L)Θ(L^s) e_t, with
+/// Φ(L^s) = 1 − Σ sar_j L^{sj},  Θ(L^s) = 1 + Σ sma_j L^{sj}   (const only when d = D = 0)
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ArimaParams {
     /// The process mean when d = 0 (statsmodels' `const`); `None` when d > 0.
     pub constant: Option<f64>,
@@ -116,23 +267,36 @@ pub struct ArimaParams {
     pub ar: Vec<f64>,
     /// MA coefficients `ma.L1..ma.Lq`.
     pub ma: Vec<f64>,
+    /// Seasonal AR coefficients `ar.S.L{s}..ar.S.L{Ps}` (empty without a seasonal part).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub seasonal_ar: Vec<f64>,
+    /// Seasonal MA coefficients `ma.S.L{s}..ma.S.L{Qs}` (empty without a seasonal part).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub seasonal_ma: Vec<f64>,
     /// Innovation variance.
     pub sigma2: f64,
 }
 
 impl ArimaParams {
-    /// The parameters as one vector in statsmodels' order (`const`, `ar`, `ma`, `sigma2`).
+    /// The parameters as one vector in statsmodels' order (`const`, `ar`, `ma`,
+    /// `seasonal_ar`, `seasonal_ma`, `sigma2`).
     pub fn to_vec(&self) -> Vec<f64> {
-        let mut v = Vec::with_capacity(self.ar.len() + self.ma.len() + 2);
+        let mut v = Vec::with_capacity(
+            self.ar.len() + self.ma.len() + self.seasonal_ar.len() + self.seasonal_ma.len() + 2,
+        );
         v.extend(self.constant);
         v.extend(&self.ar);
         v.extend(&self.ma);
+        v.extend(&self.seasonal_ar);
+        v.extend(&self.seasonal_ma);
         v.push(self.sigma2);
         v
     }
 
-    /// statsmodels' names for [`ArimaParams::to_vec`]'s entries (`const`, `ar.L1`, …,
-    /// `ma.L1`, …, `sigma2`).
+    /// statsmodels' names for [`ArimaParams::to_vec`]'s entries of a non-seasonal model
+    /// (`const`, `ar.L1`, …, `ma.L1`, …, `sigma2`). Seasonal lags depend on the period: use
+    /// [`ArimaOrder::param_names`] (the seasonal entries are named here by their index,
+    /// `ar.S.1`, `ma.S.1`, …).
     pub fn names(&self) -> Vec<String> {
         let mut v = Vec::new();
         if self.constant.is_some() {
@@ -140,8 +304,20 @@ impl ArimaParams {
         }
         v.extend((1..=self.ar.len()).map(|i| format!("ar.L{i}")));
         v.extend((1..=self.ma.len()).map(|i| format!("ma.L{i}")));
+        v.extend((1..=self.seasonal_ar.len()).map(|i| format!("ar.S.{i}")));
+        v.extend((1..=self.seasonal_ma.len()).map(|i| format!("ma.S.{i}")));
         v.push("sigma2".to_owned());
         v
+    }
+
+    /// The expanded AR and MA polynomials of the state-space form: `φ*` with
+    /// `1 − Σ φ*_k L^k = φ(L)Φ(L^s)` and `θ*` with `1 + Σ θ*_k L^k = θ(L)Θ(L^s)`.
+    pub(crate) fn expanded(&self, s: usize) -> (Vec<f64>, Vec<f64>) {
+        let mut ar = vec![0.0; self.ar.len() + s * self.seasonal_ar.len()];
+        let mut ma = vec![0.0; self.ma.len() + s * self.seasonal_ma.len()];
+        expand(&self.ar, &self.seasonal_ar, s, -1.0, &mut ar);
+        expand(&self.ma, &self.seasonal_ma, s, 1.0, &mut ma);
+        (ar, ma)
     }
 
     /// Checks the parameters against `order`: lengths, a constant exactly when d = 0, finite
@@ -165,19 +341,52 @@ impl ArimaParams {
                 format!("{} coefficients", order.q),
             ));
         }
+        if self.seasonal_ar.len() != order.seasonal.p {
+            return Err(ArimaError::invalid(
+                "seasonal_ar",
+                format!("{:?}", self.seasonal_ar),
+                format!("{} coefficients", order.seasonal.p),
+            ));
+        }
+        if self.seasonal_ma.len() != order.seasonal.q {
+            return Err(ArimaError::invalid(
+                "seasonal_ma",
+                format!("{:?}", self.seasonal_ma),
+                format!("{} coefficients", order.seasonal.q),
+            ));
+        }
+        if let Some(v) = self
+            .seasonal_ar
+            .iter()
+            .chain(&self.seasonal_ma)
+            .find(|v| !v.is_finite())
+        {
+            return Err(ArimaError::invalid(
+                "seasonal_ar/seasonal_ma",
+                v,
+                "finite coefficients",
+            ));
+        }
+        if !is_stationary(&self.seasonal_ar) {
+            return Err(ArimaError::invalid(
+                "seasonal_ar",
+                format!("{:?}", self.seasonal_ar),
+                "a stationary seasonal AR polynomial (all roots outside the unit circle)",
+            ));
+        }
         match (order.has_constant(), self.constant) {
             (true, None) => {
                 return Err(ArimaError::invalid(
                     "const",
                     "None",
-                    "a constant (the process mean) when d = 0",
+                    "a constant (the process mean) when d = D = 0",
                 ));
             }
             (false, Some(c)) => {
                 return Err(ArimaError::invalid(
                     "const",
                     c,
-                    "no constant when d > 0 (statsmodels' trend 'n')",
+                    "no constant when d + D > 0 (statsmodels' trend 'n')",
                 ));
             }
             (true, Some(c)) if !c.is_finite() => {
@@ -328,23 +537,24 @@ impl Arima {
     /// use stratos_strategies::arima::{Arima, ArimaOrder, ArimaParams};
     /// // White noise with mean 0 and variance 1: log L = −½ Σ (ln 2π + y_t²).
     /// let y = [0.5, -1.0, 0.25];
-    /// let params = ArimaParams { constant: Some(0.0), ar: vec![], ma: vec![], sigma2: 1.0 };
+    /// let params = ArimaParams { constant: Some(0.0), ar: vec![], ma: vec![], seasonal_ar: vec![], seasonal_ma: vec![], sigma2: 1.0 };
     /// let llf = Arima::new(ArimaOrder::new(0, 0, 0)).loglike(&y, &params)?;
     /// let expected: f64 = y.iter().map(|v| -0.5 * ((2.0 * std::f64::consts::PI).ln() + v * v)).sum();
     /// assert!((llf - expected).abs() < 1e-12);
     /// # Ok(()) }
     /// ```
     pub fn loglike(&self, y: &[f64], params: &ArimaParams) -> Result<f64, ArimaError> {
-        self.check_series(y, self.order.d + 1)?;
+        self.check_series(y, self.order.burn() + 1)?;
         params.validate(self.order)?;
-        let w = kalman::difference(y, self.order.d);
+        let integ = self.order.integration();
+        let w = integ.difference(y);
         let data = Data {
             y,
             w: &w,
-            d: self.order.d,
+            integ,
             start: self.start.kalman(),
         };
-        let sys = ArmaSs::new(&params.ar, &params.ma, params.sigma2);
+        let sys = params.system(self.order);
         let out = kalman::filter(&data, &sys, params.constant, &mut kalman::NoRecord)
             .map_err(likelihood::filter_error)?;
         finite_llf(out.loglike())
@@ -357,7 +567,7 @@ impl Arima {
     /// # Errors
     /// As [`Arima::loglike`].
     pub fn filter(&self, y: &[f64], params: &ArimaParams) -> Result<FittedArima, ArimaError> {
-        self.check_series(y, self.order.d + 1)?;
+        self.check_series(y, self.order.burn() + 1)?;
         params.validate(self.order)?;
         build_fitted(
             self,
@@ -386,9 +596,37 @@ impl Arima {
     /// differencing), [`ArimaError::Numerical`] (no finite likelihood anywhere the optimizer
     /// went).
     pub fn fit(&self, y: &[f64]) -> Result<FittedArima, ArimaError> {
-        self.check_series(y, self.order.d + self.order.n_params() + 2)?;
+        self.check_series(y, self.order.burn() + self.order.n_params() + 2)?;
         let (params, conv) = likelihood::fit(self, y)?;
         build_fitted(self, y, params, conv)
+    }
+}
+
+/// Writes into `out` the expanded coefficients of `(1 + sign Σ a_i L^i)(1 + sign Σ b_j
+/// L^{sj})` as `1 + sign Σ out_k L^k`: `out_i = a_i`, `out_{sj} = b_j`, `out_{i+sj} = sign ·
+/// a_i b_j` (the lags never overlap: p < s when P > 0). `sign` is −1 for AR polynomials and
+/// +1 for MA polynomials; `out` is `a.len() + s·b.len()` long.
+pub(crate) fn expand<S: crate::linalg::Real>(a: &[S], b: &[S], s: usize, sign: f64, out: &mut [S]) {
+    out.iter_mut().for_each(|v| *v = S::cst(0.0));
+    out[..a.len()].copy_from_slice(a);
+    for (j, bj) in b.iter().enumerate() {
+        let lag = s * (j + 1);
+        out[lag - 1] += *bj;
+        for (i, ai) in a.iter().enumerate() {
+            out[lag + i] += *ai * *bj * sign;
+        }
+    }
+}
+
+impl ArimaParams {
+    /// The ARMA block of the state-space form for `order`.
+    pub(crate) fn system(&self, order: ArimaOrder) -> ArmaSs<f64> {
+        if order.seasonal.is_none() {
+            ArmaSs::new(&self.ar, &self.ma, self.sigma2)
+        } else {
+            let (ar, ma) = self.expanded(order.seasonal.s);
+            ArmaSs::new(&ar, &ma, self.sigma2)
+        }
     }
 }
 
@@ -418,15 +656,16 @@ fn build_fitted(
     conv: Convergence,
 ) -> Result<FittedArima, ArimaError> {
     let order = model.order;
-    let d = order.d;
-    let w = kalman::difference(y, d);
+    let d = order.burn();
+    let integ = order.integration();
+    let w = integ.difference(y);
     let data = Data {
         y,
         w: &w,
-        d,
+        integ,
         start: model.start.kalman(),
     };
-    let sys = ArmaSs::new(&params.ar, &params.ma, params.sigma2);
+    let sys = params.system(order);
     let mut rec = Innovations {
         v: Vec::with_capacity(y.len()),
     };
@@ -450,15 +689,9 @@ fn build_fitted(
         0.0
     };
     let rmse = (sse / n_eff as f64).sqrt();
-    let levels: Vec<f64> = (0..d)
-        .map(|i| {
-            let tail = &y[y.len() - 1 - i..];
-            kalman::difference(tail, i).first().copied().unwrap_or(0.0)
-        })
-        .collect();
-    let r = sys.r;
-    let state = out.a[..r].to_vec();
-    let cov = (0..r).flat_map(|i| out.p[i][..r].to_vec()).collect();
+    let levels = integ.states_after(y);
+    let state = out.a;
+    let cov = out.p;
     Ok(FittedArima {
         order,
         start: model.start,
@@ -498,7 +731,8 @@ pub struct FittedArima {
     pub(crate) residuals: Vec<f64>,
     pub(crate) mape: f64,
     pub(crate) rmse: f64,
-    /// `Δ^i y_{n-1}`, i < d.
+    /// The integration states at time n: `Δ^i y_{n-1}`, i < d, then the seasonal blocks
+    /// (see `kalman::Integration`).
     pub(crate) levels: Vec<f64>,
     /// Predicted ARMA state for time n.
     pub(crate) state: Vec<f64>,

@@ -15,6 +15,19 @@ use serde::Serialize;
 use super::config::Criterion;
 use super::{Arima, ArimaError, ArimaOrder, FittedArima, adf, kpss};
 
+/// The seasonal part of a search: the period and D fixed, P and Q searched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SeasonalSearch {
+    /// The period s.
+    pub s: usize,
+    /// Seasonal differences D.
+    pub d: usize,
+    /// Largest seasonal AR order P.
+    pub max_p: usize,
+    /// Largest seasonal MA order Q.
+    pub max_q: usize,
+}
+
 /// What to search.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct OrderSearch {
@@ -28,6 +41,9 @@ pub struct OrderSearch {
     pub criterion: Criterion,
     /// Largest d considered when choosing it.
     pub max_d: usize,
+    /// The seasonal part, if any: every (P, Q) up to its maxima for each (p, q), and d chosen
+    /// on the seasonally differenced series.
+    pub seasonal: Option<SeasonalSearch>,
 }
 
 impl Default for OrderSearch {
@@ -38,6 +54,7 @@ impl Default for OrderSearch {
             d: None,
             criterion: Criterion::Aic,
             max_d: 2,
+            seasonal: None,
         }
     }
 }
@@ -90,7 +107,7 @@ pub struct DSelection {
 pub struct SearchResult {
     /// The best fit.
     pub best: FittedArima,
-    /// Every cell, in row-major (p, q) order.
+    /// Every cell, in row-major (p, q[, P, Q]) order.
     pub cells: Vec<Cell>,
     /// How d was chosen, when it was.
     pub d_selection: Option<DSelection>,
@@ -142,11 +159,33 @@ pub fn choose_d(y: &[f64], max_d: usize) -> DSelection {
 pub fn search(y: &[f64], config: &OrderSearch) -> Result<SearchResult, ArimaError> {
     let d_selection = match config.d {
         Some(_) => None,
-        None => Some(choose_d(y, config.max_d)),
+        None => {
+            let mut yd = y.to_vec();
+            if let Some(ss) = config.seasonal {
+                for _ in 0..ss.d {
+                    if yd.len() <= ss.s {
+                        break;
+                    }
+                    yd = yd[ss.s..].iter().zip(&yd).map(|(a, b)| a - b).collect();
+                }
+            }
+            Some(choose_d(&yd, config.max_d))
+        }
     };
     let d = config.d.or(d_selection.as_ref().map(|s| s.d)).unwrap_or(0);
+    let seasonal: Vec<(usize, usize, usize, usize)> = match config.seasonal {
+        Some(ss) => (0..=ss.max_p)
+            .flat_map(|sp| (0..=ss.max_q).map(move |sq| (sp, ss.d, sq, ss.s)))
+            .collect(),
+        None => vec![(0, 0, 0, 0)],
+    };
     let orders: Vec<ArimaOrder> = (0..=config.max_p)
-        .flat_map(|p| (0..=config.max_q).map(move |q| ArimaOrder { p, d, q }))
+        .flat_map(|p| (0..=config.max_q).map(move |q| (p, q)))
+        .flat_map(|(p, q)| {
+            seasonal
+                .iter()
+                .map(move |&(sp, sd, sq, s)| ArimaOrder::new(p, d, q).with_seasonal(sp, sd, sq, s))
+        })
         .collect();
     let fits = fit_all(y, &orders);
     let mut cells = Vec::with_capacity(orders.len());

@@ -20,7 +20,8 @@ use stratos_core::{
 };
 
 use super::config::{ArimaConfig, ID};
-use super::order_search::{OrderSearch, search};
+use super::order_search::{OrderSearch, SeasonalSearch, search};
+use super::seasonality::{self, STRENGTH_THRESHOLD, Seasonality};
 use super::{Arima, ArimaOrder, FittedArima, Forecast, adf, calendar};
 use crate::number_text::{json_num, num};
 
@@ -90,8 +91,34 @@ impl ArimaStrategy {
         &self.config
     }
 
+    /// The seasonal period and D: `s` as given or detected (`seasonalityDetection`), D as
+    /// given or by the seasonal-strength test; with the detection report when it ran.
+    fn season(&self, y: &[f64]) -> (Option<(usize, usize)>, Option<Seasonality>) {
+        let c = &self.config;
+        let detected = (c.seasonality_detection && c.s.is_none()).then(|| seasonality::detect(y));
+        let s = c.s.or_else(|| {
+            detected
+                .as_ref()
+                .filter(|d| d.seasonal)
+                .and_then(|d| d.period)
+        });
+        let Some(s) = s else {
+            return (None, detected);
+        };
+        let sd = c.seasonal_d.unwrap_or_else(|| {
+            let strength = match &detected {
+                Some(d) if d.period == Some(s) => d.strength,
+                _ => seasonality::strength(y, s),
+            };
+            usize::from(strength >= STRENGTH_THRESHOLD)
+        });
+        (Some((s, sd)), detected)
+    }
+
     fn fit(&self, y: &[f64]) -> Result<(FittedArima, serde_json::Value), StrategyError> {
         let c = &self.config;
+        let (season, detected) = self.season(y);
+        let detection = detected.map_or(serde_json::Value::Null, |d| json!(d));
         if c.auto {
             let search_config = OrderSearch {
                 max_p: c.max_p,
@@ -99,21 +126,38 @@ impl ArimaStrategy {
                 d: c.d,
                 criterion: c.criterion,
                 max_d: 2,
+                seasonal: season.map(|(s, sd)| SeasonalSearch {
+                    s,
+                    d: sd,
+                    max_p: c.seasonal_p.unwrap_or(c.max_seasonal_p),
+                    max_q: c.seasonal_q.unwrap_or(c.max_seasonal_q),
+                }),
             };
             let found = search(y, &search_config)?;
             let summary = json!({
                 "criterion": c.criterion,
                 "ordersTried": found.cells.len(),
                 "dSelection": found.d_selection,
+                "chosenOrder": found.best.order().to_string(),
             });
-            Ok((found.best, summary))
+            Ok((
+                found.best,
+                json!({"search": summary, "seasonality": detection}),
+            ))
         } else {
-            let order = ArimaOrder {
-                p: c.p,
-                d: c.d_or_default(),
-                q: c.q,
-            };
-            Ok((Arima::new(order).fit(y)?, serde_json::Value::Null))
+            let mut order = ArimaOrder::new(c.p, c.d_or_default(), c.q);
+            if let Some((s, sd)) = season {
+                order = order.with_seasonal(
+                    c.seasonal_p.unwrap_or(0),
+                    sd,
+                    c.seasonal_q.unwrap_or(1),
+                    s,
+                );
+            }
+            Ok((
+                Arima::try_new(order)?.fit(y)?,
+                json!({"search": null, "seasonality": detection}),
+            ))
         }
     }
 
@@ -272,8 +316,32 @@ impl BuiltinStrategy for ArimaStrategy {
             data["forecastTimestamps"] = json!(times);
             data["forecastCalendar"] = json!(rule);
         }
-        if !search_summary.is_null() {
-            data["orderSearch"] = search_summary;
+        if !search_summary["search"].is_null() {
+            data["orderSearch"] = search_summary["search"].clone();
+        }
+        if !search_summary["seasonality"].is_null() {
+            data["seasonality"] = search_summary["seasonality"].clone();
+        }
+        if !order.seasonal.is_none() {
+            let so = order.seasonal;
+            data["modelParams"]["P"] = json!(so.p);
+            data["modelParams"]["D"] = json!(so.d);
+            data["modelParams"]["Q"] = json!(so.q);
+            data["modelParams"]["s"] = json!(so.s);
+            data["seasonalAr"] = json!(
+                params
+                    .seasonal_ar
+                    .iter()
+                    .map(|v| json_num(*v))
+                    .collect::<Vec<_>>()
+            );
+            data["seasonalMa"] = json!(
+                params
+                    .seasonal_ma
+                    .iter()
+                    .map(|v| json_num(*v))
+                    .collect::<Vec<_>>()
+            );
         }
         // statsmodels' summary() numbers (OPG standard errors, residual diagnostics); absent
         // when the outer product of the scores is singular.
@@ -292,7 +360,7 @@ impl BuiltinStrategy for ArimaStrategy {
             .iter()
             .zip(fit.residuals())
             .enumerate()
-            .skip(order.d)
+            .skip(order.burn())
         {
             if let Some(slot) = fitted.get_mut(filled.start + i) {
                 *slot = *f;
@@ -434,6 +502,85 @@ mod tests {
         let d = r.data["orderSearch"]["dSelection"]["d"].as_u64().unwrap();
         assert_eq!(r.data["modelParams"]["d"].as_u64().unwrap(), d);
         assert!(r.data["modelParams"]["p"].as_u64().unwrap() <= 2);
+    }
+
+    /// A monthly-like series: trend, a 12-period pattern and deterministic noise.
+    fn seasonal_series(n: usize) -> Vec<f64> {
+        let pattern = [
+            0.0, 2.0, 5.0, 3.0, 1.0, -1.0, -4.0, -6.0, -3.0, 0.5, 1.5, 1.0,
+        ];
+        let mut state = 0x2545_F491_4F6C_DD1D_u64;
+        (0..n)
+            .map(|t| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                let e = (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5;
+                100.0 + 0.2 * t as f64 + pattern[t % 12] + e
+            })
+            .collect()
+    }
+
+    #[test]
+    fn seasonal_keys_fit_a_sarima_and_report_it() {
+        let y = seasonal_series(180);
+        let r = strategy(json!({"p": 0, "d": 1, "q": 1, "P": 0, "D": 1, "Q": 1, "s": 12}))
+            .execute(&Frame::from_values("close", y.clone()))
+            .unwrap();
+        let m = &r.data["modelParams"];
+        assert_eq!(
+            (m["P"].as_u64(), m["D"].as_u64(), m["Q"].as_u64()),
+            (Some(0), Some(1), Some(1))
+        );
+        assert_eq!(m["s"], 12);
+        assert_eq!(r.data["seasonalMa"].as_array().unwrap().len(), 1);
+        let names: Vec<&str> = r.data["summary"]["params"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["ma.L1", "ma.S.L12", "sigma2"]);
+        // The forecast carries the seasonal pattern: month 7 (index 7, −6) below month 2 (+5).
+        let preds: Vec<f64> = r.data["predictions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect();
+        assert_eq!(preds.len(), 5);
+        let r =
+            strategy(json!({"seasonalityDetection": true, "p": 0, "d": 1, "q": 1, "steps": 12}))
+                .execute(&Frame::from_values("close", y))
+                .unwrap();
+        assert_eq!(r.data["seasonality"]["period"], 12);
+        assert_eq!(r.data["seasonality"]["seasonal"], true);
+        assert_eq!(r.data["modelParams"]["s"], 12);
+        assert_eq!(r.data["modelParams"]["D"], 1);
+        let preds: Vec<f64> = r.data["predictions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect();
+        // n = 180 ends at phase 11, so step h is phase h − 1: phase 7 (−6) is step 8, phase 2
+        // (+5) is step 3.
+        assert!(preds[7] < preds[2] - 5.0, "{preds:?}");
+    }
+
+    #[test]
+    fn auto_searches_the_seasonal_orders() {
+        let r = strategy(json!({"auto": true, "max_p": 0, "max_q": 1, "d": 1, "s": 12}))
+            .execute(&Frame::from_values("close", seasonal_series(150)))
+            .unwrap();
+        assert_eq!(r.data["orderSearch"]["ordersTried"], 8);
+        assert_eq!(r.data["modelParams"]["D"], 1);
+        assert!(
+            r.data["orderSearch"]["chosenOrder"]
+                .as_str()
+                .unwrap()
+                .contains("x(")
+        );
     }
 
     #[test]

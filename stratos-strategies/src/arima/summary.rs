@@ -25,7 +25,7 @@ use statrs::distribution::{ChiSquared, ContinuousCDF, FisherSnedecor};
 use super::error::ArimaError;
 use super::kalman::{self, ArmaSs, Data, Recorder};
 use super::likelihood;
-use super::model::FittedArima;
+use super::model::{FittedArima, expand};
 use crate::linalg::{Dual, Real, solve_in_place};
 
 /// NaN written as JSON `null` and read back from it (a diagnostic that is not defined, e.g.
@@ -171,12 +171,13 @@ impl FittedArima {
                 format!("the {} values the model was fitted to", self.nobs),
             ));
         }
-        let d = self.order.d;
-        let w = kalman::difference(y, d);
+        let d = self.order.burn();
+        let integ = self.order.integration();
+        let w = integ.difference(y);
         let data = Data {
             y,
             w: &w,
-            d,
+            integ,
             start: self.start.kalman(),
         };
         let theta = self.params.to_vec();
@@ -214,8 +215,8 @@ impl FittedArima {
             se.push(e[i].sqrt());
         }
         let params = self
-            .params
-            .names()
+            .order
+            .param_names()
             .into_iter()
             .zip(theta.iter().zip(&se))
             .map(|(name, (&coef, &std_err))| {
@@ -253,9 +254,9 @@ impl FittedArima {
 
     /// `v_t / √F_t` for t ≥ d, at the fitted parameters.
     fn standardized_residuals(&self, data: &Data<'_>) -> Result<Vec<f64>, ArimaError> {
-        let sys = ArmaSs::new(&self.params.ar, &self.params.ma, self.params.sigma2);
+        let sys = self.params.system(self.order);
         let mut rec = Standardized {
-            d: data.d,
+            d: data.integ.k(),
             e: Vec::with_capacity(data.w.len()),
         };
         kalman::filter(data, &sys, self.params.constant, &mut rec)
@@ -277,11 +278,22 @@ fn score_chunk<const N: usize>(
         .map(|(i, &v)| Dual::var(v, i.wrapping_sub(start)))
         .collect();
     let c0 = usize::from(fitted.params.constant.is_some());
-    let (p, q) = (fitted.order.p, fitted.order.q);
+    let order = fitted.order;
+    let (p, q) = (order.p, order.q);
     let offset = fitted.params.constant.map(|_| x[0]);
-    let sys = ArmaSs::new(&x[c0..c0 + p], &x[c0 + p..c0 + p + q], x[c0 + p + q]);
+    let sys = if order.seasonal.is_none() {
+        ArmaSs::new(&x[c0..c0 + p], &x[c0 + p..c0 + p + q], x[c0 + p + q])
+    } else {
+        let (sp, sq, s) = (order.seasonal.p, order.seasonal.q, order.seasonal.s);
+        let c1 = c0 + p + q;
+        let mut ar = vec![Dual::<N>::cst(0.0); order.ar_lags()];
+        let mut ma = vec![Dual::<N>::cst(0.0); order.ma_lags()];
+        expand(&x[c0..c0 + p], &x[c1..c1 + sp], s, -1.0, &mut ar);
+        expand(&x[c0 + p..c1], &x[c1 + sp..c1 + sp + sq], s, 1.0, &mut ma);
+        ArmaSs::new(&ar, &ma, x[c1 + sp + sq])
+    };
     let mut rec = Scores {
-        d: data.d,
+        d: data.integ.k(),
         rows: Vec::with_capacity(data.w.len()),
     };
     kalman::filter(data, &sys, offset, &mut rec).map_err(likelihood::filter_error)?;
@@ -366,9 +378,12 @@ impl fmt::Display for ArimaSummary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let eq = "=".repeat(78);
         let dash = "-".repeat(78);
-        writeln!(f, "{:^78}", "SARIMAX Results")?;
-        writeln!(f, "{eq}")?;
-        let left = |k: &str, v: &str| format!("{k:<18}{v:>18}   ");
+        // statsmodels widens the header when the model name is long (seasonal orders).
+        let extra = self.model.chars().count().saturating_sub(18);
+        let width = 78 + extra;
+        writeln!(f, "{:^width$}", "SARIMAX Results")?;
+        writeln!(f, "{}", "=".repeat(width))?;
+        let left = |k: &str, v: &str| format!("{k:<18}{v:>w$}   ", w = 18 + extra);
         let right = |k: &str, v: &str| format!("{k:<20}{v:>19}");
         let pairs = [
             (

@@ -38,6 +38,8 @@ fn params(order: ArimaOrder, v: &Value) -> ArimaParams {
         constant: order.has_constant().then(|| get("const")),
         ar: (1..=order.p).map(|i| get(&format!("ar.L{i}"))).collect(),
         ma: (1..=order.q).map(|i| get(&format!("ma.L{i}"))).collect(),
+        seasonal_ar: vec![],
+        seasonal_ma: vec![],
         sigma2: get("sigma2"),
     }
 }

@@ -65,6 +65,8 @@ fn summary_matches_statsmodels() {
             constant: order.has_constant().then(|| theta[0]),
             ar: theta[c0..c0 + order.p].to_vec(),
             ma: theta[c0 + order.p..c0 + order.p + order.q].to_vec(),
+            seasonal_ar: vec![],
+            seasonal_ma: vec![],
             sigma2: theta[theta.len() - 1],
         };
         let s = Arima::new(order)

@@ -8,6 +8,7 @@ mod arima;
 mod arima_summary;
 mod backtest;
 mod order_search;
+mod sarima;
 mod sma;
 mod strategies;
 

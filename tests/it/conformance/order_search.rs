@@ -41,6 +41,7 @@ fn aic_grids_match_statsmodels() {
             d: Some(p["d"].as_u64().unwrap() as usize),
             criterion: Criterion::Aic,
             max_d: 2,
+            seasonal: None,
         };
         let found = search(&y, &config).unwrap();
         let grid = case["grid"].as_array().unwrap();

@@ -73,6 +73,9 @@ fn run_single(
     let settings = settings(args, choice.mode)?;
     let frame = load(args)?;
     let bars = Bars::from_frame(&frame)?.within(period)?;
+    for warning in choice.source.cost_warnings(bars.len()) {
+        eprintln!("stratos: warning: {}: {warning}", args.strategy);
+    }
     let check = if args.check_lookahead {
         LookAheadCheck::Sampled(LOOKAHEAD_CUTS)
     } else {
@@ -216,8 +219,8 @@ fn sweep_mode(
     Err(last_err.unwrap_or_else(|| CliError::Usage("--grid: no combinations".into())))
 }
 
-/// The engine settings from the flags: backtesting.py's defaults, with exclusive orders (a
-/// new signal closes the open trade first, as its README example) and the signal mode that
+/// The engine settings from the flags: backtesting.py's defaults, with exclusive orders unless
+/// `--exclusive-orders false` (a new signal closes the open trade first, as its README example) and the signal mode that
 /// suits the strategy unless `--signal-mode` says otherwise.
 fn settings(args: &BacktestArgs, mode: SignalMode) -> Result<BacktestConfig, CliError> {
     let signal_mode = match args.signal_mode {
@@ -230,12 +233,16 @@ fn settings(args: &BacktestArgs, mode: SignalMode) -> Result<BacktestConfig, Cli
         cash: args.cash,
         commission: Commission::relative(args.commission),
         spread: args.spread,
+        margin: args.margin,
+        stop_loss: args.sl,
+        take_profit: args.tp,
+        hedging: args.hedging,
         fill: if args.trade_on_close {
             Fill::ThisClose
         } else {
             Fill::NextOpen
         },
-        exclusive_orders: true,
+        exclusive_orders: args.exclusive_orders,
         signal_mode,
         end_of_data: if args.close_open_trades {
             EndOfData::CloseOnLastBar
@@ -244,9 +251,11 @@ fn settings(args: &BacktestArgs, mode: SignalMode) -> Result<BacktestConfig, Cli
         },
         ..BacktestConfig::default()
     };
-    config
-        .validate()
-        .map_err(|e| CliError::Usage(format!("{e} (from --cash, --commission or --spread)")))?;
+    config.validate().map_err(|e| {
+        CliError::Usage(format!(
+            "{e} (from --cash, --commission, --spread or --margin)"
+        ))
+    })?;
     Ok(config)
 }
 

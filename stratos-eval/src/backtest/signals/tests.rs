@@ -330,3 +330,43 @@ fn request_builder_sweeps_a_request_config() {
     let build = request_builder(&registry, &bad, None);
     assert!(build(&Params::new()).is_err());
 }
+
+#[test]
+fn refitting_at_every_bar_gets_a_cost_warning_with_an_interval_to_set() {
+    let registry = stratos_strategies::registry();
+    let arima = || {
+        registry
+            .build(
+                "arima_prediction",
+                serde_json::json!({"p": 1, "d": 1, "q": 0}),
+            )
+            .unwrap()
+    };
+    let every_bar = StrategySignals::walk_forward(arima(), 1);
+    assert_eq!(
+        every_bar.cost_warnings(5_000),
+        [
+            "refit_every = 1: 5000 refits of arima_prediction over 5000 bars, each on the whole \
+          history so far (about 1.250e7 bars fitted in all); set refit_every (--refit-every) \
+          to 50 for about 100 refits"
+        ]
+    );
+    // Few bars, or the default interval: no warning.
+    assert!(every_bar.cost_warnings(COSTLY_REFITS).is_empty());
+    let default = StrategySignals::walk_forward(arima(), DEFAULT_REFIT_EVERY);
+    assert!(default.cost_warnings(5_000).is_empty());
+    // Per-row sources never refit; the strategy's own warnings pass through.
+    let ma = registry
+        .build("moving_average", serde_json::json!({"period": 1_000_000}))
+        .unwrap();
+    let per_row = StrategySignals::per_row(ma);
+    let w = per_row.cost_warnings(1_000_000);
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(w[0].starts_with("period = 1000000: "), "{w:?}");
+    // Sources that know of no cost say nothing.
+    let fast = MovingAverageSignals::from_config(
+        MovingAverageConfig::from_json(serde_json::json!({"fast": 10, "slow": 20})).unwrap(),
+    )
+    .unwrap();
+    assert!(fast.cost_warnings(1_000_000).is_empty());
+}

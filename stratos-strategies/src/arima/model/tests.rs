@@ -71,6 +71,8 @@ fn params_are_validated() {
         constant: Some(1.0),
         ar: vec![0.5],
         ma: vec![],
+        seasonal_ar: vec![],
+        seasonal_ma: vec![],
         sigma2: 1.0,
     };
     assert!(ok.validate(order).is_ok());
@@ -138,6 +140,8 @@ fn bad_input_is_a_typed_error() {
         constant: None,
         ar: vec![0.5],
         ma: vec![0.2],
+        seasonal_ar: vec![],
+        seasonal_ma: vec![],
         sigma2: 1.0,
     };
     assert!(model.loglike(&[1.0], &params).is_err());
@@ -206,6 +210,8 @@ fn exact_differenced_start_ignores_the_level() {
         constant: None,
         ar: vec![0.5],
         ma: vec![0.3],
+        seasonal_ar: vec![],
+        seasonal_ma: vec![],
         sigma2: 1.2,
     };
     let order = ArimaOrder::new(1, 1, 1);
