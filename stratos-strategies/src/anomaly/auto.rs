@@ -16,9 +16,10 @@
 //! lasting anomaly alerts once. A row is flagged when its score reaches [`FLAG`], the threshold
 //! NAB's optimisation picks for this detector on the 41 files (standard profile).
 //!
-//! Cost per record and field: an EWMA update, a quantile-window update of `LEVEL_RECENT`
+//! Cost per record and field: an EWMA update, a streaming-histogram update of `LEVEL_RECENT`
 //! surprises, a monotone deque, and a 52-value histogram against at most 256 hypotheses of 5
-//! bins. Memory per field is fixed (about 60 kB, dominated by the quantile window), flat in
+//! bins. Memory per field is bounded (about 30 kB: 10 kB of recent surprises, 4 kB of histogram,
+//! the rest the relative-entropy hypotheses), flat in
 //! stream length.
 
 use super::config::{AnomalyConfig, AnomalyMethod};

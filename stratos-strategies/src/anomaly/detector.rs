@@ -11,7 +11,7 @@ use super::isolation_forest::IsolationForestState;
 use super::knn_cad::KnnCad;
 use super::mad::RollingRobustZ;
 use super::one_class_svm::OneClassSvm;
-use super::quantile_window::QuantileWindow;
+use super::quantile_sketch::SlidingQuantileSketch;
 use super::relative_entropy::RelativeEntropy;
 use super::seasonal::SeasonalDetector;
 use super::zscore::{RollingZScore, ZPoint, anomaly_score};
@@ -435,7 +435,7 @@ pub(crate) struct Detector {
     config: AnomalyConfig,
     members: Vec<Member>,
     ensemble: bool,
-    recent: Option<QuantileWindow>,
+    recent: Option<SlidingQuantileSketch>,
     suppress: Option<MaxWindow>,
     /// Score only the rows that end up flagged (see [`Detector::scoring_flagged_rows_only`]).
     lazy: bool,
@@ -514,7 +514,7 @@ impl Detector {
             ensemble,
             recent: c
                 .adaptive_threshold
-                .then(|| QuantileWindow::new(c.adaptive_window)),
+                .then(|| SlidingQuantileSketch::new(c.adaptive_window)),
             suppress: (c.suppress_window > 0).then(|| MaxWindow::new(c.suppress_window)),
             lazy: false,
         }
@@ -620,7 +620,10 @@ impl Detector {
             .iter()
             .map(|m| m.heap_bytes(self.config.window_size))
             .sum::<usize>()
-            + self.recent.as_ref().map_or(0, QuantileWindow::heap_bytes)
+            + self
+                .recent
+                .as_ref()
+                .map_or(0, SlidingQuantileSketch::heap_bytes)
             + self.suppress.as_ref().map_or(0, MaxWindow::heap_bytes)
     }
 

@@ -62,7 +62,10 @@ const LEAF: u32 = 1 << 31;
 /// `left`, else to `right`, and keeps the split feature's range in the node's sample as `lo..=hi`
 /// in `f32`, rounded outwards (it only decides whether a point lies beyond the range and how far;
 /// the split value itself stays `f64`, so training rows are routed exactly).
+///
+/// Aligned to 32 bytes so that no node straddles two cache lines (one miss per node visited).
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[repr(align(32))]
 struct Node {
     value: f64,
     lo: f32,
@@ -294,7 +297,6 @@ impl IsolationForest {
         // are disjoint, so this never overwrites a sample still needed).
         idx.clear();
         idx.extend(0..n as u32);
-        idx.resize(2 * n, 0);
         if psi < n {
             // Partial Fisher–Yates: the first psi entries become the sample. (With psi = n the
             // sample is every row and its order does not matter.)
@@ -303,14 +305,21 @@ impl IsolationForest {
                 idx.swap(i, j);
             }
         }
-        // The rows column by column, so a feature's values are one contiguous slice.
+        // The sampled rows column by column, in sample order, so a feature's values are one
+        // contiguous slice; the sample then becomes the indices 0..psi (the same values in the
+        // same order: the same tree as indexing the whole window, for a fraction of the copy).
         cols.clear();
-        cols.resize(dims * n, 0.0);
-        for (r, row) in rows.chunks_exact(dims).enumerate() {
+        cols.resize(dims * psi, 0.0);
+        for (i, &r) in idx[..psi].iter().enumerate() {
+            let row = &rows[r as usize * dims..(r as usize + 1) * dims];
             for (d, &v) in row.iter().enumerate() {
-                cols[d * n + r] = v;
+                cols[d * psi + i] = v;
             }
         }
+        let n = psi;
+        idx.clear();
+        idx.extend(0..n as u32);
+        idx.resize(2 * n, 0);
         if t == self.roots.len() {
             self.nodes.resize((t + 1) * self.stride, PAD);
             self.lens.push(0);
@@ -483,10 +492,11 @@ impl IsolationForest {
     }
 
     /// The score of `x` when it exceeds `threshold`, else `None`, walking only as many trees
-    /// as needed: path lengths are never negative, so once the summed lengths of the trees
-    /// walked so far reach `trees · c(ψ) · (−log₂ threshold)` the score cannot exceed it (an
-    /// inlier, about `c(ψ)` per tree, stops after about `−log₂ threshold` of the forest, 42 %
-    /// at 0.75). When `Some`, the score equals [`IsolationForest::score`].
+    /// as needed: every tree's expected path length is at least 1, so once the summed lengths
+    /// of the trees walked so far plus 1 per tree left reach `trees · c(ψ) · (−log₂ threshold)`
+    /// the score cannot exceed it (an inlier, about `c(ψ)` per tree, stops after about
+    /// `(−log₂ threshold − 1/c(ψ)) / (1 − 1/c(ψ))` of the forest, 30 % at 0.75 and ψ = 32,
+    /// rounded up to 8 trees). When `Some`, the score equals [`IsolationForest::score`].
     pub fn score_above(&self, x: &[f64], threshold: f64) -> Option<f64> {
         if x.len() != self.dims || self.norm <= 0.0 || self.roots.is_empty() {
             return (0.0 > threshold).then_some(0.0);
@@ -496,7 +506,11 @@ impl IsolationForest {
         let mut total = 0.0;
         for first in (0..self.roots.len()).step_by(LANES) {
             total += self.path_lengths::<LANES>(first, x);
-            if total >= limit {
+            // Every tree adds at least 1 (ψ ≥ 2: a split root is depth 1, a leaf root
+            // c(ψ) ≥ 1), so the trees not walked yet add at least their number (kept a hair
+            // below, so rounding never decides).
+            let rest = self.roots.len().saturating_sub(first + LANES) as f64;
+            if total + rest * (1.0 - 1e-9) >= limit {
                 return None;
             }
         }
@@ -531,8 +545,8 @@ impl IsolationForest {
 /// added. Rows with a non-finite value get no score and are not added. The RNG is part of the
 /// state, so a replay gives the same forests and scores.
 ///
-/// Memory: the window (`window × dims` values) plus the forest (`trees × (ψ − 1)` split-node
-/// slots in one block). The fitting scratch (a column copy of the window and `2 × window`
+/// Memory: the window (`window × dims` values, allocated as rows arrive) plus the forest
+/// (`trees × (ψ − 1)` split-node slots in one block). The fitting scratch (a column copy of the window and `2 × window`
 /// indices) is shared by all the forests of a thread.
 #[derive(Debug, Clone, PartialEq)]
 pub struct IsolationForestState {
@@ -573,7 +587,7 @@ impl IsolationForestState {
             refit_every: refit_every.max(1),
             seed,
             rng: SplitMix64::new(seed),
-            buf: Vec::with_capacity(window * dims),
+            buf: Vec::new(),
             head: 0,
             len: 0,
             credit: 0,
@@ -608,6 +622,17 @@ impl IsolationForestState {
             return;
         }
         if self.len < self.window {
+            if self.buf.len() + x.len() > self.buf.capacity() {
+                // The window grows with the data (doubling), never beyond `window` rows.
+                let full = self.window * self.dims;
+                let extra = self
+                    .buf
+                    .len()
+                    .max(8 * self.dims)
+                    .min(full.saturating_sub(self.buf.len()))
+                    .max(x.len());
+                self.buf.reserve_exact(extra);
+            }
             self.buf.extend_from_slice(x);
             self.len += 1;
         } else {
@@ -686,6 +711,39 @@ mod tests {
         assert!(f.score(&[1.0, 1.0]).is_finite());
         assert!(IsolationForest::fit(&[1.0], 1, 10, 8, &mut SplitMix64::new(1)).is_none());
         assert!(IsolationForest::fit(&[], 0, 10, 8, &mut SplitMix64::new(1)).is_none());
+    }
+
+    #[test]
+    fn score_above_is_the_score_when_above() {
+        let mut rng = SplitMix64::new(3);
+        let rows: Vec<f64> = (0..400).map(|_| rng.next_f64()).collect();
+        for (trees, psi) in [(25, 32), (7, 2), (100, 128), (1, 8)] {
+            let f = IsolationForest::fit(&rows, 2, trees, psi, &mut SplitMix64::new(9)).unwrap();
+            for i in 0..300 {
+                let x = [rng.next_f64() * 3.0 - 1.0, rng.next_f64() * 3.0 - 1.0];
+                let t = [0.3, 0.5, 0.6, 0.75, 0.9][i % 5];
+                let s = f.score(&x);
+                assert_eq!(f.score_above(&x, t), (s > t).then_some(s), "{x:?} {t}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_window_grows_with_the_data() {
+        let mut s = IsolationForestState::new(2, 100_000, 10, 16, 100, 7);
+        assert_eq!(s.heap_bytes(), 0);
+        for i in 0..50 {
+            s.add(&[f64::from(i), 1.0]);
+        }
+        // 50 rows of 2 values, doubling from 8 rows: 64 rows of room, not 100,000.
+        assert_eq!(s.heap_bytes(), 64 * 2 * 8);
+        let mut small = IsolationForestState::new(1, 100, 5, 8, 10, 7);
+        for i in 0..1000 {
+            small.add(&[f64::from(i % 17)]);
+        }
+        // Full window: exactly 100 rows of room, plus the forest.
+        let forest = small.forest.as_ref().map_or(0, IsolationForest::heap_bytes);
+        assert_eq!(small.heap_bytes(), 100 * 8 + forest);
     }
 
     #[test]

@@ -32,7 +32,7 @@ mod isolation_forest;
 mod knn_cad;
 mod mad;
 mod one_class_svm;
-mod quantile_window;
+mod quantile_sketch;
 mod relative_entropy;
 pub mod seasonal;
 mod sorted_window;
@@ -58,7 +58,7 @@ pub use isolation_forest::{
 pub use knn_cad::{KnnCad, KnnCadParams};
 pub use mad::{MAD_TO_SIGMA, RollingRobustZ};
 pub use one_class_svm::OneClassSvm;
-pub use quantile_window::QuantileWindow;
+pub use quantile_sketch::SlidingQuantileSketch;
 pub use relative_entropy::{RelativeEntropy, RelativeEntropyParams};
 pub use seasonal::SeasonalDetector;
 pub use sorted_window::SortedWindow;

@@ -329,9 +329,10 @@ proptest! {
                 }
             }
             prop_assert_eq!(det.heap_bytes(), at_fill, "{}", c);
-            // O(window): windows, one forest, the recent scores.
+            // O(window): windows, one forest, the recent scores (and their 4 kB histogram).
             let window = cfg.window_size.max(8);
             let bound = 8 * (2 * window * 2 * 4 + 2 * cfg.adaptive_window)
+                + usize::from(cfg.adaptive_threshold) * 4096
                 + cfg.n_trees * (2 * cfg.sample_size.min(window) * 24 + 4)
                 + 8 * 2 * window * 2
                 + 8 * cfg.n_components * (2 * 2 + 5);
