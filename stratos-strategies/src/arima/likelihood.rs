@@ -440,19 +440,11 @@ fn css_lags(
     let n = w.len();
     let k = if k_ma > 0 { k } else { 0 };
     let r = (k + k_ma).max(k_ar);
-    let mut resid = vec![0.0; n];
-    if k_ma > 0 {
-        let rows = n.checked_sub(k)?;
-        let mut x = Vec::with_capacity(rows * k);
-        for t in k..n {
-            x.extend((1..=k).map(|j| w[t - j]));
-        }
-        let beta = lstsq(&x, rows, k, &w[k..])?;
-        for t in k..n {
-            let fit: f64 = (1..=k).map(|j| beta[j - 1] * w[t - j]).sum();
-            resid[t] = w[t] - fit;
-        }
-    }
+    let resid = if k_ma > 0 {
+        ar_residuals(w, k)?
+    } else {
+        vec![0.0; n]
+    };
     let rows = n.checked_sub(r)?;
     let cols = ar_lags.len() + ma_lags.len();
     if rows == 0 || cols == 0 {
@@ -485,6 +477,24 @@ fn css_lags(
     Some((beta[..p].to_vec(), beta[p..].to_vec(), sse / count as f64))
 }
 
+/// The residuals of an AR(`k`) fitted to `w` by least squares (zero for the first `k`), the
+/// stand-in for the MA innovations in statsmodels' conditional-sum-of-squares start.
+fn ar_residuals(w: &[f64], k: usize) -> Option<Vec<f64>> {
+    let n = w.len();
+    let rows = n.checked_sub(k)?;
+    let mut x = Vec::with_capacity(rows * k);
+    for t in k..n {
+        x.extend((1..=k).map(|j| w[t - j]));
+    }
+    let beta = lstsq(&x, rows, k, &w[k..])?;
+    let mut resid = vec![0.0; n];
+    for t in k..n {
+        let fit: f64 = (1..=k).map(|j| beta[j - 1] * w[t - j]).sum();
+        resid[t] = w[t] - fit;
+    }
+    Some(resid)
+}
+
 /// statsmodels' `_conditional_sum_squares` for an ARMA(p, q) without trend, with an AR(`k`)
 /// for the residuals (statsmodels: `k = 2q`).
 fn css(w: &[f64], p: usize, q: usize, k: usize) -> Option<(Vec<f64>, Vec<f64>, f64)> {
@@ -495,19 +505,11 @@ fn css(w: &[f64], p: usize, q: usize, k: usize) -> Option<(Vec<f64>, Vec<f64>, f
     let n = w.len();
     let k = if q > 0 { k } else { 0 };
     let r = (k + q).max(p);
-    let mut resid = vec![0.0; n];
-    if q > 0 {
-        let rows = n.checked_sub(k)?;
-        let mut x = Vec::with_capacity(rows * k);
-        for t in k..n {
-            x.extend((1..=k).map(|j| w[t - j]));
-        }
-        let beta = lstsq(&x, rows, k, &w[k..])?;
-        for t in k..n {
-            let fit: f64 = (1..=k).map(|j| beta[j - 1] * w[t - j]).sum();
-            resid[t] = w[t] - fit;
-        }
-    }
+    let resid = if q > 0 {
+        ar_residuals(w, k)?
+    } else {
+        vec![0.0; n]
+    };
     let rows = n.checked_sub(r)?;
     let cols = p + q;
     let mut x = Vec::with_capacity(rows * cols);
