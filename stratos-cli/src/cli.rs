@@ -58,6 +58,10 @@ leading and trailing ones are dropped (both reported).")]
         after_help = crate::help::EVALUATE
     )]
     Evaluate(EvaluateArgs),
+    /// SQL over CSV, Parquet, NDJSON and Arrow files (DataFusion), Stratos functions included.
+    #[cfg(feature = "sql")]
+    #[command(after_help = crate::cmd::sql::HELP)]
+    Sql(crate::cmd::sql::SqlArgs),
 }
 
 /// Output formats of `evaluate`.

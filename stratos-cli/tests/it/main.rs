@@ -13,6 +13,8 @@ mod hostile;
 mod input_path;
 mod inputs;
 mod run_groups;
+#[cfg(feature = "sql")]
+mod sql;
 mod stationarity;
 mod stream;
 mod svg;
