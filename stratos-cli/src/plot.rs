@@ -22,7 +22,7 @@
 //! Long series are drawn at the chart's resolution: with more than two bars per pixel column
 //! ([`COLUMNS`] of them), each line keeps, per column, its lowest and its highest value, in bar
 //! order, so a one-bar spike still reaches its pixel; volume keeps each column's highest bar
-//! and the P/L panel each column's best and worst trade. A million bars make a chart of the
+//! (light) and its mean (solid), and the P/L panel each column's best and worst trade. A million bars make a chart of the
 //! same size as a few thousand.
 
 use std::io;
@@ -337,10 +337,11 @@ where
         "▲ long entry  ·  ▼ short entry  ·  ○ exit (green: win, red: loss)  ·  line: entry to exit"
             .to_owned()
     } else {
+        let closed = input.trades.iter().filter(|t| t.exit.is_some()).count();
         format!(
-            "{} trades: too many to mark on the price; the P/L panel shows each column's best \
-             and worst",
-            group_thousands(input.trades.len())
+            "{} closed trades: too many to mark on the price; the P/L panel shows each \
+             column's best and worst",
+            group_thousands(closed)
         )
     };
     if n > 2 * COLUMNS {
@@ -406,7 +407,7 @@ where
         .y_desc("Drawdown %")
         .x_label_formatter(&date_label)
         .y_label_formatter(&|v| format!("{v:.0}%"))
-        .light_line_style(WHITE)
+        .max_light_lines(0)
         .bold_line_style(GRID)
         .label_style(("sans-serif", 13))
         .axis_desc_style(("sans-serif", 14))
@@ -471,21 +472,29 @@ where
                 Rectangle::new([(x - 0.35, open), (x + 0.35, close)], colour.filled())
             }))?;
         }
-        None => {
-            price.draw_series(LineSeries::new(envelope(input.close), &PRICE))?;
-        }
+        None => {}
     }
+    // Over candles the indicators go on top; under a close line they go below it, thinner
+    // when the series is reduced to pixel columns (there they follow the price closely).
+    let width = if input.close.len() > 2 * COLUMNS {
+        1
+    } else {
+        2
+    };
     for (k, overlay) in input.overlays.iter().enumerate() {
         let colour = OVERLAY_COLOURS[k % OVERLAY_COLOURS.len()];
         price
             .draw_series(LineSeries::new(
                 envelope(&overlay.values),
-                colour.stroke_width(2),
+                colour.stroke_width(width),
             ))?
             .label(overlay.label.clone())
             .legend(move |(x, y)| {
                 PathElement::new(vec![(x, y), (x + 22, y)], colour.stroke_width(2))
             });
+    }
+    if candles.is_none() {
+        price.draw_series(LineSeries::new(envelope(input.close), &PRICE))?;
     }
     if !input.overlays.is_empty() {
         price
@@ -533,7 +542,7 @@ where
 }
 
 /// The volume panel: a bar per bar, or with more bars than pixel columns each column's
-/// highest volume across the column.
+/// highest bar (light) and mean (solid) across the column.
 fn draw_volume<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     x_range: Range<f64>,
@@ -560,7 +569,7 @@ where
         .y_labels(3)
         .y_desc("Volume")
         .y_label_formatter(&|v| compact_number(*v))
-        .light_line_style(WHITE)
+        .max_light_lines(0)
         .bold_line_style(GRID)
         .label_style(("sans-serif", 13))
         .axis_desc_style(("sans-serif", 14))
@@ -579,29 +588,44 @@ where
                 }),
         )?;
     } else {
-        chart.draw_series((0..COLUMNS).filter_map(|c| {
-            let bars = column_bars(c, n);
-            let high = volume[bars.clone()]
-                .iter()
-                .copied()
-                .filter(|v| v.is_finite())
-                .fold(0.0_f64, f64::max);
-            (high > 0.0).then(|| {
-                Rectangle::new(
-                    [
-                        (bars.start as f64 - 0.5, 0.0),
-                        (bars.end as f64 - 0.5, high),
-                    ],
-                    style,
-                )
-            })
-        }))?;
+        // Per pixel column: the highest bar (light) and the mean (solid), each one stepped
+        // area.
+        let mut high = Vec::with_capacity(COLUMNS);
+        let mut mean = Vec::with_capacity(COLUMNS);
+        for c in 0..COLUMNS {
+            let (mut top, mut sum, mut count) = (0.0_f64, 0.0, 0usize);
+            for &v in volume[column_bars(c, n)].iter().filter(|v| v.is_finite()) {
+                top = top.max(v);
+                sum += v;
+                count += 1;
+            }
+            high.push(top);
+            mean.push(if count > 0 { sum / count as f64 } else { 0.0 });
+        }
+        chart.draw_series([
+            Polygon::new(step_area(&high, n), VOLUME.mix(0.35).filled()),
+            Polygon::new(step_area(&mean, n), VOLUME.mix(0.85).filled()),
+        ])?;
     }
     Ok(())
 }
 
+/// The outline of a stepped area over the pixel columns: from 0 up to `heights[c]` across
+/// column c's bars, and back along 0.
+fn step_area(heights: &[f64], n: usize) -> Vec<(f64, f64)> {
+    let mut points = Vec::with_capacity(2 * heights.len() + 2);
+    points.push((-0.5, 0.0));
+    for (c, &h) in heights.iter().enumerate() {
+        let bars = column_bars(c, n);
+        points.push((bars.start as f64 - 0.5, h));
+        points.push((bars.end as f64 - 0.5, h));
+    }
+    points.push((n as f64 - 0.5, 0.0));
+    points
+}
+
 /// The P/L panel: every closed trade's return in percent at its exit bar, or with more
-/// trades than [`MAX_MARKED_TRADES`] each pixel column's best and worst return as stems
+/// trades than [`MAX_MARKED_TRADES`] each pixel column's best and worst return as areas
 /// from 0.
 fn draw_pnl<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
@@ -631,7 +655,7 @@ where
         .y_labels(4)
         .y_desc("P/L %")
         .y_label_formatter(&|v| format!("{v:.decimals$}%"))
-        .light_line_style(WHITE)
+        .max_light_lines(0)
         .bold_line_style(GRID)
         .label_style(("sans-serif", 13))
         .axis_desc_style(("sans-serif", 14))
@@ -648,7 +672,8 @@ where
         }))?;
         return Ok(());
     }
-    // Per pixel column: the best gain and the worst loss among the trades that exited there.
+    // Per pixel column: the best gain and the worst loss among the trades that exited there,
+    // each a stepped area from 0.
     let mut best = vec![0.0_f64; COLUMNS];
     let mut worst = vec![0.0_f64; COLUMNS];
     for &(bar, r) in &closed {
@@ -656,23 +681,10 @@ where
         best[c] = best[c].max(r);
         worst[c] = worst[c].min(r);
     }
-    let x = |c: usize| {
-        let bars = column_bars(c, n);
-        (bars.start + bars.end.saturating_sub(1)) as f64 / 2.0
-    };
-    chart.draw_series(
-        best.iter()
-            .enumerate()
-            .filter(|(_, r)| **r > 0.0)
-            .map(|(c, r)| PathElement::new(vec![(x(c), 0.0), (x(c), *r)], LONG.stroke_width(1))),
-    )?;
-    chart.draw_series(
-        worst
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| **r < 0.0)
-            .map(|(c, r)| PathElement::new(vec![(x(c), 0.0), (x(c), *r)], SHORT.stroke_width(1))),
-    )?;
+    chart.draw_series([
+        Polygon::new(step_area(&best, n), LONG.mix(0.8).filled()),
+        Polygon::new(step_area(&worst, n), SHORT.mix(0.8).filled()),
+    ])?;
     Ok(())
 }
 
@@ -703,7 +715,7 @@ where
         .y_labels(y_labels)
         .y_desc(desc)
         .y_label_formatter(&|v| axis_number(*v))
-        .light_line_style(WHITE)
+        .max_light_lines(0)
         .bold_line_style(GRID)
         .label_style(("sans-serif", 13))
         .axis_desc_style(("sans-serif", 14))
@@ -1112,8 +1124,9 @@ mod tests {
         .unwrap();
         assert!(svg.len() < 2_000_000, "{} bytes", svg.len());
         let (counts, texts) = super::svg::parse(&svg);
-        // A line, not a million candles; no trade marks on the price.
-        assert_eq!(counts.get("polygon"), None);
+        // A line, not a million candles; no trade marks on the price; volume (highs and
+        // means) and P/L (best and worst) as two stepped areas each.
+        assert_eq!(counts.get("polygon"), Some(&4));
         assert_eq!(counts.get("circle"), None);
         assert_eq!(counts.get(&format!("polyline {}", hex(CANDLE_UP))), None);
         for colour in [PRICE, EQUITY, DRAWDOWN] {
@@ -1137,10 +1150,7 @@ mod tests {
             assert!(texts.iter().any(|t| t == label), "{label}");
             assert_eq!(polylines(&svg, OVERLAY_COLOURS[k]).len(), 2);
         }
-        // Volume and P/L: at most one bar, or one stem each way, per pixel column.
-        assert!(counts.get("rect").copied().unwrap_or(0) <= COLUMNS + 10);
-        let stems = polylines(&svg, LONG).len() + polylines(&svg, SHORT).len();
-        assert!(stems > 0 && stems <= 2 * COLUMNS, "{stems} stems");
+        assert!(counts.get("rect").copied().unwrap_or(0) <= 10);
         for label in ["Volume", "P/L %", "Equity", "Drawdown %"] {
             assert!(texts.iter().any(|t| t == label), "no `{label}`");
         }
