@@ -545,8 +545,8 @@ pub(crate) struct BacktestArgs {
     /// Fill market orders at the signal bar's close instead of the next bar's open.
     #[arg(long)]
     pub(crate) trade_on_close: bool,
-    /// Write the chart (price with trades, equity, drawdown) to this SVG or PNG file (by its
-    /// extension).
+    /// Write the chart (price or candles with the strategy's averages and trades, volume,
+    /// per-trade P/L, equity, drawdown) to this SVG or PNG file (by its extension).
     #[arg(long, value_name = "FILE.svg|FILE.png")]
     pub(crate) plot: Option<PathBuf>,
     /// Output format.

@@ -445,34 +445,31 @@ where
             .chain(fills),
     );
     let mut price = value_panel(area, x_range, lo..hi, 8, "Price")?;
-    match candles {
-        Some(o) => {
-            let bar = |i: usize| {
-                let (open, close) = (o.open[i], input.close[i]);
-                let colour = if close >= open {
-                    CANDLE_UP
-                } else {
-                    CANDLE_DOWN
-                };
-                (open, close, colour)
+    if let Some(o) = candles {
+        let bar = |i: usize| {
+            let (open, close) = (o.open[i], input.close[i]);
+            let colour = if close >= open {
+                CANDLE_UP
+            } else {
+                CANDLE_DOWN
             };
-            let finite = |i: &usize| {
-                [o.open[*i], o.high[*i], o.low[*i], input.close[*i]]
-                    .iter()
-                    .all(|v| v.is_finite())
-            };
-            price.draw_series((0..input.close.len()).filter(finite).map(|i| {
-                let (_, _, colour) = bar(i);
-                let x = i as f64;
-                PathElement::new(vec![(x, o.low[i]), (x, o.high[i])], colour.stroke_width(1))
-            }))?;
-            price.draw_series((0..input.close.len()).filter(finite).map(|i| {
-                let (open, close, colour) = bar(i);
-                let x = i as f64;
-                Rectangle::new([(x - 0.35, open), (x + 0.35, close)], colour.filled())
-            }))?;
-        }
-        None => {}
+            (open, close, colour)
+        };
+        let finite = |i: &usize| {
+            [o.open[*i], o.high[*i], o.low[*i], input.close[*i]]
+                .iter()
+                .all(|v| v.is_finite())
+        };
+        price.draw_series((0..input.close.len()).filter(finite).map(|i| {
+            let (_, _, colour) = bar(i);
+            let x = i as f64;
+            PathElement::new(vec![(x, o.low[i]), (x, o.high[i])], colour.stroke_width(1))
+        }))?;
+        price.draw_series((0..input.close.len()).filter(finite).map(|i| {
+            let (open, close, colour) = bar(i);
+            let x = i as f64;
+            Rectangle::new([(x - 0.35, open), (x + 0.35, close)], colour.filled())
+        }))?;
     }
     // Over candles the indicators go on top; under a close line they go below it, thinner
     // when the series is reduced to pixel columns (there they follow the price closely).
@@ -776,7 +773,7 @@ fn group_thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

@@ -678,7 +678,7 @@ mod tests;
 /// use stratos_eval::backtest::RefitForecast;
 /// use stratos_eval::backtest::signals::RefitForecasts;
 /// use stratos_eval::rolling_origin::{Forecaster, Naive};
-/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # fn main() -> Result<(), stratos_eval::rolling_origin::ForecastError> {
 /// let y = [1.0, 2.0, 3.0, 4.0];
 /// let recorded = [RefitForecast { bar: 2, mean: vec![3.5, 3.6] }];
 /// let shared = RefitForecasts::new(&recorded, &y, &Naive);
