@@ -4,7 +4,7 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use stratos_core::{Frame, FrameGroup, Registry, ResultType, StrategyResult};
-use stratos_ingest::arrow::Table;
+use stratos_ingest::arrow::Table as TypedTable;
 use stratos_ingest::{Format, ReadOptions};
 use stratos_strategies::arima::ArimaSummary;
 
@@ -144,7 +144,11 @@ fn open_output(args: &RunArgs) -> Result<Box<dyn Write>, CliError> {
 }
 
 /// Writes a typed table as `--format parquet` or `arrow` (built in memory, then copied out).
-fn write_binary<W: Write>(out: &mut W, format: RunFormat, table: &Table) -> Result<(), CliError> {
+fn write_binary<W: Write>(
+    out: &mut W,
+    format: RunFormat,
+    table: &TypedTable,
+) -> Result<(), CliError> {
     let mut bytes = Vec::new();
     let written = match format {
         RunFormat::Arrow => table.write_ipc(&mut bytes),
@@ -304,7 +308,7 @@ fn write_streams<W: Write>(
             Ok(())
         }
         RunFormat::Parquet | RunFormat::Arrow => {
-            let mut all = Table::new();
+            let mut all = TypedTable::new();
             let mut first: Option<&str> = None;
             for (stream, frame, result) in runs {
                 let table = RowView::new(frame, result)

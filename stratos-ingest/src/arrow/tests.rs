@@ -548,3 +548,79 @@ fn formats_are_sniffed_and_beat_a_text_extension() {
     let e = read_bytes(&bytes, &ReadOptions::default().with_format(Format::Arrow)).unwrap_err();
     assert!(e.is_bad_data(), "{e}");
 }
+
+/// Writes the seed corpus of the `parquet` and `arrow` fuzz targets (small files covering
+/// every mapped type, several row groups and batches, a file and a stream). Run by hand
+/// after changing the writer: `cargo test -p stratos-ingest --features arrow --lib
+/// write_fuzz_seeds -- --ignored`.
+#[test]
+#[ignore = "writes into fuzz/corpus; run by hand to regenerate the seeds"]
+fn write_fuzz_seeds() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus");
+    let stream = stream_batches(3, 8);
+    let dict: DictionaryArray<Int16Type> = vec![Some("a"), None, Some("b")].into_iter().collect();
+    let types = batch(vec![
+        (
+            "ts",
+            Arc::new(
+                TimestampNanosecondArray::from(vec![Some(1), Some(2), Some(3)])
+                    .with_timezone("+01:00"),
+            ),
+        ),
+        ("d", Arc::new(Date32Array::from(vec![1, 2, 3]))),
+        ("i", Arc::new(Int8Array::from(vec![Some(1), None, Some(3)]))),
+        (
+            "dec",
+            Arc::new(
+                Decimal128Array::from(vec![Some(1), None, Some(-5)])
+                    .with_precision_and_scale(5, 2)
+                    .unwrap(),
+            ),
+        ),
+        (
+            "b",
+            Arc::new(BooleanArray::from(vec![Some(true), None, Some(false)])),
+        ),
+        (
+            "s",
+            Arc::new(LargeStringArray::from(vec![Some("x"), None, Some("y")])),
+        ),
+        ("dict", Arc::new(dict)),
+        ("n", Arc::new(NullArray::new(3))),
+    ]);
+    let null_time = batch(vec![(
+        "time",
+        Arc::new(TimestampSecondArray::from(vec![Some(T0), None])),
+    )]);
+    let seeds: [(&str, &str, Vec<u8>); 8] = [
+        (
+            "parquet",
+            "stream_row_groups.parquet",
+            parquet_of(&stream, Some(5)),
+        ),
+        (
+            "parquet",
+            "types.parquet",
+            parquet_of(&[types.clone()], None),
+        ),
+        (
+            "parquet",
+            "null_time.parquet",
+            parquet_of(&[null_time.clone()], None),
+        ),
+        ("parquet", "frame.parquet", {
+            let mut v = Vec::new();
+            write_parquet(&sample_frame(), &mut v).unwrap();
+            v
+        }),
+        ("arrow", "stream_batches.arrow", ipc_file_of(&stream)),
+        ("arrow", "types.arrows", ipc_stream_of(&[types])),
+        ("arrow", "null_time.arrow", ipc_file_of(&[null_time])),
+        ("arrow", "stream_batches.arrows", ipc_stream_of(&stream)),
+    ];
+    for (target, name, bytes) in seeds {
+        let dir = root.join(target);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(name), bytes).unwrap();
+    }
+}
