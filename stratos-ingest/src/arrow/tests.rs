@@ -98,8 +98,8 @@ fn every_time_unit_and_zone_reads_as_the_same_instant() {
             ("v", Arc::new(Float32Array::from(vec![1.5, 2.5]))),
         ]);
         for bytes in [
-            parquet_of(&[b.clone()], None),
-            ipc_file_of(&[b.clone()]),
+            parquet_of(std::slice::from_ref(&b), None),
+            ipc_file_of(std::slice::from_ref(&b)),
             ipc_stream_of(&[b]),
         ] {
             let f = read(&bytes).unwrap_or_else(|e| panic!("{t}: {e}"));
@@ -218,8 +218,8 @@ fn numbers_decimals_flags_text_and_nulls_map_to_frame_columns() {
         assert_eq!(cats("dict"), [Some("a"), None, Some("b"), Some("a")]);
         assert_eq!(f.category("dict").unwrap().dictionary(), ["a", "b"]);
     };
-    check(&read(&parquet_of(&[b.clone()], None)).unwrap());
-    check(&read(&ipc_file_of(&[b.clone()])).unwrap());
+    check(&read(&parquet_of(std::slice::from_ref(&b), None)).unwrap());
+    check(&read(&ipc_file_of(std::slice::from_ref(&b))).unwrap());
     check(&read(&ipc_stream_of(&[b])).unwrap());
 }
 
@@ -601,12 +601,12 @@ fn write_fuzz_seeds() {
         (
             "parquet",
             "types.parquet",
-            parquet_of(&[types.clone()], None),
+            parquet_of(std::slice::from_ref(&types), None),
         ),
         (
             "parquet",
             "null_time.parquet",
-            parquet_of(&[null_time.clone()], None),
+            parquet_of(std::slice::from_ref(&null_time), None),
         ),
         ("parquet", "frame.parquet", {
             let mut v = Vec::new();
