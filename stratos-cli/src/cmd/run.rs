@@ -133,13 +133,42 @@ fn open_output(args: &RunArgs) -> Result<Box<dyn Write>, CliError> {
                  --output FILE"
             )))
         }
-        (Some(p), _) if p.as_os_str() != "-" => {
-            let file = std::fs::File::create(p).map_err(|e| {
-                CliError::Usage(format!("--output {}: cannot create: {e}", p.display()))
-            })?;
-            Ok(Box::new(std::io::BufWriter::with_capacity(64 * 1024, file)))
-        }
+        (Some(p), _) if p.as_os_str() != "-" => Ok(Box::new(OutputFile {
+            path: p.clone(),
+            file: None,
+        })),
         _ => Ok(Box::new(output::stdout())),
+    }
+}
+
+/// `--output FILE`, created at the first write or flush: a run that fails before writing
+/// leaves an existing file as it was.
+struct OutputFile {
+    path: PathBuf,
+    file: Option<std::io::BufWriter<std::fs::File>>,
+}
+
+impl OutputFile {
+    fn file(&mut self) -> std::io::Result<&mut std::io::BufWriter<std::fs::File>> {
+        if self.file.is_none() {
+            let file = std::fs::File::create(&self.path).map_err(|e| {
+                std::io::Error::new(e.kind(), format!("{}: {e}", self.path.display()))
+            })?;
+            self.file = Some(std::io::BufWriter::with_capacity(64 * 1024, file));
+        }
+        self.file
+            .as_mut()
+            .ok_or_else(|| std::io::Error::other("output file not open"))
+    }
+}
+
+impl Write for OutputFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.file()?.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file()?.flush()
     }
 }
 

@@ -178,6 +178,20 @@ fn binary_formats_need_an_output_file() {
     assert!(o.stdout.starts_with(b"PAR1"));
     let back = read_bytes(&o.stdout, &ReadOptions::default()).unwrap();
     assert!(back.len() > 100);
+    // A run that fails before writing leaves the file as it was.
+    let kept = tmp("kept.parquet");
+    std::fs::write(&kept, "keep").unwrap();
+    let o = super::common::stratos(&[
+        "run",
+        "moving_average",
+        "no/such/input.csv",
+        "-f",
+        "parquet",
+        "-o",
+        kept.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(66), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(&kept).unwrap(), "keep");
     // Text formats can be written to a file too.
     let out = tmp("rows.csv");
     ok(&[
