@@ -271,7 +271,14 @@ impl TimestampParser {
                         .enumerate()
                         .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
                 if !shaped {
-                    return None;
+                    // Epoch seconds or milliseconds as bare digits: the general path would
+                    // try the calendar first and fail on the missing `-`; go straight to the
+                    // epoch rule it ends with (same result, a property test says so).
+                    return if b.len() <= 18 && b.iter().all(u8::is_ascii_digit) {
+                        parse_epoch(b).and_then(Result::ok)
+                    } else {
+                        None
+                    };
                 }
                 // A bare date parses as its midnight, or is rejected as invalid.
                 let micros = Timestamp::parse_bytes(date).ok()?.0;
