@@ -13,6 +13,7 @@ mod hostile;
 mod input_path;
 mod inputs;
 mod parquet;
+mod plot_chart;
 mod run_groups;
 mod stationarity;
 mod stream;

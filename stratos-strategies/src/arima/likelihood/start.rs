@@ -15,6 +15,33 @@ pub(super) fn css_lags(
     k_ma: usize,
     k: usize,
 ) -> Option<(Vec<f64>, Vec<f64>, f64)> {
+    css_regression(w, ar_lags, ma_lags, (k_ar, k_ma), k, 2)
+}
+
+/// statsmodels' `_conditional_sum_squares` for an ARMA(p, q) without trend, with an AR(`k`)
+/// for the residuals (statsmodels: `k = 2q`).
+pub(super) fn css(w: &[f64], p: usize, q: usize, k: usize) -> Option<(Vec<f64>, Vec<f64>, f64)> {
+    if p + q == 0 {
+        let var = w.iter().map(|v| v * v).sum::<f64>() / w.len().max(1) as f64;
+        return Some((Vec::new(), Vec::new(), var));
+    }
+    let ar_lags: Vec<usize> = (1..=p).collect();
+    let ma_lags: Vec<usize> = (1..=q).collect();
+    css_regression(w, &ar_lags, &ma_lags, (p, q), k, 1)
+}
+
+/// The regression both share: `w_t` on the AR lags of `w` and the MA lags of the AR(`k`)
+/// residuals over `t ≥ max(k + k_ma, k_ar)` (`k_ar`, `k_ma`: the largest lags), the
+/// variance over all but the first `ma_lags.len()` residuals; `None` with fewer than
+/// `min_count` of them.
+fn css_regression(
+    w: &[f64],
+    ar_lags: &[usize],
+    ma_lags: &[usize],
+    (k_ar, k_ma): (usize, usize),
+    k: usize,
+    min_count: usize,
+) -> Option<(Vec<f64>, Vec<f64>, f64)> {
     let n = w.len();
     let k = if k_ma > 0 { k } else { 0 };
     let r = (k + k_ma).max(k_ar);
@@ -48,7 +75,7 @@ pub(super) fn css_lags(
             count += 1;
         }
     }
-    if count <= 1 {
+    if count < min_count {
         return None;
     }
     let p = ar_lags.len();
@@ -71,46 +98,4 @@ pub(super) fn ar_residuals(w: &[f64], k: usize) -> Option<Vec<f64>> {
         resid[t] = w[t] - fit;
     }
     Some(resid)
-}
-
-/// statsmodels' `_conditional_sum_squares` for an ARMA(p, q) without trend, with an AR(`k`)
-/// for the residuals (statsmodels: `k = 2q`).
-pub(super) fn css(w: &[f64], p: usize, q: usize, k: usize) -> Option<(Vec<f64>, Vec<f64>, f64)> {
-    if p + q == 0 {
-        let var = w.iter().map(|v| v * v).sum::<f64>() / w.len().max(1) as f64;
-        return Some((Vec::new(), Vec::new(), var));
-    }
-    let n = w.len();
-    let k = if q > 0 { k } else { 0 };
-    let r = (k + q).max(p);
-    let resid = if q > 0 {
-        ar_residuals(w, k)?
-    } else {
-        vec![0.0; n]
-    };
-    let rows = n.checked_sub(r)?;
-    let cols = p + q;
-    let mut x = Vec::with_capacity(rows * cols);
-    for t in r..n {
-        x.extend((1..=p).map(|j| w[t - j]));
-        x.extend((1..=q).map(|j| resid[t - j]));
-    }
-    let beta = lstsq(&x, rows, cols, &w[r..])?;
-    let mut sse = 0.0;
-    let mut count = 0usize;
-    for (i, t) in (r..n).enumerate() {
-        let fit: f64 = x[i * cols..(i + 1) * cols]
-            .iter()
-            .zip(&beta)
-            .map(|(a, b)| a * b)
-            .sum();
-        if i >= q {
-            sse += (w[t] - fit).powi(2);
-            count += 1;
-        }
-    }
-    if count == 0 {
-        return None;
-    }
-    Some((beta[..p].to_vec(), beta[p..].to_vec(), sse / count as f64))
 }
