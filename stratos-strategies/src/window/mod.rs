@@ -51,7 +51,7 @@ use stratos_core::{
 pub use config::{
     AggregateKind, Aggregation, Comparison, Condition, RuleConfig, Seconds, WindowConfig,
 };
-pub use sketch::QuantileSketch;
+pub use sketch::{QuantileSketch, SketchParts};
 
 use aggregate::{Closed, Fired, OutputPlan, Plan, RulePlan, Windows};
 

@@ -159,6 +159,73 @@ impl QuantileSketch {
     }
 }
 
+/// A sketch's contents as plain numbers ([`QuantileSketch::parts`]), to store a sketch or
+/// ship it between processes — for example as the partial state of a distributed aggregate —
+/// and rebuild it with [`QuantileSketch::from_parts`].
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SketchParts {
+    /// Values within 1e-300 of zero.
+    pub zero: u64,
+    /// The smallest value added (`+∞` when empty).
+    pub min: f64,
+    /// The largest value added (`−∞` when empty).
+    pub max: f64,
+    /// `(bucket index, count)` of the positive values, ascending by index.
+    pub positive: Vec<(i32, u64)>,
+    /// `(bucket index, count)` of the negative values (by magnitude), ascending by index.
+    pub negative: Vec<(i32, u64)>,
+}
+
+impl QuantileSketch {
+    /// The sketch's contents; [`QuantileSketch::from_parts`] with the same α gives the sketch
+    /// back.
+    pub fn parts(&self) -> SketchParts {
+        SketchParts {
+            zero: self.zero,
+            min: self.min,
+            max: self.max,
+            positive: self.positive.iter().map(|(&i, &n)| (i, n)).collect(),
+            negative: self.negative.iter().map(|(&i, &n)| (i, n)).collect(),
+        }
+    }
+
+    /// A sketch with relative accuracy `alpha` holding `parts`, which must come from
+    /// [`QuantileSketch::parts`] of a sketch with the same α (the bucket indexes depend on
+    /// it). `None` when the parts cannot come from any sketch: a bucket with a zero count, a
+    /// repeated index, a total count that overflows, or bounds that are NaN or do not fit
+    /// the count (`min ≤ max` when anything was added, `+∞`/`−∞` when nothing was).
+    pub fn from_parts(alpha: f64, parts: &SketchParts) -> Option<Self> {
+        let mut sketch = QuantileSketch::new(alpha);
+        let mut count = parts.zero;
+        for (buckets, map) in [
+            (&parts.positive, &mut sketch.positive),
+            (&parts.negative, &mut sketch.negative),
+        ] {
+            for &(i, n) in buckets {
+                if n == 0 || map.insert(i, n).is_some() {
+                    return None;
+                }
+                count = count.checked_add(n)?;
+            }
+        }
+        let bounds_fit = if count == 0 {
+            parts.min == f64::INFINITY && parts.max == f64::NEG_INFINITY
+        } else {
+            parts.min.is_finite() && parts.max.is_finite() && parts.min <= parts.max
+        };
+        if !bounds_fit {
+            return None;
+        }
+        Self::collapse(&mut sketch.positive, sketch.max_buckets);
+        Self::collapse(&mut sketch.negative, sketch.max_buckets);
+        sketch.zero = parts.zero;
+        sketch.count = count;
+        sketch.min = parts.min;
+        sketch.max = parts.max;
+        Some(sketch)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -204,5 +271,45 @@ mod tests {
             let got = sa.quantile(q).unwrap();
             prop_assert!((got - want).abs() <= alpha * want.abs() + 1e-9, "q={} got {} want {}", q, got, want);
         }
+
+        #[test]
+        fn parts_round_trip(
+            a in prop::collection::vec(prop_oneof![-1e6f64..1e6, Just(0.0)], 0..300),
+            alpha in 0.001f64..0.1,
+        ) {
+            let mut s = QuantileSketch::new(alpha);
+            a.iter().for_each(|&x| s.add(x));
+            prop_assert_eq!(QuantileSketch::from_parts(alpha, &s.parts()), Some(s));
+        }
+    }
+
+    #[test]
+    fn parts_that_no_sketch_has_are_refused() {
+        let mut s = QuantileSketch::new(0.01);
+        s.add(2.0);
+        s.add(-3.0);
+        let good = s.parts();
+        assert!(QuantileSketch::from_parts(0.01, &good).is_some());
+        let refused = |f: &dyn Fn(&mut SketchParts)| {
+            let mut p = good.clone();
+            f(&mut p);
+            QuantileSketch::from_parts(0.01, &p).is_none()
+        };
+        assert!(refused(&|p| p.positive[0].1 = 0));
+        assert!(refused(&|p| p.positive.push(p.positive[0])));
+        assert!(refused(&|p| p.negative.push((7, u64::MAX))));
+        assert!(refused(&|p| p.min = f64::NAN));
+        assert!(refused(&|p| (p.min, p.max) = (5.0, 1.0)));
+        assert!(refused(&|p| *p = SketchParts {
+            zero: 0,
+            min: 0.0,
+            max: 0.0,
+            ..SketchParts::default()
+        }));
+        let empty = QuantileSketch::new(0.01);
+        assert_eq!(
+            QuantileSketch::from_parts(0.01, &empty.parts()),
+            Some(empty)
+        );
     }
 }
