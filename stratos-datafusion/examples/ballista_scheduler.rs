@@ -30,8 +30,9 @@ fn parse(mut config: SchedulerConfig) -> Result<SchedulerConfig, String> {
             "--bind-host" => config.bind_host = value,
             "--external-host" => config.external_host = value,
             "--bind-port" => {
-                config.bind_port =
-                    value.parse().map_err(|e| format!("--bind-port `{value}`: {e}"))?;
+                config.bind_port = value
+                    .parse()
+                    .map_err(|e| format!("--bind-port `{value}`: {e}"))?;
             }
             other => return Err(format!("unknown flag `{other}`")),
         }

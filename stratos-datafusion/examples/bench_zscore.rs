@@ -46,10 +46,7 @@ fn parse_args() -> Result<Args> {
         repeat: 3,
     };
     while let Some(flag) = it.next() {
-        let value: usize = it
-            .next()
-            .and_then(|v| v.parse().ok())
-            .ok_or_else(usage)?;
+        let value: usize = it.next().and_then(|v| v.parse().ok()).ok_or_else(usage)?;
         match flag.as_str() {
             "--window" => args.window = value,
             "--partitions" => args.partitions = value.max(1),
@@ -100,9 +97,12 @@ async fn run_once(args: &Args, sql: &str) -> Result<(u64, Option<u64>)> {
         .first()
         .ok_or_else(|| DataFusionError::Execution("the count query returned no batch".into()))?;
     let count = |i: usize| -> Result<u64> {
-        let column = batch.column(i).as_primitive_opt::<Int64Type>().ok_or_else(|| {
-            DataFusionError::Execution(format!("column {i} of the count query is not Int64"))
-        })?;
+        let column = batch
+            .column(i)
+            .as_primitive_opt::<Int64Type>()
+            .ok_or_else(|| {
+                DataFusionError::Execution(format!("column {i} of the count query is not Int64"))
+            })?;
         if column.is_empty() {
             return Err(DataFusionError::Execution("empty count column".into()));
         }

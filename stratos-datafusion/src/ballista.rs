@@ -66,10 +66,14 @@ pub fn session_builder(config: SessionConfig) -> Result<SessionState> {
 pub fn function_registry() -> BallistaFunctionRegistry {
     let mut registry = BallistaFunctionRegistry::default();
     for f in crate::window_functions() {
-        registry.window_functions.insert(f.name().to_string(), Arc::new(f));
+        registry
+            .window_functions
+            .insert(f.name().to_string(), Arc::new(f));
     }
     for f in crate::aggregate_functions() {
-        registry.aggregate_functions.insert(f.name().to_string(), Arc::new(f));
+        registry
+            .aggregate_functions
+            .insert(f.name().to_string(), Arc::new(f));
     }
     registry
 }

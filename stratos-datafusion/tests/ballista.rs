@@ -81,7 +81,11 @@ fn write_table(dir: &Path) {
             level += rng.unit() - 0.5;
             let jump = if rng.unit() < 0.03 { 12.0 } else { 0.0 };
             let value = (rng.unit() >= 0.05).then_some(level + jump + 0.3 * rng.unit());
-            rows.push((format!("s{s:02}"), BASE_MICROS + i as i64 * 1_000_000, value));
+            rows.push((
+                format!("s{s:02}"),
+                BASE_MICROS + i as i64 * 1_000_000,
+                value,
+            ));
         }
     }
     for i in (1..rows.len()).rev() {
@@ -90,13 +94,19 @@ fn write_table(dir: &Path) {
     }
     let schema = Arc::new(Schema::new(vec![
         Field::new("stream_id", DataType::Utf8, false),
-        Field::new("ts", DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())), false),
+        Field::new(
+            "ts",
+            DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+            false,
+        ),
         Field::new("value", DataType::Float64, true),
     ]));
     let per_file = rows.len().div_ceil(3);
     for (k, chunk) in rows.chunks(per_file).enumerate() {
         let columns: Vec<ArrayRef> = vec![
-            Arc::new(StringArray::from_iter_values(chunk.iter().map(|r| r.0.as_str()))),
+            Arc::new(StringArray::from_iter_values(
+                chunk.iter().map(|r| r.0.as_str()),
+            )),
             Arc::new(
                 TimestampMicrosecondArray::from_iter_values(chunk.iter().map(|r| r.1))
                     .with_timezone("UTC"),
@@ -105,7 +115,9 @@ fn write_table(dir: &Path) {
         ];
         let batch = RecordBatch::try_new(schema.clone(), columns).unwrap();
         let file = std::fs::File::create(dir.join(format!("part-{k}.parquet"))).unwrap();
-        let props = WriterProperties::builder().set_max_row_group_size(64).build();
+        let props = WriterProperties::builder()
+            .set_max_row_group_size(64)
+            .build();
         let mut writer = ArrowWriter::try_new(file, schema.clone(), Some(props)).unwrap();
         writer.write(&batch).unwrap();
         writer.close().unwrap();
@@ -121,8 +133,8 @@ impl TempDir {
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap()
             .as_nanos();
-        let dir = std::env::temp_dir()
-            .join(format!("stratos-ballista-{}-{nanos}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("stratos-ballista-{}-{nanos}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         TempDir(dir)
     }
@@ -135,7 +147,11 @@ impl Drop for TempDir {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// Starts a scheduler and two executors on 127.0.0.1; returns the scheduler's URL once both
@@ -214,7 +230,10 @@ async fn cluster_results_equal_single_process_results() {
     }
 
     let window_query = format!("{WINDOW_SELECT}\nORDER BY stream_id, ts");
-    for (sql, rows) in [(window_query.as_str(), STREAMS * ROWS), (AGGREGATE_QUERY, STREAMS)] {
+    for (sql, rows) in [
+        (window_query.as_str(), STREAMS * ROWS),
+        (AGGREGATE_QUERY, STREAMS),
+    ] {
         let (local_rows, local_text) = run(&local, sql).await;
         let (cluster_rows, cluster_text) = run(&cluster, sql).await;
         assert_eq!(local_rows, rows, "{sql}");
