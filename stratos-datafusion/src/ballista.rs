@@ -43,6 +43,9 @@ fn ballista_error(what: &str, e: ballista_core::error::BallistaError) -> DataFus
 
 /// Adds Stratos' window and aggregate functions to `state` (replacing functions of the same
 /// name).
+///
+/// # Errors
+/// None today: DataFusion's session state accepts every function.
 pub fn register_on_state(state: &mut SessionState) -> Result<()> {
     for f in crate::window_functions() {
         state.register_udwf(Arc::new(f))?;
@@ -55,6 +58,9 @@ pub fn register_on_state(state: &mut SessionState) -> Result<()> {
 
 /// The scheduler's session builder: Ballista's default session state for `config`, with
 /// Stratos' functions registered.
+///
+/// # Errors
+/// Ballista's default session builder failing (its runtime environment).
 pub fn session_builder(config: SessionConfig) -> Result<SessionState> {
     let mut state = default_session_builder(config)?;
     register_on_state(&mut state)?;
@@ -96,7 +102,8 @@ pub fn executor_config(mut config: ExecutorProcessConfig) -> ExecutorProcessConf
 pub type Scheduler = SchedulerServer<LogicalPlanNode, PhysicalPlanNode>;
 
 /// Builds a scheduler from `config` with Stratos' functions (see [`scheduler_config`]); serve
-/// it with [`serve_scheduler`]. Its `state` tells which executors have registered.
+/// it with [`serve_scheduler`]. Its `state` tells which executors have registered
+/// (`scheduler.state.executor_manager.get_executors_state()`).
 ///
 /// # Errors
 /// An invalid configuration, or the scheduler's cluster state failing to start.
@@ -139,6 +146,9 @@ pub async fn run_scheduler(config: SchedulerConfig) -> Result<()> {
 
 /// Runs an executor with Stratos' functions: it registers with the scheduler at
 /// `config.scheduler_host:config.scheduler_port` and runs its tasks until it is stopped.
+///
+/// # Errors
+/// An invalid configuration, a port that cannot be bound, or the scheduler unreachable.
 pub async fn run_executor(config: ExecutorProcessConfig) -> Result<()> {
     ballista_executor::executor_process::start_executor_process(Arc::new(executor_config(config)))
         .await
@@ -147,6 +157,9 @@ pub async fn run_executor(config: ExecutorProcessConfig) -> Result<()> {
 
 /// A client session on the Ballista scheduler at `url` (`df://host:port`), with Stratos'
 /// functions registered: queries planned on it run on the cluster.
+///
+/// # Errors
+/// A malformed URL. (The scheduler is first contacted when a query runs.)
 pub async fn remote(url: &str) -> Result<SessionContext> {
     let ctx = SessionContext::remote(url).await?;
     crate::register_all(&ctx)?;

@@ -116,7 +116,7 @@ fn write_table(dir: &Path) {
         let batch = RecordBatch::try_new(schema.clone(), columns).unwrap();
         let file = std::fs::File::create(dir.join(format!("part-{k}.parquet"))).unwrap();
         let props = WriterProperties::builder()
-            .set_max_row_group_size(64)
+            .set_max_row_group_row_count(Some(64))
             .build();
         let mut writer = ArrowWriter::try_new(file, schema.clone(), Some(props)).unwrap();
         writer.write(&batch).unwrap();
