@@ -230,6 +230,12 @@ async fn cluster_results_equal_single_process_results() {
     }
 
     let window_query = format!("{WINDOW_SELECT}\nORDER BY stream_id, ts");
+    // The cluster's plan is distributed: stages joined by a shuffle on the stream.
+    let (_, plan) = run(&cluster, &format!("EXPLAIN {window_query}")).await;
+    assert!(
+        plan.contains("distributed_plan") && plan.contains("ShuffleWriterExec"),
+        "{plan}"
+    );
     for (sql, rows) in [
         (window_query.as_str(), STREAMS * ROWS),
         (AGGREGATE_QUERY, STREAMS),
