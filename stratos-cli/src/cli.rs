@@ -58,6 +58,10 @@ leading and trailing ones are dropped (both reported).")]
         after_help = crate::help::EVALUATE
     )]
     Evaluate(EvaluateArgs),
+    /// SQL over CSV, Parquet, NDJSON and Arrow files (DataFusion), Stratos functions included.
+    #[cfg(feature = "sql")]
+    #[command(after_help = crate::cmd::sql::HELP)]
+    Sql(crate::cmd::sql::SqlArgs),
 }
 
 /// Output formats of `evaluate`.
@@ -480,6 +484,19 @@ pub(crate) enum CsvTable {
     Equity,
 }
 
+/// The rows of the equity curve `backtest --format json` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub(crate) enum EquityArg {
+    /// One row per bar (the default).
+    #[default]
+    Full,
+    /// One row per calendar day (UTC): the day's last bar, with the longest drawdown
+    /// episode that closed that day.
+    Daily,
+    /// No `equity` key.
+    None,
+}
+
 #[derive(Debug, Args)]
 pub(crate) struct BacktestArgs {
     /// Strategy id (see `stratos strategies`).
@@ -532,8 +549,8 @@ pub(crate) struct BacktestArgs {
     /// Fill market orders at the signal bar's close instead of the next bar's open.
     #[arg(long)]
     pub(crate) trade_on_close: bool,
-    /// Write the chart (price with trades, equity, drawdown) to this SVG or PNG file (by its
-    /// extension).
+    /// Write the chart (price or candles with the strategy's averages and trades, volume,
+    /// per-trade P/L, equity, drawdown) to this SVG or PNG file (by its extension).
     #[arg(long, value_name = "FILE.svg|FILE.png")]
     pub(crate) plot: Option<PathBuf>,
     /// Output format.
@@ -542,6 +559,10 @@ pub(crate) struct BacktestArgs {
     /// What `--format csv` writes.
     #[arg(long, value_enum, default_value_t = CsvTable::Trades)]
     pub(crate) csv: CsvTable,
+    /// The equity curve in `--format json`: `full` (one row per bar), `daily` (one per
+    /// day) or `none` (left out; a million bars make about 150 MB of rows).
+    #[arg(long, value_enum, value_name = "ROWS", default_value_t = EquityArg::Full)]
+    pub(crate) equity: EquityArg,
     /// How signals become orders (default: `orders` for crossovers and plug-ins, `position`
     /// for price-vs-average and forecasts).
     #[arg(long, value_enum)]

@@ -41,5 +41,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::ExtractPdf(args) => cmd::pdf_child::child(&args),
         Command::Backtest(args) => cmd::backtest::run(&args, &registry),
         Command::Evaluate(args) => cmd::evaluate::run(&args),
+        #[cfg(feature = "sql")]
+        Command::Sql(args) => cmd::sql::run(&args),
     }
 }

@@ -244,10 +244,19 @@ impl TimestampParser {
     /// As [`Timestamp::parse_bytes`].
     #[inline]
     pub fn parse_bytes(&mut self, text: &[u8]) -> Result<Timestamp, RecordError> {
-        match self.parse_fast(text) {
-            Some(t) => Ok(t),
-            None => Timestamp::parse_bytes(text),
+        if let Some(t) = self.parse_fast(text) {
+            return Ok(t);
         }
+        // Epoch seconds or milliseconds as bare digits: the general path would try the
+        // calendar first and fail on the missing `-`; go straight to the epoch rule it ends
+        // with (same result, a property test says so).
+        if text.len() <= 18
+            && text.iter().all(u8::is_ascii_digit)
+            && let Some(t) = parse_epoch(text)
+        {
+            return t;
+        }
+        Timestamp::parse_bytes(text)
     }
 
     /// The fast path alone: `YYYY-MM-DD` optionally followed by `T`/`t`/space, `HH:MM:SS`, an optional `.`/`,`

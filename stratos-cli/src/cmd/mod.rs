@@ -5,6 +5,8 @@ pub(crate) mod evaluate;
 pub(crate) mod inspect;
 pub(crate) mod pdf_child;
 pub(crate) mod run;
+#[cfg(feature = "sql")]
+pub(crate) mod sql;
 pub(crate) mod stationarity;
 pub(crate) mod strategies;
 pub(crate) mod stream;

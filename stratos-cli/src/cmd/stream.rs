@@ -611,9 +611,14 @@ impl Feed<'_> {
                     Some(c) => rows.text(&row, c)?,
                     None => stratos_ingest::stream::DEFAULT_STREAM,
                 };
-                let mut categories = Vec::with_capacity(cat_cols.len());
-                for &c in &cat_cols {
-                    categories.push(rows.text(&row, c)?);
+                // No allocation (not even the empty-capacity call) for the common row
+                // without category columns.
+                let mut categories = Vec::new();
+                if !cat_cols.is_empty() {
+                    categories.reserve_exact(cat_cols.len());
+                    for &c in &cat_cols {
+                        categories.push(rows.text(&row, c)?);
+                    }
                 }
                 Ok::<_, IngestError>((time, tenant, stream, categories))
             })();

@@ -197,9 +197,10 @@ fn plot_writes_a_well_formed_svg_with_every_series_and_trade() {
     assert!(svg.starts_with("<svg"));
     let (counts, texts) = super::svg::parse(&svg);
     assert_eq!(counts.get("svg"), Some(&1));
-    // One entry triangle per trade (closed or open), one exit ring per closed trade.
+    // One entry triangle per trade (closed or open), one exit ring per closed trade; the
+    // 2 500 bars' volume as two areas (each pixel column's highest bar and mean).
     let all = lib.trades.len() + lib.open_trades.len();
-    assert_eq!(counts.get("polygon"), Some(&all));
+    assert_eq!(counts.get("polygon"), Some(&(all + 2)));
     assert_eq!(counts.get("circle"), Some(&lib.trades.len()));
     // Price, equity and drawdown lines.
     for colour in ["#1E50A0", "#146E78", "#BE3232"] {

@@ -457,7 +457,7 @@ fn plot_refuses_other_extensions() {
     );
 }
 
-/// `--plot chart.png` writes a PNG (not SVG bytes): the signature and the 1200 x 860 size in
+/// `--plot chart.png` writes a PNG (not SVG bytes): the signature and the 1200 x 1000 size in
 /// its header.
 #[test]
 fn plot_writes_png_for_png_paths() {
@@ -488,7 +488,7 @@ fn plot_writes_png_for_png_paths() {
     assert_eq!(&png[12..16], b"IHDR");
     let width = u32::from_be_bytes(png[16..20].try_into().unwrap());
     let height = u32::from_be_bytes(png[20..24].try_into().unwrap());
-    assert_eq!((width, height), (1200, 860));
+    assert_eq!((width, height), (1200, 1000));
 }
 
 /// A stream column keyed by category text splits in the library as in `run`.

@@ -12,7 +12,10 @@ mod help_examples;
 mod hostile;
 mod input_path;
 mod inputs;
+mod plot_chart;
 mod run_groups;
+#[cfg(feature = "sql")]
+mod sql;
 mod stationarity;
 mod stream;
 mod svg;

@@ -124,6 +124,18 @@ proptest! {
     }
 
     #[test]
+    fn parser_epoch_digits_match_the_general_path(
+        digits in "[0-9]{1,20}",
+        padded in proptest::bool::ANY,
+    ) {
+        // Bare epoch seconds and milliseconds take the parser's digit path; any length,
+        // leading zeros and out-of-range values give what the general path gives.
+        let text = if padded { format!(" {digits}") } else { digits };
+        let mut p = TimestampParser::new();
+        prop_assert_eq!(p.parse_bytes(text.as_bytes()), Timestamp::parse_bytes(text.as_bytes()));
+    }
+
+    #[test]
     fn civil_round_trips(days in -800_000i64..3_000_000) {
         let (y, m, d) = civil_from_days(days);
         prop_assert_eq!(days_from_civil(y, m, d), days);

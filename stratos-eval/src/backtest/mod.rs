@@ -78,8 +78,8 @@ pub use equity::EquityCurve;
 pub use error::BacktestError;
 pub use period::Period;
 pub use run::{
-    BacktestResult, FnSource, LookAheadCheck, SignalSource, Signals, check_lookahead, run,
-    run_source,
+    BacktestResult, FnSource, LookAheadCheck, RefitForecast, SignalSource, Signals,
+    check_lookahead, run, run_source,
 };
 pub use stats::{STAT_KEYS, StatValue, Stats, Summary};
 pub use timedelta::Timedelta;

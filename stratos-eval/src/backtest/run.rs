@@ -21,17 +21,39 @@ use super::trade::{ExitReason, OpenTrade, Trade};
 /// engine acts on the signals of bars `warmup+1 ..= N−1` only, as backtesting.py starts
 /// calling `next()` one bar after every indicator is defined; `warmup` is also the bar the
 /// Buy & Hold return is measured from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Signals {
     actions: Vec<Option<Action>>,
     warmup: usize,
+    /// The forecasts the source's refits made, when it forecasts (see [`RefitForecast`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    forecasts: Vec<RefitForecast>,
+}
+
+/// The point forecast one refit of a forecasting signal source made: the model fitted on bars
+/// `0..=bar` forecast the values of bars `bar+1 ..= bar+mean.len()`.
+///
+/// A walk-forward source that refits a forecasting strategy (`arima_prediction`,
+/// `hybrid_arima_ma`) records one per refit, so that a rolling-origin evaluation of the same
+/// model at the same origins reuses these fits instead of fitting again
+/// (`signals::RefitForecasts`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RefitForecast {
+    /// The last bar the model saw.
+    pub bar: usize,
+    /// The forecast mean, steps 1, 2, ….
+    pub mean: Vec<f64>,
 }
 
 impl Signals {
     /// Signals with an explicit warm-up bar `w`: the first bar at which every input of the
     /// signal is defined (for SMA(n) that is n−1; for a fast/slow crossover, slow−1).
     pub fn new(actions: Vec<Option<Action>>, warmup: usize) -> Self {
-        Signals { actions, warmup }
+        Signals {
+            actions,
+            warmup,
+            forecasts: Vec::new(),
+        }
     }
 
     /// Signals whose warm-up is the first bar with a defined signal (`Some`), or 0 when none
@@ -39,7 +61,18 @@ impl Signals {
     /// this is slow−1, as backtesting.py derives it from the SMA indicators.
     pub fn from_actions(actions: Vec<Option<Action>>) -> Self {
         let warmup = actions.iter().position(Option::is_some).unwrap_or(0);
-        Signals { actions, warmup }
+        Signals::new(actions, warmup)
+    }
+
+    /// These signals with the forecasts their refits made, in bar order.
+    pub fn with_forecasts(mut self, forecasts: Vec<RefitForecast>) -> Self {
+        self.forecasts = forecasts;
+        self
+    }
+
+    /// The forecasts the refits made (empty for sources that do not forecast).
+    pub fn forecasts(&self) -> &[RefitForecast] {
+        &self.forecasts
     }
 
     /// The per-bar signals.
@@ -163,6 +196,10 @@ pub struct BacktestResult {
     pub equity: EquityCurve,
     /// What the broker warned about.
     pub warnings: Vec<Warning>,
+    /// The forecasts the signal source's refits made ([`Signals::forecasts`]); not
+    /// serialised.
+    #[serde(skip)]
+    pub forecasts: Vec<RefitForecast>,
 }
 
 impl BacktestResult {
@@ -338,6 +375,7 @@ pub fn run(
         open_trades,
         equity: curve,
         warnings: broker.warnings,
+        forecasts: signals.forecasts().to_vec(),
     })
 }
 

@@ -24,7 +24,8 @@ use std::fmt;
 use stratos_core::prepare::Rebalance;
 
 use crate::backtest::optimise::Params;
-use crate::backtest::{BacktestError, Bars, SignalMode, SignalSource, Signals};
+use crate::backtest::{BacktestError, Bars, RefitForecast, SignalMode, SignalSource, Signals};
+use crate::rolling_origin::{ForecastError, Forecaster};
 use stratos_core::{
     Action, BuiltinStrategy, ConfigError, Frame, OutputValues, Registry, ResultType, Strategy,
     StrategyConfig, StrategyError, StrategyRequest,
@@ -495,6 +496,7 @@ impl SignalSource for StrategySignals {
                 let n = bars.len();
                 let times = bars.timestamps();
                 let mut actions: Vec<Option<Action>> = vec![None; n];
+                let mut forecasts = Vec::new();
                 let mut anchor: Option<usize> = None;
                 for (t, slot) in actions.iter_mut().enumerate() {
                     let skip = match (every, anchor) {
@@ -509,13 +511,16 @@ impl SignalSource for StrategySignals {
                     match self.strategy.execute(&frame) {
                         Ok(result) => {
                             anchor.get_or_insert(t);
+                            if let Some(mean) = forecast_mean(&result.data) {
+                                forecasts.push(RefitForecast { bar: t, mean });
+                            }
                             *slot = Some(result.signal.map_or(Action::Hold, |s| s.action));
                         }
                         Err(StrategyError::NotEnoughData { .. }) if anchor.is_none() => {}
                         Err(e) => return Err(self.fail(Some(t), e)),
                     }
                 }
-                Ok(Signals::from_actions(actions))
+                Ok(Signals::from_actions(actions).with_forecasts(forecasts))
             };
         let refit = |refit_every: usize| walk(refit_every, None);
         match self.walk {
@@ -557,6 +562,20 @@ impl SignalSource for StrategySignals {
             }
         }
     }
+}
+
+/// The point forecast in a forecasting strategy's result: `data.predictions`
+/// (`arima_prediction`) or `data.arima.predictions` (`hybrid_arima_ma`); `None` when there is
+/// none or a step is not a finite number.
+fn forecast_mean(data: &serde_json::Value) -> Option<Vec<f64>> {
+    let predictions = data
+        .get("predictions")
+        .or_else(|| data.get("arima").and_then(|a| a.get("predictions")))?
+        .as_array()?;
+    predictions
+        .iter()
+        .map(|v| v.as_f64().filter(|x| x.is_finite()))
+        .collect()
 }
 
 impl fmt::Display for SignalWalk {
@@ -643,3 +662,96 @@ pub fn request_builder<'r>(
 
 #[cfg(test)]
 mod tests;
+
+/// A [`Forecaster`] that answers from the forecasts a backtest's refits already made
+/// ([`Signals::forecasts`], [`crate::backtest::BacktestResult::forecasts`]), and fits
+/// `fallback` only at origins no refit covered: the `average_accuracy` of an ARIMA backtest
+/// comes from the same fits as its signals, one fit per origin instead of two.
+///
+/// An origin `o` of an expanding-window evaluation over the bars' series is covered by the
+/// refit at bar `o − 1` (which saw bars `0..o`) when it forecast at least the horizon. The
+/// history handed to [`Forecaster::forecast`] is matched by its length and its first and last
+/// values, so a sliding window or another series falls back to fitting.
+///
+/// # Examples
+/// ```
+/// use stratos_eval::backtest::RefitForecast;
+/// use stratos_eval::backtest::signals::RefitForecasts;
+/// use stratos_eval::rolling_origin::{Forecaster, Naive};
+/// # fn main() -> Result<(), stratos_eval::rolling_origin::ForecastError> {
+/// let y = [1.0, 2.0, 3.0, 4.0];
+/// let recorded = [RefitForecast { bar: 2, mean: vec![3.5, 3.6] }];
+/// let shared = RefitForecasts::new(&recorded, &y, &Naive);
+/// assert_eq!(shared.forecast(&y[..3], 2)?, [3.5, 3.6]); // the refit at bar 2
+/// assert_eq!(shared.forecast(&y[..2], 2)?, [2.0, 2.0]); // no refit at bar 1: fitted
+/// assert_eq!((shared.reused(), shared.fitted()), (1, 1));
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct RefitForecasts<'a, F: ?Sized> {
+    by_len: std::collections::BTreeMap<usize, &'a [f64]>,
+    series: &'a [f64],
+    fallback: &'a F,
+    reused: std::sync::atomic::AtomicUsize,
+    fitted: std::sync::atomic::AtomicUsize,
+}
+
+impl<'a, F: Forecaster + ?Sized> RefitForecasts<'a, F> {
+    /// Forecasts `recorded` over `series` (the values the refits saw, one per bar), with
+    /// `fallback` for the origins they do not cover.
+    pub fn new(recorded: &'a [RefitForecast], series: &'a [f64], fallback: &'a F) -> Self {
+        let by_len = recorded
+            .iter()
+            .filter(|r| r.bar < series.len())
+            .map(|r| (r.bar + 1, r.mean.as_slice()))
+            .collect();
+        RefitForecasts {
+            by_len,
+            series,
+            fallback,
+            reused: std::sync::atomic::AtomicUsize::new(0),
+            fitted: std::sync::atomic::AtomicUsize::new(0),
+        }
+    }
+
+    /// Origins answered from a recorded refit so far.
+    pub fn reused(&self) -> usize {
+        self.reused.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Origins `fallback` was fitted for so far.
+    pub fn fitted(&self) -> usize {
+        self.fitted.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn recorded(&self, history: &[f64], horizon: usize) -> Option<&'a [f64]> {
+        let mean = self.by_len.get(&history.len())?;
+        let prefix = self.series.get(..history.len())?;
+        let same =
+            |a: Option<&f64>, b: Option<&f64>| a.map(|x| x.to_bits()) == b.map(|x| x.to_bits());
+        (same(history.first(), prefix.first()) && same(history.last(), prefix.last()))
+            .then(|| mean.get(..horizon))
+            .flatten()
+    }
+}
+
+impl<F: Forecaster + ?Sized> Forecaster for RefitForecasts<'_, F> {
+    fn name(&self) -> String {
+        self.fallback.name()
+    }
+
+    fn min_history(&self) -> usize {
+        self.fallback.min_history()
+    }
+
+    fn forecast(&self, history: &[f64], horizon: usize) -> Result<Vec<f64>, ForecastError> {
+        if let Some(mean) = self.recorded(history, horizon) {
+            self.reused
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            return Ok(mean.to_vec());
+        }
+        self.fitted
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.fallback.forecast(history, horizon)
+    }
+}

@@ -5,44 +5,8 @@
 
 use serde_json::Value;
 
-use super::floats;
-use stratos::strategies::arima::{
-    Arima, ArimaOrder, ArimaParams, DiffuseStart, FittedArima, Forecast,
-};
-
-struct Case {
-    name: String,
-    y: Vec<f64>,
-    order: ArimaOrder,
-    json: Value,
-}
-
-fn cases() -> Vec<Case> {
-    super::cases("arima", &[])
-        .into_iter()
-        .map(|(_, json)| {
-            let o = floats(&json["params_in"]["order"]);
-            Case {
-                name: json["case"].as_str().unwrap().to_owned(),
-                y: floats(&json["input"]["y"]),
-                order: ArimaOrder::new(o[0] as usize, o[1] as usize, o[2] as usize),
-                json,
-            }
-        })
-        .collect()
-}
-
-fn params(order: ArimaOrder, v: &Value) -> ArimaParams {
-    let get = |k: &str| v[k].as_f64().unwrap_or_else(|| panic!("missing {k}"));
-    ArimaParams {
-        constant: order.has_constant().then(|| get("const")),
-        ar: (1..=order.p).map(|i| get(&format!("ar.L{i}"))).collect(),
-        ma: (1..=order.q).map(|i| get(&format!("ma.L{i}"))).collect(),
-        seasonal_ar: vec![],
-        seasonal_ma: vec![],
-        sigma2: get("sigma2"),
-    }
-}
+use super::{arima_cases, arima_params as params, floats};
+use stratos::strategies::arima::{Arima, DiffuseStart, FittedArima, Forecast};
 
 /// Collects failures and the largest error seen relative to its tolerance.
 #[derive(Default)]
@@ -157,7 +121,7 @@ fn resid_stats(f: &FittedArima, y: &[f64], d: usize) -> Vec<(&'static str, f64)>
 #[test]
 fn arima_loglike_matches_statsmodels_at_every_check() {
     let mut check = Check::default();
-    for c in cases() {
+    for c in arima_cases("arima") {
         let model = Arima::new(c.order);
         for (i, chk) in c.json["loglike_checks"]
             .as_array()
@@ -203,7 +167,7 @@ fn arima_loglike_matches_statsmodels_at_every_check() {
 #[test]
 fn arima_fit_reaches_the_polished_statsmodels_optimum() {
     let mut check = Check::default();
-    for c in cases() {
+    for c in arima_cases("arima") {
         let fitted = Arima::new(c.order).fit(&c.y).unwrap();
         let pol = &c.json["mle_polished"];
         let fit = &c.json["fit"];
@@ -304,7 +268,7 @@ fn arima_fit_reaches_the_polished_statsmodels_optimum() {
 #[test]
 fn arima_filter_at_polished_params_reproduces_statsmodels() {
     let mut check = Check::default();
-    for c in cases() {
+    for c in arima_cases("arima") {
         let pol = &c.json["mle_polished"];
         let p = params(c.order, &pol["params"]);
         let f = Arima::new(c.order).filter(&c.y, &p).unwrap();

@@ -4,20 +4,10 @@
 //! kurtosis) and the heteroskedasticity test with their p-values, to 1e-4 relative.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::PathBuf;
-
-use serde_json::Value;
+use super::{case_paths, floats, load};
 use stratos::strategies::arima::{Arima, ArimaOrder, ArimaParams};
 
 const RTOL: f64 = 1e-4;
-
-fn floats(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap_or(f64::NAN))
-        .collect()
-}
 
 fn check(case: &str, what: &str, got: f64, want: f64, worst: &mut f64) {
     let err = (got - want).abs() / want.abs().max(1e-300);
@@ -36,22 +26,10 @@ fn check(case: &str, what: &str, got: f64, want: f64, worst: &mut f64) {
 
 #[test]
 fn summary_matches_statsmodels() {
-    let dir: PathBuf = [
-        env!("CARGO_MANIFEST_DIR"),
-        "tests/data/conformance/arima_summary",
-    ]
-    .iter()
-    .collect();
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
-    paths.sort();
     let mut checked = 0;
     let mut worst = 0.0_f64;
-    for path in paths {
-        let j: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    for path in case_paths("arima_summary", &[]) {
+        let j = load(&path);
         let case = j["case"].as_str().unwrap();
         let y = floats(&j["input"]["y"]);
         if y.iter().any(|v| !v.is_finite()) {

@@ -15,6 +15,7 @@ mod strategies;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
+use stratos::strategies::arima::{ArimaOrder, ArimaParams};
 
 /// `tests/data/conformance/<area>`.
 pub(crate) fn dir(area: &str) -> PathBuf {
@@ -87,5 +88,55 @@ pub(crate) fn assert_close(case: &str, what: &str, got: &[f64], want: &[f64], rt
                 (g - w).abs()
             );
         }
+    }
+}
+
+/// An ARIMA or seasonal ARIMA case (`arima/`, `sarima/`): the series, the order (with the
+/// file's `seasonal_order` when it has one) and the whole JSON.
+pub(crate) struct ArimaCase {
+    pub(crate) name: String,
+    pub(crate) y: Vec<f64>,
+    pub(crate) order: ArimaOrder,
+    pub(crate) json: Value,
+}
+
+/// The cases of `area` as [`ArimaCase`]s.
+pub(crate) fn arima_cases(area: &str) -> Vec<ArimaCase> {
+    cases(area, &[])
+        .into_iter()
+        .map(|(_, json)| {
+            let o = floats(&json["params_in"]["order"]);
+            let mut order = ArimaOrder::new(o[0] as usize, o[1] as usize, o[2] as usize);
+            if let Some(s) = json["params_in"].get("seasonal_order") {
+                let s = floats(s);
+                order =
+                    order.with_seasonal(s[0] as usize, s[1] as usize, s[2] as usize, s[3] as usize);
+            }
+            ArimaCase {
+                name: json["case"].as_str().unwrap().to_owned(),
+                y: floats(&json["input"]["y"]),
+                order,
+                json,
+            }
+        })
+        .collect()
+}
+
+/// statsmodels' named parameters (`const`, `ar.L1`…, `ma.L1`…, `ar.S.L12`…, `ma.S.L12`…,
+/// `sigma2`) as [`ArimaParams`] for `order`.
+pub(crate) fn arima_params(order: ArimaOrder, v: &Value) -> ArimaParams {
+    let get = |k: &str| v[k].as_f64().unwrap_or_else(|| panic!("missing {k}"));
+    let s = order.seasonal.s;
+    ArimaParams {
+        constant: order.has_constant().then(|| get("const")),
+        ar: (1..=order.p).map(|i| get(&format!("ar.L{i}"))).collect(),
+        ma: (1..=order.q).map(|i| get(&format!("ma.L{i}"))).collect(),
+        seasonal_ar: (1..=order.seasonal.p)
+            .map(|i| get(&format!("ar.S.L{}", i * s)))
+            .collect(),
+        seasonal_ma: (1..=order.seasonal.q)
+            .map(|i| get(&format!("ma.S.L{}", i * s)))
+            .collect(),
+        sigma2: get("sigma2"),
     }
 }

@@ -5,57 +5,8 @@
 //! statsmodels' parameters to 1e-6, OPG standard errors to 1e-4 (relative).
 #![allow(clippy::float_cmp, clippy::unwrap_used, clippy::expect_used)]
 
-use serde_json::Value;
-
-use super::floats;
-use stratos::strategies::arima::{Arima, ArimaOrder, ArimaParams};
-
-struct Case {
-    name: String,
-    y: Vec<f64>,
-    order: ArimaOrder,
-    json: Value,
-}
-
-fn cases() -> Vec<Case> {
-    super::cases("sarima", &[])
-        .into_iter()
-        .map(|(_, json)| {
-            let o = floats(&json["params_in"]["order"]);
-            let s = floats(&json["params_in"]["seasonal_order"]);
-            let order = ArimaOrder::new(o[0] as usize, o[1] as usize, o[2] as usize).with_seasonal(
-                s[0] as usize,
-                s[1] as usize,
-                s[2] as usize,
-                s[3] as usize,
-            );
-            Case {
-                name: json["case"].as_str().unwrap().to_owned(),
-                y: floats(&json["input"]["y"]),
-                order,
-                json,
-            }
-        })
-        .collect()
-}
-
-/// statsmodels' parameters (by name) as [`ArimaParams`].
-fn params(order: ArimaOrder, v: &Value) -> ArimaParams {
-    let get = |k: &str| v[k].as_f64().unwrap_or_else(|| panic!("missing {k}"));
-    let s = order.seasonal.s;
-    ArimaParams {
-        constant: order.has_constant().then(|| get("const")),
-        ar: (1..=order.p).map(|i| get(&format!("ar.L{i}"))).collect(),
-        ma: (1..=order.q).map(|i| get(&format!("ma.L{i}"))).collect(),
-        seasonal_ar: (1..=order.seasonal.p)
-            .map(|i| get(&format!("ar.S.L{}", i * s)))
-            .collect(),
-        seasonal_ma: (1..=order.seasonal.q)
-            .map(|i| get(&format!("ma.S.L{}", i * s)))
-            .collect(),
-        sigma2: get("sigma2"),
-    }
-}
+use super::{arima_cases, arima_params as params, floats};
+use stratos::strategies::arima::Arima;
 
 fn rel_err(got: f64, expected: f64) -> f64 {
     (got - expected).abs() / expected.abs().max(1.0)
@@ -64,7 +15,7 @@ fn rel_err(got: f64, expected: f64) -> f64 {
 #[test]
 fn sarima_llf_at_statsmodels_params_and_forecasts() {
     let mut failures = Vec::new();
-    for c in cases() {
+    for c in arima_cases("sarima") {
         let e = &c.json["expected"];
         let p = params(c.order, &e["params"]);
         let model = Arima::try_new(c.order).unwrap();
@@ -127,7 +78,7 @@ fn sarima_llf_at_statsmodels_params_and_forecasts() {
 #[test]
 fn sarima_fit_reaches_statsmodels_llf() {
     let mut failures = Vec::new();
-    for c in cases() {
+    for c in arima_cases("sarima") {
         let e = &c.json["expected"];
         let fitted = Arima::try_new(c.order).unwrap().fit(&c.y).unwrap();
         let want = e["llf"].as_f64().unwrap();

@@ -2,6 +2,7 @@
 //! statistics, a parameter sweep (`--grid`), walk-forward optimisation, rolling-origin
 //! evaluation of forecasts (`--evaluate`), and an SVG chart (`--plot`).
 
+mod overlays;
 mod progress;
 mod report;
 mod rolling_origin;
@@ -21,10 +22,10 @@ use stratos_eval::backtest::{
 use self::progress::Progress;
 use super::parse_config;
 use super::run::{input_options, read_input};
-use crate::cli::{BacktestArgs, BacktestFormat, CsvTable, SignalModeArg};
+use crate::cli::{BacktestArgs, BacktestFormat, CsvTable, EquityArg, SignalModeArg};
 use crate::exit::{CliError, write_err};
 use crate::output;
-use crate::plot::{PlotInput, PlotTrade, write_plot};
+use crate::plot::{Ohlc, Overlay, PlotInput, PlotTrade, write_plot};
 
 /// Longest strategy name in the chart's title, in characters.
 const TITLE_NAME_CHARS: usize = 44;
@@ -84,7 +85,7 @@ fn run_single(
     let mut result = run_source(&bars, choice.source.as_ref(), &settings, check)?;
     let mut notes = Vec::new();
     let mut evaluation = None;
-    match rolling_origin::accuracy(request, args.refit_every, bars.close()) {
+    match rolling_origin::accuracy(request, args.refit_every, bars.close(), &result.forecasts) {
         Ok(Some((accuracy, value))) => {
             result = result.with_average_accuracy(accuracy);
             evaluation = Some(value);
@@ -96,7 +97,8 @@ fn run_single(
         eprintln!("stratos: warning: {line}");
     }
     if let Some(path) = &args.plot {
-        plot_result(path, &args.strategy, &result, bars.close())?;
+        let indicators = overlays::overlays(request, bars.close());
+        plot_result(path, &args.strategy, &result, &bars, &indicators)?;
     }
     let mut out = output::stdout();
     match args.format {
@@ -104,9 +106,20 @@ fn run_single(
             report::write_table(&mut out, &args.strategy, &result, &notes).map_err(write_err)?;
         }
         BacktestFormat::Json => {
-            let v = report::BacktestJson::new(&args.strategy, &request.config, &result, evaluation);
-            serde_json::to_writer_pretty(&mut out, &v).map_err(write_err)?;
-            writeln!(out).map_err(write_err)?;
+            let rows = match args.equity {
+                EquityArg::Full => report::EquityRows::Full,
+                EquityArg::Daily => report::EquityRows::Daily,
+                EquityArg::None => report::EquityRows::None,
+            };
+            report::write_json(
+                &mut out,
+                &args.strategy,
+                &request.config,
+                &result,
+                evaluation,
+                rows,
+            )
+            .map_err(write_err)?;
         }
         BacktestFormat::Csv => match args.csv {
             CsvTable::Trades => report::write_trades_csv(&mut out, &result.trades)?,
@@ -140,14 +153,23 @@ fn run_grid(
         let report = walk_forward(&bars, grid, &settings, &objective, &build, windows, 0)?;
         if let Some(path) = &args.plot {
             let first = report.windows.first().map_or(0, |w| w.test_start);
-            let close = bars.close().get(first..).unwrap_or_default();
+            let tested = bars.range(first.min(bars.len()), bars.len());
             let title = format!(
                 "{} walk-forward, out of sample · Return {}% · {} trades",
                 args.strategy,
                 fixed2(report.out_of_sample.return_pct),
                 report.out_of_sample.trades
             );
-            plot(path, &title, &report.equity, close, &report.trades, &[])?;
+            // Each window trades its own parameters: no one set of indicators to draw.
+            plot(
+                path,
+                &title,
+                &report.equity,
+                &tested,
+                &[],
+                &report.trades,
+                &[],
+            )?;
         }
         sweep::write_walk_forward(
             &mut out,
@@ -183,7 +205,8 @@ fn run_grid(
             &settings,
             LookAheadCheck::Off,
         )?;
-        plot_result(path, &args.strategy, &result, bars.close())?;
+        let indicators = overlays::overlays(&best, bars.close());
+        plot_result(path, &args.strategy, &result, &bars, &indicators)?;
     }
     sweep::SweepOutput {
         strategy_id: &args.strategy,
@@ -264,7 +287,8 @@ fn plot_result(
     path: &Path,
     strategy: &str,
     result: &BacktestResult,
-    close: &[f64],
+    bars: &Bars<'_>,
+    indicators: &[Overlay],
 ) -> Result<(), CliError> {
     let name = if result.strategy.is_empty() {
         strategy
@@ -287,7 +311,8 @@ fn plot_result(
         path,
         &title,
         &result.equity,
-        close,
+        bars,
+        indicators,
         &result.trades,
         &result.open_trades,
     )
@@ -297,17 +322,27 @@ fn fixed2(v: f64) -> String {
     format!("{v:.2}")
 }
 
-/// Draws price with trades, equity and drawdown to `path`.
+/// Draws the chart to `path`: price (candles or close) with the indicators and trades,
+/// volume, per-trade P/L, equity and drawdown, over the bars of the equity curve.
 fn plot(
     path: &Path,
     title: &str,
     equity: &stratos_eval::backtest::EquityCurve,
-    close: &[f64],
+    bars: &Bars<'_>,
+    indicators: &[Overlay],
     trades: &[stratos_eval::backtest::Trade],
     open: &[stratos_eval::backtest::OpenTrade],
 ) -> Result<(), CliError> {
-    let n = equity.len();
-    let close = close.get(..n).unwrap_or(close);
+    let n = equity.len().min(bars.len());
+    let cut = |v: &'_ [f64]| -> Vec<f64> { v.get(..n).unwrap_or(v).to_vec() };
+    let bars = bars.range(0, n);
+    let indicators: Vec<Overlay> = indicators
+        .iter()
+        .map(|o| Overlay {
+            label: o.label.clone(),
+            values: cut(&o.values),
+        })
+        .collect();
     let mut marks: Vec<PlotTrade> = trades
         .iter()
         .map(|t| PlotTrade {
@@ -316,6 +351,7 @@ fn plot(
             exit: Some((t.exit_bar, t.exit_price)),
             long: t.size > 0,
             pnl: t.pnl,
+            return_pct: t.return_pct,
         })
         .collect();
     marks.extend(open.iter().map(|t| PlotTrade {
@@ -324,15 +360,23 @@ fn plot(
         exit: None,
         long: t.size > 0,
         pnl: t.unrealized_pnl,
+        return_pct: f64::NAN,
     }));
     write_plot(
         path,
         &PlotInput {
             title,
-            times: Some(&equity.timestamps),
-            close,
-            equity: &equity.equity,
-            drawdown: &equity.drawdown_pct,
+            times: Some(equity.timestamps.get(..n).unwrap_or(&equity.timestamps)),
+            ohlc: Some(Ohlc {
+                open: bars.open(),
+                high: bars.high(),
+                low: bars.low(),
+            }),
+            close: bars.close(),
+            volume: bars.volume(),
+            overlays: &indicators,
+            equity: equity.equity.get(..n).unwrap_or(&equity.equity),
+            drawdown: equity.drawdown_pct.get(..n).unwrap_or(&equity.drawdown_pct),
             trades: &marks,
         },
     )

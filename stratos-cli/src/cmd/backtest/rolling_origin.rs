@@ -8,6 +8,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use serde_json::json;
 use stratos_core::strategy::input_series;
 use stratos_core::{Frame, StrategyRequest};
+use stratos_eval::backtest::RefitForecast;
+use stratos_eval::backtest::signals::RefitForecasts;
 use stratos_eval::rolling_origin::{
     ArimaForecaster, FORECASTING_STRATEGIES, ForecastError, Forecaster, ID, Naive, RollingOrigin,
     RollingOriginConfig, RollingOriginReport,
@@ -108,18 +110,35 @@ pub(crate) fn run(
 /// ([`RollingOrigin::aligned_with_refits`]), with the whole evaluation as JSON; `None` for a
 /// strategy that makes no forecasts.
 ///
+/// The origins are the backtest's own refits: each is answered from the forecast that refit
+/// made (`refits`, [`RefitForecasts`]), so the model is fitted once per origin, not once
+/// for the signal and again for the score. Origins no refit covered (a `minDataPoints` below
+/// the model's minimum history, a `rebalancingFrequency`) are fitted here.
+///
 /// # Errors
 /// A config the strategy rejects, too short a series, a failed fit.
 pub(crate) fn accuracy(
     request: &StrategyRequest,
     refit_every: usize,
     close: &[f64],
+    refits: &[RefitForecast],
 ) -> Result<Option<(f64, serde_json::Value)>, CliError> {
     let Some(forecaster) = ArimaForecaster::for_request(request)? else {
         return Ok(None);
     };
+    // The refits forecast the strategy's field; they score against the close only when that
+    // is the field.
+    let on_close = |field: Option<&str>| field.is_none_or(|f| f.eq_ignore_ascii_case("close"));
+    let refits = if on_close(forecaster.config().data_field.as_deref())
+        && on_close(request.config.get("data_field").and_then(|v| v.as_str()))
+    {
+        refits
+    } else {
+        &[]
+    };
+    let shared = RefitForecasts::new(refits, close, &forecaster);
     let report = RollingOrigin::aligned_with_refits(&forecaster, refit_every)
-        .and_then(|eval| eval.run(&forecaster, close))
+        .and_then(|eval| eval.run(&shared, close))
         .map_err(stratos_core::StrategyError::from)?;
     let value = json!({
         "forecaster": report.forecaster,

@@ -471,3 +471,123 @@ fn refitting_at_every_bar_gets_a_cost_warning_with_an_interval_to_set() {
     .unwrap();
     assert!(fast.cost_warnings(1_000_000).is_empty());
 }
+
+/// Counts every forecast it is asked for (each one a fit of the wrapped ARIMA).
+struct CountingFits<'a> {
+    inner: &'a crate::rolling_origin::ArimaForecaster,
+    fits: std::sync::atomic::AtomicUsize,
+}
+
+impl crate::rolling_origin::Forecaster for CountingFits<'_> {
+    fn name(&self) -> String {
+        self.inner.name()
+    }
+    fn min_history(&self) -> usize {
+        self.inner.min_history()
+    }
+    fn forecast(
+        &self,
+        history: &[f64],
+        horizon: usize,
+    ) -> Result<Vec<f64>, crate::rolling_origin::ForecastError> {
+        self.fits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.inner.forecast(history, horizon)
+    }
+}
+
+/// The `average_accuracy` of an ARIMA or hybrid backtest comes from the signals' own refits:
+/// the same report, bit for bit, as refitting at every origin, with no fit of its own at
+/// the origins the refits cover (one fit per origin instead of two).
+#[test]
+fn refit_forecasts_score_the_backtests_own_fits() {
+    use crate::rolling_origin::{ArimaForecaster, RollingOrigin};
+    let d = walk(160);
+    let registry = stratos_strategies::registry();
+    let refit_every = 10;
+    for request in [
+        r#"{"strategy_id": "arima_prediction", "config": {"p": 1, "d": 1, "q": 1, "steps": 3, "minDataPoints": 40}}"#,
+        r#"{"strategy_id": "arima_prediction", "config": {"auto": true, "max_p": 2, "max_q": 1, "minDataPoints": 50}}"#,
+        r#"{"strategy_id": "hybrid_arima_ma", "config": {"arimaConfig": {"p": 2, "d": 1, "q": 0, "steps": 4, "minDataPoints": 40}, "maConfig": {"period": 10}}}"#,
+    ] {
+        let request: StrategyRequest = serde_json::from_str(request).unwrap();
+        let choice = source_for(&registry, &request, Some(refit_every)).unwrap();
+        let config = BacktestConfig {
+            signal_mode: choice.mode,
+            ..BacktestConfig::default()
+        };
+        let result = run_source(
+            &d.bars(),
+            choice.source.as_ref(),
+            &config,
+            LookAheadCheck::Off,
+        )
+        .unwrap();
+        let signal_fits = result.forecasts.len();
+        // One forecast per refit: the bars with a signal.
+        let refit_bars: Vec<usize> = result.forecasts.iter().map(|f| f.bar).collect();
+        let signals = choice.source.signals(&d.bars()).unwrap();
+        let signal_bars: Vec<usize> = (0..d.c.len())
+            .filter(|&t| signals.actions()[t].is_some())
+            .collect();
+        assert_eq!(refit_bars, signal_bars, "{}", request.strategy_id);
+
+        let forecaster = ArimaForecaster::for_request(&request).unwrap().unwrap();
+        let eval = RollingOrigin::aligned_with_refits(&forecaster, refit_every).unwrap();
+        // Before: every origin fitted again.
+        let refitting = CountingFits {
+            inner: &forecaster,
+            fits: std::sync::atomic::AtomicUsize::new(0),
+        };
+        let before = eval.run(&refitting, &d.c).unwrap();
+        // Now: every origin answered by a signal refit.
+        let shared = RefitForecasts::new(&result.forecasts, &d.c, &forecaster);
+        let after = eval.run(&shared, &d.c).unwrap();
+        assert_eq!(after, before, "{}", request.strategy_id);
+        let origins = after.forecasts.len();
+        assert!(origins >= 8, "{origins} origins");
+        assert_eq!(
+            refitting.fits.load(std::sync::atomic::Ordering::Relaxed),
+            origins
+        );
+        assert_eq!((shared.reused(), shared.fitted()), (origins, 0));
+        // Every scored origin was fitted twice before (its signal's refit and the
+        // evaluation's) and is fitted once now.
+        let before_fits = signal_fits + refitting.fits.into_inner();
+        let now_fits = signal_fits + shared.fitted();
+        assert_eq!(before_fits - now_fits, origins);
+    }
+}
+
+/// Origins no refit made are fitted, with the same report as fitting them all.
+#[test]
+fn refit_forecasts_fall_back_to_fitting_off_the_refit_grid() {
+    use crate::rolling_origin::{ArimaForecaster, Forecaster, RollingOrigin};
+    let d = walk(120);
+    let request: StrategyRequest = serde_json::from_str(
+        r#"{"strategy_id": "arima_prediction", "config": {"p": 1, "d": 1, "q": 0, "minDataPoints": 40}}"#,
+    )
+    .unwrap();
+    let forecaster = ArimaForecaster::for_request(&request).unwrap().unwrap();
+    // Refits every 10 bars; the evaluation every 7: only the first origin is shared.
+    let choice = source_for(&stratos_strategies::registry(), &request, Some(10)).unwrap();
+    let result = run_source(
+        &d.bars(),
+        choice.source.as_ref(),
+        &BacktestConfig::default(),
+        LookAheadCheck::Off,
+    )
+    .unwrap();
+    let eval = RollingOrigin::aligned_with_refits(&forecaster, 7).unwrap();
+    let shared = RefitForecasts::new(&result.forecasts, &d.c, &forecaster);
+    let report = eval.run(&shared, &d.c).unwrap();
+    assert_eq!(report, eval.run(&forecaster, &d.c).unwrap());
+    let origins = report.forecasts.len();
+    // Refits at bars 39, 49, …; origins 40, 47, 54, …, 110: 40 and 110 are on both grids.
+    assert_eq!(shared.reused(), 2);
+    assert_eq!(shared.fitted(), origins - 2);
+    // Another series of the same length is never answered from these refits.
+    let other: Vec<f64> = d.c.iter().map(|v| v * 2.0).collect();
+    let shared = RefitForecasts::new(&result.forecasts, &d.c, &forecaster);
+    assert!(shared.forecast(&other[..40], 5).is_ok());
+    assert_eq!((shared.reused(), shared.fitted()), (0, 1));
+}

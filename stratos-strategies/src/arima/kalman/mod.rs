@@ -41,6 +41,14 @@
 // Index arithmetic on the small state matrices reads as the formulas above.
 #![allow(clippy::needless_range_loop)]
 
+mod integration;
+#[cfg(test)]
+mod tests;
+
+pub(crate) use integration::Integration;
+#[cfg(test)]
+pub(crate) use integration::difference;
+
 use crate::arima::constrain::MAX_LAG;
 use crate::linalg::{Real, solve_in_place};
 
@@ -237,81 +245,6 @@ impl<S: Real> FilterOut<S> {
     }
 }
 
-/// The integration (differencing) part of the state: d regular and D seasonal differences
-/// of period s, statsmodels' layout `[Δ^0..Δ^{d-1} y_{t-1} (d states), D blocks of s states
-/// (block j holds Δ^d Δ_s^j y_{t-1}, …, Δ^d Δ_s^j y_{t-s}), ARMA (r states)]`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Integration {
-    /// Regular differences d.
-    pub(crate) d: usize,
-    /// Seasonal differences D.
-    pub(crate) sd: usize,
-    /// Seasonal period s (unused when D = 0).
-    pub(crate) s: usize,
-}
-
-impl Integration {
-    /// Number of integration states, `d + s·D` (statsmodels' `loglikelihood_burn`).
-    pub(crate) const fn k(&self) -> usize {
-        self.d + self.s * self.sd
-    }
-
-    /// Index of the last state of seasonal block j.
-    const fn last(&self, j: usize) -> usize {
-        self.d + j * self.s + self.s - 1
-    }
-
-    /// The state indexes the design row `Z` selects: the regular states, the last of each
-    /// seasonal block, and the first ARMA state.
-    pub(crate) fn design(&self) -> Vec<usize> {
-        let mut z: Vec<usize> = (0..self.d).collect();
-        z.extend((0..self.sd).map(|j| self.last(j)));
-        z.push(self.k());
-        z
-    }
-
-    /// `(1 − L)^d (1 − L^s)^D y` (empty when `y` has at most `d + s·D` values), seasonal
-    /// differences first as statsmodels' `diff`.
-    pub(crate) fn difference(&self, y: &[f64]) -> Vec<f64> {
-        let mut w = y.to_vec();
-        for _ in 0..self.sd {
-            if w.len() <= self.s {
-                return Vec::new();
-            }
-            w = w[self.s..].iter().zip(&w).map(|(a, b)| a - b).collect();
-        }
-        difference(&w, self.d)
-    }
-
-    /// The integration states at time n (after all of `y`): `Δ^i y_{n-1}` for i < d, then
-    /// block j's `Δ^d Δ_s^j y_{n-1-i}` for i < s. Needs `y.len() ≥ d + s·D`.
-    pub(crate) fn states_after(&self, y: &[f64]) -> Vec<f64> {
-        let n = y.len();
-        let mut out: Vec<f64> = (0..self.d)
-            .map(|i| {
-                let tail = &y[n.saturating_sub(1 + i)..];
-                difference(tail, i).first().copied().unwrap_or(0.0)
-            })
-            .collect();
-        let mut z = difference(y, self.d);
-        for _ in 0..self.sd {
-            let m = z.len();
-            out.extend((0..self.s).map(|i| {
-                m.checked_sub(1 + i)
-                    .and_then(|k| z.get(k))
-                    .copied()
-                    .unwrap_or(0.0)
-            }));
-            if m <= self.s {
-                z = Vec::new();
-            } else {
-                z = z[self.s..].iter().zip(&z).map(|(a, b)| a - b).collect();
-            }
-        }
-        out
-    }
-}
-
 /// The data of one filter problem.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Data<'a> {
@@ -323,18 +256,6 @@ pub(crate) struct Data<'a> {
     pub(crate) integ: Integration,
     /// Start for d + D > 0.
     pub(crate) start: Start,
-}
-
-/// `Δ^d y` (empty when `y` has at most d values).
-pub(crate) fn difference(y: &[f64], d: usize) -> Vec<f64> {
-    let mut w = y.to_vec();
-    for _ in 0..d {
-        if w.len() <= 1 {
-            return Vec::new();
-        }
-        w = w.windows(2).map(|p| p[1] - p[0]).collect();
-    }
-    w
 }
 
 /// Runs the filter over `data` for the ARMA system `sys`, with `offset` (the constant, when
@@ -699,68 +620,4 @@ fn steady<S: Real, R: Recorder<S>, const N: usize, const C: bool>(
         }
     }
     sv2
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ar1_stationary_variance() {
-        let sys = ArmaSs::new(&[0.5_f64], &[], 2.0);
-        let p = sys.stationary_cov::<MAX_R>().unwrap();
-        assert!((p[0][0] - 2.0 / 0.75).abs() < 1e-14);
-    }
-
-    #[test]
-    fn arma_stationary_cov_solves_lyapunov() {
-        let sys = ArmaSs::new(&[0.6_f64, -0.25], &[0.4, 0.2], 1.3);
-        let p = sys.stationary_cov::<MAX_R>().unwrap();
-        let r = sys.r;
-        // Check P = T P T' + σ² R R'.
-        for i in 0..r {
-            for j in 0..r {
-                let tpt = {
-                    let mut s = 0.0;
-                    for k in 0..r {
-                        for l in 0..r {
-                            let tik = if k == 0 {
-                                sys.phi[i]
-                            } else if k == i + 1 {
-                                1.0
-                            } else {
-                                0.0
-                            };
-                            let tjl = if l == 0 {
-                                sys.phi[j]
-                            } else if l == j + 1 {
-                                1.0
-                            } else {
-                                0.0
-                            };
-                            s += tik * tjl * p[k][l];
-                        }
-                    }
-                    s
-                };
-                let rhs = tpt + sys.rv[i] * sys.rv[j] * 1.3;
-                assert!((p[i][j] - rhs).abs() < 1e-12, "{i},{j}");
-            }
-        }
-        let ma = ArmaSs::new(&[], &[0.4_f64, 0.2], 1.0);
-        let p = ma.stationary_cov::<MAX_R>().unwrap();
-        assert!((p[0][0] - (1.0 + 0.16 + 0.04)).abs() < 1e-14);
-        assert_eq!(
-            ArmaSs::new(&[1.0_f64], &[], 1.0)
-                .stationary_cov::<MAX_R>()
-                .unwrap_err(),
-            FilterError::NotStationary
-        );
-    }
-
-    #[test]
-    fn difference_of_order_two() {
-        assert_eq!(difference(&[1.0, 4.0, 9.0, 16.0], 2), vec![2.0, 2.0]);
-        assert!(difference(&[1.0], 1).is_empty());
-    }
 }

@@ -1,0 +1,202 @@
+//! [`NdjsonRows`]: records pulled one NDJSON line at a time, and the JSON-object decoding
+//! the batch readers share.
+
+use super::*;
+
+/// Records pulled one NDJSON line at a time (see the [module docs](super)).
+#[derive(Debug)]
+pub struct NdjsonRows<R> {
+    input: R,
+    line: u64,
+    buf: Vec<u8>,
+    limits: Limits,
+    rules: RecordRules,
+}
+
+impl<R: BufRead> NdjsonRows<R> {
+    /// A reader over `input` with the options' budgets, stream field and date pattern.
+    ///
+    /// # Errors
+    /// [`IngestError::InvalidOptions`] for a bad date pattern.
+    pub fn new(input: R, options: &ReadOptions) -> Result<Self, IngestError> {
+        Ok(NdjsonRows {
+            input,
+            line: 0,
+            buf: Vec::new(),
+            limits: *options.limits(),
+            rules: RecordRules {
+                stream_field: options.stream_field().map(str::to_owned),
+                date_format: date_pattern(options)?,
+            },
+        })
+    }
+
+    /// The last line read (1-based).
+    pub fn line(&self) -> u64 {
+        self.line
+    }
+
+    /// Reads the next line into `record`: `Ok(None)` at the end of the input.
+    ///
+    /// # Errors
+    /// Only for an I/O failure or a broken decompression budget; a bad line is
+    /// [`Pulled::Bad`] with a [`IngestError::Json`] (or [`IngestError::Limit`]) naming it.
+    pub fn next_record(&mut self, record: &mut Record) -> Result<Option<Pulled>, IngestError> {
+        self.line += 1;
+        let line = self.line;
+        match read_line(&mut self.input, &mut self.buf, self.limits.max_line_bytes)
+            .map_err(|e| io_failure(e, line))?
+        {
+            LineRead::Eof => return Ok(None),
+            LineRead::TooLong => return Ok(Some(too_long(line, &self.limits))),
+            LineRead::Line => {}
+        }
+        let text = if line == 1 {
+            crate::sniff::strip_bom(&self.buf)
+        } else {
+            &self.buf[..]
+        };
+        let text = text.trim_ascii();
+        if text.is_empty() {
+            return Ok(Some(Pulled::Blank));
+        }
+        Ok(Some(decode_line(
+            text,
+            line,
+            &self.limits,
+            &self.rules,
+            record,
+        )))
+    }
+}
+
+/// The deepest nesting of arrays and objects in `json` (outside strings).
+pub(crate) fn nesting_depth(json: &[u8]) -> u64 {
+    let (mut depth, mut deepest) = (0u64, 0u64);
+    let (mut in_string, mut escaped) = (false, false);
+    for &b in json {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'{' | b'[' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}
+
+/// One NDJSON line into `record`.
+fn decode_line(
+    text: &[u8],
+    line: u64,
+    limits: &Limits,
+    rules: &RecordRules,
+    record: &mut Record,
+) -> Pulled {
+    let at = || Box::new(Location::default().with_line(line));
+    let depth_limit = u64::from(limits.max_nesting_depth);
+    if memchr::memchr2_iter(b'{', b'[', text).count() as u64 > depth_limit
+        && nesting_depth(text) > depth_limit
+    {
+        return Pulled::Bad(IngestError::limit(
+            Location::default().with_line(line),
+            LimitKind::NestingDepth,
+            depth_limit,
+        ));
+    }
+    let parsed = serde_json::from_slice::<Json>(text).or_else(|e| {
+        record::relaxed_to_json(text)
+            .and_then(|j| serde_json::from_slice::<Json>(&j).ok())
+            .ok_or(e)
+    });
+    let object = match parsed {
+        Ok(Json::Object(m)) => m,
+        Ok(other) => {
+            return Pulled::Bad(IngestError::Json {
+                location: at(),
+                message: format!("expected a JSON object, found {}", json_kind(&other)),
+            });
+        }
+        Err(e) => {
+            return Pulled::Bad(IngestError::Json {
+                location: at(),
+                message: e.to_string(),
+            });
+        }
+    };
+    match fill_record(object, rules, record) {
+        Ok(()) => Pulled::Row,
+        Err(issue) => Pulled::Bad(IngestError::Json {
+            location: at(),
+            message: issue.0,
+        }),
+    }
+}
+
+fn json_kind(v: &Json) -> &'static str {
+    match v {
+        Json::Null => "null",
+        Json::Bool(_) => "a bool",
+        Json::Number(_) => "a number",
+        Json::String(_) => "a string",
+        Json::Array(_) => "an array",
+        Json::Object(_) => "an object",
+    }
+}
+
+/// Reads one JSON object of any shape as a record, as [`NdjsonRows`] does for each line.
+///
+/// # Errors
+/// [`IngestError::Json`] for malformed JSON, a value that is not an object, or an
+/// unreadable time; [`IngestError::Limit`] past the nesting budget.
+///
+/// # Examples
+/// ```
+/// use stratos_ingest::{stream::record_from_json, ReadOptions};
+/// let r = record_from_json(br#"{"sensor_id":"s1","value":42.5,"timestamp":"2023-06-01T12:00:00Z"}"#,
+///                          &ReadOptions::default()).unwrap();
+/// assert_eq!(r.stream_id, "s1");
+/// assert_eq!(r.number("value").unwrap(), 42.5);
+/// ```
+pub fn record_from_json(json: &[u8], options: &ReadOptions) -> Result<Record, IngestError> {
+    let rules = RecordRules {
+        stream_field: options.stream_field().map(str::to_owned),
+        date_format: date_pattern(options)?,
+    };
+    let mut record = Record::new("");
+    match decode_line(json.trim_ascii(), 1, options.limits(), &rules, &mut record) {
+        Pulled::Bad(mut e) => {
+            if let IngestError::Json { location, .. } | IngestError::Limit { location, .. } = &mut e
+            {
+                location.line = None;
+            }
+            Err(e)
+        }
+        _ => Ok(record),
+    }
+}
+
+/// A JSON object into `record` (the batch JSON reader's records that are envelopes).
+pub(crate) fn fill_from_object(
+    object: Map<String, Json>,
+    options: &ReadOptions,
+    record: &mut Record,
+) -> Result<(), String> {
+    let rules = RecordRules {
+        stream_field: options.stream_field().map(str::to_owned),
+        date_format: date_pattern(options).ok().flatten(),
+    };
+    fill_record(object, &rules, record).map_err(|i| i.0)
+}

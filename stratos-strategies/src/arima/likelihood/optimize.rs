@@ -1,0 +1,315 @@
+//! The optimizer: argmin's L-BFGS with More–Thuente line search on [`Objective`], restarted
+//! until the gradient test passes, from each of several starting points (multi-start).
+
+use std::cell::RefCell;
+
+use argmin::core::{
+    CostFunction, Error as ArgminError, Executor, Gradient, State, TerminationReason,
+};
+use argmin::solver::linesearch::MoreThuenteLineSearch;
+use argmin::solver::quasinewton::LBFGS;
+
+use crate::arima::error::ArimaError;
+use crate::arima::model::{Arima, ArimaParams, Convergence};
+
+/// A filter failure as an [`ArimaError`].
+use super::{Objective, mean_std};
+
+/// The argmin problem: borrows the objective and a cache of the last evaluations (L-BFGS
+/// asks for the cost and the gradient at the same points) that also remembers the best point
+/// seen. The cache lives outside the problem: argmin drops the problem when a line search
+/// fails, and the best point must survive that.
+struct Problem<'o, 'a> {
+    obj: &'o Objective<'a>,
+    cache: &'o RefCell<Cache>,
+}
+
+#[derive(Default)]
+struct Cache {
+    /// Recent evaluations: (x, cost, gradient).
+    recent: Vec<(Vec<f64>, f64, Vec<f64>)>,
+    /// The lowest cost seen and where.
+    best: Option<(f64, Vec<f64>)>,
+}
+
+impl Problem<'_, '_> {
+    fn eval(&self, x: &[f64]) -> (f64, Vec<f64>) {
+        let mut cache = self.cache.borrow_mut();
+        if let Some((_, c, g)) = cache.recent.iter().find(|(p, _, _)| p.as_slice() == x) {
+            return (*c, g.clone());
+        }
+        let mut g = vec![0.0; x.len()];
+        let c = self.obj.cost_grad(x, &mut g);
+        if c.is_finite() && cache.best.as_ref().is_none_or(|(b, _)| c < *b) {
+            cache.best = Some((c, x.to_vec()));
+        }
+        if cache.recent.len() >= 4 {
+            cache.recent.remove(0);
+        }
+        cache.recent.push((x.to_vec(), c, g.clone()));
+        (c, g)
+    }
+}
+
+impl CostFunction for Problem<'_, '_> {
+    type Param = Vec<f64>;
+    type Output = f64;
+
+    fn cost(&self, x: &Self::Param) -> Result<Self::Output, ArgminError> {
+        Ok(self.eval(x).0)
+    }
+}
+
+impl Gradient for Problem<'_, '_> {
+    type Param = Vec<f64>;
+    type Gradient = Vec<f64>;
+
+    fn gradient(&self, x: &Self::Param) -> Result<Self::Gradient, ArgminError> {
+        Ok(self.eval(x).1)
+    }
+}
+
+/// The outcome of one L-BFGS run.
+struct Run {
+    best: Option<(f64, Vec<f64>)>,
+    iterations: u64,
+    reason: Option<TerminationReason>,
+    error: Option<ArgminError>,
+}
+
+fn lbfgs(obj: &Objective<'_>, x0: Vec<f64>, max_iters: u64, grad_tol: f64, cost_tol: f64) -> Run {
+    let cache = RefCell::new(Cache::default());
+    let problem = Problem { obj, cache: &cache };
+    let solver = LBFGS::new(MoreThuenteLineSearch::new(), 10);
+    let solver = match solver
+        .with_tolerance_grad(grad_tol)
+        .and_then(|s| s.with_tolerance_cost(cost_tol))
+    {
+        Ok(s) => s,
+        Err(error) => {
+            return Run {
+                best: None,
+                iterations: 0,
+                reason: None,
+                error: Some(error),
+            };
+        }
+    };
+    let result = Executor::new(problem, solver)
+        .configure(|state| state.param(x0).max_iters(max_iters))
+        .timer(false)
+        .run();
+    let best = cache.borrow_mut().best.take();
+    match result {
+        Ok(res) => Run {
+            best,
+            iterations: res.state().get_iter(),
+            reason: res.state().get_termination_reason().cloned(),
+            error: None,
+        },
+        Err(error) => Run {
+            best,
+            iterations: 0,
+            reason: None,
+            error: Some(error),
+        },
+    }
+}
+
+/// The gradient norm (of `−log L / (n − d)` in the unconstrained parameters) at or below
+/// which the returned point counts as converged.
+const ACCEPT_GRAD: f64 = 1e-5;
+
+/// Relative cost change below which an iteration counts as no progress.
+const COST_TOL: f64 = 1e-15;
+
+/// One maximum-likelihood descent: L-BFGS from `x0`, restarted from the best point (fresh
+/// curvature memory) while it stops early.
+struct Descent {
+    /// The lowest cost found and where.
+    best: Option<(f64, Vec<f64>)>,
+    iterations: u64,
+    termination: String,
+    error: Option<ArgminError>,
+}
+
+fn descend(obj: &Objective<'_>, x0: Vec<f64>, max_iters: u64, grad_tol: f64) -> Descent {
+    let cost0 = obj.cost(&x0);
+    // Stop when an iteration changes the cost by less than ~4 ulps of its size: below that
+    // the line search only chases rounding.
+    let cost_tol = COST_TOL
+        * if cost0.is_finite() {
+            cost0.abs().max(1.0)
+        } else {
+            1.0
+        };
+    let mut out = Descent {
+        best: None,
+        iterations: 0,
+        termination: String::from("not run"),
+        error: None,
+    };
+    let mut x = x0;
+    for _round in 0..3 {
+        let budget = max_iters.saturating_sub(out.iterations);
+        if budget == 0 {
+            break;
+        }
+        let run = lbfgs(obj, x.clone(), budget, grad_tol, cost_tol);
+        out.iterations += run.iterations;
+        let improved = match (&run.best, &out.best) {
+            (Some((c, _)), Some((b, _))) => c < b,
+            (Some(_), None) => true,
+            _ => false,
+        };
+        if improved {
+            out.best = run.best;
+        }
+        if let Some(e) = run.error {
+            out.termination = format!("optimizer error: {e}");
+            out.error = Some(e);
+            break;
+        }
+        let Some((_, bx)) = &out.best else { break };
+        x = bx.clone();
+        out.termination = match &run.reason {
+            Some(TerminationReason::SolverExit(msg)) => msg.clone(),
+            Some(r) => r.text().to_owned(),
+            None => "unknown".to_owned(),
+        };
+        if gradient_norm(obj, &x) <= grad_tol
+            || !improved
+            || matches!(run.reason, Some(TerminationReason::MaxItersReached))
+        {
+            break;
+        }
+    }
+    out
+}
+
+/// The Euclidean norm of the cost's gradient at `x` (infinite where the cost is not
+/// finite).
+fn gradient_norm(obj: &Objective<'_>, x: &[f64]) -> f64 {
+    let mut g = vec![0.0; x.len()];
+    if !obj.cost_grad(x, &mut g).is_finite() {
+        return f64::INFINITY;
+    }
+    g.iter().map(|v| v * v).sum::<f64>().sqrt()
+}
+
+/// The starting points of the multi-start fit, in this order (duplicates dropped):
+/// statsmodels' own `start_params`, the conditional-sum-of-squares optimum (R's
+/// `method = "CSS-ML"` start), Hannan–Rissanen, and zero AR / MA coefficients.
+fn starts(obj: &Objective<'_>, model: &Arima) -> Vec<(&'static str, Vec<f64>)> {
+    let sm = obj.start();
+    let zero = fallback_x(obj, &sm);
+    let to_x = |params: &ArimaParams| {
+        obj.unconstrain(params)
+            .filter(|x| obj.cost(x).is_finite())
+            .unwrap_or_else(|| zero.clone())
+    };
+    let sm_x = to_x(&sm);
+    let mut out: Vec<(&'static str, Vec<f64>)> = vec![("statsmodels", sm_x.clone())];
+    if obj.p + obj.q + obj.sp + obj.sq > 0 {
+        // CSS: minimise the conditional sum of squares from statsmodels' start, then take
+        // sigma2 = SSE / m from the same residuals.
+        let css = obj.css_objective();
+        let run = descend(&css, sm_x, model.max_iters(), model.grad_tol());
+        if let Some((_, mut x)) = run.best {
+            let params = css.params(&x);
+            if let Some(s2) = css_sigma2(obj, &params) {
+                if let Some(last) = x.last_mut() {
+                    *last = s2.ln();
+                }
+                if obj.cost(&x).is_finite() {
+                    out.push(("css", x));
+                }
+            }
+        }
+        if !obj.seasonal_arma() {
+            out.push(("hannan-rissanen", to_x(&obj.hannan_rissanen())));
+        }
+        out.push(("zero", zero));
+    }
+    let mut unique: Vec<(&'static str, Vec<f64>)> = Vec::with_capacity(out.len());
+    for (name, x) in out {
+        if !unique.iter().any(|(_, u)| u == &x) {
+            unique.push((name, x));
+        }
+    }
+    unique
+}
+
+/// `SSE / m` of the conditional residuals at `params` (see [`Objective::css_llf`]).
+fn css_sigma2(obj: &Objective<'_>, params: &ArimaParams) -> Option<f64> {
+    let (ar, ma) = params.expanded(obj.s);
+    let llf = obj.css_llf(&ar, &ma, params.constant).ok()?;
+    let m = (obj.data.w.len().checked_sub(obj.ar_lags())?) as f64;
+    let s2 = (-2.0 * llf / m).exp();
+    (s2 > 0.0 && s2.is_finite()).then_some(s2)
+}
+
+/// Fits `model` to `y`: the optimum parameters and how the optimizer ended.
+///
+/// Multi-start: a full L-BFGS descent from each of [`starts`], keeping the highest
+/// likelihood. `converged` is the gradient test at the returned point: the gradient norm of
+/// `−log L / (n − d)` in the unconstrained parameters at most [`ACCEPT_GRAD`] (or the
+/// model's own tolerance, when looser).
+pub(crate) fn fit(model: &Arima, y: &[f64]) -> Result<(ArimaParams, Convergence), ArimaError> {
+    let order = model.order();
+    let w = order.integration().difference(y);
+    let (_, wstd) = mean_std(&w);
+    let flat = if order.has_constant() {
+        wstd == 0.0
+    } else {
+        w.iter().all(|v| *v == 0.0)
+    };
+    if flat {
+        return Err(ArimaError::ConstantSeries { d: order.d });
+    }
+    let obj = Objective::new(model, y, &w);
+    let mut iterations = 0;
+    let mut best: Option<(f64, Vec<f64>, String)> = None;
+    let mut last_error = None;
+    for (name, x0) in starts(&obj, model) {
+        let run = descend(&obj, x0, model.max_iters(), model.grad_tol());
+        iterations += run.iterations;
+        if let Some((c, x)) = run.best
+            && best.as_ref().is_none_or(|(b, _, _)| c < *b)
+        {
+            best = Some((c, x, format!("{} (start: {name})", run.termination)));
+        }
+        if let Some(e) = run.error {
+            last_error = Some(e);
+        }
+    }
+    let Some((_, bx, termination)) = best else {
+        return Err(match last_error {
+            Some(e) => ArimaError::Optimizer {
+                message: e.to_string(),
+                source: e.into_boxed_dyn_error(),
+            },
+            None => ArimaError::Numerical {
+                message: "the likelihood is not finite at any point the optimizer tried".to_owned(),
+            },
+        });
+    };
+    let converged = gradient_norm(&obj, &bx) <= ACCEPT_GRAD.max(model.grad_tol());
+    Ok((
+        obj.params(&bx),
+        Convergence {
+            converged,
+            iterations,
+            termination,
+        },
+    ))
+}
+
+/// A safe starting point: zero AR/MA, the mean, and the (differenced) series' variance.
+fn fallback_x(obj: &Objective<'_>, start: &ArimaParams) -> Vec<f64> {
+    let mut x = vec![0.0; obj.k()];
+    if let Some(last) = x.last_mut() {
+        *last = start.sigma2.ln();
+    }
+    x
+}
