@@ -306,6 +306,49 @@ fn contain_panics() {
     stratos_ingest::silence_contained_panics();
 }
 
+/// Parquet bytes through the Parquet reader (its footer and sizes checked against the
+/// limits, then decoded on the library's contained thread). A frame is consistent and, with
+/// the `arrow` feature, writes back to Parquet that reads as a frame of the same shape; an
+/// error is bad data. Without stratos-ingest's `arrow` feature every read is an
+/// [`IngestError::Unsupported`].
+pub fn parquet(data: &[u8]) {
+    contain_panics();
+    check_columnar(data, Format::Parquet);
+}
+
+/// Arrow IPC bytes (a file or a stream) through the Arrow reader, checked as [`parquet`].
+pub fn arrow(data: &[u8]) {
+    contain_panics();
+    check_columnar(data, Format::Arrow);
+}
+
+fn check_columnar(data: &[u8], format: Format) {
+    match stratos_ingest::read_bytes(data, &fuzz_options().with_format(format)) {
+        Ok(frame) => {
+            check_frame(&frame);
+            #[cfg(feature = "arrow")]
+            {
+                let mut out = Vec::new();
+                match stratos_ingest::arrow::write_parquet(&frame, &mut out) {
+                    Ok(()) => {
+                        let back = stratos_ingest::read_bytes(&out, &fuzz_options());
+                        let back = back.unwrap_or_else(|e| panic!("written file unread: {e}"));
+                        assert_eq!(back.len(), frame.len(), "rows after a round trip");
+                        assert_eq!(back.schema(), frame.schema(), "schema after a round trip");
+                    }
+                    Err(e) => {
+                        let _ = e.to_string();
+                    }
+                }
+            }
+        }
+        Err(e) => {
+            assert!(e.is_bad_data(), "not a bad-data error: {e:?}");
+            let _ = e.to_string();
+        }
+    }
+}
+
 /// How long a fuzz input may spend in PDF extraction.
 const PDF_BUDGET: std::time::Duration = std::time::Duration::from_secs(10);
 

@@ -122,6 +122,10 @@ pub(crate) enum RunFormat {
     Csv,
     /// statsmodels' results.summary() table (arima_prediction).
     Summary,
+    /// The CSV rows as a typed Parquet file (needs --output).
+    Parquet,
+    /// The CSV rows as a typed Arrow IPC file (Feather v2; needs --output).
+    Arrow,
 }
 
 /// Output formats of `strategies`.
@@ -144,6 +148,11 @@ pub(crate) enum InputFormat {
     Xlsx,
     /// The largest table of a PDF (extracted in a child process).
     Pdf,
+    /// An Apache Parquet file.
+    Parquet,
+    /// An Apache Arrow IPC file or stream (Feather v2).
+    #[value(alias = "feather", alias = "ipc")]
+    Arrow,
 }
 
 /// Input formats of `stream`.
@@ -188,6 +197,10 @@ pub(crate) struct RunArgs {
     /// Output format.
     #[arg(long, short, value_enum, default_value_t = RunFormat::Table)]
     pub(crate) format: RunFormat,
+    /// Write the output to FILE instead of stdout (`-`: stdout, refused for parquet and
+    /// arrow on a terminal). Required by --format parquet and arrow.
+    #[arg(long, short, value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
     /// Input format (default: from the file extension, else from the content).
     #[arg(long, value_enum)]
     pub(crate) input_format: Option<InputFormat>,

@@ -16,8 +16,12 @@ pub(crate) const PDF_THREAD_NAME: &str = "stratos-pdf";
 /// The name of the thread spreadsheets are parsed on.
 pub(crate) const SPREADSHEET_THREAD_NAME: &str = "stratos-spreadsheet";
 
-/// Keeps panics on the library's parser threads (`stratos-pdf`, `stratos-spreadsheet`) from
-/// printing.
+/// The name of the thread Parquet and Arrow IPC files are decoded on.
+#[cfg_attr(not(feature = "arrow"), allow(dead_code))]
+pub(crate) const ARROW_THREAD_NAME: &str = "stratos-arrow";
+
+/// Keeps panics on the library's parser threads (`stratos-pdf`, `stratos-spreadsheet`,
+/// `stratos-arrow`) from printing.
 ///
 /// Such a panic is caught and returned as an error (its message included), but Rust prints
 /// every panic through the process's panic hook before it unwinds, so by default a bad file
@@ -42,7 +46,7 @@ pub fn silence_contained_panics() {
             let name = std::thread::current().name().map(str::to_owned);
             if !matches!(
                 name.as_deref(),
-                Some(PDF_THREAD_NAME | SPREADSHEET_THREAD_NAME)
+                Some(PDF_THREAD_NAME | SPREADSHEET_THREAD_NAME | ARROW_THREAD_NAME)
             ) {
                 previous(info);
             }
@@ -51,7 +55,10 @@ pub fn silence_contained_panics() {
 }
 
 /// The text of a panic payload.
-#[cfg_attr(not(any(feature = "pdf", feature = "xlsx")), allow(dead_code))]
+#[cfg_attr(
+    not(any(feature = "pdf", feature = "xlsx", feature = "arrow")),
+    allow(dead_code)
+)]
 pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
     if let Some(s) = payload.downcast_ref::<&str>() {
         (*s).to_owned()

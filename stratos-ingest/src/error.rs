@@ -74,10 +74,11 @@ pub enum IngestError {
         source: Box<FrameError>,
     },
     /// A format name that is not one of `csv`, `tsv`, `ndjson`, `jsonl`, `json`, `text`,
-    /// `txt`, `log`, `spreadsheet`, `xlsx`, `xlsm`, `xls`, `xlsb`, `ods`, `pdf`.
+    /// `txt`, `log`, `spreadsheet`, `xlsx`, `xlsm`, `xls`, `xlsb`, `ods`, `pdf`, `parquet`,
+    /// `arrow`, `feather`, `ipc`, `arrows`.
     #[error(
         "unknown format `{name}`: expected csv, tsv, ndjson, jsonl, json, text, txt, log, \
-         spreadsheet, xlsx, xlsm, xls, xlsb, ods or pdf"
+         spreadsheet, xlsx, xlsm, xls, xlsb, ods, pdf, parquet or arrow"
     )]
     UnknownFormat {
         /// Empty: a format name has no place in the input.
@@ -126,6 +127,17 @@ pub enum IngestError {
         #[source]
         source: std::io::Error,
     },
+    /// A Parquet or Arrow IPC file that could not be decoded: a broken footer, sizes the file
+    /// cannot hold, corrupt pages or record batches (the decoder's message).
+    #[error("{location}: malformed {format} input: {message}")]
+    Arrow {
+        /// The source.
+        location: Box<Location>,
+        /// `Parquet`, `Arrow IPC` or `Arrow`.
+        format: &'static str,
+        /// What the decoder said.
+        message: String,
+    },
     /// Options that cannot be used, such as a quote or line break as the delimiter.
     #[error("{location}: invalid options: {message}")]
     InvalidOptions {
@@ -151,6 +163,7 @@ macro_rules! location_of {
             | IngestError::Pdf { location, .. }
             | IngestError::Limit { location, .. }
             | IngestError::Decompress { location, .. }
+            | IngestError::Arrow { location, .. }
             | IngestError::InvalidOptions { location, .. } => location,
         }
     };
@@ -179,7 +192,7 @@ impl IngestError {
     /// True when the input was read but its content is malformed ([`IngestError::Ragged`],
     /// [`IngestError::Cell`], [`IngestError::Json`], [`IngestError::Csv`],
     /// [`IngestError::Frame`], [`IngestError::Unsupported`], [`IngestError::Pdf`], [`IngestError::Limit`],
-    /// [`IngestError::Decompress`]): the CLI's
+    /// [`IngestError::Decompress`], [`IngestError::Arrow`]): the CLI's
     /// exit code 65.
     pub fn is_bad_data(&self) -> bool {
         matches!(
@@ -193,6 +206,7 @@ impl IngestError {
                 | IngestError::Pdf { .. }
                 | IngestError::Limit { .. }
                 | IngestError::Decompress { .. }
+                | IngestError::Arrow { .. }
         )
     }
 

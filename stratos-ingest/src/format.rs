@@ -44,12 +44,20 @@ pub enum Format {
     /// ignored, a table continued over pages joined). Needs the `pdf` feature (on by
     /// default); without it reading one is an [`IngestError::Unsupported`].
     Pdf,
+    /// An Apache Parquet file (`PAR1`): every row group into one frame. Needs the `arrow`
+    /// feature; without it reading one is an [`IngestError::Unsupported`].
+    Parquet,
+    /// An Apache Arrow IPC file (`ARROW1`, also called Feather v2) or stream: every record
+    /// batch into one frame. Needs the `arrow` feature; without it reading one is an
+    /// [`IngestError::Unsupported`].
+    Arrow,
 }
 
 impl Format {
     /// The format a file extension names (case-insensitive, without the dot): `csv`, `tsv`,
     /// `tab`, `ndjson`, `jsonl`, `json`, `txt`, `log` (and `text`), `xlsx`, `xlsm`, `xls`,
-    /// `xlsb`, `ods` (and `spreadsheet`), `pdf`. `None` for others.
+    /// `xlsb`, `ods` (and `spreadsheet`), `pdf`, `parquet` (and `pq`), `arrow`, `feather`,
+    /// `ipc`, `arrows` (and `arrow_ipc`). `None` for others.
     pub fn from_extension(extension: &str) -> Option<Format> {
         let e = extension.trim_start_matches('.');
         if e.eq_ignore_ascii_case("csv") {
@@ -72,13 +80,20 @@ impl Format {
             Some(Format::Spreadsheet)
         } else if e.eq_ignore_ascii_case("pdf") {
             Some(Format::Pdf)
+        } else if e.eq_ignore_ascii_case("parquet") || e.eq_ignore_ascii_case("pq") {
+            Some(Format::Parquet)
+        } else if ["arrow", "feather", "ipc", "arrows", "arrow_ipc"]
+            .iter()
+            .any(|x| e.eq_ignore_ascii_case(x))
+        {
+            Some(Format::Arrow)
         } else {
             None
         }
     }
 
-    /// The format's canonical name: `csv`, `tsv`, `ndjson`, `json`, `text`, `spreadsheet` or
-    /// `pdf`.
+    /// The format's canonical name: `csv`, `tsv`, `ndjson`, `json`, `text`, `spreadsheet`,
+    /// `pdf`, `parquet` or `arrow`.
     pub fn as_str(self) -> &'static str {
         match self {
             Format::Csv => "csv",
@@ -88,6 +103,8 @@ impl Format {
             Format::Text => "text",
             Format::Spreadsheet => "spreadsheet",
             Format::Pdf => "pdf",
+            Format::Parquet => "parquet",
+            Format::Arrow => "arrow",
         }
     }
 }
@@ -102,7 +119,8 @@ impl FromStr for Format {
     type Err = IngestError;
 
     /// Reads `csv`, `tsv`, `ndjson`, `jsonl`, `json`, `text`, `txt`, `log`, `spreadsheet`,
-    /// `xlsx`, `xlsm`, `xls`, `xlsb`, `ods` or `pdf` (case-insensitive).
+    /// `xlsx`, `xlsm`, `xls`, `xlsb`, `ods`, `pdf`, `parquet`, `pq`, `arrow`, `feather`, `ipc`,
+    /// `arrows` or `arrow_ipc` (case-insensitive).
     ///
     /// # Errors
     /// [`IngestError::UnknownFormat`] for any other name.
@@ -131,6 +149,8 @@ mod tests {
             Format::Text,
             Format::Spreadsheet,
             Format::Pdf,
+            Format::Parquet,
+            Format::Arrow,
         ] {
             assert_eq!(f.as_str().parse::<Format>().unwrap(), f);
         }
@@ -147,7 +167,7 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "unknown format `xml`: expected csv, tsv, ndjson, jsonl, json, text, txt, log, \
-             spreadsheet, xlsx, xlsm, xls, xlsb, ods or pdf"
+             spreadsheet, xlsx, xlsm, xls, xlsb, ods, pdf, parquet or arrow"
         );
         assert!(!e.is_bad_data());
         assert!("tab".parse::<Format>().is_err());

@@ -1,6 +1,8 @@
 #![doc = include_str!("../README.md")]
 #![cfg_attr(test, allow(clippy::float_cmp))]
 
+#[cfg(feature = "arrow")]
+pub mod arrow;
 mod cell;
 mod contain;
 mod convert;
@@ -418,7 +420,7 @@ fn format_from_name(name: &str, bytes: &[u8]) -> Option<Format> {
             (Format::Json, Format::Ndjson) => Format::Ndjson,
             (
                 Format::Csv | Format::Tsv | Format::Json | Format::Ndjson | Format::Text,
-                sniffed @ (Format::Pdf | Format::Spreadsheet),
+                sniffed @ (Format::Pdf | Format::Spreadsheet | Format::Parquet | Format::Arrow),
             ) => sniffed,
             (f, _) => f,
         })
@@ -521,6 +523,8 @@ fn read_as(
             sniff::Content::Text => Format::Text,
             sniff::Content::Spreadsheet => Format::Spreadsheet,
             sniff::Content::Pdf => Format::Pdf,
+            sniff::Content::Parquet => Format::Parquet,
+            sniff::Content::Arrow => Format::Arrow,
         },
     };
     if matches!(
@@ -569,6 +573,18 @@ fn read_as(
             location: Box::new(Location::source(source)),
             what: "PDF input needs stratos-ingest's `pdf` feature, which is off in this build"
                 .to_owned(),
+        }),
+        #[cfg(feature = "arrow")]
+        Format::Parquet => arrow::read_parquet(bytes, options.limits(), source),
+        #[cfg(feature = "arrow")]
+        Format::Arrow => arrow::read_ipc(bytes, options.limits(), source),
+        #[cfg(not(feature = "arrow"))]
+        Format::Parquet | Format::Arrow => Err(IngestError::Unsupported {
+            location: Box::new(Location::source(source)),
+            what: format!(
+                "{format} input needs stratos-ingest's `arrow` feature, which is off in this \
+                 build"
+            ),
         }),
     }
 }

@@ -51,6 +51,28 @@ pub(crate) enum Content {
     Text,
     Spreadsheet,
     Pdf,
+    Parquet,
+    Arrow,
+}
+
+/// True for a Parquet file: `PAR1` at the start.
+pub(crate) fn is_parquet(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"PAR1")
+}
+
+/// True for an Arrow IPC file (`ARROW1`) or stream (a first message opened by the
+/// continuation marker `FF FF FF FF` and a metadata length under 16 MiB).
+pub(crate) fn is_arrow(bytes: &[u8]) -> bool {
+    if bytes.starts_with(b"ARROW1") {
+        return true;
+    }
+    match bytes {
+        [0xFF, 0xFF, 0xFF, 0xFF, a, b, c, d, ..] => {
+            let len = i32::from_le_bytes([*a, *b, *c, *d]);
+            len > 0 && len < (1 << 24)
+        }
+        _ => false,
+    }
 }
 
 /// True for a PDF: `%PDF-` within the first 1024 bytes (readers accept leading junk).
@@ -77,6 +99,12 @@ pub(crate) fn is_spreadsheet(bytes: &[u8]) -> bool {
 /// holding `stream_id`, else JSON; lines starting with a timestamp followed by key/value
 /// pairs are text logs; anything else is CSV.
 pub(crate) fn sniff_content(bytes: &[u8]) -> Content {
+    if is_parquet(bytes) {
+        return Content::Parquet;
+    }
+    if is_arrow(bytes) {
+        return Content::Arrow;
+    }
     if is_spreadsheet(bytes) {
         return Content::Spreadsheet;
     }
@@ -112,7 +140,9 @@ pub(crate) fn sniff_content(bytes: &[u8]) -> Content {
 /// envelope); [`Format::Text`] for log lines that start with a timestamp followed by
 /// key/value pairs; [`Format::Spreadsheet`] for a ZIP holding `xl/` entries or an
 /// OpenDocument spreadsheet, or an OLE compound file (`.xls`); [`Format::Pdf`] for `%PDF-`
-/// within the first 1024 bytes; else [`Format::Csv`].
+/// within the first 1024 bytes; [`Format::Parquet`] for `PAR1` at the start;
+/// [`Format::Arrow`] for `ARROW1` at the start (an IPC file) or `FF FF FF FF` and a small
+/// length (an IPC stream); else [`Format::Csv`].
 ///
 /// # Examples
 /// ```
@@ -123,6 +153,8 @@ pub(crate) fn sniff_content(bytes: &[u8]) -> Content {
 /// assert_eq!(sniff_format(b"[{\"v\": 1}]"), Format::Json);
 /// assert_eq!(sniff_format(b"2025-01-15: Temperature 23.5\xC2\xB0C, Humidity 65%\n"), Format::Text);
 /// assert_eq!(sniff_format(b"%PDF-1.7\n"), Format::Pdf);
+/// assert_eq!(sniff_format(b"PAR1\x15\x04"), Format::Parquet);
+/// assert_eq!(sniff_format(b"ARROW1\0\0"), Format::Arrow);
 /// assert_eq!(sniff_format(b"timestamp,value\n"), Format::Csv);
 /// assert_eq!(sniff_format(b"2025-01-15,23.5\n"), Format::Csv);
 /// ```
@@ -134,6 +166,8 @@ pub fn sniff_format(bytes: &[u8]) -> Format {
         Content::Csv => Format::Csv,
         Content::Spreadsheet => Format::Spreadsheet,
         Content::Pdf => Format::Pdf,
+        Content::Parquet => Format::Parquet,
+        Content::Arrow => Format::Arrow,
     }
 }
 

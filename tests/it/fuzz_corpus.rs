@@ -13,7 +13,7 @@ type Body = fn(&[u8]);
 
 /// Every fuzz target with its body. A target in `fuzz/fuzz_targets/` missing here fails
 /// `every_fuzz_target_is_replayed`.
-const TARGETS: [(&str, Body); 10] = [
+const TARGETS: [(&str, Body); 12] = [
     ("csv", stratos::fuzzing::csv),
     ("ndjson", stratos::fuzzing::ndjson),
     ("json", stratos::fuzzing::json),
@@ -24,6 +24,8 @@ const TARGETS: [(&str, Body); 10] = [
     ("xlsx", stratos::fuzzing::xlsx),
     ("pdf", stratos::fuzzing::pdf),
     ("sniff", stratos::fuzzing::sniff),
+    ("parquet", stratos::fuzzing::parquet),
+    ("arrow", stratos::fuzzing::arrow),
 ];
 
 fn fuzz_dir() -> PathBuf {
@@ -142,6 +144,16 @@ fn pdf_corpus_replays() {
 #[test]
 fn sniff_corpus_replays() {
     replay("sniff");
+}
+
+#[test]
+fn parquet_corpus_replays() {
+    replay("parquet");
+}
+
+#[test]
+fn arrow_corpus_replays() {
+    replay("arrow");
 }
 
 #[test]

@@ -1,9 +1,10 @@
 //! `stratos run STRATEGY [INPUT|-]`: one batch run over a file or stdin.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use stratos_core::{Frame, FrameGroup, Registry, ResultType, StrategyResult};
+use stratos_ingest::arrow::Table as TypedTable;
 use stratos_ingest::{Format, ReadOptions};
 use stratos_strategies::arima::ArimaSummary;
 
@@ -24,6 +25,8 @@ pub(crate) fn input_options(format: Option<InputFormat>) -> ReadOptions {
         Some(InputFormat::Text) => options.with_format(Format::Text),
         Some(InputFormat::Xlsx) => options.with_format(Format::Spreadsheet),
         Some(InputFormat::Pdf) => options.with_format(Format::Pdf),
+        Some(InputFormat::Parquet) => options.with_format(Format::Parquet),
+        Some(InputFormat::Arrow) => options.with_format(Format::Arrow),
         None => options,
     }
 }
@@ -39,6 +42,7 @@ pub(crate) fn run(args: &RunArgs, registry: &Registry) -> Result<(), CliError> {
         args.field.as_deref(),
         false,
     )?;
+    let mut out = open_output(args)?;
     let strategy = registry.build(&args.strategy, config)?;
     for warning in strategy.cost_warnings() {
         eprintln!("warning: {}: {warning}", args.strategy);
@@ -66,7 +70,6 @@ pub(crate) fn run(args: &RunArgs, registry: &Registry) -> Result<(), CliError> {
         }
     };
     let files = input_files(args)?;
-    let mut out = output::stdout();
     if files.len() > 1 {
         let mut runs = Vec::with_capacity(files.len());
         for path in &files {
@@ -110,6 +113,78 @@ pub(crate) fn run(args: &RunArgs, registry: &Registry) -> Result<(), CliError> {
         }
     }
     out.flush().map_err(write_err)
+}
+
+/// Where `run` writes: `--output FILE`, else stdout. The binary formats need `--output`
+/// and refuse a terminal (`--output -` on one).
+fn open_output(args: &RunArgs) -> Result<Box<dyn Write>, CliError> {
+    let binary = match args.format {
+        RunFormat::Parquet => Some("parquet"),
+        RunFormat::Arrow => Some("arrow"),
+        _ => None,
+    };
+    match (&args.output, binary) {
+        (None, Some(f)) => Err(CliError::Usage(format!(
+            "--format {f} writes a binary file: name it with --output FILE"
+        ))),
+        (Some(p), Some(f)) if p.as_os_str() == "-" && std::io::stdout().is_terminal() => {
+            Err(CliError::Usage(format!(
+                "--format {f} writes binary data, not for a terminal: redirect stdout or give \
+                 --output FILE"
+            )))
+        }
+        (Some(p), _) if p.as_os_str() != "-" => Ok(Box::new(OutputFile {
+            path: p.clone(),
+            file: None,
+        })),
+        _ => Ok(Box::new(output::stdout())),
+    }
+}
+
+/// `--output FILE`, created at the first write or flush: a run that fails before writing
+/// leaves an existing file as it was.
+struct OutputFile {
+    path: PathBuf,
+    file: Option<std::io::BufWriter<std::fs::File>>,
+}
+
+impl OutputFile {
+    fn file(&mut self) -> std::io::Result<&mut std::io::BufWriter<std::fs::File>> {
+        if self.file.is_none() {
+            let file = std::fs::File::create(&self.path).map_err(|e| {
+                std::io::Error::new(e.kind(), format!("{}: {e}", self.path.display()))
+            })?;
+            self.file = Some(std::io::BufWriter::with_capacity(64 * 1024, file));
+        }
+        self.file
+            .as_mut()
+            .ok_or_else(|| std::io::Error::other("output file not open"))
+    }
+}
+
+impl Write for OutputFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.file()?.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file()?.flush()
+    }
+}
+
+/// Writes a typed table as `--format parquet` or `arrow` (built in memory, then copied out).
+fn write_binary<W: Write>(
+    out: &mut W,
+    format: RunFormat,
+    table: &TypedTable,
+) -> Result<(), CliError> {
+    let mut bytes = Vec::new();
+    let written = match format {
+        RunFormat::Arrow => table.write_ipc(&mut bytes),
+        _ => table.write_parquet(&mut bytes),
+    };
+    written.map_err(|e| write_err(std::io::Error::other(e)))?;
+    out.write_all(&bytes).map_err(write_err)
 }
 
 /// The name every result and row of a multi-stream run is tagged with.
@@ -188,6 +263,10 @@ fn write_one<W: Write>(
         RunFormat::Csv => view.write_csv(out),
         RunFormat::Table => write_table(out, args, frame, result, &view, None).map_err(write_err),
         RunFormat::Summary => write_summary(out, result),
+        RunFormat::Parquet | RunFormat::Arrow => {
+            let table = view.table().map_err(|e| CliError::Usage(e.to_string()))?;
+            write_binary(out, args.format, &table)
+        }
     }
 }
 
@@ -256,6 +335,27 @@ fn write_streams<W: Write>(
                 view.write_csv_rows(out, i == 0)?;
             }
             Ok(())
+        }
+        RunFormat::Parquet | RunFormat::Arrow => {
+            let mut all = TypedTable::new();
+            let mut first: Option<&str> = None;
+            for (stream, frame, result) in runs {
+                let table = RowView::new(frame, result)
+                    .with_tag(tag, stream)
+                    .table()
+                    .map_err(|e| in_stream(stream.clone(), CliError::Usage(e.to_string())))?;
+                all.append(table).map_err(|e| {
+                    in_stream(
+                        stream.clone(),
+                        CliError::Usage(format!(
+                            "{e} (stream `{}`); use --format json or ndjson, or --no-streams",
+                            first.unwrap_or_default()
+                        )),
+                    )
+                })?;
+                first.get_or_insert(stream);
+            }
+            write_binary(out, args.format, &all)
         }
         RunFormat::Summary => {
             for (i, (stream, _, result)) in runs.iter().enumerate() {

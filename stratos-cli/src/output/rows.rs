@@ -2,7 +2,8 @@
 
 use std::io::Write;
 
-use stratos_core::{Frame, OutputValues, StrategyResult};
+use stratos_core::{CategoryColumn, Frame, OutputValues, StrategyResult};
+use stratos_ingest::arrow::{ColumnData, Table, WriteError};
 
 use super::float_cell;
 use crate::exit::{CliError, write_err};
@@ -134,6 +135,60 @@ impl<'a> RowView<'a> {
             m.insert(c.name.clone(), v);
         }
         serde_json::Value::Object(m)
+    }
+
+    /// The rows [`RowView::write_csv`] prints, as a typed table: the tag and actions as text,
+    /// the time column as instants, numbers as numbers (missing as null), flags as booleans.
+    pub(crate) fn table(&self) -> Result<Table, WriteError> {
+        let n = self.len();
+        let text = |name: &str, cell: &dyn Fn(usize) -> Option<&'static str>| {
+            let mut c = CategoryColumn::new(name);
+            for i in 0..n {
+                c.push(cell(i));
+            }
+            ColumnData::Category(c)
+        };
+        let numbers = |v: &[f64]| {
+            ColumnData::Number(
+                (0..n)
+                    .map(|i| v.get(i).copied().unwrap_or(f64::NAN))
+                    .collect(),
+            )
+        };
+        let mut t = Table::new();
+        if let Some((name, value)) = self.tag {
+            let mut c = CategoryColumn::new(name);
+            for _ in 0..n {
+                c.push(Some(value));
+            }
+            t = t.with_column(name, ColumnData::Category(c))?;
+        }
+        let headers = self.headers();
+        let mut names = headers.iter().skip(usize::from(self.tag.is_some()));
+        if let Some(ts) = self.frame.timestamps() {
+            let name = names.next().cloned().unwrap_or_default();
+            let times = ts.get(..n).ok_or_else(|| WriteError::Shape {
+                message: format!("{} results for {} rows", n, ts.len()),
+            })?;
+            t = t.with_column(name, ColumnData::Time(times.to_vec()))?;
+        }
+        if let Some(input) = self.input {
+            let name = names.next().cloned().unwrap_or_default();
+            t = t.with_column(name, numbers(input))?;
+        }
+        for c in &self.result.outputs.columns {
+            let data = match &c.values {
+                OutputValues::Number(v) => numbers(v),
+                OutputValues::Flag(v) => {
+                    ColumnData::Flag((0..n).map(|i| v.get(i).copied()).collect())
+                }
+                OutputValues::Action(v) => text(&c.name, &|i| {
+                    v.get(i).copied().flatten().map(|a| a.as_str())
+                }),
+            };
+            t = t.with_column(c.name.clone(), data)?;
+        }
+        Ok(t)
     }
 
     pub(crate) fn write_csv<W: Write>(&self, out: &mut W) -> Result<(), CliError> {

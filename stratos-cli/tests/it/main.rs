@@ -12,6 +12,7 @@ mod help_examples;
 mod hostile;
 mod input_path;
 mod inputs;
+mod parquet;
 mod plot_chart;
 mod run_groups;
 #[cfg(feature = "sql")]
