@@ -46,6 +46,8 @@
 //! ```
 
 mod args;
+#[cfg(feature = "ballista")]
+pub mod ballista;
 mod forecast;
 mod quantile;
 mod window;
