@@ -23,6 +23,16 @@ pub struct StrategyRequest {
     pub config: serde_json::Value,
 }
 
+impl StrategyRequest {
+    /// A request for `strategy_id` with `config` (`null` for all defaults).
+    pub fn new(strategy_id: impl Into<String>, config: serde_json::Value) -> Self {
+        StrategyRequest {
+            strategy_id: strategy_id.into(),
+            config,
+        }
+    }
+}
+
 impl std::str::FromStr for StrategyRequest {
     type Err = ConfigError;
 

@@ -44,18 +44,11 @@ pub(crate) fn overlays(request: &StrategyRequest, close: &[f64]) -> Vec<Overlay>
 mod tests {
     use super::*;
 
-    fn request(id: &str, config: serde_json::Value) -> StrategyRequest {
-        StrategyRequest {
-            strategy_id: id.to_owned(),
-            config,
-        }
-    }
-
     #[test]
     fn a_crossover_draws_both_averages_and_others_their_one() {
         let close: Vec<f64> = (0..40).map(|i| 100.0 + f64::from(i % 7)).collect();
         let o = overlays(
-            &request("moving_average", serde_json::json!({"fast": 3, "slow": 5})),
+            &StrategyRequest::new("moving_average", serde_json::json!({"fast": 3, "slow": 5})),
             &close,
         );
         let labels: Vec<&str> = o.iter().map(|o| o.label.as_str()).collect();
@@ -64,7 +57,7 @@ mod tests {
         let mean5 = close[..5].iter().sum::<f64>() / 5.0;
         assert!((o[1].values[4] - mean5).abs() < 1e-12);
         let o = overlays(
-            &request(
+            &StrategyRequest::new(
                 "moving_average",
                 serde_json::json!({"period": 8, "kind": "ema"}),
             ),
@@ -73,7 +66,7 @@ mod tests {
         assert_eq!(o.len(), 1);
         assert_eq!(o[0].label, "EMA(8)");
         let o = overlays(
-            &request(
+            &StrategyRequest::new(
                 "hybrid_arima_ma",
                 serde_json::json!({"maConfig": {"period": 6}}),
             ),
@@ -81,8 +74,14 @@ mod tests {
         );
         assert_eq!(o.len(), 1);
         assert_eq!(o[0].label, "SMA(6)");
-        assert!(overlays(&request("arima_prediction", serde_json::json!({})), &close).is_empty());
-        let on_volume = request(
+        assert!(
+            overlays(
+                &StrategyRequest::new("arima_prediction", serde_json::json!({})),
+                &close
+            )
+            .is_empty()
+        );
+        let on_volume = StrategyRequest::new(
             "moving_average",
             serde_json::json!({"period": 8, "data_field": "volume"}),
         );

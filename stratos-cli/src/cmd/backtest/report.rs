@@ -157,6 +157,22 @@ struct Head<'a> {
     open_trades: &'a [OpenTrade],
 }
 
+impl<'a> Head<'a> {
+    /// The head of `result`'s report for `strategy_id` run with `config`.
+    fn new(strategy_id: &'a str, config: &'a Value, result: &'a BacktestResult) -> Self {
+        Head {
+            strategy_id,
+            config,
+            backtest_period: period(&result.stats),
+            summary: &result.summary,
+            strategy: &result.strategy,
+            stats: &result.stats,
+            trades: &result.trades,
+            open_trades: &result.open_trades,
+        }
+    }
+}
+
 /// The fields of the JSON object after `equity`.
 #[derive(Debug, Serialize)]
 struct Tail {
@@ -181,16 +197,7 @@ pub(crate) fn write_json<W: Write>(
     evaluation: Option<Value>,
     rows: EquityRows,
 ) -> io::Result<()> {
-    let head = Head {
-        strategy_id,
-        config,
-        backtest_period: period(&result.stats),
-        summary: &result.summary,
-        strategy: &result.strategy,
-        stats: &result.stats,
-        trades: &result.trades,
-        open_trades: &result.open_trades,
-    };
+    let head = Head::new(strategy_id, config, result);
     // The head object without its closing `\n}`, then the rest of the fields after it.
     // serde_json writes token by token: batched before the hold-back.
     let mut open = io::BufWriter::with_capacity(64 * 1024, OpenObject::new(&mut *out));
@@ -566,16 +573,7 @@ mod json_tests {
             .collect();
         let config = serde_json::json!({"fast": 2});
         let v = Reference {
-            head: Head {
-                strategy_id: "moving_average",
-                config: &config,
-                backtest_period: period(&result.stats),
-                summary: &result.summary,
-                strategy: &result.strategy,
-                stats: &result.stats,
-                trades: &result.trades,
-                open_trades: &result.open_trades,
-            },
+            head: Head::new("moving_average", &config, result),
             equity,
             tail: Tail {
                 warnings: result.warnings.iter().map(ToString::to_string).collect(),

@@ -299,17 +299,16 @@ fn write_csv<W: Write>(
 mod tests {
     use super::*;
 
-    fn request(id: &str, config: serde_json::Value) -> StrategyRequest {
-        StrategyRequest {
-            strategy_id: id.to_owned(),
-            config,
-        }
-    }
-
     #[test]
     fn only_forecasting_strategies_are_evaluated() {
-        assert!(forecaster(&request("arima_prediction", serde_json::Value::Null)).is_ok());
-        let hybrid = forecaster(&request(
+        assert!(
+            forecaster(&StrategyRequest::new(
+                "arima_prediction",
+                serde_json::Value::Null
+            ))
+            .is_ok()
+        );
+        let hybrid = forecaster(&StrategyRequest::new(
             "hybrid_arima_ma",
             json!({"arimaConfig": {"p": 1, "d": 0, "q": 0}}),
         ))
@@ -317,11 +316,11 @@ mod tests {
         let c = hybrid.config();
         assert_eq!((c.p, c.d, c.q), (1, Some(0), 0));
         assert!(matches!(
-            forecaster(&request("moving_average", json!({}))),
+            forecaster(&StrategyRequest::new("moving_average", json!({}))),
             Err(CliError::Usage(_))
         ));
         assert!(matches!(
-            forecaster(&request("arima_prediction", json!({"p": 99}))),
+            forecaster(&StrategyRequest::new("arima_prediction", json!({"p": 99}))),
             Err(CliError::Config(_))
         ));
     }
