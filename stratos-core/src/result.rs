@@ -368,7 +368,7 @@ pub struct Reported<R> {
 /// Reading a report number written as JSON `null` back as NaN: serde_json writes NaN and the
 /// infinities as `null`, which a plain `f64` field cannot read. Use it as
 /// `#[serde(deserialize_with = "stratos_core::result::nan_if_null")]` on `f64`, `Vec<f64>`
-/// and `BTreeMap<String, f64>` fields.
+/// and `BTreeMap<String, f64>` fields (see [`NanIfNull`]).
 ///
 /// # Errors
 /// serde's error when the value is neither a number nor `null` (or a list or map of them).
@@ -376,7 +376,8 @@ pub fn nan_if_null<'de, D: Deserializer<'de>, T: NanIfNull>(d: D) -> Result<T, D
     T::read(d)
 }
 
-/// The field types [`nan_if_null`] reads: `f64`, `Vec<f64>` and `BTreeMap<String, f64>`.
+/// The field types [`nan_if_null`] reads: `f64`, `Vec<f64>`, `BTreeMap<String, f64>`, and
+/// an optional map (a missing or `null` map is `None`; give the field `#[serde(default)]`).
 pub trait NanIfNull: Sized {
     /// Reads the value, `null` numbers as NaN.
     ///
@@ -406,6 +407,18 @@ impl NanIfNull for BTreeMap<String, f64> {
             .into_iter()
             .map(|(k, v)| (k, v.unwrap_or(f64::NAN)))
             .collect())
+    }
+}
+
+impl NanIfNull for Option<BTreeMap<String, f64>> {
+    fn read<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(
+            Option::<BTreeMap<String, Option<f64>>>::deserialize(d)?.map(|m| {
+                m.into_iter()
+                    .map(|(k, v)| (k, v.unwrap_or(f64::NAN)))
+                    .collect()
+            }),
+        )
     }
 }
 
