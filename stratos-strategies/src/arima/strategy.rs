@@ -164,6 +164,101 @@ impl ArimaStrategy {
         }
     }
 
+    fn signal(&self, current: f64, forecast: &Forecast) -> Signal {
+        let (Some(&last), Some(&se)) = (forecast.mean.last(), forecast.se.last()) else {
+            return Signal::new(Action::Hold, 0.0, "no forecast");
+        };
+        let change = if current != 0.0 {
+            (last - current) / current.abs()
+        } else {
+            0.0
+        };
+        let sure = if se > 0.0 && se.is_finite() {
+            2.0 * normal_cdf((last - current).abs() / se) - 1.0
+        } else {
+            1.0
+        };
+        let pct = num(change.abs() * 100.0, 2);
+        let steps = forecast.mean.len();
+        let horizon = if steps == 1 {
+            "next step".to_owned()
+        } else {
+            format!("{steps} steps")
+        };
+        let t = self.config.signal_threshold;
+        if change > t {
+            Signal::new(
+                Action::Buy,
+                sure,
+                format!("ARIMA predicts {pct}% price increase over {horizon}"),
+            )
+        } else if change < -t {
+            Signal::new(
+                Action::Sell,
+                sure,
+                format!("ARIMA predicts {pct}% price decrease over {horizon}"),
+            )
+        } else {
+            let dir = if change >= 0.0 {
+                "increase"
+            } else {
+                "decrease"
+            };
+            Signal::new(
+                Action::Hold,
+                1.0 - sure,
+                format!(
+                    "ARIMA predicts {pct}% {dir} over {horizon}, within the {}% threshold",
+                    num(t * 100.0, 2)
+                ),
+            )
+        }
+    }
+}
+
+fn normal_cdf(x: f64) -> f64 {
+    0.5 * statrs::function::erf::erfc(-x / std::f64::consts::SQRT_2)
+}
+
+/// Timestamps for the forecast steps following the input's calendar (business days, month
+/// ends, …; the rule is in `calendar`'s docs), with the rule's name; none when the input has
+/// no time column or it does not advance.
+fn forecast_times(
+    times: Option<&[Timestamp]>,
+    steps: usize,
+) -> Option<(Vec<Timestamp>, &'static str)> {
+    let times = times?;
+    let cal = calendar::detect(times)?;
+    Some((calendar::extend(times, cal, steps)?, cal.name()))
+}
+
+impl BuiltinStrategy for ArimaStrategy {
+    type Config = ArimaConfig;
+    type Online = BatchOnly;
+    const NAME: &'static str = "ARIMA prediction";
+    const DESCRIPTION: &'static str = "ARIMA(p,d,q) by exact maximum likelihood (statsmodels' answers): forecasts with intervals, ADF stationarity, order search, BUY/SELL/HOLD";
+    const RESULT_TYPE: ResultType = ResultType::Prediction;
+
+    fn from_config(config: ArimaConfig) -> Result<Self, ConfigError> {
+        use stratos_core::StrategyConfig;
+        config.validate()?;
+        Ok(ArimaStrategy { config })
+    }
+
+    fn settings(&self) -> &ArimaConfig {
+        &self.config
+    }
+
+    fn fields(&self, schema: &Schema) -> Result<Vec<String>, ConfigError> {
+        resolve_field(ID, self.config.data_field.as_deref(), schema).map(|f| vec![f])
+    }
+
+    fn batch(&self, frame: &Frame) -> Result<StrategyResult, StrategyError> {
+        self.run(frame).map(|r| r.result)
+    }
+}
+
+impl ArimaStrategy {
     /// Fits, forecasts and signals over a whole frame: the typed report with the result
     /// built from it (what [`Strategy::execute`](stratos_core::Strategy::execute) returns).
     ///
@@ -300,99 +395,6 @@ impl ArimaStrategy {
                 .with_signal(signal)
                 .with_outputs(outputs),
         })
-    }
-
-    fn signal(&self, current: f64, forecast: &Forecast) -> Signal {
-        let (Some(&last), Some(&se)) = (forecast.mean.last(), forecast.se.last()) else {
-            return Signal::new(Action::Hold, 0.0, "no forecast");
-        };
-        let change = if current != 0.0 {
-            (last - current) / current.abs()
-        } else {
-            0.0
-        };
-        let sure = if se > 0.0 && se.is_finite() {
-            2.0 * normal_cdf((last - current).abs() / se) - 1.0
-        } else {
-            1.0
-        };
-        let pct = num(change.abs() * 100.0, 2);
-        let steps = forecast.mean.len();
-        let horizon = if steps == 1 {
-            "next step".to_owned()
-        } else {
-            format!("{steps} steps")
-        };
-        let t = self.config.signal_threshold;
-        if change > t {
-            Signal::new(
-                Action::Buy,
-                sure,
-                format!("ARIMA predicts {pct}% price increase over {horizon}"),
-            )
-        } else if change < -t {
-            Signal::new(
-                Action::Sell,
-                sure,
-                format!("ARIMA predicts {pct}% price decrease over {horizon}"),
-            )
-        } else {
-            let dir = if change >= 0.0 {
-                "increase"
-            } else {
-                "decrease"
-            };
-            Signal::new(
-                Action::Hold,
-                1.0 - sure,
-                format!(
-                    "ARIMA predicts {pct}% {dir} over {horizon}, within the {}% threshold",
-                    num(t * 100.0, 2)
-                ),
-            )
-        }
-    }
-}
-
-fn normal_cdf(x: f64) -> f64 {
-    0.5 * statrs::function::erf::erfc(-x / std::f64::consts::SQRT_2)
-}
-
-/// Timestamps for the forecast steps following the input's calendar (business days, month
-/// ends, …; the rule is in `calendar`'s docs), with the rule's name; none when the input has
-/// no time column or it does not advance.
-fn forecast_times(
-    times: Option<&[Timestamp]>,
-    steps: usize,
-) -> Option<(Vec<Timestamp>, &'static str)> {
-    let times = times?;
-    let cal = calendar::detect(times)?;
-    Some((calendar::extend(times, cal, steps)?, cal.name()))
-}
-
-impl BuiltinStrategy for ArimaStrategy {
-    type Config = ArimaConfig;
-    type Online = BatchOnly;
-    const NAME: &'static str = "ARIMA prediction";
-    const DESCRIPTION: &'static str = "ARIMA(p,d,q) by exact maximum likelihood (statsmodels' answers): forecasts with intervals, ADF stationarity, order search, BUY/SELL/HOLD";
-    const RESULT_TYPE: ResultType = ResultType::Prediction;
-
-    fn from_config(config: ArimaConfig) -> Result<Self, ConfigError> {
-        use stratos_core::StrategyConfig;
-        config.validate()?;
-        Ok(ArimaStrategy { config })
-    }
-
-    fn settings(&self) -> &ArimaConfig {
-        &self.config
-    }
-
-    fn fields(&self, schema: &Schema) -> Result<Vec<String>, ConfigError> {
-        resolve_field(ID, self.config.data_field.as_deref(), schema).map(|f| vec![f])
-    }
-
-    fn batch(&self, frame: &Frame) -> Result<StrategyResult, StrategyError> {
-        self.run(frame).map(|r| r.result)
     }
 }
 
