@@ -44,6 +44,11 @@ pub struct AutoParams {
     pub entropy_weight: f64,
     /// The relative-entropy member's parameters.
     pub entropy: RelativeEntropyParams,
+    /// After the relative-entropy member fires, it stays quiet for this many rows (0: never).
+    pub entropy_rest: usize,
+    /// The range rule: a value beyond the running minimum or maximum of its field by more than
+    /// this share of their distance scores 1 (`None`: off).
+    pub spatial_tolerance: Option<f64>,
     /// A row score at least this starts a rest.
     pub rest_from: f64,
     /// Rows that score 0 after a rest starts.
@@ -62,6 +67,8 @@ impl Default for AutoParams {
             level_suppress: LEVEL_SUPPRESS,
             entropy_weight: ENTROPY_WEIGHT,
             entropy: RelativeEntropyParams::default(),
+            entropy_rest: ENTROPY_REST,
+            spatial_tolerance: Some(SPATIAL_TOLERANCE),
             rest_from: REST_FROM,
             rest: REST,
             flag: FLAG,
@@ -96,13 +103,19 @@ pub const LEVEL_RECENT: usize = 5000;
 /// A level score stands only when above each of this many previous ones.
 pub const LEVEL_SUPPRESS: usize = 30;
 /// Weight of the relative-entropy member.
-pub const ENTROPY_WEIGHT: f64 = 0.6;
+pub const ENTROPY_WEIGHT: f64 = 0.8;
+/// Rows the relative-entropy member stays quiet after it fires.
+pub const ENTROPY_REST: usize = 20;
+/// Share of the running range a value must exceed it by to score 1 (the range rule).
+pub const SPATIAL_TOLERANCE: f64 = 0.2;
+/// Finite values a field needs before the range rule applies.
+pub const SPATIAL_MIN_VALUES: usize = 11;
 /// A row score at least this starts a rest.
 pub const REST_FROM: f64 = 0.5;
 /// Rows that score 0 after a rest starts.
 pub const REST: usize = 100;
 /// A row is flagged when its score reaches this.
-pub const FLAG: f64 = 0.3127;
+pub const FLAG: f64 = 0.2784;
 
 /// An `auto`-shaped detector over a fixed number of fields (`auto` itself with
 /// [`AutoParams::default`]).
@@ -124,8 +137,45 @@ pub struct AutoDetector {
     params: AutoParams,
     level: Vec<Detector>,
     shape: Vec<RelativeEntropy>,
+    /// Per field: rows since the relative-entropy member last fired.
+    shape_gap: Vec<usize>,
+    range: Vec<RunningRange>,
     row: RowOutcome,
     gap: usize,
+}
+
+/// The running minimum and maximum of a field's finite values (the range rule's state).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct RunningRange {
+    lo: f64,
+    hi: f64,
+    seen: usize,
+}
+
+impl RunningRange {
+    const EMPTY: RunningRange = RunningRange {
+        lo: f64::INFINITY,
+        hi: f64::NEG_INFINITY,
+        seen: 0,
+    };
+
+    /// Whether `x` lies beyond the range seen so far by more than `tolerance` of its width
+    /// (never before [`SPATIAL_MIN_VALUES`] values, nor while the range is a point), then adds
+    /// it. Non-finite values are skipped.
+    fn push(&mut self, x: f64, tolerance: f64) -> bool {
+        if !x.is_finite() {
+            return false;
+        }
+        let width = self.hi - self.lo;
+        let outside = self.seen >= SPATIAL_MIN_VALUES
+            && width > 0.0
+            && width.is_finite()
+            && (x > self.hi + width * tolerance || x < self.lo - width * tolerance);
+        self.lo = self.lo.min(x);
+        self.hi = self.hi.max(x);
+        self.seen = self.seen.saturating_add(1);
+        outside
+    }
 }
 
 impl AutoDetector {
@@ -137,6 +187,8 @@ impl AutoDetector {
             shape: (0..fields)
                 .map(|_| RelativeEntropy::new(&params.entropy))
                 .collect(),
+            shape_gap: vec![params.entropy_rest; fields],
+            range: vec![RunningRange::EMPTY; fields],
             row: RowOutcome::default(),
             gap: params.rest,
             params,
@@ -153,15 +205,37 @@ impl AutoDetector {
     pub fn update(&mut self, values: &[f64]) -> Option<f64> {
         let p = &self.params;
         let mut best: Option<f64> = None;
-        for ((level, shape), &x) in self.level.iter_mut().zip(&mut self.shape).zip(values) {
+        let fields = self
+            .level
+            .iter_mut()
+            .zip(&mut self.shape)
+            .zip(&mut self.shape_gap)
+            .zip(&mut self.range);
+        for ((((level, shape), shape_gap), range), &x) in fields.zip(values) {
             level.step(&[x], &mut self.row);
             let a = self.row.score;
             let b = shape.update(x);
-            if a.is_none() && b.is_none() {
+            // The entropy member's own rest: quiet for `entropy_rest` rows after it fires.
+            let b_out = if *shape_gap < p.entropy_rest {
+                0.0
+            } else {
+                b.unwrap_or(0.0)
+            };
+            if b_out >= 0.5 {
+                *shape_gap = 0;
+            } else {
+                *shape_gap = shape_gap.saturating_add(1);
+            }
+            let outside = p.spatial_tolerance.is_some_and(|t| range.push(x, t));
+            if a.is_none() && b.is_none() && !outside {
                 continue;
             }
-            let w = p.entropy_weight;
-            let s = (a.unwrap_or(0.0) + w * b.unwrap_or(0.0)) / (1.0 + w);
+            let s = if outside {
+                1.0
+            } else {
+                let w = p.entropy_weight;
+                (a.unwrap_or(0.0) + w * b_out) / (1.0 + w)
+            };
             best = Some(best.map_or(s, |m: f64| m.max(s)));
         }
         let Some(s) = best else {
@@ -198,12 +272,16 @@ impl AutoDetector {
                 .iter()
                 .map(RelativeEntropy::heap_bytes)
                 .sum::<usize>()
+            + self.shape_gap.capacity() * std::mem::size_of::<usize>()
+            + self.range.capacity() * std::mem::size_of::<RunningRange>()
     }
 
     /// Forgets everything.
     pub fn reset(&mut self) {
         self.level.iter_mut().for_each(Detector::reset);
         self.shape.iter_mut().for_each(RelativeEntropy::reset);
+        self.shape_gap.fill(self.params.entropy_rest);
+        self.range.fill(RunningRange::EMPTY);
         self.gap = self.params.rest;
     }
 }
