@@ -222,3 +222,53 @@ fn auto_on_unseen_series() {
         );
     }
 }
+
+/// Throughput of `{"method":"auto"}` across 1 000 interleaved streams, through the library (the
+/// per-stream state `stratos stream` drives, without the CSV reading and routing): 1 000
+/// streams × `STRATOS_AUTO_ROWS` rows (default 5 000) fed round-robin, one value per record.
+/// Prints records per second and the state's heap bytes at half and full length (flat: bounded
+/// per stream). A measurement, not a check: run with
+/// `cargo test --release -p stratos-eval --test nab_cv -- --ignored --nocapture auto_throughput`.
+#[test]
+#[ignore = "a timing run"]
+fn auto_throughput_1000_streams() {
+    use stratos_strategies::anomaly::{AnomalyState, SplitMix64};
+    let rows: usize = std::env::var("STRATOS_AUTO_ROWS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(5000);
+    let streams = 1000;
+    let config =
+        AnomalyConfig::from_json(serde_json::from_str(r#"{"method":"auto"}"#).unwrap()).unwrap();
+    let strategy = AnomalyStrategy::from_config(config).unwrap();
+    let mut states: Vec<AnomalyState> = (0..streams)
+        .map(|_| AnomalyState::new(&strategy, 1))
+        .collect();
+    let mut rng = SplitMix64::new(42);
+    // Values drawn up front so that the timing is the detector's.
+    let values: Vec<f64> = (0..streams * 64)
+        .map(|i| 100.0 + 10.0 * rng.next_f64() + if i % 4999 == 0 { 40.0 } else { 0.0 })
+        .collect();
+    let heap = |states: &[AnomalyState]| states.iter().map(AnomalyState::heap_bytes).sum::<usize>();
+    let (mut flagged, mut half) = (0usize, 0usize);
+    let start = std::time::Instant::now();
+    for t in 0..rows {
+        for (s, state) in states.iter_mut().enumerate() {
+            let x = values[(t * 7 + s * 13) % values.len()];
+            flagged += usize::from(state.update(&[x]).is_some_and(|(_, f)| f));
+        }
+        if t + 1 == rows / 2 {
+            half = heap(&states);
+        }
+    }
+    let secs = start.elapsed().as_secs_f64();
+    let records = (rows * streams) as f64;
+    println!(
+        "auto, {streams} interleaved streams x {rows} rows: {:.2} M records/s ({:.0} ns per record, {secs:.2} s), {flagged} flagged; state heap {:.1} MB at {} rows, {:.1} MB at {rows}",
+        records / secs / 1e6,
+        secs * 1e9 / records,
+        half as f64 / 1e6,
+        rows / 2,
+        heap(&states) as f64 / 1e6,
+    );
+}
