@@ -12,7 +12,12 @@
 //! corpus, the candidate with the best Standard score (the first among equals, in grid order)
 //! is `auto`; the test checks that it is [`AutoParams::default`]. The cross-validated score is
 //! that of the whole procedure: for each category, the candidate and threshold are chosen on the
-//! other four and scored on it.
+//! other four and scored on it. A wider grid (level quantile 0.999 and suppression 100, entropy
+//! weight 0.4, range tolerance 0.05) scores better on the held-in categories and worse held-out
+//! (59.6 Standard for the whole selection, against 67.5 for this grid): it is left out.
+//!
+//! Run time: about 10 s for this test on 2 shared cores once built (the release build of the
+//! test and its dependencies takes a few minutes).
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
 use stratos_core::{BuiltinStrategy, StrategyConfig};
