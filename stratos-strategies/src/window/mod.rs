@@ -39,7 +39,6 @@
 
 mod aggregate;
 mod config;
-mod sketch;
 
 use serde_json::json;
 use stratos_core::strategy::resolve_field;
@@ -51,7 +50,7 @@ use stratos_core::{
 pub use config::{
     AggregateKind, Aggregation, Comparison, Condition, RuleConfig, Seconds, WindowConfig,
 };
-pub use sketch::{QuantileSketch, SketchParts};
+pub use stratos_core::numeric::{QuantileSketch, SketchParts};
 
 use aggregate::{Closed, Fired, OutputPlan, Plan, RulePlan, Windows};
 
