@@ -9,8 +9,7 @@
 //!
 //! Ignored by default: the feature compiles Ballista (scheduler, executor, gRPC), longer than
 //! CI's time budget allows. Run it with
-//! `cargo test -p stratos-datafusion --features ballista --test ballista -- --ignored`.
-#![cfg(feature = "ballista")]
+//! `cargo test -p stratos-datafusion --features ballista --test it ballista -- --ignored`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
