@@ -135,7 +135,7 @@ pub fn lstsq(x: ArrayView2<'_, f64>, y: ArrayView1<'_, f64>) -> Result<Array1<f6
 /// accumulators, so it vectorises and its rounding error grows like that of eight sums).
 ///
 /// A hand-rolled eight-accumulator loop was measured against it and dropped: criterion,
-/// `benches/numeric.rs`, n = 10,000: 4.29 µs hand-rolled against 2.86 µs for ndarray's.
+/// `benches/numeric.rs`, n = 10,000: 2.09 µs hand-rolled against 1.42 µs for ndarray's.
 ///
 /// # Examples
 /// ```
@@ -172,8 +172,10 @@ impl Qr {
     /// products (one pass over each column per step instead of two): the factorisation is
     /// bound by memory traffic once the design outgrows the caches. The same factorisation
     /// written with ndarray's column operations (`dot`, then `scaled_add`, two passes) took
-    /// 1.5× as long on the 10,000 × 40 design of `benches/numeric.rs` (`qr/ndarray_columns`
-    /// against `qr/fused`), so the sweep keeps its hand-rolled loops over the columns' slices.
+    /// 1.24× as long on the 10,000 × 40 design of `benches/numeric.rs` (criterion:
+    /// `qr/ndarray_columns` 3.70 ms against `qr/fused` 2.99 ms), so the sweep keeps its
+    /// hand-rolled fused loop (`axpy_then_dot`) over the columns' slices; plain dot products
+    /// are ndarray's ([`dot`]).
     ///
     /// # Errors
     /// [`QrError::Shape`] when `n < k` or `y` is not `n` values; [`QrError::SingularColumn`]
