@@ -26,7 +26,8 @@
 //! # Architecture
 //!
 //! ```text
-//! stratos-core        records, frames, the strategy contract, registry, streaming engine
+//! stratos-core        records, frames, the strategy contract, registry, streaming engine,
+//!                     numeric (rolling windows, sketches, QR least squares, normal CDF)
 //!   ├─ stratos-strategies   built-in strategies and their kernels
 //!   └─ stratos-ingest       files and streams → Frame, schema detection
 //!        └─ stratos-eval    (uses both) backtests, rolling-origin forecasts, NAB scoring

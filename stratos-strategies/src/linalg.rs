@@ -1,9 +1,10 @@
 //! Small dense numerics for the model code: a scalar trait implemented by `f64` and by
 //! forward-mode dual numbers (so one generic Kalman filter yields the log-likelihood and its
-//! exact gradient), Gaussian elimination with partial pivoting, and Householder least squares.
+//! exact gradient), and Gaussian elimination with partial pivoting generic over it.
 //!
 //! Everything here is sized for the tiny systems of ARIMA models (at most a few dozen
-//! unknowns); nothing allocates except the least-squares helper.
+//! unknowns), and nothing allocates. Least squares, the normal CDF and the rolling structures
+//! are in the workspace's one numeric module, [`stratos_core::numeric`].
 
 use std::fmt::Debug;
 use std::ops::{Add, AddAssign, Div, Mul, MulAssign, Neg, Sub, SubAssign};
@@ -301,74 +302,6 @@ pub(crate) fn solve_in_place<S: Real>(a: &mut [S], n: usize, b: &mut [S]) -> Res
     Ok(())
 }
 
-/// Least squares `min ‖X β − y‖₂` by Householder QR. `x` is row-major `rows × cols`.
-///
-/// Returns `None` when the problem is underdetermined, rank-deficient to working precision
-/// (a diagonal of R below `1e-10 ·` the largest), or not finite.
-pub(crate) fn lstsq(x: &[f64], rows: usize, cols: usize, y: &[f64]) -> Option<Vec<f64>> {
-    if cols == 0 {
-        return Some(Vec::new());
-    }
-    if rows < cols || x.len() != rows * cols || y.len() != rows {
-        return None;
-    }
-    // Column-major copy: Householder works down columns.
-    let mut a = vec![0.0; rows * cols];
-    for i in 0..rows {
-        for j in 0..cols {
-            a[j * rows + i] = x[i * cols + j];
-        }
-    }
-    let mut b = y.to_vec();
-    let mut diag = vec![0.0; cols];
-    for k in 0..cols {
-        let col = &mut a[k * rows..(k + 1) * rows];
-        let norm = col[k..].iter().map(|v| v * v).sum::<f64>().sqrt();
-        if !norm.is_finite() {
-            return None;
-        }
-        if norm == 0.0 {
-            diag[k] = 0.0;
-            continue;
-        }
-        let alpha = if col[k] > 0.0 { -norm } else { norm };
-        // v = x - alpha e_k, stored in place; H = I - 2 v v' / v'v.
-        col[k] -= alpha;
-        let vnorm2: f64 = col[k..].iter().map(|v| v * v).sum();
-        diag[k] = alpha;
-        if vnorm2 == 0.0 {
-            continue;
-        }
-        let v: Vec<f64> = col[k..].to_vec();
-        for j in k + 1..cols {
-            let cj = &mut a[j * rows..(j + 1) * rows];
-            let dot: f64 = v.iter().zip(&cj[k..]).map(|(p, q)| p * q).sum();
-            let f = 2.0 * dot / vnorm2;
-            for (c, vi) in cj[k..].iter_mut().zip(&v) {
-                *c -= f * vi;
-            }
-        }
-        let dot: f64 = v.iter().zip(&b[k..]).map(|(p, q)| p * q).sum();
-        let f = 2.0 * dot / vnorm2;
-        for (c, vi) in b[k..].iter_mut().zip(&v) {
-            *c -= f * vi;
-        }
-    }
-    let dmax = diag.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
-    if dmax == 0.0 || diag.iter().any(|v| v.abs() <= 1e-10 * dmax) {
-        return None;
-    }
-    let mut beta = vec![0.0; cols];
-    for k in (0..cols).rev() {
-        let mut s = b[k];
-        for j in k + 1..cols {
-            s -= a[j * rows + k] * beta[j];
-        }
-        beta[k] = s / diag[k];
-    }
-    beta.iter().all(|v| v.is_finite()).then_some(beta)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -404,22 +337,5 @@ mod tests {
         let mut s = vec![1.0, 2.0, 2.0, 4.0];
         let mut rhs = vec![1.0, 1.0];
         assert_eq!(solve_in_place(&mut s, 2, &mut rhs), Err(Singular));
-    }
-
-    #[test]
-    fn lstsq_fits_a_line_and_rejects_rank_deficiency() {
-        let rows = 5;
-        let mut x = Vec::new();
-        let mut y = Vec::new();
-        for i in 0..rows {
-            let t = i as f64;
-            x.extend([1.0, t]);
-            y.push(2.0 - 0.5 * t + if i % 2 == 0 { 0.01 } else { -0.01 });
-        }
-        let b = lstsq(&x, rows, 2, &y).unwrap();
-        assert!((b[0] - 2.0).abs() < 0.02 && (b[1] + 0.5).abs() < 0.01);
-        let dup: Vec<f64> = (0..rows).flat_map(|i| [i as f64, i as f64]).collect();
-        assert!(lstsq(&dup, rows, 2, &y).is_none());
-        assert!(lstsq(&x, 1, 2, &y[..1]).is_none());
     }
 }

@@ -11,10 +11,10 @@ use super::isolation_forest::IsolationForestState;
 use super::knn_cad::KnnCad;
 use super::mad::RollingRobustZ;
 use super::one_class_svm::OneClassSvm;
-use super::quantile_sketch::SlidingQuantileSketch;
 use super::relative_entropy::RelativeEntropy;
 use super::seasonal::SeasonalDetector;
 use super::zscore::{RollingZScore, ZPoint, anomaly_score};
+use stratos_core::numeric::SlidingQuantileSketch;
 
 /// A univariate kernel, one per field.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,7 +1,7 @@
 //! Interquartile-range (Tukey) fences over a sliding window.
 
-use super::sorted_window::SortedWindow;
 use super::zscore::ZPoint;
+use stratos_core::numeric::SortedWindow;
 
 /// Tukey's fences against the `window` values before each point: with quartiles Q1, Q3
 /// (numpy's linear interpolation) and IQR = Q3 − Q1, the statistic is the distance outside the

@@ -1,7 +1,7 @@
 //! Robust z-score: median and median absolute deviation over a sliding window.
 
-use super::sorted_window::SortedWindow;
 use super::zscore::ZPoint;
+use stratos_core::numeric::SortedWindow;
 
 /// 1 / Φ⁻¹(3/4): scales the MAD of normal data to its standard deviation
 /// (Iglewicz & Hoaglin 1993; the 0.6745 of their modified z-score).

@@ -32,11 +32,9 @@ mod isolation_forest;
 mod knn_cad;
 mod mad;
 mod one_class_svm;
-mod quantile_sketch;
 mod relative_entropy;
 mod report;
 pub mod seasonal;
-mod sorted_window;
 mod zscore;
 
 #[cfg(test)]
@@ -60,13 +58,13 @@ pub use isolation_forest::{
 pub use knn_cad::{KnnCad, KnnCadParams};
 pub use mad::{MAD_TO_SIGMA, RollingRobustZ};
 pub use one_class_svm::OneClassSvm;
-pub use quantile_sketch::SlidingQuantileSketch;
 pub use relative_entropy::{RelativeEntropy, RelativeEntropyParams};
 pub use report::{
     Anomaly, AnomalyContext, AnomalyDetail, AnomalyReport, FieldAnomaly, FieldStatistic, RowAnomaly,
 };
 pub use seasonal::SeasonalDetector;
-pub use sorted_window::SortedWindow;
+pub use stratos_core::numeric::SlidingQuantileSketch;
+pub use stratos_core::numeric::SortedWindow;
 pub use zscore::{RollingZScore, ZPoint, anomaly_score};
 
 use std::collections::BTreeMap;

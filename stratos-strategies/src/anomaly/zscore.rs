@@ -1,6 +1,6 @@
 //! The rolling z-score kernel.
 
-use stratos_core::numeric::RollingMoments;
+use stratos_core::numeric::{RollingMoments, erf, erfc};
 
 /// A scored point: z and the reference window's center and scale, `z = (x − center) / scale`.
 /// Which center and scale depends on the method: mean and standard deviation (z-score),
@@ -104,9 +104,9 @@ pub fn anomaly_score(z: Option<f64>) -> f64 {
     z.map_or(0.0, |z| {
         let a = z.abs();
         if a <= TAIL_START {
-            statrs::function::erf::erf(a / std::f64::consts::SQRT_2)
+            erf(a / std::f64::consts::SQRT_2)
         } else {
-            let tail = statrs::function::erf::erfc(TAIL_START / std::f64::consts::SQRT_2);
+            let tail = erfc(TAIL_START / std::f64::consts::SQRT_2);
             1.0 - tail * TAIL_START / a
         }
     })

@@ -25,7 +25,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::adf::AdfError;
-use super::ols::{self, Qr};
+use ndarray::{Array2, ArrayView1, ShapeBuilder};
+use stratos_core::numeric::{Qr, contiguous, dot};
 
 /// The null hypothesis of the KPSS test (statsmodels' `regression`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
@@ -126,11 +127,13 @@ const PVALS: [f64; 4] = [0.10, 0.05, 0.025, 0.01];
 /// assert_eq!((r.p_value, r.p_value_bound), (0.01, PValueBound::TrueIsSmaller));
 /// # Ok(()) }
 /// ```
-pub fn kpss(
-    y: &[f64],
+pub fn kpss<'a>(
+    y: impl Into<ArrayView1<'a, f64>>,
     regression: KpssRegression,
     nlags: KpssLags,
 ) -> Result<KpssResult, AdfError> {
+    let y = contiguous(y.into());
+    let y: &[f64] = &y;
     let n = y.len();
     if let Some(index) = y.iter().position(|v| !v.is_finite()) {
         return Err(AdfError::NonFinite { index });
@@ -163,8 +166,10 @@ pub fn kpss(
             for (t, v) in a[n..].iter_mut().enumerate() {
                 *v = (t + 1) as f64;
             }
-            let qr = Qr::factor(a.clone(), n, 2, x.clone())
-                .map_err(|_| AdfError::SingularRegression { lag: 0 })?;
+            let singular = AdfError::SingularRegression { lag: 0 };
+            let design =
+                Array2::from_shape_vec((n, 2).f(), a.clone()).map_err(|_| singular.clone())?;
+            let qr = Qr::factor(design, (&x).into()).map_err(|_| singular)?;
             let b = qr.coefficients();
             let resid = (0..n)
                 .map(|t| x[t] - (a[t] * b[0] + a[n + t] * b[1]))
@@ -228,13 +233,13 @@ pub fn kpss(
 
 /// `Σ_t e_t e_{t−i}`.
 fn autocov(resids: &[f64], i: usize) -> f64 {
-    ols::dot(&resids[i..], &resids[..resids.len() - i])
+    dot(&resids[i..], &resids[..resids.len() - i])
 }
 
 /// statsmodels `_sigma_est_kpss` (eq. 10 of the paper, Bartlett weights).
 fn sigma_est(resids: &[f64], lags: usize) -> f64 {
     let n = resids.len();
-    let mut s_hat = ols::dot(resids, resids);
+    let mut s_hat = dot(resids, resids);
     for i in 1..=lags.min(n.saturating_sub(1)) {
         let prod = autocov(resids, i);
         s_hat += 2.0 * prod * (1.0 - (i as f64 / (lags as f64 + 1.0)));
@@ -247,7 +252,7 @@ fn autolag(resids: &[f64]) -> usize {
     let n = resids.len();
     let nf = n as f64;
     let covlags = (nf.powf(2.0 / 9.0) as usize).min(n.saturating_sub(1));
-    let mut s0 = ols::dot(resids, resids) / nf;
+    let mut s0 = dot(resids, resids) / nf;
     let mut s1 = 0.0;
     for i in 1..=covlags {
         let prod = autocov(resids, i) / (nf / 2.0);

@@ -3,7 +3,9 @@
 
 use std::fmt;
 
+use ndarray::{Array1, ArrayView1};
 use serde::{Deserialize, Serialize};
+use stratos_core::numeric::contiguous;
 
 use super::constrain::{MAX_LAG, is_stationary};
 use super::error::ArimaError;
@@ -299,6 +301,19 @@ impl ArimaParams {
         v
     }
 
+    /// [`ArimaParams::to_vec`] as an ndarray vector (statsmodels' `params`), in the order of
+    /// [`FittedArima::cov_params`]'s rows and columns.
+    ///
+    /// # Examples
+    /// ```
+    /// use stratos_strategies::arima::ArimaParams;
+    /// let p = ArimaParams { constant: Some(0.5), ar: vec![0.3], ma: vec![], seasonal_ar: vec![], seasonal_ma: vec![], sigma2: 2.0 };
+    /// assert_eq!(p.to_array(), ndarray::array![0.5, 0.3, 2.0]);
+    /// ```
+    pub fn to_array(&self) -> Array1<f64> {
+        Array1::from(self.to_vec())
+    }
+
     /// statsmodels' names for [`ArimaParams::to_vec`]'s entries of a non-seasonal model
     /// (`const`, `ar.L1`, …, `ma.L1`, …, `sigma2`). Seasonal lags depend on the period: use
     /// [`ArimaOrder::param_names`] (the seasonal entries are named here by their index,
@@ -549,7 +564,13 @@ impl Arima {
     /// assert!((llf - expected).abs() < 1e-12);
     /// # Ok(()) }
     /// ```
-    pub fn loglike(&self, y: &[f64], params: &ArimaParams) -> Result<f64, ArimaError> {
+    pub fn loglike<'a>(
+        &self,
+        y: impl Into<ArrayView1<'a, f64>>,
+        params: &ArimaParams,
+    ) -> Result<f64, ArimaError> {
+        let y = contiguous(y.into());
+        let y: &[f64] = &y;
         self.check_series(y, self.order.burn() + 1)?;
         params.validate(self.order)?;
         let integ = self.order.integration();
@@ -572,7 +593,13 @@ impl Arima {
     ///
     /// # Errors
     /// As [`Arima::loglike`].
-    pub fn filter(&self, y: &[f64], params: &ArimaParams) -> Result<FittedArima, ArimaError> {
+    pub fn filter<'a>(
+        &self,
+        y: impl Into<ArrayView1<'a, f64>>,
+        params: &ArimaParams,
+    ) -> Result<FittedArima, ArimaError> {
+        let y = contiguous(y.into());
+        let y: &[f64] = &y;
         self.check_series(y, self.order.burn() + 1)?;
         params.validate(self.order)?;
         build_fitted(
@@ -601,7 +628,9 @@ impl Arima {
     /// [`ArimaOrder::n_params`]), [`ArimaError::ConstantSeries`] (no variation after
     /// differencing), [`ArimaError::Numerical`] (no finite likelihood anywhere the optimizer
     /// went).
-    pub fn fit(&self, y: &[f64]) -> Result<FittedArima, ArimaError> {
+    pub fn fit<'a>(&self, y: impl Into<ArrayView1<'a, f64>>) -> Result<FittedArima, ArimaError> {
+        let y = contiguous(y.into());
+        let y: &[f64] = &y;
         self.check_series(y, self.order.burn() + self.order.n_params() + 2)?;
         let (params, conv) = likelihood::fit(self, y)?;
         build_fitted(self, y, params, conv)

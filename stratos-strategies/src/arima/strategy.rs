@@ -14,6 +14,7 @@
 use serde_json::json;
 #[cfg(test)]
 use stratos_core::Strategy;
+use stratos_core::numeric::normal_cdf;
 use stratos_core::strategy::{input_series, resolve_field};
 use stratos_core::{
     Action, BatchOnly, BuiltinStrategy, ConfigError, Frame, Outputs, Reported, ResultType, Schema,
@@ -214,10 +215,6 @@ impl ArimaStrategy {
             )
         }
     }
-}
-
-fn normal_cdf(x: f64) -> f64 {
-    0.5 * statrs::function::erf::erfc(-x / std::f64::consts::SQRT_2)
 }
 
 /// Timestamps for the forecast steps following the input's calendar (business days, month

@@ -8,7 +8,7 @@
 //! ℓ_t(θ)   = −½ (ln 2π + ln F_t + v_t² / F_t),  t ≥ d  (the burned first d terms are 0)
 //! g_t      = ∂ℓ_t / ∂θ   in statsmodels' parameters (const, ar, ma, sigma2), exact (dual numbers;
 //!            statsmodels uses a complex step)
-//! cov      = (Σ_t g_t g_tᵀ)⁻¹,  se = √diag(cov),  z = θ / se,  P>|z| = 2 Φ(−|z|)
+//! cov      = (Σ_t g_t g_tᵀ)⁻¹,  se = √diag(cov),  z = θ / se,  P>|z| = 2 Φ(−|z|)   (Φ: stratos_core::numeric::normal_cdf, scipy's ndtr)
 //! CI       = θ ∓ Φ⁻¹(0.975) · se
 //! e_t      = v_t / √F_t for t ≥ d (standardised forecast errors, m of them)
 //! Q        = m (m + 2) r₁² / (m − 1),   r₁ the lag-1 autocorrelation of e;  p = χ²₁ sf
@@ -19,8 +19,10 @@
 
 use std::fmt;
 
+use ndarray::{Array2, ArrayView1};
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ChiSquared, ContinuousCDF, FisherSnedecor};
+use stratos_core::numeric::{contiguous, normal_sf};
 
 use super::error::ArimaError;
 use super::kalman::{self, ArmaSs, Data, Recorder};
@@ -163,7 +165,82 @@ impl FittedArima {
     /// # Errors
     /// [`ArimaError::InvalidParams`] (field `y`) when `y` is not the fitted series' length;
     /// [`ArimaError::Numerical`] when the outer product of the scores is singular.
-    pub fn summary(&self, y: &[f64]) -> Result<ArimaSummary, ArimaError> {
+    pub fn summary<'a>(
+        &self,
+        y: impl Into<ArrayView1<'a, f64>>,
+    ) -> Result<ArimaSummary, ArimaError> {
+        let y = contiguous(y.into());
+        let cov = self.opg_covariance(&y)?;
+        let theta = self.params.to_vec();
+        let se: Vec<f64> = cov.diag().iter().map(|v| v.sqrt()).collect();
+        let w = self.order.integration().difference(&y);
+        let data = self.kalman_data(&y, &w);
+        let params = self
+            .order
+            .param_names()
+            .into_iter()
+            .zip(theta.iter().zip(&se))
+            .map(|(name, (&coef, &std_err))| {
+                let z = coef / std_err;
+                ParamRow {
+                    name,
+                    coef,
+                    std_err,
+                    z,
+                    p_value: 2.0 * normal_sf(z.abs()),
+                    ci_lower: coef - Z_975 * std_err,
+                    ci_upper: coef + Z_975 * std_err,
+                }
+            })
+            .collect();
+        let e = self.standardized_residuals(&data)?;
+        let diag = Diagnostics::of(&e);
+        Ok(ArimaSummary {
+            model: format!("ARIMA{}", self.order),
+            nobs: self.nobs,
+            llf: self.llf,
+            aic: self.aic(),
+            bic: self.bic(),
+            hqic: self.hqic(),
+            cov_type: "opg".to_owned(),
+            params,
+            ljung_box: diag.ljung_box,
+            jarque_bera: diag.jarque_bera,
+            skew: diag.skew,
+            kurtosis: diag.kurtosis,
+            heteroskedasticity: diag.het,
+            converged: self.converged,
+        })
+    }
+
+    /// The covariance matrix of the estimates from the outer product of the per-observation
+    /// scores (statsmodels' `cov_params()` with `cov_type='opg'`, its default): `k × k` in
+    /// statsmodels' parameter order (`const`, `ar.L*`, `ma.L*`, seasonal terms, `sigma2`; see
+    /// [`ArimaOrder::param_names`](super::ArimaOrder::param_names)), for the series `y` the
+    /// model was fitted to. The standard errors of [`FittedArima::summary`] are the square
+    /// roots of its diagonal.
+    ///
+    /// # Errors
+    /// As [`FittedArima::summary`].
+    pub fn cov_params<'a>(
+        &self,
+        y: impl Into<ArrayView1<'a, f64>>,
+    ) -> Result<Array2<f64>, ArimaError> {
+        self.opg_covariance(&contiguous(y.into()))
+    }
+
+    /// The Kalman filter's input: `y` and its differences `w`.
+    fn kalman_data<'d>(&self, y: &'d [f64], w: &'d [f64]) -> Data<'d> {
+        Data {
+            y,
+            w,
+            integ: self.order.integration(),
+            start: self.start.kalman(),
+        }
+    }
+
+    /// `(Σ_t g_t g_tᵀ)⁻¹` at the fitted parameters, column `i` solving `OPG x = e_i`.
+    fn opg_covariance(&self, y: &[f64]) -> Result<Array2<f64>, ArimaError> {
         if y.len() != self.nobs {
             return Err(ArimaError::invalid(
                 "y",
@@ -172,14 +249,8 @@ impl FittedArima {
             ));
         }
         let d = self.order.burn();
-        let integ = self.order.integration();
-        let w = integ.difference(y);
-        let data = Data {
-            y,
-            w: &w,
-            integ,
-            start: self.start.kalman(),
-        };
+        let w = self.order.integration().difference(y);
+        let data = self.kalman_data(y, &w);
         let theta = self.params.to_vec();
         let k = theta.len();
         // Score rows, 8 parameters per pass.
@@ -204,7 +275,7 @@ impl FittedArima {
                 }
             }
         }
-        let mut se = Vec::with_capacity(k);
+        let mut cov = Array2::zeros((k, k));
         for i in 0..k {
             let mut a = opg.clone();
             let mut e = vec![0.0; k];
@@ -212,44 +283,9 @@ impl FittedArima {
             solve_in_place(&mut a, k, &mut e).map_err(|_| ArimaError::Numerical {
                 message: "the outer product of the scores is singular".to_owned(),
             })?;
-            se.push(e[i].sqrt());
+            cov.column_mut(i).assign(&ArrayView1::from(&e));
         }
-        let params = self
-            .order
-            .param_names()
-            .into_iter()
-            .zip(theta.iter().zip(&se))
-            .map(|(name, (&coef, &std_err))| {
-                let z = coef / std_err;
-                ParamRow {
-                    name,
-                    coef,
-                    std_err,
-                    z,
-                    p_value: statrs::function::erf::erfc(z.abs() / std::f64::consts::SQRT_2),
-                    ci_lower: coef - Z_975 * std_err,
-                    ci_upper: coef + Z_975 * std_err,
-                }
-            })
-            .collect();
-        let e = self.standardized_residuals(&data)?;
-        let diag = Diagnostics::of(&e);
-        Ok(ArimaSummary {
-            model: format!("ARIMA{}", self.order),
-            nobs: self.nobs,
-            llf: self.llf,
-            aic: self.aic(),
-            bic: self.bic(),
-            hqic: self.hqic(),
-            cov_type: "opg".to_owned(),
-            params,
-            ljung_box: diag.ljung_box,
-            jarque_bera: diag.jarque_bera,
-            skew: diag.skew,
-            kurtosis: diag.kurtosis,
-            heteroskedasticity: diag.het,
-            converged: self.converged,
-        })
+        Ok(cov)
     }
 
     /// `v_t / √F_t` for t ≥ d, at the fitted parameters.

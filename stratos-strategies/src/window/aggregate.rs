@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use stratos_core::AlertLevel;
 
 use super::config::{AggregateKind, Comparison};
-use super::sketch::QuantileSketch;
+use stratos_core::numeric::QuantileSketch;
 
 /// The group of records beyond `max_groups`.
 pub(crate) const OTHER_GROUP: &str = "_other";

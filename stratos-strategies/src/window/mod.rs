@@ -40,7 +40,6 @@
 mod aggregate;
 mod config;
 mod report;
-mod sketch;
 
 use stratos_core::strategy::resolve_field;
 use stratos_core::{
@@ -52,7 +51,7 @@ pub use config::{
     AggregateKind, Aggregation, Comparison, Condition, RuleConfig, Seconds, WindowConfig,
 };
 pub use report::{WindowAlert, WindowRecord, WindowReport};
-pub use sketch::{QuantileSketch, SketchParts};
+pub use stratos_core::numeric::{QuantileSketch, SketchParts};
 
 use aggregate::{Closed, Fired, OutputPlan, Plan, RulePlan, Windows};
 

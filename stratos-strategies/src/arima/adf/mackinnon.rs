@@ -1,5 +1,7 @@
 //! MacKinnon's p-values and critical values for the ADF statistic (statsmodels
-//! `statsmodels/tsa/adfvalues.py`), and the normal CDF they need.
+//! `statsmodels/tsa/adfvalues.py`).
+
+use stratos_core::numeric::normal_cdf;
 
 use super::Regression;
 
@@ -240,7 +242,7 @@ pub fn mackinnon_p(stat: f64, regression: Regression, n_series: usize) -> Option
     } else {
         polyval_rev(&t.large_p[i], stat)
     };
-    Some(ndtr(v))
+    Some(normal_cdf(v))
 }
 
 /// MacKinnon's (2010) critical values at the 1 %, 5 % and 10 % levels, statsmodels
@@ -279,100 +281,4 @@ pub fn mackinnon_crit(
             ]
         }
     })
-}
-
-// ---------------------------------------------------------------------------------------------
-// The standard normal CDF, as scipy's `ndtr` (Cephes `ndtr.c`, S. L. Moshier), so p-values
-// agree with `scipy.stats.norm.cdf` to the last bits.
-// ---------------------------------------------------------------------------------------------
-
-#[rustfmt::skip]
-const ERFC_P: [f64; 9] = [2.461969814735305e-10, 0.5641895648310689, 7.463210564422699, 48.63719709856814, 196.5208329560771, 526.4451949954773, 934.5285271719576, 1027.5518868951572, 557.5353353693994];
-#[rustfmt::skip]
-const ERFC_Q: [f64; 8] = [13.228195115474499, 86.70721408859897, 354.9377788878199, 975.7085017432055, 1823.9091668790973, 2246.3376081871097, 1656.6630919416134, 557.5353408177277];
-#[rustfmt::skip]
-const ERFC_R: [f64; 6] = [0.5641895835477551, 1.275366707599781, 5.019050422511805, 6.160210979930536, 7.4097426995044895, 2.9788666537210022];
-#[rustfmt::skip]
-const ERFC_S: [f64; 6] = [2.2605286322011726, 9.396035249380015, 12.048953980809666, 17.08144507475659, 9.608968090632859, 3.369076451000815];
-#[rustfmt::skip]
-const ERF_T: [f64; 5] = [9.604973739870516, 90.02601972038427, 2232.005345946843, 7003.325141128051, 55592.30130103949];
-#[rustfmt::skip]
-const ERF_U: [f64; 5] = [33.56171416475031, 521.3579497801527, 4594.323829709801, 22629.000061389095, 49267.39426086359];
-
-/// Cephes `MAXLOG`, ln(DBL_MAX).
-const MAXLOG: f64 = 709.782712893384;
-
-/// Cephes `polevl`: Horner from `coef[0]` (the highest power).
-fn polevl(x: f64, coef: &[f64]) -> f64 {
-    match coef.split_first() {
-        Some((&first, rest)) => rest.iter().fold(first, |acc, &c| acc * x + c),
-        None => 0.0,
-    }
-}
-
-/// Cephes `p1evl`: as [`polevl`] with an implied leading coefficient 1.
-fn p1evl(x: f64, coef: &[f64]) -> f64 {
-    match coef.split_first() {
-        Some((&first, rest)) => rest.iter().fold(x + first, |acc, &c| acc * x + c),
-        None => 1.0,
-    }
-}
-
-/// Cephes `erf`.
-fn erf(x: f64) -> f64 {
-    if x.is_nan() {
-        return f64::NAN;
-    }
-    if x < 0.0 {
-        return -erf(-x);
-    }
-    if x.abs() > 1.0 {
-        return 1.0 - erfc(x);
-    }
-    let z = x * x;
-    x * polevl(z, &ERF_T) / p1evl(z, &ERF_U)
-}
-
-/// Cephes `erfc`.
-fn erfc(a: f64) -> f64 {
-    if a.is_nan() {
-        return f64::NAN;
-    }
-    let x = a.abs();
-    if x < 1.0 {
-        return 1.0 - erf(a);
-    }
-    let z = -a * a;
-    let under = if a < 0.0 { 2.0 } else { 0.0 };
-    if z < -MAXLOG {
-        return under;
-    }
-    let z = z.exp();
-    let (p, q) = if x < 8.0 {
-        (polevl(x, &ERFC_P), p1evl(x, &ERFC_Q))
-    } else {
-        (polevl(x, &ERFC_R), p1evl(x, &ERFC_S))
-    };
-    let mut y = (z * p) / q;
-    if a < 0.0 {
-        y = 2.0 - y;
-    }
-    if y != 0.0 { y } else { under }
-}
-
-/// Standard normal CDF, Cephes/scipy `ndtr`:
-/// `½ + ½ erf(a/√2)` for |a/√2| < 1/√2, else `½ erfc(|a|/√2)` reflected.
-pub(super) fn ndtr(a: f64) -> f64 {
-    use std::f64::consts::FRAC_1_SQRT_2;
-    if a.is_nan() {
-        return f64::NAN;
-    }
-    let x = a * FRAC_1_SQRT_2;
-    let z = x.abs();
-    if z < FRAC_1_SQRT_2 {
-        0.5 + 0.5 * erf(x)
-    } else {
-        let y = 0.5 * erfc(z);
-        if x > 0.0 { 1.0 - y } else { y }
-    }
 }

@@ -38,7 +38,10 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::ols::{self, Qr};
+use ndarray::{Array2, ArrayView1, ShapeBuilder};
+use stratos_core::numeric::{OlsFit, Qr, contiguous};
+
+use super::ols;
 
 mod mackinnon;
 mod search;
@@ -364,7 +367,12 @@ const T_STAT_STOP: f64 = 1.6448536269514722;
 /// assert_eq!(r.nobs, 199 - r.used_lag);
 /// # Ok(()) }
 /// ```
-pub fn adf(y: &[f64], config: &AdfConfig) -> Result<AdfResult, AdfError> {
+pub fn adf<'a>(
+    y: impl Into<ArrayView1<'a, f64>>,
+    config: &AdfConfig,
+) -> Result<AdfResult, AdfError> {
+    let y = contiguous(y.into());
+    let y: &[f64] = &y;
     let n = y.len();
     if let Some(index) = y.iter().position(|v| !v.is_finite()) {
         return Err(AdfError::NonFinite { index });
@@ -588,7 +596,7 @@ fn final_fit(
     d: &[f64],
     regression: Regression,
     lag: usize,
-) -> Result<(ols::OlsFit, usize), AdfError> {
+) -> Result<(OlsFit, usize), AdfError> {
     let n = x.len();
     let m = n - 1 - lag;
     let has_const = keeps_constant(x, d, regression, lag, m);
@@ -614,10 +622,10 @@ fn final_fit(
     for v in &det {
         a.extend_from_slice(v);
     }
-    let qr = Qr::factor(a, m, cols, d[lag..].to_vec())
+    let x = Array2::from_shape_vec((m, cols).f(), a)
         .map_err(|_| AdfError::SingularRegression { lag })?;
-    let rinv = qr.r_inverse();
-    let mut fit = qr.fit_with(&rinv);
+    let qr = Qr::factor(x, (&d[lag..]).into()).map_err(|_| AdfError::SingularRegression { lag })?;
+    let mut fit = qr.fit();
     if fit.ssr.is_nan() || fit.ssr <= 0.0 {
         return Err(AdfError::ExactFit { lag });
     }
@@ -627,7 +635,8 @@ fn final_fit(
         let ic = 1 + lag;
         let scale = qr.scale(fit.ssr);
         fit.params[ic] -= shift * fit.params[0];
-        let var = rinv.cov(ic, ic) - 2.0 * shift * rinv.cov(0, ic) + shift * shift * rinv.cov(0, 0);
+        let cov = Qr::xtx_inverse(&qr.r_inverse());
+        let var = cov[[ic, ic]] - 2.0 * shift * cov[[ic, 0]] + shift * shift * cov[[0, 0]];
         fit.bse[ic] = (scale * var).sqrt();
     }
     Ok((fit, det.len()))

@@ -1,7 +1,9 @@
 //! The autolag search: every nested ADF regression `0..=max_lag` on one sample, from one
 //! Cholesky factor of the Gram matrix (Householder QR when its rounding bound is too loose).
 
-use super::ols::{self, Qr};
+use ndarray::{Array2, ShapeBuilder};
+use stratos_core::numeric::{Qr, cholesky_upper, dot};
+
 use super::{AdfError, Regression, deterministic_columns, keeps_constant};
 
 /// Largest accepted a-posteriori rounding bound (relative) on a Gram-matrix residual sum of
@@ -65,16 +67,16 @@ pub(super) fn gram_search(
     // Column of lag j (0 = y).
     let col = |j: usize| if j == 0 { iy } else { h + j };
     let window = |j: usize| &d[k - j..k - j + m];
-    let mut g = vec![0.0; p * p];
+    let mut g = Array2::<f64>::zeros((p, p));
     let mut set = |a: usize, b: usize, v: f64| {
         let (i, j) = if a <= b { (a, b) } else { (b, a) };
-        g[i * p + j] = v;
+        g[[i, j]] = v;
     };
     let y = window(0);
     // Lag × lag: S(i, j) = Σ_r d[k+r−i] d[k+r−j]; the first row by dot products, the rest by
     // sliding the windows one step: S(i+1, j+1) = S(i, j) + (first products) − (last).
     for delta in 0..=k {
-        let mut s = ols::dot(y, window(delta));
+        let mut s = dot(y, window(delta));
         set(col(0), col(delta), s);
         for i in 0..(k - delta) {
             let (a, b) = (k - 1 - i, k + m - 1 - i);
@@ -87,14 +89,14 @@ pub(super) fn gram_search(
     leading.push(lev);
     for (a, v) in leading.iter().enumerate() {
         for j in 0..=k {
-            set(a, col(j), ols::dot(v, window(j)));
+            set(a, col(j), dot(v, window(j)));
         }
         for (b, w) in leading.iter().enumerate().skip(a) {
-            set(a, b, ols::dot(v, w));
+            set(a, b, dot(v, w));
         }
     }
-    let r = ols::cholesky_upper(&g, p, GRAM_MIN_PIVOT)?;
-    let z = |i: usize| r[i * p + iy];
+    let r = cholesky_upper(g.view(), GRAM_MIN_PIVOT)?;
+    let z = |i: usize| r[[i, iy]];
     // tail[i] = Σ_{l ≥ i} R[l][y]² (including R[y][y]²).
     let mut tail = vec![0.0; p];
     tail[iy] = z(iy) * z(iy);
@@ -103,7 +105,7 @@ pub(super) fn gram_search(
     }
     // First-order rounding bound of each ssr: ε (Σ|b_i| ‖x_i‖ + ‖y‖)² / ssr.
     let eps = 8.0 * ((m as f64).sqrt() + p as f64) * f64::EPSILON;
-    let norms: Vec<f64> = (0..p).map(|i| g[i * p + i].sqrt()).collect();
+    let norms: Vec<f64> = (0..p).map(|i| g[[i, i]].sqrt()).collect();
     let mut ssr = Vec::with_capacity(k + 1);
     let mut t_last = Vec::with_capacity(k + 1);
     let mut b = vec![0.0; iy];
@@ -113,9 +115,9 @@ pub(super) fn gram_search(
         for i in (0..q).rev() {
             let mut v = z(i);
             for l in (i + 1)..q {
-                v -= r[i * p + l] * b[l];
+                v -= r[[i, l]] * b[l];
             }
-            b[i] = v / r[i * p + i];
+            b[i] = v / r[[i, i]];
         }
         let amp: f64 = (0..q).map(|i| b[i].abs() * norms[i]).sum::<f64>() + norms[iy];
         let bound = eps * amp * amp / s;
@@ -152,13 +154,14 @@ pub(super) fn qr_search(
     for j in 1..=k {
         a.extend_from_slice(&d[k - j..k - j + m]);
     }
-    let qr =
-        Qr::factor(a, m, cols, d[k..k + m].to_vec()).map_err(|c| AdfError::SingularRegression {
-            lag: c.0.saturating_sub(h),
-        })?;
+    let singular = |column: usize| AdfError::SingularRegression {
+        lag: column.saturating_sub(h),
+    };
+    let x = Array2::from_shape_vec((m, cols).f(), a).map_err(|_| singular(0))?;
+    let qr = Qr::factor(x, (&d[k..k + m]).into()).map_err(|e| singular(e.column()))?;
     let z = qr.qty();
     let mut tail = vec![0.0; cols + 1];
-    tail[cols] = ols::dot(&z[cols..], &z[cols..]);
+    tail[cols] = qr.ssr();
     for i in (0..cols).rev() {
         tail[i] = tail[i + 1] + z[i] * z[i];
     }

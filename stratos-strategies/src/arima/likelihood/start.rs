@@ -1,7 +1,27 @@
 //! Starting values: statsmodels' conditional-sum-of-squares regressions, with an AR(`k`)
 //! fit standing in for the MA innovations.
 
-use crate::linalg::lstsq;
+use ndarray::{Array1, Array2, ArrayView1};
+use stratos_core::numeric::Qr;
+
+/// Least squares on the row-major `rows × cols` design `x`, `None` when it fails or is
+/// rank-deficient: some diagonal of R at or below `1e-10 ·` the largest (a stricter test than
+/// [`Qr::factor`]'s, so a nearly collinear start regression falls back as it always has).
+fn lstsq(x: Vec<f64>, rows: usize, cols: usize, y: &[f64]) -> Option<Array1<f64>> {
+    if cols == 0 {
+        return Some(Array1::zeros(0));
+    }
+    let qr = Qr::factor(
+        Array2::from_shape_vec((rows, cols), x).ok()?,
+        ArrayView1::from(y),
+    )
+    .ok()?;
+    if qr.is_rank_deficient(1e-10) {
+        return None;
+    }
+    let beta = qr.coefficients();
+    beta.iter().all(|v| v.is_finite()).then_some(beta)
+}
 
 /// statsmodels' `_conditional_sum_squares` with the AR terms at `ar_lags` (largest `k_ar`)
 /// and the MA terms at `ma_lags` (largest `k_ma`), an AR(`k`) for the residuals: the
@@ -60,7 +80,8 @@ fn css_regression(
         x.extend(ar_lags.iter().map(|&j| w[t - j]));
         x.extend(ma_lags.iter().map(|&j| resid[t - j]));
     }
-    let beta = lstsq(&x, rows, cols, &w[r..])?;
+    let design = x.clone();
+    let beta = lstsq(design, rows, cols, &w[r..])?;
     let mut sse = 0.0;
     let mut count = 0usize;
     let nq = ma_lags.len();
@@ -79,6 +100,7 @@ fn css_regression(
         return None;
     }
     let p = ar_lags.len();
+    let beta = beta.to_vec();
     Some((beta[..p].to_vec(), beta[p..].to_vec(), sse / count as f64))
 }
 
@@ -91,7 +113,7 @@ pub(super) fn ar_residuals(w: &[f64], k: usize) -> Option<Vec<f64>> {
     for t in k..n {
         x.extend((1..=k).map(|j| w[t - j]));
     }
-    let beta = lstsq(&x, rows, k, &w[k..])?;
+    let beta = lstsq(x, rows, k, &w[k..])?;
     let mut resid = vec![0.0; n];
     for t in k..n {
         let fit: f64 = (1..=k).map(|j| beta[j - 1] * w[t - j]).sum();

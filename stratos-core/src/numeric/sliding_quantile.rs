@@ -32,7 +32,7 @@ fn per_unit() -> f64 {
 ///
 /// # Examples
 /// ```
-/// use stratos_strategies::anomaly::SlidingQuantileSketch;
+/// use stratos_core::numeric::SlidingQuantileSketch;
 /// let mut w = SlidingQuantileSketch::new(4);
 /// for x in [5.0, 1.0, 3.0, 9.0, 2.0] { w.push(x); }
 /// // Window [1, 3, 9, 2]: exact median 2.5.

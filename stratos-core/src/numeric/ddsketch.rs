@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 ///
 /// # Examples
 /// ```
-/// use stratos_strategies::window::QuantileSketch;
+/// use stratos_core::numeric::QuantileSketch;
 /// let mut s = QuantileSketch::new(0.01);
 /// for x in 1..=1000 { s.add(x as f64); }
 /// let p95 = s.quantile(0.95).unwrap_or(f64::NAN);

@@ -2,7 +2,7 @@
 
 use std::cmp::Ordering;
 
-use stratos_core::numeric::Ring;
+use super::Ring;
 
 /// The last `capacity` finite values, in arrival order (a [`Ring`]) and sorted (a `Vec`).
 ///
@@ -12,7 +12,7 @@ use stratos_core::numeric::Ring;
 ///
 /// # Examples
 /// ```
-/// use stratos_strategies::anomaly::SortedWindow;
+/// use stratos_core::numeric::SortedWindow;
 /// let mut w = SortedWindow::new(3);
 /// for x in [5.0, 1.0, 3.0, 9.0] { w.push(x); }
 /// assert_eq!(w.sorted(), &[1.0, 3.0, 9.0]);
