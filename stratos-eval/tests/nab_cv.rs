@@ -277,3 +277,110 @@ fn auto_throughput_1000_streams() {
         heap(&states) as f64 / 1e6,
     );
 }
+
+/// `AutoParams::default()` with `key=value` overrides separated by spaces (the explorer's
+/// notation, e.g. `level_persist=1 rest=150`).
+fn params_from(spec: &str) -> AutoParams {
+    let mut p = AutoParams::default();
+    for kv in spec.split_whitespace() {
+        let (k, v) = kv.split_once('=').expect("key=value");
+        let f: f64 = v.parse().unwrap_or(f64::NAN);
+        match k {
+            "level_alpha" => p.level_alpha = f,
+            "level_warmup" => p.level_warmup = f as usize,
+            "level_quantile" => p.level_quantile = f,
+            "level_recent" => p.level_recent = f as usize,
+            "level_suppress" => p.level_suppress = f as usize,
+            "entropy_weight" => p.entropy_weight = f,
+            "entropy_rest" => p.entropy_rest = f as usize,
+            "spatial" => p.spatial_tolerance = (v != "none").then_some(f),
+            "rest_from" => p.rest_from = f,
+            "rest" => p.rest = f as usize,
+            "level_persist" => p.level_persist = f as usize,
+            "probation" => p.probation = f as usize,
+            "novelty_weight" => p.novelty_weight = f,
+            "novelty_levels" => p.novelty_levels = f as usize,
+            "novelty_warmup" => p.novelty_warmup = f as usize,
+            "entropy_floor" => p.entropy_floor = f,
+            "soft_rest" => p.soft_rest = f as usize,
+            "soft_rest_factor" => p.soft_rest_factor = f,
+            "flag" => p.flag = f,
+            "recur_count" => p.recur_count = f,
+            "recur_horizon" => p.recur_horizon = f,
+            _ => panic!("unknown parameter {k}"),
+        }
+    }
+    p
+}
+
+/// Scores `auto`-shaped variants given one per line in `AUTO_GRID` (see [`params_from`]):
+/// in-sample and threshold-only leave-one-category-out figures, and with `AUTO_DETAIL=1` the
+/// per-file windows, detections and false alarms at the in-sample Standard threshold.
+#[test]
+#[ignore = "needs STRATOS_NAB_DIR and AUTO_GRID"]
+fn auto_explore() {
+    let (Some(corpus), Ok(grid)) = (corpus(), std::env::var("AUTO_GRID")) else {
+        return;
+    };
+    let files = corpus.files();
+    let detail = std::env::var("AUTO_DETAIL").is_ok();
+    for spec in grid.lines().filter(|l| !l.trim().is_empty()) {
+        let p = params_from(spec);
+        let scores: Vec<Vec<f64>> = corpus
+            .series()
+            .iter()
+            .map(|s| AutoDetector::scores(&p, &s.values))
+            .collect();
+        line(spec, &corpus, &scores);
+        let cv =
+            nab::cross_validate_by_category(&files, &[scores.clone()], &PROFILES[..1]).unwrap();
+        let cats: Vec<String> = cv.profiles[0]
+            .folds
+            .iter()
+            .map(|f| {
+                format!(
+                    "{} {}",
+                    f.category,
+                    f.normalized.map_or("-".into(), |n| format!("{n:.1}"))
+                )
+            })
+            .collect();
+        println!("    held-out: {}", cats.join(", "));
+        if let Ok(name) = std::env::var("AUTO_FILE") {
+            for ((f, sc), series) in files.iter().zip(&scores).zip(corpus.series()) {
+                if !f.name().contains(name.as_str()) {
+                    continue;
+                }
+                println!(
+                    "    {} rows {} windows {:?} probation {}",
+                    f.name(),
+                    f.rows(),
+                    f.windows(),
+                    f.probation()
+                );
+                for (i, &v) in sc.iter().enumerate() {
+                    if v >= p.flag {
+                        println!(
+                            "      row {i:5} value {:12.4} score {v:.3}",
+                            series.values[i]
+                        );
+                    }
+                }
+            }
+        }
+        if detail {
+            let ins = score_corpus(&files, &scores, &PROFILES[..1]).unwrap();
+            for f in &ins[0].per_file {
+                println!(
+                    "    {:60} raw {:7.3} windows {} detected {} false alarms {} fp rows {}",
+                    f.file,
+                    f.raw,
+                    f.windows.windows,
+                    f.windows.detected,
+                    f.windows.false_alarms,
+                    f.counts.fp
+                );
+            }
+        }
+    }
+}

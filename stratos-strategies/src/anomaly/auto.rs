@@ -59,6 +59,31 @@ pub struct AutoParams {
     pub rest: usize,
     /// A row is flagged when its score reaches this.
     pub flag: f64,
+    /// The level score is the smallest of the last `1 + level_persist` level scores (0: the
+    /// current one alone), so that a one-row surprise does not stand.
+    pub level_persist: usize,
+    /// Rows before any member scores (the row score is 0 until then).
+    pub probation: usize,
+    /// Weight of the transition-novelty member (0: off).
+    pub novelty_weight: f64,
+    /// Levels the novelty member quantises a value into, over the field's running range.
+    pub novelty_levels: usize,
+    /// Rows before the novelty member scores.
+    pub novelty_warmup: usize,
+    /// The entropy member's output is scaled by `entropy_floor + (1 − entropy_floor) · level`
+    /// (1: unscaled), so a histogram change without a level surprise scores less.
+    pub entropy_floor: f64,
+    /// After a row scoring at least [`AutoParams::flag`], the next `soft_rest` rows' scores
+    /// are multiplied by [`AutoParams::soft_rest_factor`].
+    pub soft_rest: usize,
+    /// See [`AutoParams::soft_rest`].
+    pub soft_rest_factor: f64,
+    /// The recurrence discount: the level score is multiplied by `1 − min(1, n / recur_count)`,
+    /// `n` the decayed count of recent values in the same one of [`RECUR_BINS`] bins of the
+    /// field's running range (0: off), so a level that keeps coming back stops alerting.
+    pub recur_count: f64,
+    /// Rows over which the recurrence counts decay by a factor e.
+    pub recur_horizon: f64,
 }
 
 impl Default for AutoParams {
@@ -76,6 +101,16 @@ impl Default for AutoParams {
             rest_from: REST_FROM,
             rest: REST,
             flag: FLAG,
+            level_persist: 0,
+            probation: 0,
+            novelty_weight: 0.0,
+            novelty_levels: 8,
+            novelty_warmup: 400,
+            entropy_floor: 1.0,
+            soft_rest: 0,
+            soft_rest_factor: 1.0,
+            recur_count: 0.0,
+            recur_horizon: 2000.0,
         }
     }
 }
@@ -145,8 +180,16 @@ pub struct AutoDetector {
     /// Per field: rows since the relative-entropy member last fired.
     shape_gap: Vec<usize>,
     range: Vec<RunningRange>,
+    /// Per field: the last `level_persist` level scores, newest first.
+    level_recent: Vec<Vec<f64>>,
+    novelty: Vec<Novelty>,
+    recur: Vec<Recurrence>,
     row: RowOutcome,
     gap: usize,
+    /// Rows seen (for the probation).
+    rows: usize,
+    /// Rows since a row was flagged (for the soft rest).
+    soft_gap: usize,
 }
 
 /// The running minimum and maximum of a field's finite values (the range rule's state).
@@ -183,6 +226,110 @@ impl RunningRange {
     }
 }
 
+/// Bins of the recurrence discount's histogram over a field's running range.
+pub const RECUR_BINS: usize = 16;
+
+/// Decayed counts of a field's values in [`RECUR_BINS`] bins of its running range.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Recurrence {
+    counts: [f32; RECUR_BINS],
+}
+
+impl Recurrence {
+    const EMPTY: Recurrence = Recurrence {
+        counts: [0.0; RECUR_BINS],
+    };
+
+    /// The decayed count of earlier values in `x`'s bin of `[lo, hi]` (values beyond it fall
+    /// in the end bins); then counts `x`, after decaying every bin by `keep`.
+    fn update(&mut self, x: f64, lo: f64, hi: f64, keep: f32) -> f64 {
+        let width = hi - lo;
+        if !x.is_finite() || !(width > 0.0 && width.is_finite()) {
+            return 0.0;
+        }
+        let r = ((x - lo) / width * RECUR_BINS as f64).floor();
+        let bin = if r.is_finite() {
+            r.clamp(0.0, (RECUR_BINS - 1) as f64) as usize
+        } else {
+            0
+        };
+        let n = f64::from(self.counts[bin]);
+        self.counts.iter_mut().for_each(|c| *c *= keep);
+        self.counts[bin] += 1.0;
+        n
+    }
+}
+
+/// Words of the novelty member's seen-transition bit set (8 192 bits, 1 kB).
+const NOVELTY_WORDS: usize = 128;
+/// Longest context of the novelty member.
+const NOVELTY_ORDER: usize = 3;
+
+/// The transition-novelty member's state: which (context, next level) transitions have been
+/// seen, hashed into a fixed bit set, for contexts of the last 1 to [`NOVELTY_ORDER`] levels.
+#[derive(Debug, Clone, PartialEq)]
+struct Novelty {
+    seen: Box<[u64; NOVELTY_WORDS]>,
+    history: [u8; NOVELTY_ORDER],
+    filled: usize,
+    rows: usize,
+}
+
+impl Novelty {
+    fn new() -> Self {
+        Novelty {
+            seen: Box::new([0; NOVELTY_WORDS]),
+            history: [0; NOVELTY_ORDER],
+            filled: 0,
+            rows: 0,
+        }
+    }
+
+    /// The share of the contexts ending at `x` (quantised into `levels` over `[lo, hi]`) never
+    /// seen before, 0 before `warmup` rows; then learns them. Non-finite values score 0 and are
+    /// skipped.
+    fn update(&mut self, x: f64, lo: f64, hi: f64, levels: usize, warmup: usize) -> f64 {
+        if !x.is_finite() {
+            return 0.0;
+        }
+        let levels = levels.clamp(1, 255);
+        let width = hi - lo;
+        let q = if width > 0.0 && width.is_finite() {
+            let r = ((x - lo) / width * levels as f64).floor();
+            if r.is_finite() {
+                r.clamp(0.0, (levels - 1) as f64) as u8
+            } else {
+                0
+            }
+        } else {
+            0
+        };
+        let orders = self.filled.min(NOVELTY_ORDER);
+        let mut unseen = 0usize;
+        let mut h = u64::from(q) + 1;
+        for k in 0..orders {
+            h = h
+                .wrapping_mul(0x0000_0100_0000_01b3)
+                .wrapping_add(u64::from(self.history[k]) + 1 + ((k as u64) << 9));
+            let i = (h.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 51) as usize; // 13 bits
+            let (w, b) = (i / 64, 1u64 << (i % 64));
+            if self.seen[w] & b == 0 {
+                unseen += 1;
+                self.seen[w] |= b;
+            }
+        }
+        self.history.copy_within(0..NOVELTY_ORDER - 1, 1);
+        self.history[0] = q;
+        self.filled = self.filled.saturating_add(1);
+        self.rows = self.rows.saturating_add(1);
+        if self.rows <= warmup || orders == 0 {
+            0.0
+        } else {
+            unseen as f64 / orders as f64
+        }
+    }
+}
+
 impl AutoDetector {
     /// A fresh detector of `fields` values per row.
     pub fn new(params: AutoParams, fields: usize) -> Self {
@@ -194,8 +341,17 @@ impl AutoDetector {
                 .collect(),
             shape_gap: vec![params.entropy_rest; fields],
             range: vec![RunningRange::EMPTY; fields],
+            level_recent: vec![vec![0.0; params.level_persist]; fields],
+            novelty: if params.novelty_weight > 0.0 {
+                (0..fields).map(|_| Novelty::new()).collect()
+            } else {
+                Vec::new()
+            },
+            recur: vec![Recurrence::EMPTY; fields],
             row: RowOutcome::default(),
             gap: params.rest,
+            rows: 0,
+            soft_gap: params.soft_rest,
             params,
         }
     }
@@ -216,9 +372,32 @@ impl AutoDetector {
             .zip(&mut self.shape)
             .zip(&mut self.shape_gap)
             .zip(&mut self.range);
-        for ((((level, shape), shape_gap), range), &x) in fields.zip(values) {
+        let on_probation = self.rows < p.probation;
+        self.rows = self.rows.saturating_add(1);
+        for (i, ((((level, shape), shape_gap), range), &x)) in fields.zip(values).enumerate() {
             level.step(&[x], &mut self.row);
-            let a = self.row.score;
+            let mut a = self.row.score;
+            if let Some(recent) = self.level_recent.get_mut(i)
+                && !recent.is_empty()
+            {
+                let now = a.unwrap_or(0.0);
+                let persisting = recent.iter().fold(now, |m, &r| m.min(r));
+                recent.rotate_right(1);
+                recent[0] = now;
+                a = a.map(|_| persisting);
+            }
+            if p.recur_count > 0.0
+                && let Some(r) = self.recur.get_mut(i)
+            {
+                let keep = (-1.0 / p.recur_horizon.max(1.0)).exp() as f32;
+                let n = r.update(x, range.lo, range.hi, keep);
+                let discount = 1.0 - (n / p.recur_count).min(1.0);
+                a = a.map(|v| v * discount);
+            }
+            let c = match self.novelty.get_mut(i) {
+                Some(n) => n.update(x, range.lo, range.hi, p.novelty_levels, p.novelty_warmup),
+                None => 0.0,
+            };
             let b = shape.update(x);
             // The entropy member's own rest: quiet for `entropy_rest` rows after it fires.
             let b_out = if *shape_gap < p.entropy_rest {
@@ -237,23 +416,36 @@ impl AutoDetector {
             if a.is_none() && b.is_none() && !outside {
                 continue;
             }
-            let s = if outside {
+            let s = if on_probation {
+                0.0
+            } else if outside {
                 1.0
             } else {
-                let w = p.entropy_weight;
-                (a.unwrap_or(0.0) + w * b_out) / (1.0 + w)
+                let (w, v) = (p.entropy_weight, p.novelty_weight.max(0.0));
+                let level = a.unwrap_or(0.0);
+                let g = p.entropy_floor;
+                let b_scaled = b_out * (g + (1.0 - g) * level.clamp(0.0, 1.0));
+                (level + w * b_scaled + v * c) / (1.0 + w + v)
             };
             best = Some(best.map_or(s, |m: f64| m.max(s)));
         }
         let Some(s) = best else {
             self.gap = self.gap.saturating_add(1);
+            self.soft_gap = self.soft_gap.saturating_add(1);
             return None;
         };
         let out = if self.gap < p.rest {
             0.0
+        } else if self.soft_gap < p.soft_rest {
+            (s * p.soft_rest_factor).clamp(0.0, 1.0)
         } else {
             s.clamp(0.0, 1.0)
         };
+        if out >= p.flag {
+            self.soft_gap = 0;
+        } else {
+            self.soft_gap = self.soft_gap.saturating_add(1);
+        }
         if out >= p.rest_from {
             self.gap = 0;
         } else {
@@ -281,6 +473,15 @@ impl AutoDetector {
                 .sum::<usize>()
             + self.shape_gap.capacity() * std::mem::size_of::<usize>()
             + self.range.capacity() * std::mem::size_of::<RunningRange>()
+            + self
+                .level_recent
+                .iter()
+                .map(|r| {
+                    r.capacity() * std::mem::size_of::<f64>() + std::mem::size_of::<Vec<f64>>()
+                })
+                .sum::<usize>()
+            + self.recur.capacity() * std::mem::size_of::<Recurrence>()
+            + self.novelty.len() * (NOVELTY_WORDS * 8 + std::mem::size_of::<Novelty>())
     }
 
     /// Forgets everything.
@@ -289,7 +490,12 @@ impl AutoDetector {
         self.shape.iter_mut().for_each(RelativeEntropy::reset);
         self.shape_gap.fill(self.params.entropy_rest);
         self.range.fill(RunningRange::EMPTY);
+        self.level_recent.iter_mut().for_each(|r| r.fill(0.0));
+        self.recur.fill(Recurrence::EMPTY);
+        self.novelty.iter_mut().for_each(|n| *n = Novelty::new());
         self.gap = self.params.rest;
+        self.rows = 0;
+        self.soft_gap = self.params.soft_rest;
     }
 }
 
