@@ -30,20 +30,23 @@ fn corpus() -> Option<NabCorpus> {
     Some(NabCorpus::load(dir).expect("a NAB-layout corpus at STRATOS_NAB_DIR"))
 }
 
-/// The candidate grid (36 configs), the default's values first in every dimension.
+/// The candidate grid (72 configs), the default's values first in every dimension.
 fn grid() -> Vec<AutoParams> {
     let mut out = Vec::new();
-    for &entropy_rest in &[20usize, 1, 50] {
-        for &w in &[0.8, 0.6] {
-            for &spatial in &[Some(0.2), Some(0.1), None] {
-                for &rest in &[100usize, 150] {
-                    out.push(AutoParams {
-                        entropy_rest,
-                        entropy_weight: w,
-                        spatial_tolerance: spatial,
-                        rest,
-                        ..AutoParams::default()
-                    });
+    for &soft_rest in &[40usize, 0] {
+        for &entropy_rest in &[30usize, 20, 50] {
+            for &w in &[0.8, 0.6] {
+                for &spatial in &[Some(0.15), Some(0.2), Some(0.3)] {
+                    for &rest in &[100usize, 150] {
+                        out.push(AutoParams {
+                            soft_rest,
+                            entropy_rest,
+                            entropy_weight: w,
+                            spatial_tolerance: spatial,
+                            rest,
+                            ..AutoParams::default()
+                        });
+                    }
                 }
             }
         }
@@ -296,17 +299,9 @@ fn params_from(spec: &str) -> AutoParams {
             "spatial" => p.spatial_tolerance = (v != "none").then_some(f),
             "rest_from" => p.rest_from = f,
             "rest" => p.rest = f as usize,
-            "level_persist" => p.level_persist = f as usize,
-            "probation" => p.probation = f as usize,
-            "novelty_weight" => p.novelty_weight = f,
-            "novelty_levels" => p.novelty_levels = f as usize,
-            "novelty_warmup" => p.novelty_warmup = f as usize,
-            "entropy_floor" => p.entropy_floor = f,
             "soft_rest" => p.soft_rest = f as usize,
             "soft_rest_factor" => p.soft_rest_factor = f,
             "flag" => p.flag = f,
-            "recur_count" => p.recur_count = f,
-            "recur_horizon" => p.recur_horizon = f,
             _ => panic!("unknown parameter {k}"),
         }
     }

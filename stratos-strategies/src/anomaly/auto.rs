@@ -59,31 +59,11 @@ pub struct AutoParams {
     pub rest: usize,
     /// A row is flagged when its score reaches this.
     pub flag: f64,
-    /// The level score is the smallest of the last `1 + level_persist` level scores (0: the
-    /// current one alone), so that a one-row surprise does not stand.
-    pub level_persist: usize,
-    /// Rows before any member scores (the row score is 0 until then).
-    pub probation: usize,
-    /// Weight of the transition-novelty member (0: off).
-    pub novelty_weight: f64,
-    /// Levels the novelty member quantises a value into, over the field's running range.
-    pub novelty_levels: usize,
-    /// Rows before the novelty member scores.
-    pub novelty_warmup: usize,
-    /// The entropy member's output is scaled by `entropy_floor + (1 − entropy_floor) · level`
-    /// (1: unscaled), so a histogram change without a level surprise scores less.
-    pub entropy_floor: f64,
-    /// After a row scoring at least [`AutoParams::flag`], the next `soft_rest` rows' scores
-    /// are multiplied by [`AutoParams::soft_rest_factor`].
+    /// After a row scoring at least [`AutoParams::flag`], the scores of the next `soft_rest`
+    /// rows are multiplied by [`AutoParams::soft_rest_factor`] (0: off).
     pub soft_rest: usize,
     /// See [`AutoParams::soft_rest`].
     pub soft_rest_factor: f64,
-    /// The recurrence discount: the level score is multiplied by `1 − min(1, n / recur_count)`,
-    /// `n` the decayed count of recent values in the same one of [`RECUR_BINS`] bins of the
-    /// field's running range (0: off), so a level that keeps coming back stops alerting.
-    pub recur_count: f64,
-    /// Rows over which the recurrence counts decay by a factor e.
-    pub recur_horizon: f64,
 }
 
 impl Default for AutoParams {
@@ -101,16 +81,8 @@ impl Default for AutoParams {
             rest_from: REST_FROM,
             rest: REST,
             flag: FLAG,
-            level_persist: 0,
-            probation: 0,
-            novelty_weight: 0.0,
-            novelty_levels: 8,
-            novelty_warmup: 400,
-            entropy_floor: 1.0,
-            soft_rest: 0,
-            soft_rest_factor: 1.0,
-            recur_count: 0.0,
-            recur_horizon: 2000.0,
+            soft_rest: SOFT_REST,
+            soft_rest_factor: SOFT_REST_FACTOR,
         }
     }
 }
@@ -144,9 +116,9 @@ pub const LEVEL_SUPPRESS: usize = 30;
 /// Weight of the relative-entropy member.
 pub const ENTROPY_WEIGHT: f64 = 0.8;
 /// Rows the relative-entropy member stays quiet after it fires.
-pub const ENTROPY_REST: usize = 20;
+pub const ENTROPY_REST: usize = 30;
 /// Share of the running range a value must exceed it by to score 1 (the range rule).
-pub const SPATIAL_TOLERANCE: f64 = 0.2;
+pub const SPATIAL_TOLERANCE: f64 = 0.15;
 /// Finite values a field needs before the range rule applies: the default relative-entropy
 /// window, so that nothing scores before the strategy's warm-up.
 pub const SPATIAL_MIN_VALUES: usize = 52;
@@ -154,6 +126,10 @@ pub const SPATIAL_MIN_VALUES: usize = 52;
 pub const REST_FROM: f64 = 0.5;
 /// Rows that score 0 after a rest starts.
 pub const REST: usize = 100;
+/// Rows after a flagged row whose scores are damped by [`SOFT_REST_FACTOR`].
+pub const SOFT_REST: usize = 40;
+/// The damping of the soft rest.
+pub const SOFT_REST_FACTOR: f64 = 0.7;
 /// A row is flagged when its score reaches this.
 pub const FLAG: f64 = 0.2784;
 
@@ -180,14 +156,8 @@ pub struct AutoDetector {
     /// Per field: rows since the relative-entropy member last fired.
     shape_gap: Vec<usize>,
     range: Vec<RunningRange>,
-    /// Per field: the last `level_persist` level scores, newest first.
-    level_recent: Vec<Vec<f64>>,
-    novelty: Vec<Novelty>,
-    recur: Vec<Recurrence>,
     row: RowOutcome,
     gap: usize,
-    /// Rows seen (for the probation).
-    rows: usize,
     /// Rows since a row was flagged (for the soft rest).
     soft_gap: usize,
 }
@@ -226,110 +196,6 @@ impl RunningRange {
     }
 }
 
-/// Bins of the recurrence discount's histogram over a field's running range.
-pub const RECUR_BINS: usize = 16;
-
-/// Decayed counts of a field's values in [`RECUR_BINS`] bins of its running range.
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct Recurrence {
-    counts: [f32; RECUR_BINS],
-}
-
-impl Recurrence {
-    const EMPTY: Recurrence = Recurrence {
-        counts: [0.0; RECUR_BINS],
-    };
-
-    /// The decayed count of earlier values in `x`'s bin of `[lo, hi]` (values beyond it fall
-    /// in the end bins); then counts `x`, after decaying every bin by `keep`.
-    fn update(&mut self, x: f64, lo: f64, hi: f64, keep: f32) -> f64 {
-        let width = hi - lo;
-        if !x.is_finite() || !(width > 0.0 && width.is_finite()) {
-            return 0.0;
-        }
-        let r = ((x - lo) / width * RECUR_BINS as f64).floor();
-        let bin = if r.is_finite() {
-            r.clamp(0.0, (RECUR_BINS - 1) as f64) as usize
-        } else {
-            0
-        };
-        let n = f64::from(self.counts[bin]);
-        self.counts.iter_mut().for_each(|c| *c *= keep);
-        self.counts[bin] += 1.0;
-        n
-    }
-}
-
-/// Words of the novelty member's seen-transition bit set (8 192 bits, 1 kB).
-const NOVELTY_WORDS: usize = 128;
-/// Longest context of the novelty member.
-const NOVELTY_ORDER: usize = 3;
-
-/// The transition-novelty member's state: which (context, next level) transitions have been
-/// seen, hashed into a fixed bit set, for contexts of the last 1 to [`NOVELTY_ORDER`] levels.
-#[derive(Debug, Clone, PartialEq)]
-struct Novelty {
-    seen: Box<[u64; NOVELTY_WORDS]>,
-    history: [u8; NOVELTY_ORDER],
-    filled: usize,
-    rows: usize,
-}
-
-impl Novelty {
-    fn new() -> Self {
-        Novelty {
-            seen: Box::new([0; NOVELTY_WORDS]),
-            history: [0; NOVELTY_ORDER],
-            filled: 0,
-            rows: 0,
-        }
-    }
-
-    /// The share of the contexts ending at `x` (quantised into `levels` over `[lo, hi]`) never
-    /// seen before, 0 before `warmup` rows; then learns them. Non-finite values score 0 and are
-    /// skipped.
-    fn update(&mut self, x: f64, lo: f64, hi: f64, levels: usize, warmup: usize) -> f64 {
-        if !x.is_finite() {
-            return 0.0;
-        }
-        let levels = levels.clamp(1, 255);
-        let width = hi - lo;
-        let q = if width > 0.0 && width.is_finite() {
-            let r = ((x - lo) / width * levels as f64).floor();
-            if r.is_finite() {
-                r.clamp(0.0, (levels - 1) as f64) as u8
-            } else {
-                0
-            }
-        } else {
-            0
-        };
-        let orders = self.filled.min(NOVELTY_ORDER);
-        let mut unseen = 0usize;
-        let mut h = u64::from(q) + 1;
-        for k in 0..orders {
-            h = h
-                .wrapping_mul(0x0000_0100_0000_01b3)
-                .wrapping_add(u64::from(self.history[k]) + 1 + ((k as u64) << 9));
-            let i = (h.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 51) as usize; // 13 bits
-            let (w, b) = (i / 64, 1u64 << (i % 64));
-            if self.seen[w] & b == 0 {
-                unseen += 1;
-                self.seen[w] |= b;
-            }
-        }
-        self.history.copy_within(0..NOVELTY_ORDER - 1, 1);
-        self.history[0] = q;
-        self.filled = self.filled.saturating_add(1);
-        self.rows = self.rows.saturating_add(1);
-        if self.rows <= warmup || orders == 0 {
-            0.0
-        } else {
-            unseen as f64 / orders as f64
-        }
-    }
-}
-
 impl AutoDetector {
     /// A fresh detector of `fields` values per row.
     pub fn new(params: AutoParams, fields: usize) -> Self {
@@ -341,16 +207,8 @@ impl AutoDetector {
                 .collect(),
             shape_gap: vec![params.entropy_rest; fields],
             range: vec![RunningRange::EMPTY; fields],
-            level_recent: vec![vec![0.0; params.level_persist]; fields],
-            novelty: if params.novelty_weight > 0.0 {
-                (0..fields).map(|_| Novelty::new()).collect()
-            } else {
-                Vec::new()
-            },
-            recur: vec![Recurrence::EMPTY; fields],
             row: RowOutcome::default(),
             gap: params.rest,
-            rows: 0,
             soft_gap: params.soft_rest,
             params,
         }
@@ -372,32 +230,9 @@ impl AutoDetector {
             .zip(&mut self.shape)
             .zip(&mut self.shape_gap)
             .zip(&mut self.range);
-        let on_probation = self.rows < p.probation;
-        self.rows = self.rows.saturating_add(1);
-        for (i, ((((level, shape), shape_gap), range), &x)) in fields.zip(values).enumerate() {
+        for ((((level, shape), shape_gap), range), &x) in fields.zip(values) {
             level.step(&[x], &mut self.row);
-            let mut a = self.row.score;
-            if let Some(recent) = self.level_recent.get_mut(i)
-                && !recent.is_empty()
-            {
-                let now = a.unwrap_or(0.0);
-                let persisting = recent.iter().fold(now, |m, &r| m.min(r));
-                recent.rotate_right(1);
-                recent[0] = now;
-                a = a.map(|_| persisting);
-            }
-            if p.recur_count > 0.0
-                && let Some(r) = self.recur.get_mut(i)
-            {
-                let keep = (-1.0 / p.recur_horizon.max(1.0)).exp() as f32;
-                let n = r.update(x, range.lo, range.hi, keep);
-                let discount = 1.0 - (n / p.recur_count).min(1.0);
-                a = a.map(|v| v * discount);
-            }
-            let c = match self.novelty.get_mut(i) {
-                Some(n) => n.update(x, range.lo, range.hi, p.novelty_levels, p.novelty_warmup),
-                None => 0.0,
-            };
+            let a = self.row.score;
             let b = shape.update(x);
             // The entropy member's own rest: quiet for `entropy_rest` rows after it fires.
             let b_out = if *shape_gap < p.entropy_rest {
@@ -416,16 +251,11 @@ impl AutoDetector {
             if a.is_none() && b.is_none() && !outside {
                 continue;
             }
-            let s = if on_probation {
-                0.0
-            } else if outside {
+            let s = if outside {
                 1.0
             } else {
-                let (w, v) = (p.entropy_weight, p.novelty_weight.max(0.0));
-                let level = a.unwrap_or(0.0);
-                let g = p.entropy_floor;
-                let b_scaled = b_out * (g + (1.0 - g) * level.clamp(0.0, 1.0));
-                (level + w * b_scaled + v * c) / (1.0 + w + v)
+                let w = p.entropy_weight;
+                (a.unwrap_or(0.0) + w * b_out) / (1.0 + w)
             };
             best = Some(best.map_or(s, |m: f64| m.max(s)));
         }
@@ -473,15 +303,6 @@ impl AutoDetector {
                 .sum::<usize>()
             + self.shape_gap.capacity() * std::mem::size_of::<usize>()
             + self.range.capacity() * std::mem::size_of::<RunningRange>()
-            + self
-                .level_recent
-                .iter()
-                .map(|r| {
-                    r.capacity() * std::mem::size_of::<f64>() + std::mem::size_of::<Vec<f64>>()
-                })
-                .sum::<usize>()
-            + self.recur.capacity() * std::mem::size_of::<Recurrence>()
-            + self.novelty.len() * (NOVELTY_WORDS * 8 + std::mem::size_of::<Novelty>())
     }
 
     /// Forgets everything.
@@ -490,11 +311,7 @@ impl AutoDetector {
         self.shape.iter_mut().for_each(RelativeEntropy::reset);
         self.shape_gap.fill(self.params.entropy_rest);
         self.range.fill(RunningRange::EMPTY);
-        self.level_recent.iter_mut().for_each(|r| r.fill(0.0));
-        self.recur.fill(Recurrence::EMPTY);
-        self.novelty.iter_mut().for_each(|n| *n = Novelty::new());
         self.gap = self.params.rest;
-        self.rows = 0;
         self.soft_gap = self.params.soft_rest;
     }
 }
@@ -513,6 +330,7 @@ mod tests {
             },
             spatial_tolerance: Some(tolerance),
             rest: 0,
+            soft_rest: 0,
             ..AutoParams::default()
         }
     }
@@ -571,6 +389,7 @@ mod tests {
             entropy_rest,
             spatial_tolerance: None,
             rest: 0,
+            soft_rest: 0,
             ..AutoParams::default()
         };
         // Regimes of 30 rows with different spreads and offsets: the test fires on and off.
@@ -606,6 +425,27 @@ mod tests {
         // The rest removes firings that follow one another closely.
         assert!(fired(&by_hand(20)) < fired(&by_hand(0)));
         assert!(fired(&by_hand(0)) > 3);
+    }
+
+    #[test]
+    fn the_soft_rest_damps_the_rows_after_a_flagged_row() {
+        // Only the range rule: a value beyond the range scores 1 (flagged), and the next
+        // `soft_rest` rows' scores are multiplied by the factor.
+        let p = AutoParams {
+            soft_rest: 3,
+            soft_rest_factor: 0.5,
+            ..range_only(0.2)
+        };
+        let mut d = AutoDetector::new(p, 1);
+        for i in 0..52 {
+            d.update(&[f64::from(i % 11)]); // range [0, 10]
+        }
+        assert_eq!(d.update(&[100.0]), Some(1.0)); // flagged: the soft rest starts
+        assert_eq!(d.update(&[1000.0]), Some(0.5)); // damped, and still flagged (0.5 ≥ flag)
+        assert_eq!(d.update(&[5.0]), None);
+        assert_eq!(d.update(&[5.0]), None);
+        assert_eq!(d.update(&[5.0]), None); // three rows after the last flagged one
+        assert_eq!(d.update(&[1e5]), Some(1.0)); // the soft rest is over
     }
 
     #[test]
