@@ -17,8 +17,10 @@
 //!
 //! The field score is 1 when the range rule fires, else `(level + ENTROPY_WEIGHT · shape) /
 //! (1 + ENTROPY_WEIGHT)`; the row score is the largest over fields. After a row scoring at least
-//! [`REST_FROM`] the next [`REST`] rows score 0, so a lasting anomaly alerts once. A row is
-//! flagged when its score reaches [`FLAG`], the threshold NAB's optimisation picks for this
+//! [`REST_FROM`] the next [`REST`] rows score 0, so a lasting anomaly alerts once. After a
+//! flagged row, the scores of the next [`SOFT_REST`] rows are multiplied by
+//! [`SOFT_REST_FACTOR`] (a soft rest: a second alert close to the first must be stronger). A row
+//! is flagged when its score reaches [`FLAG`], the threshold NAB's optimisation picks for this
 //! detector on the 41 files (standard profile).
 //!
 //! Cost per record and field: an EWMA update, a streaming-histogram update of `LEVEL_RECENT`
