@@ -336,7 +336,8 @@ fn auto_explore() {
             .collect();
         line(spec, &corpus, &scores);
         let cv =
-            nab::cross_validate_by_category(&files, &[scores.clone()], &PROFILES[..1]).unwrap();
+            nab::cross_validate_by_category(&files, std::slice::from_ref(&scores), &PROFILES[..1])
+                .unwrap();
         let cats: Vec<String> = cv.profiles[0]
             .folds
             .iter()
