@@ -38,22 +38,25 @@ fn corpus() -> Option<NabCorpus> {
     Some(NabCorpus::load(dir).expect("a NAB-layout corpus at STRATOS_NAB_DIR"))
 }
 
-/// The candidate grid (72 configs), the default's values first in every dimension.
+/// The candidate grid (216 configs), the default's values first in every dimension.
 fn grid() -> Vec<AutoParams> {
     let mut out = Vec::new();
-    for &soft_rest in &[40usize, 0] {
-        for &entropy_rest in &[30usize, 20, 50] {
-            for &w in &[0.8, 0.6] {
-                for &spatial in &[Some(0.15), Some(0.2), Some(0.3)] {
-                    for &rest in &[100usize, 150] {
-                        out.push(AutoParams {
-                            soft_rest,
-                            entropy_rest,
-                            entropy_weight: w,
-                            spatial_tolerance: spatial,
-                            rest,
-                            ..AutoParams::default()
-                        });
+    for &rhythm in &[Some(0.2), Some(0.1), None] {
+        for &soft_rest in &[40usize, 0] {
+            for &entropy_rest in &[30usize, 20, 50] {
+                for &w in &[0.8, 0.6] {
+                    for &spatial in &[Some(0.15), Some(0.2), Some(0.3)] {
+                        for &rest in &[100usize, 150] {
+                            out.push(AutoParams {
+                                rhythm_tolerance: rhythm,
+                                soft_rest,
+                                entropy_rest,
+                                entropy_weight: w,
+                                spatial_tolerance: spatial,
+                                rest,
+                                ..AutoParams::default()
+                            });
+                        }
                     }
                 }
             }
@@ -310,6 +313,8 @@ fn params_from(spec: &str) -> AutoParams {
             "soft_rest" => p.soft_rest = f as usize,
             "soft_rest_factor" => p.soft_rest_factor = f,
             "flag" => p.flag = f,
+            "rhythm" => p.rhythm_tolerance = (v != "none").then_some(f),
+            "rhythm_factor" => p.rhythm_factor = f,
             _ => panic!("unknown parameter {k}"),
         }
     }

@@ -2,12 +2,15 @@
 //! leave-one-category-out cross-validation on the 41 public NAB files (see the README's anomaly
 //! section and `tests/nab_cv.rs`, which re-makes the choice).
 //!
-//! Per field, two cheap members and a rule:
+//! Per field, two cheap members and two rules:
 //!
 //! * **level**: an EWMA chart with smoothing [`LEVEL_ALPHA`] (warm-up [`LEVEL_WARMUP`] rows),
 //!   its score made relative to the [`LEVEL_QUANTILE`] quantile of its last [`LEVEL_RECENT`]
 //!   surprises (the `adaptiveThreshold` rule), kept only when above the previous
-//!   [`LEVEL_SUPPRESS`] scores (the `suppress_window` rule);
+//!   [`LEVEL_SUPPRESS`] scores (the `suppress_window` rule); a level surprise (score ≥ 0.5)
+//!   whose gap to the previous surprise matches the gap before it within [`RHYTHM_TOLERANCE`]
+//!   (and is at least [`RHYTHM_MIN_GAP`] rows) has its score multiplied by [`RHYTHM_FACTOR`]:
+//!   a spike that comes back on a beat, daily or every 100 rows, is not news (the rhythm rule);
 //! * **shape**: the relative-entropy test ([`super::RelativeEntropy`], NAB's 5 bins, 52-value
 //!   windows, χ² 0.99), 0 or 1, quiet for [`ENTROPY_REST`] rows after it fires (a histogram
 //!   that no hypothesis explains stays unexplained for a few rows: one report, not a run);
@@ -66,6 +69,12 @@ pub struct AutoParams {
     pub soft_rest: usize,
     /// See [`AutoParams::soft_rest`].
     pub soft_rest_factor: f64,
+    /// Rhythm: a level surprise (score ≥ 0.5) that comes as long after the previous one as
+    /// that one after its own previous, within this share, has its level score multiplied by
+    /// [`AutoParams::rhythm_factor`] (a periodic spike is not news; `None`: off).
+    pub rhythm_tolerance: Option<f64>,
+    /// See [`AutoParams::rhythm_tolerance`].
+    pub rhythm_factor: f64,
 }
 
 impl Default for AutoParams {
@@ -85,6 +94,8 @@ impl Default for AutoParams {
             flag: FLAG,
             soft_rest: SOFT_REST,
             soft_rest_factor: SOFT_REST_FACTOR,
+            rhythm_tolerance: Some(RHYTHM_TOLERANCE),
+            rhythm_factor: RHYTHM_FACTOR,
         }
     }
 }
@@ -132,6 +143,13 @@ pub const REST: usize = 100;
 pub const SOFT_REST: usize = 40;
 /// The damping of the soft rest.
 pub const SOFT_REST_FACTOR: f64 = 0.7;
+/// The rhythm rule's tolerance: a level surprise whose gap to the previous one is within this
+/// share of the gap before is periodic.
+pub const RHYTHM_TOLERANCE: f64 = 0.2;
+/// The factor on a periodic level surprise's score.
+pub const RHYTHM_FACTOR: f64 = 0.3;
+/// Gaps shorter than this many rows are never periodic (a run of surprises is one event).
+pub const RHYTHM_MIN_GAP: u64 = 10;
 /// A row is flagged when its score reaches this.
 pub const FLAG: f64 = 0.2784;
 
@@ -162,6 +180,10 @@ pub struct AutoDetector {
     gap: usize,
     /// Rows since a row was flagged (for the soft rest).
     soft_gap: usize,
+    /// Per field: the rows of the last two level surprises.
+    beats: Vec<[u64; 2]>,
+    /// Rows seen.
+    rows: u64,
 }
 
 /// The running minimum and maximum of a field's finite values (the range rule's state).
@@ -212,6 +234,8 @@ impl AutoDetector {
             row: RowOutcome::default(),
             gap: params.rest,
             soft_gap: params.soft_rest,
+            beats: vec![[u64::MAX; 2]; fields],
+            rows: 0,
             params,
         }
     }
@@ -232,9 +256,25 @@ impl AutoDetector {
             .zip(&mut self.shape)
             .zip(&mut self.shape_gap)
             .zip(&mut self.range);
+        let row = self.rows;
+        self.rows = self.rows.saturating_add(1);
+        let mut beats = self.beats.iter_mut();
         for ((((level, shape), shape_gap), range), &x) in fields.zip(values) {
             level.step(&[x], &mut self.row);
-            let a = self.row.score;
+            let mut a = self.row.score;
+            if let Some(tol) = p.rhythm_tolerance
+                && let Some(beat) = beats.next()
+                && let Some(v) = a
+                && v >= 0.5
+            {
+                if beat[1] != u64::MAX {
+                    let (g1, g2) = ((row - beat[0]) as f64, (beat[0] - beat[1]) as f64);
+                    if g1 >= RHYTHM_MIN_GAP as f64 && (g1 - g2).abs() <= tol * g2 {
+                        a = Some(v * p.rhythm_factor);
+                    }
+                }
+                *beat = [row, beat[0]];
+            }
             let b = shape.update(x);
             // The entropy member's own rest: quiet for `entropy_rest` rows after it fires.
             let b_out = if *shape_gap < p.entropy_rest {
@@ -305,6 +345,7 @@ impl AutoDetector {
                 .sum::<usize>()
             + self.shape_gap.capacity() * std::mem::size_of::<usize>()
             + self.range.capacity() * std::mem::size_of::<RunningRange>()
+            + self.beats.capacity() * std::mem::size_of::<[u64; 2]>()
     }
 
     /// Forgets everything.
@@ -315,6 +356,8 @@ impl AutoDetector {
         self.range.fill(RunningRange::EMPTY);
         self.gap = self.params.rest;
         self.soft_gap = self.params.soft_rest;
+        self.beats.fill([u64::MAX; 2]);
+        self.rows = 0;
     }
 }
 
@@ -448,6 +491,63 @@ mod tests {
         assert_eq!(d.update(&[5.0]), None);
         assert_eq!(d.update(&[5.0]), None); // three rows after the last flagged one
         assert_eq!(d.update(&[1e5]), Some(1.0)); // the soft rest is over
+    }
+
+    #[test]
+    fn the_rhythm_rule_damps_surprises_that_come_back_on_a_beat() {
+        // Only the level member (no entropy weight, no range rule, no rests): the row score is
+        // the level score, damped by the rhythm rule.
+        let p = |rhythm_tolerance| AutoParams {
+            entropy_weight: 0.0,
+            spatial_tolerance: None,
+            rest: 0,
+            soft_rest: 0,
+            rhythm_tolerance,
+            ..AutoParams::default()
+        };
+        let mut state = 7u64;
+        let xs: Vec<f64> = (0..4000)
+            .map(|i| {
+                state = state
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1);
+                let u = (state >> 33) as f64 / (1u64 << 31) as f64;
+                // A spike every 300 rows, and one off the beat at row 2_050.
+                u + if (i % 300 == 250 && i > 500) || i == 2050 {
+                    10.0
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let off = AutoDetector::scores(&p(None), &xs);
+        let on = AutoDetector::scores(&p(Some(0.2)), &xs);
+        // The rule by hand over the undamped scores: a surprise (≥ 0.5) whose gap to the
+        // previous surprise is within 20 % of the gap before it, and at least 10 rows.
+        let (mut beats, mut damped) = ([None::<usize>; 2], 0);
+        for (i, (&a, &b)) in off.iter().zip(&on).enumerate() {
+            if a < 0.5 {
+                assert_eq!(a, b, "row {i}");
+                continue;
+            }
+            let periodic = match beats {
+                [Some(r0), Some(r1)] => {
+                    let (g1, g2) = ((i - r0) as f64, (r0 - r1) as f64);
+                    g1 >= 10.0 && (g1 - g2).abs() <= 0.2 * g2
+                }
+                _ => false,
+            };
+            beats = [Some(i), beats[0]];
+            if periodic {
+                assert!((b - 0.3 * a).abs() < 1e-12, "row {i}: {b} against {a}");
+                damped += 1;
+            } else {
+                assert_eq!(a, b, "row {i}");
+            }
+        }
+        assert!(damped >= 3, "{damped} damped");
+        // The off-beat spike and the two after it stand.
+        assert!(on[2050] >= 0.5 && on[2050] == off[2050]);
     }
 
     #[test]
