@@ -6,25 +6,25 @@
 //! STRATOS_NAB_DIR=../shared/nab cargo test --release -p stratos-eval --test nab_cv -- --ignored --nocapture
 //! ```
 //!
-//! The candidates are `auto`-shaped detectors ([`AutoParams`]) over a small grid (72 configs:
-//! the soft rest on or off, the entropy member's rest and weight, the range rule's tolerance
-//! 0.15 / 0.2 / 0.3, the row rest), plus `art`, `one_class_svm` and `seasonal` with defaults. On
-//! the whole corpus, the candidate with the best Standard score (the first among equals, in grid
-//! order) is `auto`; the test checks that it is [`AutoParams::default`]. The cross-validated
-//! score is that of the whole procedure: for each category, the candidate and threshold are
-//! chosen on the other four and scored on it (68.62 Standard, every fold choosing `auto`). With
-//! the range rule's off-switch in the grid instead of tolerance 0.3 (as in the previous grid),
-//! the realAWSCloudwatch fold chooses `auto` without the range rule and the whole selection
-//! scores 66.87 held-out; the fixed config's own threshold-CV figure is 68.62 either way. A wider
+//! The candidates are `auto`-shaped detectors ([`AutoParams`]) over a small grid (216 configs:
+//! the rhythm rule's tolerance 0.2 / 0.1 / off, the soft rest on or off, the entropy member's
+//! rest and weight, the range rule's tolerance 0.15 / 0.2 / 0.3, the row rest), plus `art`,
+//! `one_class_svm` and `seasonal` with defaults. On the whole corpus, the candidate with the best
+//! Standard score (the first among equals, in grid order) is `auto`; the test checks that it is
+//! [`AutoParams::default`]. The cross-validated score is that of the whole procedure: for each
+//! category, the candidate and threshold are chosen on the other four and scored on it (72.17
+//! Standard, every fold choosing `auto`). Before the rhythm rule, with the range rule's
+//! off-switch in the grid instead of tolerance 0.3, the realAWSCloudwatch fold chose `auto`
+//! without the range rule and the whole selection scored 66.87 held-out against 68.62. A wider
 //! grid (level quantile 0.999 and suppression 100, entropy weight 0.4, range tolerance 0.05)
-//! scored better on the held-in categories and worse held-out for the previous `auto` (59.6
+//! scored better on the held-in categories and worse held-out for an earlier `auto` (59.6
 //! Standard for the whole selection, against 67.5): it is left out.
 //!
 //! `auto_explore` scores variants without a rebuild: one `key=value …` variant per line of
 //! `AUTO_GRID` (see [`params_from`]), with `AUTO_DETAIL=1` for per-file windows and false alarms
 //! and `AUTO_FILE=<part of a name>` for a file's flagged rows.
 //!
-//! Run time: about 10 s for this test on 2 shared cores once built (the release build of the
+//! Run time: about 20 s for this test on 2 shared cores once built (the release build of the
 //! test and its dependencies takes a few minutes).
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
