@@ -73,11 +73,13 @@ fn moving_average_signal(registry: &Registry) -> Result<(), Box<dyn std::error::
         .signal
         .as_ref()
         .ok_or("moving_average gives a signal")?;
-    let price = result.data["currentPrice"].as_f64().ok_or("currentPrice")?;
-    let sma = result.data["movingAverage"]
-        .as_f64()
-        .ok_or("movingAverage")?;
-    let deviation = result.data["deviation"].as_f64().ok_or("deviation")?;
+    // The result's data, typed: the seed's `currentPrice`, `movingAverage`, … as fields.
+    let report: MovingAverageReport = result.report()?;
+    let (price, sma, deviation) = (
+        report.current_price,
+        report.moving_average,
+        report.deviation,
+    );
     println!("moving_average (SMA 20, threshold 2%) on {last}:");
     println!(
         "  close {price:.2}, SMA {sma:.4}, deviation {:+.2}%",
@@ -120,6 +122,8 @@ fn moving_average_signal(registry: &Registry) -> Result<(), Box<dyn std::error::
         Action::Hold
     };
     assert_eq!(signal.action, expected);
+    assert_eq!(report.timestamp.as_ref(), Some(last));
+    // The wire shape keeps the seed's names.
     assert_eq!(result.data["timestamp"], last.to_string());
     Ok(())
 }
@@ -230,8 +234,8 @@ fn online_anomaly_alerts(registry: &Registry) -> Result<(), Box<dyn std::error::
         let batch = detector.execute(&frame)?;
         let online = alerts.iter().filter(|a| &a.stream_id == stream).count();
         assert_eq!(
-            batch.data["anomalyCount"].as_u64(),
-            Some(online as u64),
+            batch.report::<AnomalyReport>()?.anomaly_count,
+            online,
             "{stream}: batch and online disagree"
         );
     }

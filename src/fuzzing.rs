@@ -144,11 +144,13 @@ fn check_result(result: &StrategyResult, rows: usize) {
         assert_eq!(c.values.len(), rows, "output `{}` length", c.name);
     }
     // A forecast that succeeded forecasts numbers: NaN is an error, never an answer.
-    if let Some(predictions) = result.data.get("predictions").and_then(|p| p.as_array()) {
+    if result.strategy_id == stratos_strategies::arima::ID {
+        let report = result.report::<stratos_strategies::arima::ArimaReport>();
+        let predictions = report.map(|r| r.predictions);
         assert!(
             predictions
-                .iter()
-                .all(|p| p.as_f64().is_some_and(f64::is_finite)),
+                .as_ref()
+                .is_ok_and(|p| p.iter().all(|v| v.is_finite())),
             "{}: predictions {predictions:?}",
             result.strategy_id
         );

@@ -91,6 +91,32 @@ pub use stratos_eval::backtest;
 #[doc(hidden)]
 pub mod fuzzing;
 
+/// The typed report of each built-in strategy: what its result's `data` holds, with the
+/// seed's JSON names. Read one from any result with [`StrategyResult::report`], or get it
+/// straight from a strategy's `run` (e.g. [`strategies::arima::ArimaStrategy::run`]).
+///
+/// [`StrategyResult::report`]: stratos_core::StrategyResult::report
+pub mod reports {
+    pub use stratos_core::result::{NanIfNull, Report, ReportError, Reported, nan_if_null};
+    pub use stratos_strategies::anomaly::{
+        Anomaly, AnomalyContext, AnomalyDetail, AnomalyReport, FieldAnomaly, FieldStatistic,
+        RowAnomaly,
+    };
+    pub use stratos_strategies::arima::{
+        ArimaReport, ConfidenceInterval, DSelectionReport, ModelParams, OrderSearchReport,
+        SeasonalParams, Stationarity,
+    };
+    pub use stratos_strategies::auto_analysis::{
+        AnalysisEntry, AnalysisOutcome, AutoAnalysisReport,
+    };
+    pub use stratos_strategies::hybrid::{HybridArima, HybridMovingAverage, HybridReport};
+    pub use stratos_strategies::moving_average::{
+        AverageAt, Crossing, CrossoverReport, MovingAverageReport,
+    };
+    pub use stratos_strategies::trend::{TrendChange, TrendEpisode, TrendReport};
+    pub use stratos_strategies::window::{WindowAlert, WindowRecord, WindowReport};
+}
+
 /// The types most programs need.
 pub mod prelude {
     pub use stratos_core::{
@@ -100,6 +126,11 @@ pub mod prelude {
     };
     pub use stratos_eval::backtest::{BacktestConfig, BacktestError, Bars, SignalSource, Signals};
     pub use stratos_ingest::{Format, IngestError, ReadOptions};
+
+    pub use crate::reports::{
+        AnomalyReport, ArimaReport, AutoAnalysisReport, HybridReport, MovingAverageReport, Report,
+        ReportError, TrendReport, WindowReport,
+    };
 }
 
 /// The README's Rust examples, compiled and run as doctests so they cannot rot.

@@ -279,5 +279,31 @@ mod tests {
             CliError::Strategy(StrategyError::numeric("x", "y")).exit_code(),
             OTHER
         );
+        // Bad data deep in a plug-in's chain, inside a signal source, is still bad data.
+        let deep = CliError::Backtest(BacktestError::signal(
+            "mine",
+            StrategyError::Plugin {
+                strategy: "mine".into(),
+                source: Box::new(FrameError::Row { row: 7, len: 3 }),
+            },
+        ));
+        assert_eq!(deep.exit_code(), DATA);
+        // A report that cannot be read back keeps serde's error as its source, and is no
+        // data problem: exit 1.
+        let shape = serde_json::from_str::<u8>("x").unwrap_err();
+        let report = StrategyError::numeric(
+            "arima_prediction",
+            stratos_core::ReportError::Shape {
+                strategy: "arima_prediction",
+                source: shape,
+            },
+        );
+        let chain =
+            std::iter::successors(Some(&report as &(dyn std::error::Error + 'static)), |e| {
+                e.source()
+            })
+            .count();
+        assert_eq!(chain, 3, "strategy error, report error, serde error");
+        assert_eq!(CliError::Strategy(report).exit_code(), OTHER);
     }
 }

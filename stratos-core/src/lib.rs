@@ -28,7 +28,9 @@ pub use frame::{
 };
 pub use record::{DataType, Record};
 pub use registry::{Plugin, Registry};
-pub use result::{OutputColumn, OutputValues, Outputs, ResultType, StrategyResult};
+pub use result::{
+    OutputColumn, OutputValues, Outputs, Report, ReportError, Reported, ResultType, StrategyResult,
+};
 pub use schema::Schema;
 pub use series::Series;
 pub use signal::{Action, Signal};

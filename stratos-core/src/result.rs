@@ -2,8 +2,10 @@
 
 use std::collections::BTreeMap;
 
+use serde::de::DeserializeOwned;
 use serde::ser::SerializeMap;
-use serde::{Deserialize, Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use thiserror::Error;
 
 use crate::signal::{Action, Signal};
 
@@ -251,6 +253,175 @@ impl StrategyResult {
     }
 }
 
+/// A strategy's typed report: the struct a strategy builds and [`StrategyResult::data`] holds
+/// serialised. Its serde attributes give the wire names, so the JSON is the same whether a
+/// consumer reads it as a struct ([`StrategyResult::report`]) or as JSON.
+///
+/// Every built-in strategy has one (`MovingAverageReport`, `ArimaReport`, … in
+/// `stratos-strategies`); a plug-in may implement it for its own report, or keep its `data`
+/// free-form.
+pub trait Report: Serialize + DeserializeOwned {
+    /// The id of the strategy that writes this report.
+    const STRATEGY_ID: &'static str;
+}
+
+/// A result whose `data` could not be read as, or written from, a typed [`Report`].
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum ReportError {
+    /// The result was written by another strategy than the report's.
+    #[error("a `{found}` result holds no `{expected}` report")]
+    OtherStrategy {
+        /// The report's strategy id.
+        expected: &'static str,
+        /// The result's strategy id.
+        found: String,
+    },
+    /// The data does not have the report's shape (a missing key, a wrong type).
+    #[error("{strategy}: the result's data is not its report: {source}")]
+    Shape {
+        /// The strategy id.
+        strategy: &'static str,
+        /// serde's message, naming the key.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The report could not be written as JSON (a map with non-text keys, a failing custom
+    /// `Serialize`; never for the built-in reports).
+    #[error("{strategy}: the report cannot be written as JSON: {source}")]
+    Write {
+        /// The strategy id.
+        strategy: &'static str,
+        /// serde's message.
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+impl StrategyResult {
+    /// A result whose `data` is `report` serialised, for `report`'s strategy; `confidence`
+    /// is clamped into [0, 1] as in [`StrategyResult::new`].
+    ///
+    /// # Errors
+    /// [`ReportError::Write`] when the report cannot be written as JSON.
+    ///
+    /// # Examples
+    /// ```
+    /// use serde::{Deserialize, Serialize};
+    /// use stratos_core::result::Report;
+    /// use stratos_core::{ResultType, StrategyResult};
+    ///
+    /// #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    /// struct LastReport { #[serde(rename = "lastValue")] last: f64 }
+    /// impl Report for LastReport { const STRATEGY_ID: &'static str = "last_value"; }
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let r = StrategyResult::from_report(ResultType::Prediction, &LastReport { last: 2.0 }, 1.0)?;
+    /// assert_eq!(r.data["lastValue"], 2.0);
+    /// assert_eq!(r.report::<LastReport>()?, LastReport { last: 2.0 });
+    /// # Ok(()) }
+    /// ```
+    pub fn from_report<R: Report>(
+        kind: ResultType,
+        report: &R,
+        confidence: f64,
+    ) -> Result<Self, ReportError> {
+        let data = serde_json::to_value(report).map_err(|source| ReportError::Write {
+            strategy: R::STRATEGY_ID,
+            source,
+        })?;
+        Ok(StrategyResult::new(R::STRATEGY_ID, kind, data, confidence))
+    }
+
+    /// The typed report in `data`, for a result held only as a [`StrategyResult`] (from a
+    /// `dyn Strategy`, the registry, or read back from JSON). Numbers written as `null`
+    /// (undefined) read back as NaN.
+    ///
+    /// # Errors
+    /// [`ReportError::OtherStrategy`] when the result is not from `R`'s strategy;
+    /// [`ReportError::Shape`] when `data` is not `R`'s shape.
+    pub fn report<R: Report>(&self) -> Result<R, ReportError> {
+        if self.strategy_id != R::STRATEGY_ID {
+            return Err(ReportError::OtherStrategy {
+                expected: R::STRATEGY_ID,
+                found: self.strategy_id.clone(),
+            });
+        }
+        R::deserialize(&self.data).map_err(|source| ReportError::Shape {
+            strategy: R::STRATEGY_ID,
+            source,
+        })
+    }
+}
+
+/// A strategy run's typed report with the [`StrategyResult`] built from it (metrics, signal
+/// and per-row outputs included): what a built-in strategy's typed API returns, so an
+/// in-process consumer reads the fields without parsing JSON.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reported<R> {
+    /// The typed report (the result's `data`, before serialisation).
+    pub report: R,
+    /// The result, as [`crate::Strategy::execute`] returns it.
+    pub result: StrategyResult,
+}
+
+/// Reading a report number written as JSON `null` back as NaN: serde_json writes NaN and the
+/// infinities as `null`, which a plain `f64` field cannot read. Use it as
+/// `#[serde(deserialize_with = "stratos_core::result::nan_if_null")]` on `f64`, `Vec<f64>`
+/// and `BTreeMap<String, f64>` fields (see [`NanIfNull`]).
+///
+/// # Errors
+/// serde's error when the value is neither a number nor `null` (or a list or map of them).
+pub fn nan_if_null<'de, D: Deserializer<'de>, T: NanIfNull>(d: D) -> Result<T, D::Error> {
+    T::read(d)
+}
+
+/// The field types [`nan_if_null`] reads: `f64`, `Vec<f64>`, `BTreeMap<String, f64>`, and
+/// an optional map (a missing or `null` map is `None`; give the field `#[serde(default)]`).
+pub trait NanIfNull: Sized {
+    /// Reads the value, `null` numbers as NaN.
+    ///
+    /// # Errors
+    /// serde's error for any other mismatch.
+    fn read<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error>;
+}
+
+impl NanIfNull for f64 {
+    fn read<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
+    }
+}
+
+impl NanIfNull for Vec<f64> {
+    fn read<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Vec::<Option<f64>>::deserialize(d)?
+            .into_iter()
+            .map(|v| v.unwrap_or(f64::NAN))
+            .collect())
+    }
+}
+
+impl NanIfNull for BTreeMap<String, f64> {
+    fn read<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(BTreeMap::<String, Option<f64>>::deserialize(d)?
+            .into_iter()
+            .map(|(k, v)| (k, v.unwrap_or(f64::NAN)))
+            .collect())
+    }
+}
+
+impl NanIfNull for Option<BTreeMap<String, f64>> {
+    fn read<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(
+            Option::<BTreeMap<String, Option<f64>>>::deserialize(d)?.map(|m| {
+                m.into_iter()
+                    .map(|(k, v)| (k, v.unwrap_or(f64::NAN)))
+                    .collect()
+            }),
+        )
+    }
+}
+
 fn fnv1a(id: &str, data: &serde_json::Value) -> u64 {
     let text = data.to_string();
     id.bytes()
@@ -297,5 +468,46 @@ mod tests {
         assert!(json.get("signal").is_none());
         let back: StrategyResult = serde_json::from_value(json).unwrap();
         assert_eq!(back.metrics, r.metrics);
+    }
+
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    struct Probe {
+        #[serde(rename = "lastValue", deserialize_with = "nan_if_null")]
+        last: f64,
+        #[serde(deserialize_with = "nan_if_null")]
+        path: Vec<f64>,
+    }
+
+    impl Report for Probe {
+        const STRATEGY_ID: &'static str = "probe";
+    }
+
+    #[test]
+    fn a_report_round_trips_through_data_with_nan_as_null() {
+        let probe = Probe {
+            last: f64::NAN,
+            path: vec![1.0, f64::INFINITY],
+        };
+        let r = StrategyResult::from_report(ResultType::Prediction, &probe, 2.0).unwrap();
+        assert_eq!(r.strategy_id, "probe");
+        assert_eq!(r.confidence, 1.0);
+        assert_eq!(
+            r.data.to_string(),
+            r#"{"lastValue":null,"path":[1.0,null]}"#
+        );
+        let back: Probe = r.report().unwrap();
+        assert!(back.last.is_nan() && back.path[0] == 1.0 && back.path[1].is_nan());
+        let mut other = r.clone();
+        other.strategy_id = "moving_average".into();
+        let e = other.report::<Probe>().unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "a `moving_average` result holds no `probe` report"
+        );
+        let mut bad = r;
+        bad.data = serde_json::json!({"lastValue": "x", "path": []});
+        let e = bad.report::<Probe>().unwrap_err();
+        assert!(matches!(e, ReportError::Shape { .. }), "{e}");
+        assert!(std::error::Error::source(&e).is_some());
     }
 }

@@ -27,7 +27,8 @@ use datafusion::logical_expr::function::{
 use datafusion::logical_expr::{
     Accumulator, AggregateUDF, AggregateUDFImpl, Expr, Signature, Volatility,
 };
-use stratos_core::{Frame, Timestamp};
+use stratos_core::{BuiltinStrategy, Frame, StrategyConfig, Timestamp};
+use stratos_strategies::arima::{ArimaConfig, ArimaStrategy};
 
 /// The SQL name.
 pub(crate) const NAME: &str = "stratos_forecast";
@@ -159,21 +160,21 @@ impl ForecastAccumulator {
             .numeric("value", values)
             .build()
             .map_err(|e| DataFusionError::Execution(format!("{NAME}: {e}")))?;
-        let strategy = stratos_strategies::registry()
-            .build(stratos_strategies::arima::ID, self.config.clone())
+        let strategy = ArimaConfig::from_json(self.config.clone())
+            .and_then(ArimaStrategy::from_config)
             .map_err(|e| DataFusionError::Plan(format!("{NAME}: {e}")))?;
         // A group ARIMA cannot fit (too few points, a constant series it refuses) gives NULL.
-        let Ok(result) = strategy.execute(&frame) else {
+        let Ok(run) = strategy.run(&frame) else {
             return Ok(None);
         };
-        let numbers = |v: &serde_json::Value| -> Vec<Option<f64>> {
-            v.as_array()
-                .map(|a| a.iter().map(serde_json::Value::as_f64).collect())
-                .unwrap_or_default()
+        // Undefined (non-finite) numbers are SQL NULLs.
+        let numbers = |v: &[f64]| -> Vec<Option<f64>> {
+            v.iter().map(|x| x.is_finite().then_some(*x)).collect()
         };
-        let mean = numbers(&result.data["predictions"]);
-        let lower = numbers(&result.data["confidenceInterval"]["lower"]);
-        let upper = numbers(&result.data["confidenceInterval"]["upper"]);
+        let report = run.report;
+        let mean = numbers(&report.predictions);
+        let lower = numbers(&report.confidence_interval.lower);
+        let upper = numbers(&report.confidence_interval.upper);
         let n = mean.len();
         let at = |v: &[Option<f64>], i: usize| v.get(i).copied().flatten();
         let steps: Vec<i32> = (1..=n)

@@ -21,10 +21,11 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use stratos_core::schema_detect::detect;
+use stratos_core::result::Report;
+use stratos_core::schema_detect::{DetectedSchema, DetectedType, detect};
 use stratos_core::{
-    BatchOnly, BuiltinStrategy, ConfigError, ConfigKey, Frame, Registry, ResultType, Schema,
-    StrategyConfig, StrategyError, StrategyResult,
+    BatchOnly, BuiltinStrategy, ConfigError, ConfigKey, Frame, Registry, Reported, ResultType,
+    Schema, StrategyConfig, StrategyError, StrategyResult,
 };
 
 /// The strategy's id.
@@ -84,6 +85,50 @@ impl StrategyConfig for AutoAnalysisConfig {
     }
 }
 
+/// The report of an `auto_analysis` run: the detection, and each strategy's outcome.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AutoAnalysisReport {
+    /// The kind of data detected.
+    pub detected_type: DetectedType,
+    /// How sure the detection is, in [0, 1].
+    pub confidence: f64,
+    /// The frame's column roles.
+    pub schema: DetectedSchema,
+    /// The strategies the detection suggests, best first.
+    pub suggested_strategies: Vec<String>,
+    /// Why: one line per indicator found.
+    pub reasons: Vec<String>,
+    /// One entry per strategy run, in order.
+    pub results: Vec<AnalysisEntry>,
+}
+
+/// One strategy run of an [`AutoAnalysisReport`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnalysisEntry {
+    /// The strategy.
+    pub strategy_id: String,
+    /// Its result, or why it could not run.
+    #[serde(flatten)]
+    pub outcome: AnalysisOutcome,
+}
+
+/// What one strategy run of `auto_analysis` gave: written as `"result": {…}` or
+/// `"error": "…"`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum AnalysisOutcome {
+    /// The strategy's own result, exactly as running it alone gives (read back from JSON,
+    /// its per-row `outputs` are empty: they are written, not read).
+    #[serde(rename = "result")]
+    Ran(Box<StrategyResult>),
+    /// Why it could not run on this input.
+    #[serde(rename = "error")]
+    Failed(String),
+}
+
+impl Report for AutoAnalysisReport {
+    const STRATEGY_ID: &'static str = ID;
+}
+
 /// `auto_analysis`: schema detection, then every suggested strategy.
 #[derive(Debug)]
 pub struct AutoAnalysisStrategy {
@@ -91,31 +136,13 @@ pub struct AutoAnalysisStrategy {
     builtins: Registry,
 }
 
-impl BuiltinStrategy for AutoAnalysisStrategy {
-    type Config = AutoAnalysisConfig;
-    type Online = BatchOnly;
-    const NAME: &'static str = "Automatic analysis";
-    const DESCRIPTION: &'static str =
-        "detects what the data is and runs each suggested strategy, returning every result";
-    const RESULT_TYPE: ResultType = ResultType::Analysis;
-
-    fn from_config(config: AutoAnalysisConfig) -> Result<Self, ConfigError> {
-        config.validate()?;
-        Ok(AutoAnalysisStrategy {
-            config,
-            builtins: crate::builtins(),
-        })
-    }
-
-    fn settings(&self) -> &AutoAnalysisConfig {
-        &self.config
-    }
-
-    fn fields(&self, schema: &Schema) -> Result<Vec<String>, ConfigError> {
-        Ok(schema.value_fields.clone())
-    }
-
-    fn batch(&self, frame: &Frame) -> Result<StrategyResult, StrategyError> {
+impl AutoAnalysisStrategy {
+    /// Detects the schema and runs each strategy: the typed report with the result built
+    /// from it (what [`Strategy::execute`](stratos_core::Strategy::execute) returns).
+    ///
+    /// # Errors
+    /// [`StrategyError::Numeric`] when no strategy suits the input or none could run.
+    pub fn run(&self, frame: &Frame) -> Result<Reported<AutoAnalysisReport>, StrategyError> {
         let detection = detect(frame);
         let ids: &[String] = if self.config.strategies.is_empty() {
             &detection.suggested_strategies
@@ -146,12 +173,16 @@ impl BuiltinStrategy for AutoAnalysisStrategy {
                 .build(id, config)
                 .map_err(StrategyError::from)
                 .and_then(|s| s.execute(frame));
-            results.push(match run {
-                Ok(result) => serde_json::json!({"strategy_id": id, "result": result}),
+            let outcome = match run {
+                Ok(result) => AnalysisOutcome::Ran(Box::new(result)),
                 Err(e) => {
                     failures.push(e.to_string());
-                    serde_json::json!({"strategy_id": id, "error": e.to_string()})
+                    AnalysisOutcome::Failed(e.to_string())
                 }
+            };
+            results.push(AnalysisEntry {
+                strategy_id: id.clone(),
+                outcome,
             });
         }
         if failures.len() == ids.len() {
@@ -160,15 +191,17 @@ impl BuiltinStrategy for AutoAnalysisStrategy {
                 format!("no strategy could run: {}", failures.join("; ")),
             ));
         }
-        let data = serde_json::json!({
-            "detected_type": detection.detected_type,
-            "confidence": detection.confidence,
-            "schema": detection.schema,
-            "suggested_strategies": detection.suggested_strategies,
-            "reasons": detection.reasons,
-            "results": results,
-        });
-        let mut result = StrategyResult::new(ID, ResultType::Analysis, data, detection.confidence);
+        let report = AutoAnalysisReport {
+            detected_type: detection.detected_type,
+            confidence: detection.confidence,
+            schema: detection.schema.clone(),
+            suggested_strategies: detection.suggested_strategies.clone(),
+            reasons: detection.reasons.clone(),
+            results,
+        };
+        let mut result =
+            StrategyResult::from_report(ResultType::Analysis, &report, report.confidence)
+                .map_err(|e| StrategyError::numeric(ID, e))?;
         result.metrics.insert(
             "strategies_run".to_owned(),
             (ids.len() - failures.len()) as f64,
@@ -176,7 +209,36 @@ impl BuiltinStrategy for AutoAnalysisStrategy {
         result
             .metrics
             .insert("strategies_failed".to_owned(), failures.len() as f64);
-        Ok(result)
+        Ok(Reported { report, result })
+    }
+}
+
+impl BuiltinStrategy for AutoAnalysisStrategy {
+    type Config = AutoAnalysisConfig;
+    type Online = BatchOnly;
+    const NAME: &'static str = "Automatic analysis";
+    const DESCRIPTION: &'static str =
+        "detects what the data is and runs each suggested strategy, returning every result";
+    const RESULT_TYPE: ResultType = ResultType::Analysis;
+
+    fn from_config(config: AutoAnalysisConfig) -> Result<Self, ConfigError> {
+        config.validate()?;
+        Ok(AutoAnalysisStrategy {
+            config,
+            builtins: crate::builtins(),
+        })
+    }
+
+    fn settings(&self) -> &AutoAnalysisConfig {
+        &self.config
+    }
+
+    fn fields(&self, schema: &Schema) -> Result<Vec<String>, ConfigError> {
+        Ok(schema.value_fields.clone())
+    }
+
+    fn batch(&self, frame: &Frame) -> Result<StrategyResult, StrategyError> {
+        self.run(frame).map(|r| r.result)
     }
 }
 
@@ -322,6 +384,34 @@ mod tests {
         assert!(
             e.starts_with("auto_analysis: no strategy could run: "),
             "{e}"
+        );
+    }
+
+    #[test]
+    fn the_report_reads_back_with_each_strategy_report() {
+        let s = AutoAnalysisStrategy::from_config(AutoAnalysisConfig {
+            strategies: vec!["anomaly_detection".into(), "arima_prediction".into()],
+            configs: BTreeMap::from([(
+                "arima_prediction".to_owned(),
+                json!({"minDataPoints": 1000}),
+            )]),
+        })
+        .unwrap();
+        let run = s.run(&sensor_frame()).unwrap();
+        let back: AutoAnalysisReport = run.result.report().unwrap();
+        assert_eq!(back.detected_type, run.report.detected_type);
+        let AnalysisOutcome::Ran(anomaly) = &back.results[0].outcome else {
+            panic!("{:?}", back.results[0]);
+        };
+        let anomalies = anomaly
+            .report::<crate::anomaly::AnomalyReport>()
+            .unwrap()
+            .anomalies;
+        assert!(anomalies.iter().any(|a| a.index == 140));
+        assert!(
+            matches!(&back.results[1].outcome, AnalysisOutcome::Failed(e) if e.contains("1000")),
+            "{:?}",
+            back.results[1]
         );
     }
 }

@@ -3,10 +3,12 @@
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
-use stratos_core::{Frame, FrameGroup, Registry, ResultType, StrategyResult};
+use stratos_core::{Frame, FrameGroup, Registry, ReportError, ResultType, StrategyResult};
 use stratos_ingest::arrow::Table as TypedTable;
 use stratos_ingest::{Format, ReadOptions};
-use stratos_strategies::arima::ArimaSummary;
+use stratos_strategies::anomaly::AnomalyReport;
+use stratos_strategies::arima::ArimaReport;
+use stratos_strategies::auto_analysis::{AnalysisOutcome, AutoAnalysisReport};
 
 use super::{apply_field, parse_config};
 use crate::cli::{InputFormat, RunArgs, RunFormat};
@@ -273,14 +275,18 @@ fn write_one<W: Write>(
 /// `--format summary`: statsmodels' `results.summary()` table from the result's `summary`
 /// (the ARIMA strategy's OPG standard errors and residual diagnostics).
 fn write_summary<W: Write>(out: &mut W, result: &StrategyResult) -> Result<(), CliError> {
-    let Some(value) = result.data.get("summary") else {
-        return Err(CliError::Usage(format!(
+    let none = || {
+        CliError::Usage(format!(
             "--format summary: `{}` has no model summary (it is for arima_prediction)",
             result.strategy_id
-        )));
+        ))
     };
-    let summary: ArimaSummary = serde_json::from_value(value.clone())
-        .map_err(|e| CliError::Usage(format!("--format summary: {e}")))?;
+    let report = match result.report::<ArimaReport>() {
+        Ok(report) => report,
+        Err(ReportError::OtherStrategy { .. }) => return Err(none()),
+        Err(e) => return Err(CliError::Usage(format!("--format summary: {e}"))),
+    };
+    let summary = report.summary.ok_or_else(none)?;
     writeln!(out, "{summary}").map_err(write_err)
 }
 
@@ -394,6 +400,10 @@ fn write_table<W: Write>(
         .filter(|p| p.as_os_str() != "-")
         .map_or("<stdin>".into(), |p| p.display().to_string());
     let field = result.outputs.field.as_deref().unwrap_or("-");
+    // The typed reports the table reads (`None` for any other strategy); declared before the
+    // pairs, which borrow from them.
+    let arima = result.report::<ArimaReport>().ok();
+    let analysis = result.report::<AutoAnalysisReport>().ok();
     let mut pairs = vec![(
         "strategy",
         format!("{} ({})", result.strategy_id, result.kind),
@@ -417,26 +427,18 @@ fn write_table<W: Write>(
             ),
         ));
     }
-    if let Some(model) = result.data.get("modelParams") {
-        let o = |k: &str| {
-            model
-                .get(k)
-                .and_then(serde_json::Value::as_u64)
-                .unwrap_or(0)
-        };
-        let how = if result.data.get("orderSearch").is_some() {
+    if let Some(a) = &arima {
+        let m = a.model_params;
+        let how = if a.order_search.is_some() {
             " (chosen by the order search)"
         } else {
             ""
         };
-        pairs.push((
-            "model",
-            format!("ARIMA({}, {}, {}){how}", o("p"), o("d"), o("q")),
-        ));
+        pairs.push(("model", format!("ARIMA({}, {}, {}){how}", m.p, m.d, m.q)));
     }
     pairs.push(("confidence", round(result.confidence)));
-    if result.kind == ResultType::Analysis {
-        analysis_pairs(result, &mut pairs);
+    if let Some(report) = &analysis {
+        analysis_pairs(report, &mut pairs);
     }
     let metrics: Vec<String> = result
         .metrics
@@ -447,10 +449,10 @@ fn write_table<W: Write>(
     write_pairs(out, &pairs)?;
 
     if result.kind == ResultType::Prediction
-        && let Some(t) = forecast_table(result)
+        && let Some(a) = &arima
     {
         writeln!(out, "\nforecast")?;
-        return t.write(out);
+        return forecast_table(a).write(out);
     }
     let n = view.len();
     let (rows, what): (Vec<usize>, String) = if result.kind == ResultType::Anomaly {
@@ -494,59 +496,44 @@ fn write_table<W: Write>(
 /// `forecastTimestamps`) as a table.
 /// `auto_analysis`: what was detected, and one line per strategy run: its result type and
 /// confidence with its signal or anomaly count, or why it could not run.
-fn analysis_pairs<'a>(result: &'a StrategyResult, pairs: &mut Vec<(&'a str, String)>) {
-    let data = &result.data;
-    let suggested: Vec<&str> = data["suggested_strategies"]
-        .as_array()
-        .map(|a| a.iter().filter_map(serde_json::Value::as_str).collect())
-        .unwrap_or_default();
+fn analysis_pairs<'a>(report: &'a AutoAnalysisReport, pairs: &mut Vec<(&'a str, String)>) {
     pairs.push((
         "detected",
         format!(
             "{} (suggests {})",
-            data["detected_type"].as_str().unwrap_or("-"),
-            if suggested.is_empty() {
+            report.detected_type,
+            if report.suggested_strategies.is_empty() {
                 "nothing".to_owned()
             } else {
-                suggested.join(", ")
+                report.suggested_strategies.join(", ")
             }
         ),
     ));
-    for entry in data["results"].as_array().into_iter().flatten() {
-        let id = entry["strategy_id"].as_str().unwrap_or("-");
-        let line = if let Some(e) = entry["error"].as_str() {
-            format!("not run: {e}")
-        } else {
-            let r = &entry["result"];
-            let mut line = format!(
-                "{}, confidence {}",
-                r["type"].as_str().unwrap_or("-"),
-                round(r["confidence"].as_f64().unwrap_or(f64::NAN))
-            );
-            if let Some(reason) = r["signal"]["reason"].as_str() {
-                line.push_str(&format!(": {reason}"));
-            } else if let Some(a) = r["data"]["anomalies"].as_array() {
-                line.push_str(&format!(": {} anomalies", a.len()));
-            } else if let Some(p) = r["data"]["predictions"].as_array() {
-                line.push_str(&format!(": {} predictions", p.len()));
+    for entry in &report.results {
+        let line = match &entry.outcome {
+            AnalysisOutcome::Failed(e) => format!("not run: {e}"),
+            AnalysisOutcome::Ran(r) => {
+                let mut line = format!("{}, confidence {}", r.kind, round(r.confidence));
+                if let Some(signal) = &r.signal {
+                    line.push_str(&format!(": {}", signal.reason));
+                } else if let Ok(a) = r.report::<AnomalyReport>() {
+                    line.push_str(&format!(": {} anomalies", a.anomalies.len()));
+                } else if let Ok(a) = r.report::<ArimaReport>() {
+                    line.push_str(&format!(": {} predictions", a.predictions.len()));
+                }
+                line
             }
-            line
         };
-        pairs.push((id, line));
+        pairs.push((&entry.strategy_id, line));
     }
 }
 
-fn forecast_table(result: &StrategyResult) -> Option<Table> {
-    let data = &result.data;
-    let mean = data.get("predictions")?.as_array()?;
-    let ci = data.get("confidenceInterval");
-    let col = |key: &str| ci.and_then(|c| c.get(key)).and_then(|v| v.as_array());
-    let (lower, upper) = (col("lower"), col("upper"));
-    let level = ci
-        .and_then(|c| c.get("level"))
-        .and_then(serde_json::Value::as_f64)
-        .map_or(String::new(), |l| format!(" {}%", round(l * 100.0)));
-    let times = data.get("forecastTimestamps").and_then(|v| v.as_array());
+/// The forecast of an ARIMA result (predictions, intervals, and the forecast times when the
+/// input has a calendar) as a table.
+fn forecast_table(a: &ArimaReport) -> Table {
+    let ci = &a.confidence_interval;
+    let level = format!(" {}%", round(ci.level * 100.0));
+    let times = a.forecast_timestamps.as_deref();
     let mut headers = vec!["step".to_owned()];
     if times.is_some() {
         headers.push("timestamp".into());
@@ -556,27 +543,24 @@ fn forecast_table(result: &StrategyResult) -> Option<Table> {
         format!("lower{level}"),
         format!("upper{level}"),
     ]);
-    let cell = |v: Option<&serde_json::Value>| {
-        v.and_then(serde_json::Value::as_f64)
+    // An undefined number (written as null) is an empty cell.
+    let cell = |v: Option<&f64>| {
+        v.copied()
+            .filter(|x| x.is_finite())
             .map_or(String::new(), round)
     };
     let mut t = Table::new(headers);
-    for (i, m) in mean.iter().enumerate() {
+    for (i, m) in a.predictions.iter().enumerate() {
         let mut row = vec![(i + 1).to_string()];
         if let Some(ts) = times {
-            row.push(
-                ts.get(i)
-                    .and_then(|v| v.as_str())
-                    .unwrap_or_default()
-                    .to_owned(),
-            );
+            row.push(ts.get(i).map(ToString::to_string).unwrap_or_default());
         }
         row.push(cell(Some(m)));
-        row.push(cell(lower.and_then(|l| l.get(i))));
-        row.push(cell(upper.and_then(|u| u.get(i))));
+        row.push(cell(ci.lower.get(i)));
+        row.push(cell(ci.upper.get(i)));
         t.row(row);
     }
-    Some(t)
+    t
 }
 
 fn round(v: f64) -> String {

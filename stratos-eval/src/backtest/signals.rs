@@ -28,9 +28,11 @@ use crate::backtest::{BacktestError, Bars, RefitForecast, SignalMode, SignalSour
 use crate::rolling_origin::{ForecastError, Forecaster};
 use stratos_core::{
     Action, BuiltinStrategy, ConfigError, Frame, OutputValues, Registry, ResultType, Strategy,
-    StrategyConfig, StrategyError, StrategyRequest,
+    StrategyConfig, StrategyError, StrategyRequest, StrategyResult,
 };
 
+use stratos_strategies::arima::ArimaReport;
+use stratos_strategies::hybrid::HybridReport;
 use stratos_strategies::moving_average::{
     MaKind, MovingAverage, MovingAverageConfig, MovingAverageStrategy,
 };
@@ -511,7 +513,7 @@ impl SignalSource for StrategySignals {
                     match self.strategy.execute(&frame) {
                         Ok(result) => {
                             anchor.get_or_insert(t);
-                            if let Some(mean) = forecast_mean(&result.data) {
+                            if let Some(mean) = forecast_mean(&result) {
                                 forecasts.push(RefitForecast { bar: t, mean });
                             }
                             *slot = Some(result.signal.map_or(Action::Hold, |s| s.action));
@@ -564,18 +566,16 @@ impl SignalSource for StrategySignals {
     }
 }
 
-/// The point forecast in a forecasting strategy's result: `data.predictions`
-/// (`arima_prediction`) or `data.arima.predictions` (`hybrid_arima_ma`); `None` when there is
-/// none or a step is not a finite number.
-fn forecast_mean(data: &serde_json::Value) -> Option<Vec<f64>> {
-    let predictions = data
-        .get("predictions")
-        .or_else(|| data.get("arima").and_then(|a| a.get("predictions")))?
-        .as_array()?;
-    predictions
-        .iter()
-        .map(|v| v.as_f64().filter(|x| x.is_finite()))
-        .collect()
+/// The point forecast in a built-in forecasting strategy's result: the typed
+/// [`ArimaReport::predictions`] (`arima_prediction`) or the ARIMA part of a [`HybridReport`]
+/// (`hybrid_arima_ma`); `None` for any other strategy, or when a step is not a finite number.
+fn forecast_mean(result: &StrategyResult) -> Option<Vec<f64>> {
+    let mean = match result.strategy_id.as_str() {
+        stratos_strategies::arima::ID => result.report::<ArimaReport>().ok()?.predictions,
+        stratos_strategies::hybrid::ID => result.report::<HybridReport>().ok()?.arima.predictions,
+        _ => return None,
+    };
+    mean.iter().all(|x| x.is_finite()).then_some(mean)
 }
 
 impl fmt::Display for SignalWalk {

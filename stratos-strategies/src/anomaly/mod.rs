@@ -34,17 +34,19 @@ mod mad;
 mod one_class_svm;
 mod quantile_sketch;
 mod relative_entropy;
+mod report;
 pub mod seasonal;
 mod sorted_window;
 mod zscore;
 
+#[cfg(test)]
 use serde_json::json;
 #[cfg(test)]
 use stratos_core::Strategy;
 use stratos_core::strategy::resolve_field;
 use stratos_core::{
-    Alert, BuiltinStrategy, ConfigError, Event, Frame, OnlineStrategy, Outputs, ResultType, RowRef,
-    Schema, StrategyError, StrategyResult,
+    Alert, BuiltinStrategy, ConfigError, Event, Frame, OnlineStrategy, Outputs, Reported,
+    ResultType, RowRef, Schema, StrategyError, StrategyResult,
 };
 
 pub use art::ArtDetector;
@@ -60,15 +62,20 @@ pub use mad::{MAD_TO_SIGMA, RollingRobustZ};
 pub use one_class_svm::OneClassSvm;
 pub use quantile_sketch::SlidingQuantileSketch;
 pub use relative_entropy::{RelativeEntropy, RelativeEntropyParams};
+pub use report::{
+    Anomaly, AnomalyContext, AnomalyDetail, AnomalyReport, FieldAnomaly, FieldStatistic, RowAnomaly,
+};
 pub use seasonal::SeasonalDetector;
 pub use sorted_window::SortedWindow;
 pub use zscore::{RollingZScore, ZPoint, anomaly_score};
+
+use std::collections::BTreeMap;
 
 use auto::AutoParams;
 pub use detector::AnomalyState;
 use detector::{Detector, Finding, RowOutcome};
 
-use crate::number_text::{json_num, num};
+use crate::number_text::num;
 
 /// The strategy id.
 pub const ID: &str = "anomaly_detection";
@@ -135,7 +142,7 @@ impl AnomalyStrategy {
         fields: &[String],
         values: &[f64],
         row: &RowOutcome,
-        mut emit: impl FnMut(String, serde_json::Value),
+        mut emit: impl FnMut(String, AnomalyContext),
     ) {
         if !row.flagged {
             return;
@@ -167,7 +174,7 @@ impl AnomalyStrategy {
             return;
         }
         let score = row.score.unwrap_or(0.0);
-        let members: serde_json::Map<String, serde_json::Value> = row
+        let members: BTreeMap<String, f64> = row
             .findings
             .iter()
             .map(|f| {
@@ -181,13 +188,8 @@ impl AnomalyStrategy {
                     }
                     _ => f.method.name().to_owned(),
                 };
-                (key, json_num(f.score))
+                (key, f.score)
             })
-            .collect();
-        let values_json: serde_json::Map<String, serde_json::Value> = fields
-            .iter()
-            .zip(values)
-            .map(|(f, &v)| (f.clone(), json_num(v)))
             .collect();
         let rule = match row.adaptive {
             Some(t) => format!(
@@ -224,27 +226,28 @@ impl AnomalyStrategy {
             num(score, 4),
             rule
         );
-        let mut context = json!({
-            "fields": fields,
-            "values": values_json,
-            "anomaly_score": json_num(score),
-            "method": method.name(),
-            "window_size": c.window_size,
-        });
-        if let Some(obj) = context.as_object_mut() {
-            if let Some(t) = row.adaptive {
-                obj.insert("adaptive_threshold".into(), json_num(t));
-            }
-            if method == AnomalyMethod::Ensemble {
-                obj.insert("member_scores".into(), members.into());
-            } else if method == AnomalyMethod::IsolationForest
+        let ensemble = method == AnomalyMethod::Ensemble;
+        let score_threshold = !ensemble
+            && (method == AnomalyMethod::IsolationForest
                 || method.is_score_only()
-                || matches!(method, AnomalyMethod::Art | AnomalyMethod::OneClassSvm)
-            {
-                obj.insert("score_threshold".into(), json_num(c.score_threshold));
-            }
-        }
-        emit(message, context);
+                || matches!(method, AnomalyMethod::Art | AnomalyMethod::OneClassSvm));
+        let detail = RowAnomaly {
+            fields: fields.to_vec(),
+            values: fields.iter().cloned().zip(values.iter().copied()).collect(),
+            anomaly_score: score,
+            adaptive_threshold: row.adaptive,
+            member_scores: ensemble.then_some(members),
+            score_threshold: score_threshold.then_some(c.score_threshold),
+        };
+        emit(
+            message,
+            AnomalyContext {
+                detail: AnomalyDetail::Row(detail),
+                threshold: None,
+                window_size: c.window_size,
+                method,
+            },
+        );
     }
 
     fn field_message(&self, field: &str, value: f64, method: AnomalyMethod, p: &ZPoint) -> String {
@@ -289,28 +292,23 @@ impl AnomalyStrategy {
         }
     }
 
-    fn field_context(&self, field: &str, value: f64, f: &Finding) -> serde_json::Value {
+    fn field_context(&self, field: &str, value: f64, f: &Finding) -> AnomalyContext {
         let p = f.point.unwrap_or(ZPoint {
             z: f64::NAN,
             center: f64::NAN,
             scale: f64::NAN,
         });
-        let (z_key, center_key, scale_key) = match f.method {
-            AnomalyMethod::Iqr => ("iqr_distance", "median", "iqr"),
-            AnomalyMethod::RobustZ => ("robust_z", "median", "scale"),
-            _ => ("zscore", "mean", "std"),
-        };
-        json!({
-            "field": field,
-            "value": json_num(value),
-            z_key: json_num(p.z),
-            center_key: json_num(p.center),
-            scale_key: json_num(p.scale),
-            "anomaly_score": json_num(f.score),
-            "threshold": self.config.threshold,
-            "window_size": self.config.window_size,
-            "method": f.method.name(),
-        })
+        AnomalyContext {
+            detail: AnomalyDetail::Field(FieldAnomaly {
+                field: field.to_owned(),
+                value,
+                statistic: FieldStatistic::of(f.method, p.z, p.center, p.scale),
+                anomaly_score: f.score,
+            }),
+            threshold: Some(self.config.threshold),
+            window_size: self.config.window_size,
+            method: f.method,
+        }
     }
 
     /// The anomaly score of every row of `columns` (one slice per field, equal lengths), 0 for
@@ -330,34 +328,15 @@ impl AnomalyStrategy {
         }
         out
     }
-}
 
-impl BuiltinStrategy for AnomalyStrategy {
-    type Config = AnomalyConfig;
-    type Online = AnomalyOnline;
-    const NAME: &'static str = "Anomaly detection";
-    const DESCRIPTION: &'static str = "z-score, robust z, IQR, EWMA, isolation forest, contextual (CAD), KNN CAD, relative entropy, ART, one-class SVM, seasonal, ensemble, auto; adaptive threshold; flags, scores and alerts";
-    const RESULT_TYPE: ResultType = ResultType::Anomaly;
-
-    fn from_config(config: AnomalyConfig) -> Result<Self, ConfigError> {
-        use stratos_core::StrategyConfig;
-        config.validate()?;
-        Ok(AnomalyStrategy { config })
-    }
-
-    fn settings(&self) -> &AnomalyConfig {
-        &self.config
-    }
-
-    fn config_warnings(&self) -> Vec<String> {
-        self.config.cost_warnings()
-    }
-
-    fn fields(&self, schema: &Schema) -> Result<Vec<String>, ConfigError> {
-        self.fields(schema)
-    }
-
-    fn batch(&self, frame: &Frame) -> Result<StrategyResult, StrategyError> {
+    /// Scores a whole frame: the typed report with the result built from it (what
+    /// [`Strategy::execute`](stratos_core::Strategy::execute) returns).
+    ///
+    /// # Errors
+    /// As [`Strategy::execute`](stratos_core::Strategy::execute):
+    /// [`StrategyError::NotEnoughData`] when no row can be scored, [`StrategyError::Config`]
+    /// for a missing field.
+    pub fn run(&self, frame: &Frame) -> Result<Reported<AnomalyReport>, StrategyError> {
         let fields = self.fields(frame.schema())?;
         let columns: Vec<&[f64]> = fields
             .iter()
@@ -441,19 +420,12 @@ impl BuiltinStrategy for AnomalyStrategy {
             flags.push(row.flagged);
             let ts = timestamps.and_then(|t| t.get(i));
             self.reports(&fields, &values, &row, |_, context| {
-                let mut entry = json!({"index": i, "timestamp": ts});
-                if let (Some(e), serde_json::Value::Object(ctx)) = (entry.as_object_mut(), context)
-                {
-                    for (k, v) in ctx {
-                        if !matches!(k.as_str(), "threshold" | "window_size" | "method") {
-                            e.insert(k, v);
-                        }
-                    }
-                    if let Some(s) = e.get("anomaly_score").cloned() {
-                        e.insert("score".into(), s);
-                    }
-                }
-                anomalies.push(entry);
+                anomalies.push(Anomaly {
+                    index: i,
+                    timestamp: ts.copied(),
+                    score: context.detail.anomaly_score(),
+                    detail: context.detail,
+                });
             });
         }
         let rate = if scored > 0 {
@@ -461,29 +433,20 @@ impl BuiltinStrategy for AnomalyStrategy {
         } else {
             0.0
         };
-        let mut data = json!({
-            "method": method.name(),
-            "fields": fields,
-            "threshold": c.threshold,
-            "windowSize": c.window_size,
-            "ddof": c.ddof,
-            "points": n,
-            "scoredPoints": scored,
-            "anomalyCount": anomalies.len(),
-            "anomalousRows": rows_flagged,
-            "anomalies": anomalies,
-        });
-        if let Some(obj) = data.as_object_mut() {
-            if method == AnomalyMethod::Ensemble {
-                obj.insert(
-                    "methods".into(),
-                    json!(c.members().iter().map(|m| m.name()).collect::<Vec<_>>()),
-                );
-            }
-            if c.adaptive_threshold {
-                obj.insert("adaptiveThreshold".into(), true.into());
-            }
-        }
+        let report = AnomalyReport {
+            method,
+            fields: fields.clone(),
+            threshold: c.threshold,
+            window_size: c.window_size,
+            ddof: c.ddof,
+            points: n,
+            scored_points: scored,
+            anomaly_count: anomalies.len(),
+            anomalous_rows: rows_flagged,
+            anomalies,
+            methods: (method == AnomalyMethod::Ensemble).then(|| c.members()),
+            adaptive_threshold: c.adaptive_threshold.then_some(true),
+        };
         let mut outputs = Outputs::new(fields[0].clone());
         if let Some(name) = stat_name {
             if fields.len() == 1 {
@@ -502,14 +465,48 @@ impl BuiltinStrategy for AnomalyStrategy {
             AnomalyMethod::ZScore => "max_abs_zscore",
             _ => "max_abs_statistic",
         };
-        let mut result = StrategyResult::new(ID, ResultType::Anomaly, data, confidence)
+        let mut result = StrategyResult::from_report(ResultType::Anomaly, &report, confidence)
+            .map_err(|e| StrategyError::numeric(ID, e))?
             .with_metric("anomaly_count", rows_flagged as f64)
             .with_metric("anomaly_rate", rate)
             .with_metric("max_anomaly_score", max_score);
         if stat_name.is_some() {
             result = result.with_metric(stat_metric, max_abs_stat);
         }
-        Ok(result.with_outputs(outputs))
+        Ok(Reported {
+            report,
+            result: result.with_outputs(outputs),
+        })
+    }
+}
+
+impl BuiltinStrategy for AnomalyStrategy {
+    type Config = AnomalyConfig;
+    type Online = AnomalyOnline;
+    const NAME: &'static str = "Anomaly detection";
+    const DESCRIPTION: &'static str = "z-score, robust z, IQR, EWMA, isolation forest, contextual (CAD), KNN CAD, relative entropy, ART, one-class SVM, seasonal, ensemble, auto; adaptive threshold; flags, scores and alerts";
+    const RESULT_TYPE: ResultType = ResultType::Anomaly;
+
+    fn from_config(config: AnomalyConfig) -> Result<Self, ConfigError> {
+        use stratos_core::StrategyConfig;
+        config.validate()?;
+        Ok(AnomalyStrategy { config })
+    }
+
+    fn settings(&self) -> &AnomalyConfig {
+        &self.config
+    }
+
+    fn config_warnings(&self) -> Vec<String> {
+        self.config.cost_warnings()
+    }
+
+    fn fields(&self, schema: &Schema) -> Result<Vec<String>, ConfigError> {
+        self.fields(schema)
+    }
+
+    fn batch(&self, frame: &Frame) -> Result<StrategyResult, StrategyError> {
+        self.run(frame).map(|r| r.result)
     }
 
     fn bind(&self, schema: &Schema) -> Result<Option<Self::Online>, ConfigError> {
@@ -559,7 +556,8 @@ impl OnlineStrategy for AnomalyOnline {
                     timestamp: row.timestamp,
                     level,
                     message,
-                    context,
+                    // Text keys and derived impls only: writing it cannot fail.
+                    context: serde_json::to_value(context).unwrap_or_default(),
                 }));
             });
     }

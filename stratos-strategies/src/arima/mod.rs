@@ -19,6 +19,7 @@ mod likelihood;
 mod model;
 mod ols;
 pub mod order_search;
+mod report;
 pub mod seasonality;
 mod strategy;
 mod summary;
@@ -27,5 +28,9 @@ pub use config::{ArimaConfig, Criterion, ID, MAX_ORDER, MAX_SEASONAL_ORDER};
 pub use error::ArimaError;
 pub use forecast::Forecast;
 pub use model::{Arima, ArimaOrder, ArimaParams, DiffuseStart, FittedArima, SeasonalOrder};
+pub use report::{
+    ArimaReport, ConfidenceInterval, DSelectionReport, ModelParams, OrderSearchReport,
+    SeasonalParams, Stationarity,
+};
 pub use strategy::{ArimaStrategy, GapFilled, fill_gaps};
 pub use summary::{ArimaSummary, ParamRow, TestStat};

@@ -10,20 +10,24 @@
 //! confidence = (1 − MAPE/100) clamped to [0, 1], halved when the optimiser did not converge
 //! ```
 
+#[cfg(test)]
 use serde_json::json;
 #[cfg(test)]
 use stratos_core::Strategy;
 use stratos_core::strategy::{input_series, resolve_field};
 use stratos_core::{
-    Action, BatchOnly, BuiltinStrategy, ConfigError, Frame, Outputs, ResultType, Schema, Signal,
-    StrategyError, StrategyResult, Timestamp,
+    Action, BatchOnly, BuiltinStrategy, ConfigError, Frame, Outputs, Reported, ResultType, Schema,
+    Signal, StrategyError, StrategyResult, Timestamp,
 };
 
 use super::config::{ArimaConfig, ID};
 use super::order_search::{OrderSearch, SeasonalSearch, search};
+use super::report::{
+    ArimaReport, ConfidenceInterval, ModelParams, OrderSearchReport, SeasonalParams, Stationarity,
+};
 use super::seasonality::{self, STRENGTH_THRESHOLD, Seasonality};
 use super::{Arima, ArimaOrder, FittedArima, Forecast, adf, calendar};
-use crate::number_text::{json_num, num};
+use crate::number_text::num;
 
 /// The `arima_prediction` strategy.
 #[derive(Debug, Clone)]
@@ -115,10 +119,15 @@ impl ArimaStrategy {
         (Some((s, sd)), detected)
     }
 
-    fn fit(&self, y: &[f64]) -> Result<(FittedArima, serde_json::Value), StrategyError> {
+    /// The fit, with the order search's report in `auto` mode and the seasonality
+    /// detection's when it ran.
+    #[allow(clippy::type_complexity)]
+    fn fit(
+        &self,
+        y: &[f64],
+    ) -> Result<(FittedArima, Option<OrderSearchReport>, Option<Seasonality>), StrategyError> {
         let c = &self.config;
         let (season, detected) = self.season(y);
-        let detection = detected.map_or(serde_json::Value::Null, |d| json!(d));
         if c.auto {
             let search_config = OrderSearch {
                 max_p: c.max_p,
@@ -134,16 +143,13 @@ impl ArimaStrategy {
                 }),
             };
             let found = search(y, &search_config)?;
-            let summary = json!({
-                "criterion": c.criterion,
-                "ordersTried": found.cells.len(),
-                "dSelection": found.d_selection,
-                "chosenOrder": found.best.order().to_string(),
-            });
-            Ok((
-                found.best,
-                json!({"search": summary, "seasonality": detection}),
-            ))
+            let summary = OrderSearchReport {
+                criterion: c.criterion,
+                orders_tried: found.cells.len(),
+                d_selection: found.d_selection.as_ref().map(Into::into),
+                chosen_order: found.best.order().to_string(),
+            };
+            Ok((found.best, Some(summary), detected))
         } else {
             let mut order = ArimaOrder::new(c.p, c.d_or_default(), c.q);
             if let Some((s, sd)) = season {
@@ -154,10 +160,7 @@ impl ArimaStrategy {
                     s,
                 );
             }
-            Ok((
-                Arima::try_new(order)?.fit(y)?,
-                json!({"search": null, "seasonality": detection}),
-            ))
+            Ok((Arima::try_new(order)?.fit(y)?, None, detected))
         }
     }
 
@@ -251,6 +254,19 @@ impl BuiltinStrategy for ArimaStrategy {
     }
 
     fn batch(&self, frame: &Frame) -> Result<StrategyResult, StrategyError> {
+        self.run(frame).map(|r| r.result)
+    }
+}
+
+impl ArimaStrategy {
+    /// Fits, forecasts and signals over a whole frame: the typed report with the result
+    /// built from it (what [`Strategy::execute`](stratos_core::Strategy::execute) returns).
+    ///
+    /// # Errors
+    /// As [`Strategy::execute`](stratos_core::Strategy::execute):
+    /// [`StrategyError::NotEnoughData`] below `minDataPoints`, [`StrategyError::Numeric`]
+    /// for a constant series or a failed fit, [`StrategyError::Config`] for a missing field.
+    pub fn run(&self, frame: &Frame) -> Result<Reported<ArimaReport>, StrategyError> {
         let c = &self.config;
         let series = input_series(ID, c.data_field.as_deref(), frame)?;
         let filled = fill_gaps(series.values);
@@ -272,82 +288,75 @@ impl BuiltinStrategy for ArimaStrategy {
                 ),
             ));
         }
-        let (fit, search_summary) = self.fit(y)?;
+        let (fit, order_search, seasonality) = self.fit(y)?;
         let forecast = fit.forecast(c.steps, c.alpha)?;
         let current = *y.last().unwrap_or(&f64::NAN);
         let signal = self.signal(current, &forecast);
         let stationarity = match adf::adf(y, &adf::AdfConfig::default()) {
-            Ok(r) => {
-                json!({"isStationary": r.p_value < 0.05, "pValue": json_num(r.p_value), "statistic": json_num(r.statistic), "usedLag": r.used_lag, "test": "adf"})
-            }
-            Err(e) => {
-                json!({"isStationary": null, "pValue": null, "error": e.to_string(), "test": "adf"})
-            }
+            Ok(r) => Stationarity {
+                is_stationary: Some(r.p_value < 0.05),
+                p_value: r.p_value,
+                statistic: Some(r.statistic),
+                used_lag: Some(r.used_lag),
+                error: None,
+                test: "adf".to_owned(),
+            },
+            Err(e) => Stationarity {
+                is_stationary: None,
+                p_value: f64::NAN,
+                statistic: None,
+                used_lag: None,
+                error: Some(e.to_string()),
+                test: "adf".to_owned(),
+            },
         };
         let order = fit.order();
         let params = fit.params();
-        let mut data = json!({
-            "field": series.name,
-            "currentPrice": json_num(current),
-            "predictions": forecast.mean.iter().map(|v| json_num(*v)).collect::<Vec<_>>(),
-            "standardErrors": forecast.se.iter().map(|v| json_num(*v)).collect::<Vec<_>>(),
-            "confidenceInterval": {
-                "upper": forecast.upper.iter().map(|v| json_num(*v)).collect::<Vec<_>>(),
-                "lower": forecast.lower.iter().map(|v| json_num(*v)).collect::<Vec<_>>(),
-                "level": 1.0 - c.alpha,
+        let seasonal = (!order.seasonal.is_none()).then_some(order.seasonal);
+        let forecast_times = forecast_times(series.timestamps, c.steps);
+        let report = ArimaReport {
+            field: series.name.to_owned(),
+            current_price: current,
+            predictions: forecast.mean.to_vec(),
+            standard_errors: forecast.se.to_vec(),
+            confidence_interval: ConfidenceInterval {
+                upper: forecast.upper.to_vec(),
+                lower: forecast.lower.to_vec(),
+                level: 1.0 - c.alpha,
             },
-            "signal": &signal,
-            "modelParams": {"p": order.p, "d": order.d, "q": order.q},
-            "stationarity": stationarity,
-            "ar": params.ar.iter().map(|v| json_num(*v)).collect::<Vec<_>>(),
-            "ma": params.ma.iter().map(|v| json_num(*v)).collect::<Vec<_>>(),
-            "sigma2": json_num(params.sigma2),
-            "logLikelihood": json_num(fit.llf()),
-            "converged": fit.converged(),
-            "iterations": fit.iterations(),
-            "points": y.len(),
-            "interpolated": filled.interpolated,
-            "trimmed": filled.trimmed,
-        });
-        if let Some(k) = params.constant {
-            data["const"] = json_num(k);
-        }
-        if let Some((times, rule)) = forecast_times(series.timestamps, c.steps) {
-            data["forecastTimestamps"] = json!(times);
-            data["forecastCalendar"] = json!(rule);
-        }
-        if !search_summary["search"].is_null() {
-            data["orderSearch"] = search_summary["search"].clone();
-        }
-        if !search_summary["seasonality"].is_null() {
-            data["seasonality"] = search_summary["seasonality"].clone();
-        }
-        if !order.seasonal.is_none() {
-            let so = order.seasonal;
-            data["modelParams"]["P"] = json!(so.p);
-            data["modelParams"]["D"] = json!(so.d);
-            data["modelParams"]["Q"] = json!(so.q);
-            data["modelParams"]["s"] = json!(so.s);
-            data["seasonalAr"] = json!(
-                params
-                    .seasonal_ar
-                    .iter()
-                    .map(|v| json_num(*v))
-                    .collect::<Vec<_>>()
-            );
-            data["seasonalMa"] = json!(
-                params
-                    .seasonal_ma
-                    .iter()
-                    .map(|v| json_num(*v))
-                    .collect::<Vec<_>>()
-            );
-        }
-        // statsmodels' summary() numbers (OPG standard errors, residual diagnostics); absent
-        // when the outer product of the scores is singular.
-        if let Ok(summary) = fit.summary(y) {
-            data["summary"] = serde_json::to_value(&summary).unwrap_or_default();
-        }
+            signal: signal.clone(),
+            model_params: ModelParams {
+                p: order.p,
+                d: order.d,
+                q: order.q,
+                seasonal: seasonal.map(|so| SeasonalParams {
+                    p: so.p,
+                    d: so.d,
+                    q: so.q,
+                    s: so.s,
+                }),
+            },
+            stationarity,
+            ar: params.ar.to_vec(),
+            ma: params.ma.to_vec(),
+            sigma2: params.sigma2,
+            log_likelihood: fit.llf(),
+            converged: fit.converged(),
+            iterations: fit.iterations(),
+            points: y.len(),
+            interpolated: filled.interpolated,
+            trimmed: filled.trimmed,
+            constant: params.constant,
+            forecast_calendar: forecast_times.as_ref().map(|(_, rule)| (*rule).to_owned()),
+            forecast_timestamps: forecast_times.map(|(times, _)| times),
+            order_search,
+            seasonality,
+            seasonal_ar: seasonal.map(|_| params.seasonal_ar.to_vec()),
+            seasonal_ma: seasonal.map(|_| params.seasonal_ma.to_vec()),
+            // statsmodels' summary() numbers (OPG standard errors, residual diagnostics);
+            // absent when the outer product of the scores is singular.
+            summary: fit.summary(y).ok(),
+        };
         let mape = fit.mape();
         let confidence =
             (1.0 - mape / 100.0).clamp(0.0, 1.0) * if fit.converged() { 1.0 } else { 0.5 };
@@ -372,8 +381,11 @@ impl BuiltinStrategy for ArimaStrategy {
         let outputs = Outputs::new(series.name)
             .number("fitted", fitted)
             .number("residual", resid);
-        Ok(
-            StrategyResult::new(ID, ResultType::Prediction, data, confidence)
+        let result = StrategyResult::from_report(ResultType::Prediction, &report, confidence)
+            .map_err(|e| StrategyError::numeric(ID, e))?;
+        Ok(Reported {
+            report,
+            result: result
                 .with_metric("aic", fit.aic())
                 .with_metric("bic", fit.bic())
                 .with_metric("aicc", fit.aicc())
@@ -382,7 +394,7 @@ impl BuiltinStrategy for ArimaStrategy {
                 .with_metric("rmse", fit.rmse())
                 .with_signal(signal)
                 .with_outputs(outputs),
-        )
+        })
     }
 }
 

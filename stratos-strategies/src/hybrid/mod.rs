@@ -12,14 +12,15 @@
 //! ```
 
 mod config;
+mod report;
 
-use serde_json::json;
 use stratos_core::{
-    Action, BatchOnly, BuiltinStrategy, ConfigError, Frame, ResultType, Schema, Signal, Strategy,
-    StrategyError, StrategyResult,
+    Action, BatchOnly, BuiltinStrategy, ConfigError, Frame, Reported, ResultType, Schema, Signal,
+    Strategy, StrategyError, StrategyResult,
 };
 
 pub use config::{HybridConfig, ID, Weights};
+pub use report::{HybridArima, HybridMovingAverage, HybridReport};
 
 use crate::arima::ArimaStrategy;
 use crate::moving_average::MovingAverageStrategy;
@@ -102,6 +103,55 @@ pub fn combine(
     (Signal::new(action, strength, reason), alignment, consensus)
 }
 
+impl HybridStrategy {
+    /// Runs both models over a whole frame and combines their signals: the typed report with
+    /// the result built from it (what [`Strategy::execute`] returns).
+    ///
+    /// # Errors
+    /// As [`Strategy::execute`]: either model's [`StrategyError`].
+    pub fn run(&self, frame: &Frame) -> Result<Reported<HybridReport>, StrategyError> {
+        let Reported {
+            report: ar,
+            result: a,
+        } = self.arima.run(frame)?;
+        let mr = self.ma.run(frame)?.report;
+        let sa = ar.signal;
+        let sm = mr.signal;
+        let c = &self.config;
+        let (combined, alignment, consensus) = combine(&sa, &sm, c.weights, c.consensus_threshold);
+        let arima_accuracy =
+            (1.0 - a.metrics.get("mape").copied().unwrap_or(100.0) / 100.0).clamp(0.0, 1.0);
+        let signed = dir(combined.action) * combined.strength;
+        let report = HybridReport {
+            arima: HybridArima {
+                predictions: ar.predictions,
+                confidence_interval: ar.confidence_interval,
+                model_params: ar.model_params,
+                signal: sa,
+            },
+            moving_average: HybridMovingAverage {
+                moving_average: mr.moving_average,
+                current_price: mr.current_price,
+                signal: sm.action,
+                strength: sm.strength,
+                reason: sm.reason,
+            },
+            combined_signal: combined.clone(),
+            consensus: consensus.to_owned(),
+            weights: c.weights,
+        };
+        let confidence = combined.strength * (0.5 + 0.5 * alignment) * (0.5 + 0.5 * a.confidence);
+        let result = StrategyResult::from_report(ResultType::Signal, &report, confidence)
+            .map_err(|e| StrategyError::numeric(ID, e))?
+            .with_metric("arimaAccuracy", arima_accuracy)
+            .with_metric("signalAlignment", alignment)
+            .with_metric("combinedScore", signed)
+            .with_signal(combined)
+            .with_outputs(a.outputs);
+        Ok(Reported { report, result })
+    }
+}
+
 impl BuiltinStrategy for HybridStrategy {
     type Config = HybridConfig;
     type Online = BatchOnly;
@@ -142,43 +192,7 @@ impl BuiltinStrategy for HybridStrategy {
     }
 
     fn batch(&self, frame: &Frame) -> Result<StrategyResult, StrategyError> {
-        let a = self.arima.execute(frame)?;
-        let m = self.ma.execute(frame)?;
-        let hold = || Signal::new(Action::Hold, 0.0, "no signal");
-        let sa = a.signal.clone().unwrap_or_else(hold);
-        let sm = m.signal.clone().unwrap_or_else(hold);
-        let c = &self.config;
-        let (combined, alignment, consensus) = combine(&sa, &sm, c.weights, c.consensus_threshold);
-        let arima_accuracy =
-            (1.0 - a.metrics.get("mape").copied().unwrap_or(100.0) / 100.0).clamp(0.0, 1.0);
-        let signed = dir(combined.action) * combined.strength;
-        let data = json!({
-            "arima": {
-                "predictions": a.data["predictions"],
-                "confidenceInterval": a.data["confidenceInterval"],
-                "modelParams": a.data["modelParams"],
-                "signal": &sa,
-            },
-            "movingAverage": {
-                "movingAverage": m.data["movingAverage"],
-                "currentPrice": m.data["currentPrice"],
-                "signal": sm.action,
-                "strength": sm.strength,
-                "reason": sm.reason,
-            },
-            "combinedSignal": &combined,
-            "consensus": consensus,
-            "weights": {"arima": c.weights.arima, "ma": c.weights.ma},
-        });
-        let confidence = combined.strength * (0.5 + 0.5 * alignment) * (0.5 + 0.5 * a.confidence);
-        Ok(
-            StrategyResult::new(ID, ResultType::Signal, data, confidence)
-                .with_metric("arimaAccuracy", arima_accuracy)
-                .with_metric("signalAlignment", alignment)
-                .with_metric("combinedScore", signed)
-                .with_signal(combined)
-                .with_outputs(a.outputs),
-        )
+        self.run(frame).map(|r| r.result)
     }
 }
 

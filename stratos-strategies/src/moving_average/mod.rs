@@ -19,18 +19,20 @@
 
 mod config;
 mod kernel;
+mod report;
 
 use serde_json::json;
 #[cfg(test)]
 use stratos_core::Strategy;
 use stratos_core::strategy::{input_series, resolve_field};
 use stratos_core::{
-    Action, BuiltinStrategy, ConfigError, Event, Frame, OnlineStrategy, Outputs, ResultEvent,
-    ResultType, RowRef, Schema, Signal, StrategyError, StrategyResult,
+    Action, BuiltinStrategy, ConfigError, Event, Frame, OnlineStrategy, Outputs, Reported,
+    ResultEvent, ResultType, RowRef, Schema, Signal, StrategyError, StrategyResult,
 };
 
 pub use config::{MAX_PERIOD, MaKind, MovingAverageConfig};
 pub use kernel::{Ema, MovingAverage, Sma, Wma};
+pub use report::{AverageAt, Crossing, CrossoverReport, MovingAverageReport};
 
 use crate::number_text::{json_num, num};
 
@@ -51,6 +53,10 @@ pub const ID: &str = "moving_average";
 /// let result = strategy.execute(&frame)?;
 /// assert_eq!(result.data["movingAverage"], 32.0 / 3.0);
 /// assert_eq!(result.signal.map(|s| s.action), Some(Action::Buy));
+/// // The same fields, typed.
+/// let report = strategy.run(&frame)?.report;
+/// assert_eq!(report.moving_average, 32.0 / 3.0);
+/// assert_eq!(report.signal.action, Action::Buy);
 /// # Ok(()) }
 /// ```
 #[derive(Debug, Clone)]
@@ -236,6 +242,118 @@ impl MovingAverageStrategy {
             .map(|(action, strength)| Signal::new(action, strength, self.reason(row, action)))
     }
 
+    /// Runs over a whole frame: the typed report with the result built from it (what
+    /// [`Strategy::execute`](stratos_core::Strategy::execute) returns).
+    ///
+    /// # Errors
+    /// As [`Strategy::execute`](stratos_core::Strategy::execute):
+    /// [`StrategyError::NotEnoughData`] before the first defined signal, or
+    /// [`StrategyError::Config`] for a missing field.
+    pub fn run(&self, frame: &Frame) -> Result<Reported<MovingAverageReport>, StrategyError> {
+        let series = input_series(ID, self.config.data_field.as_deref(), frame)?;
+        let rows = self.rows(series.values);
+        let not_enough = || StrategyError::NotEnoughData {
+            strategy: ID.to_owned(),
+            field: series.name.to_owned(),
+            needed: self.needed_points(),
+            got: series.valid_count(),
+        };
+        let (last_i, last) = rows
+            .iter()
+            .enumerate()
+            .rev()
+            .find(|(_, r)| r.signal.is_some())
+            .ok_or_else(not_enough)?;
+        let signal = self.signal_of(last).ok_or_else(not_enough)?;
+        let c = &self.config;
+        let kind = c.kind.as_str();
+
+        let mut report = MovingAverageReport {
+            field: series.name.to_owned(),
+            kind: c.kind,
+            period: c.period,
+            current_price: last.value,
+            moving_average: last.average,
+            deviation: last.deviation,
+            timestamp: series.timestamp(last_i),
+            index: last_i,
+            points: series.len(),
+            signal: signal.clone(),
+            crossover: None,
+        };
+        let mut result_metrics = vec![
+            ("moving_average", last.average),
+            ("deviation", last.deviation),
+        ];
+        let mut outputs =
+            Outputs::new(series.name).number(kind, rows.iter().map(|r| r.average).collect());
+        if let Some((fast, slow)) = c.crossover() {
+            let crosses: Vec<(usize, Action)> = rows
+                .iter()
+                .enumerate()
+                .filter_map(|(i, r)| match r.signal {
+                    Some((a @ (Action::Buy | Action::Sell), _)) => Some((i, a)),
+                    _ => None,
+                })
+                .collect();
+            report.crossover = Some(CrossoverReport {
+                fast: AverageAt {
+                    period: fast,
+                    moving_average: last.fast,
+                },
+                slow: AverageAt {
+                    period: slow,
+                    moving_average: last.slow,
+                },
+                trend: if last.fast > last.slow {
+                    "bullish"
+                } else {
+                    "bearish"
+                }
+                .to_owned(),
+                crossovers: crosses.len(),
+                last_crossover: crosses.last().map(|&(index, action)| Crossing {
+                    index,
+                    timestamp: series.timestamp(index),
+                    action,
+                }),
+            });
+            result_metrics.push(("crossovers", crosses.len() as f64));
+            outputs = outputs
+                .number(
+                    &format!("fast_{kind}"),
+                    rows.iter().map(|r| r.fast).collect(),
+                )
+                .number(
+                    &format!("slow_{kind}"),
+                    rows.iter().map(|r| r.slow).collect(),
+                );
+        }
+        let count = |want: Action| {
+            rows.iter()
+                .filter(|r| matches!(r.signal, Some((a, _)) if a == want))
+                .count() as f64
+        };
+        result_metrics.push(("buy_signals", count(Action::Buy)));
+        result_metrics.push(("sell_signals", count(Action::Sell)));
+        let outputs = outputs.action(
+            if c.crossover().is_some() {
+                "crossover"
+            } else {
+                "signal"
+            },
+            rows.iter().map(|r| r.signal.map(|(a, _)| a)).collect(),
+        );
+        let mut result = StrategyResult::from_report(ResultType::Signal, &report, signal.strength)
+            .map_err(|e| StrategyError::numeric(ID, e))?
+            .with_signal(signal)
+            .with_outputs(outputs);
+        for (k, v) in result_metrics {
+            result = result.with_metric(k, v);
+        }
+        Ok(Reported { report, result })
+    }
+
     fn needed_points(&self) -> usize {
         let c = &self.config;
         let longest = c.slow.unwrap_or(0).max(c.period);
@@ -290,96 +408,7 @@ impl BuiltinStrategy for MovingAverageStrategy {
     }
 
     fn batch(&self, frame: &Frame) -> Result<StrategyResult, StrategyError> {
-        let series = input_series(ID, self.config.data_field.as_deref(), frame)?;
-        let rows = self.rows(series.values);
-        let not_enough = || StrategyError::NotEnoughData {
-            strategy: ID.to_owned(),
-            field: series.name.to_owned(),
-            needed: self.needed_points(),
-            got: series.valid_count(),
-        };
-        let (last_i, last) = rows
-            .iter()
-            .enumerate()
-            .rev()
-            .find(|(_, r)| r.signal.is_some())
-            .ok_or_else(not_enough)?;
-        let signal = self.signal_of(last).ok_or_else(not_enough)?;
-        let c = &self.config;
-        let kind = c.kind.as_str();
-
-        let mut data = json!({
-            "field": series.name,
-            "kind": kind,
-            "period": c.period,
-            "currentPrice": json_num(last.value),
-            "movingAverage": json_num(last.average),
-            "deviation": json_num(last.deviation),
-            "timestamp": series.timestamp(last_i),
-            "index": last_i,
-            "points": series.len(),
-            "signal": &signal,
-        });
-        let mut result_metrics = vec![
-            ("moving_average", last.average),
-            ("deviation", last.deviation),
-        ];
-        let mut outputs =
-            Outputs::new(series.name).number(kind, rows.iter().map(|r| r.average).collect());
-        if let Some((fast, slow)) = c.crossover() {
-            let crosses: Vec<(usize, Action)> = rows
-                .iter()
-                .enumerate()
-                .filter_map(|(i, r)| match r.signal {
-                    Some((a @ (Action::Buy | Action::Sell), _)) => Some((i, a)),
-                    _ => None,
-                })
-                .collect();
-            data["fast"] = json!({"period": fast, "movingAverage": json_num(last.fast)});
-            data["slow"] = json!({"period": slow, "movingAverage": json_num(last.slow)});
-            data["trend"] = json!(if last.fast > last.slow {
-                "bullish"
-            } else {
-                "bearish"
-            });
-            data["crossovers"] = json!(crosses.len());
-            data["lastCrossover"] = crosses.last().map_or(
-                serde_json::Value::Null,
-                |&(i, a)| json!({"index": i, "timestamp": series.timestamp(i), "action": a}),
-            );
-            result_metrics.push(("crossovers", crosses.len() as f64));
-            outputs = outputs
-                .number(
-                    &format!("fast_{kind}"),
-                    rows.iter().map(|r| r.fast).collect(),
-                )
-                .number(
-                    &format!("slow_{kind}"),
-                    rows.iter().map(|r| r.slow).collect(),
-                );
-        }
-        let count = |want: Action| {
-            rows.iter()
-                .filter(|r| matches!(r.signal, Some((a, _)) if a == want))
-                .count() as f64
-        };
-        result_metrics.push(("buy_signals", count(Action::Buy)));
-        result_metrics.push(("sell_signals", count(Action::Sell)));
-        let outputs = outputs.action(
-            if c.crossover().is_some() {
-                "crossover"
-            } else {
-                "signal"
-            },
-            rows.iter().map(|r| r.signal.map(|(a, _)| a)).collect(),
-        );
-        let mut result = StrategyResult::new(ID, ResultType::Signal, data, signal.strength)
-            .with_signal(signal)
-            .with_outputs(outputs);
-        for (k, v) in result_metrics {
-            result = result.with_metric(k, v);
-        }
-        Ok(result)
+        self.run(frame).map(|r| r.result)
     }
 
     fn bind(&self, schema: &Schema) -> Result<Option<Self::Online>, ConfigError> {

@@ -18,18 +18,21 @@
 
 mod config;
 mod kernel;
+mod report;
 
-use serde_json::json;
 use stratos_core::strategy::resolve_field;
 use stratos_core::{
-    Alert, BuiltinStrategy, ConfigError, Event, Frame, OnlineStrategy, Outputs, ResultEvent,
-    ResultType, RowRef, Schema, StrategyError, StrategyResult, Timestamp,
+    Alert, BuiltinStrategy, ConfigError, Event, Frame, OnlineStrategy, Outputs, Reported,
+    ResultEvent, ResultType, RowRef, Schema, StrategyError, StrategyResult, Timestamp,
 };
 
 pub use config::{TrendConfig, TrendMeasure};
 pub use kernel::GrowthWindow;
+pub use report::{TrendChange, TrendEpisode, TrendReport};
 
-use crate::number_text::{json_num, num};
+#[cfg(test)]
+use crate::number_text::json_num;
+use crate::number_text::num;
 
 /// The strategy id.
 pub const ID: &str = "trend_analysis";
@@ -139,17 +142,24 @@ impl TrendStrategy {
     }
 
     fn context(&self, field: Option<&str>, step: &Step, started: bool) -> serde_json::Value {
-        json!({
-            "status": if started { "trend_started" } else { "trend_ended" },
-            "field": field,
-            "measure": self.config.measure.as_str(),
-            "growth": step.growth.map(json_num),
-            "current": json_num(step.current),
-            "baseline": json_num(step.baseline),
-            "growth_threshold": self.config.growth_threshold,
-            "time_window": self.config.time_window,
-            "min_baseline": self.config.min_baseline,
-        })
+        let change = TrendChange {
+            status: if started {
+                "trend_started"
+            } else {
+                "trend_ended"
+            }
+            .to_owned(),
+            field: field.map(str::to_owned),
+            measure: self.config.measure.as_str().to_owned(),
+            growth: step.growth,
+            current: step.current,
+            baseline: step.baseline,
+            growth_threshold: self.config.growth_threshold,
+            time_window: self.config.time_window,
+            min_baseline: self.config.min_baseline,
+        };
+        // Text keys and derived impls only: writing it cannot fail.
+        serde_json::to_value(change).unwrap_or_default()
     }
 
     fn events(&self, field: Option<&str>, row: RowRef<'_>, step: &Step, out: &mut Vec<Event>) {
@@ -181,30 +191,15 @@ impl TrendStrategy {
             }));
         }
     }
-}
 
-impl BuiltinStrategy for TrendStrategy {
-    type Config = TrendConfig;
-    type Online = TrendOnline;
-    const NAME: &'static str = "Trend analysis";
-    const DESCRIPTION: &'static str = "growth of a value or an event count over a time window against the window before (viral detection)";
-    const RESULT_TYPE: ResultType = ResultType::Trend;
-
-    fn from_config(config: TrendConfig) -> Result<Self, ConfigError> {
-        use stratos_core::StrategyConfig;
-        config.validate()?;
-        Ok(TrendStrategy { config })
-    }
-
-    fn settings(&self) -> &TrendConfig {
-        &self.config
-    }
-
-    fn fields(&self, schema: &Schema) -> Result<Vec<String>, ConfigError> {
-        Ok(self.field(schema)?.into_iter().collect())
-    }
-
-    fn batch(&self, frame: &Frame) -> Result<StrategyResult, StrategyError> {
+    /// Runs over a whole frame: the typed report with the result built from it (what
+    /// [`Strategy::execute`](stratos_core::Strategy::execute) returns).
+    ///
+    /// # Errors
+    /// As [`Strategy::execute`](stratos_core::Strategy::execute):
+    /// [`StrategyError::NotEnoughData`] for an empty frame, [`StrategyError::Config`] for a
+    /// missing field.
+    pub fn run(&self, frame: &Frame) -> Result<Reported<TrendReport>, StrategyError> {
         let field = self.field(frame.schema())?;
         let column = field.as_deref().and_then(|f| frame.column(f));
         let times = frame.timestamps();
@@ -220,7 +215,7 @@ impl BuiltinStrategy for TrendStrategy {
         let mut state = TrendState::new(&self.config);
         let mut growth = Vec::with_capacity(n);
         let mut flags = Vec::with_capacity(n);
-        let mut trends: Vec<serde_json::Value> = Vec::new();
+        let mut trends: Vec<TrendEpisode> = Vec::new();
         let mut open: Option<(usize, f64)> = None;
         let mut last = None;
         let mut max_growth = f64::NAN;
@@ -258,26 +253,27 @@ impl BuiltinStrategy for TrendStrategy {
         });
         let scored = growth.iter().filter(|g| g.is_finite()).count();
         let trend_count = trends.len();
-        let data = json!({
-            "field": field,
-            "measure": self.config.measure.as_str(),
-            "growthThreshold": self.config.growth_threshold,
-            "timeWindow": self.config.time_window,
-            "minBaseline": self.config.min_baseline,
-            "points": n,
-            "trending": state.trending,
-            "currentGrowth": last.growth.map(json_num),
-            "currentLevel": json_num(last.current),
-            "baselineLevel": json_num(last.baseline),
-            "trendCount": trends.len(),
-            "trends": trends,
-            "tooLate": state.window.too_late(),
-        });
+        let report = TrendReport {
+            field: field.clone(),
+            measure: self.config.measure.as_str().to_owned(),
+            growth_threshold: self.config.growth_threshold,
+            time_window: self.config.time_window,
+            min_baseline: self.config.min_baseline,
+            points: n,
+            trending: state.trending,
+            current_growth: last.growth,
+            current_level: last.current,
+            baseline_level: last.baseline,
+            trend_count,
+            trends,
+            too_late: state.window.too_late(),
+        };
         let outputs = Outputs::new(field.clone().unwrap_or_else(|| "records".to_owned()))
             .number("growth", growth)
             .flag("is_trending", flags);
         let confidence = scored as f64 / n as f64;
-        let mut result = StrategyResult::new(ID, ResultType::Trend, data, confidence)
+        let mut result = StrategyResult::from_report(ResultType::Trend, &report, confidence)
+            .map_err(|e| StrategyError::numeric(ID, e))?
             .with_metric("trend_count", trend_count as f64)
             .with_outputs(outputs);
         if max_growth.is_finite() {
@@ -286,7 +282,33 @@ impl BuiltinStrategy for TrendStrategy {
         if let Some(g) = last.growth {
             result = result.with_metric("current_growth", g);
         }
-        Ok(result)
+        Ok(Reported { report, result })
+    }
+}
+
+impl BuiltinStrategy for TrendStrategy {
+    type Config = TrendConfig;
+    type Online = TrendOnline;
+    const NAME: &'static str = "Trend analysis";
+    const DESCRIPTION: &'static str = "growth of a value or an event count over a time window against the window before (viral detection)";
+    const RESULT_TYPE: ResultType = ResultType::Trend;
+
+    fn from_config(config: TrendConfig) -> Result<Self, ConfigError> {
+        use stratos_core::StrategyConfig;
+        config.validate()?;
+        Ok(TrendStrategy { config })
+    }
+
+    fn settings(&self) -> &TrendConfig {
+        &self.config
+    }
+
+    fn fields(&self, schema: &Schema) -> Result<Vec<String>, ConfigError> {
+        Ok(self.field(schema)?.into_iter().collect())
+    }
+
+    fn batch(&self, frame: &Frame) -> Result<StrategyResult, StrategyError> {
+        self.run(frame).map(|r| r.result)
     }
 
     fn bind(&self, schema: &Schema) -> Result<Option<Self::Online>, ConfigError> {
@@ -318,16 +340,16 @@ fn episode(
     end: Option<usize>,
     peak: f64,
     growth: &[f64],
-) -> serde_json::Value {
+) -> TrendEpisode {
     let at = |i: usize| times.and_then(|t| t.get(i)).copied();
-    json!({
-        "start_index": start,
-        "start_timestamp": at(start),
-        "start_growth": growth.get(start).copied().map(json_num),
-        "end_index": end,
-        "end_timestamp": end.and_then(at),
-        "peak_growth": json_num(peak),
-    })
+    TrendEpisode {
+        start_index: start,
+        start_timestamp: at(start),
+        start_growth: growth.get(start).copied(),
+        end_index: end,
+        end_timestamp: end.and_then(at),
+        peak_growth: peak,
+    }
 }
 
 /// The online form: events only at the start and end of a trend.

@@ -39,23 +39,24 @@
 
 mod aggregate;
 mod config;
+mod report;
 mod sketch;
 
-use serde_json::json;
 use stratos_core::strategy::resolve_field;
 use stratos_core::{
-    Alert, BuiltinStrategy, ConfigError, Event, Frame, OnlineStrategy, ResultEvent, ResultType,
-    RowRef, Schema, StrategyError, StrategyResult, Timestamp,
+    Alert, BuiltinStrategy, ConfigError, Event, Frame, OnlineStrategy, Reported, ResultEvent,
+    ResultType, RowRef, Schema, StrategyError, StrategyResult, Timestamp,
 };
 
 pub use config::{
     AggregateKind, Aggregation, Comparison, Condition, RuleConfig, Seconds, WindowConfig,
 };
+pub use report::{WindowAlert, WindowRecord, WindowReport};
 pub use sketch::{QuantileSketch, SketchParts};
 
 use aggregate::{Closed, Fired, OutputPlan, Plan, RulePlan, Windows};
 
-use crate::number_text::{json_num, num};
+use crate::number_text::num;
 
 /// The strategy id.
 pub const ID: &str = "window_aggregate";
@@ -179,32 +180,28 @@ impl WindowStrategy {
         })
     }
 
-    fn window_json(&self, plan: &Plan, w: &Closed, with_complete: bool) -> serde_json::Value {
-        let aggregates: serde_json::Map<String, serde_json::Value> = plan
-            .outputs
-            .iter()
-            .zip(&w.values)
-            .map(|(o, &v)| (o.label.clone(), json_num(v)))
-            .collect();
-        let mut v = json!({
-            "window_start": ts(w.start),
-            "window_end": ts(w.end),
-            "group_by": plan.group_by,
-            "group": plan.group_by.as_ref().map(|_| w.group.clone()),
-            "count": w.records,
-            "aggregates": aggregates,
-        });
-        if with_complete && let Some(m) = v.as_object_mut() {
-            m.insert("complete".to_owned(), w.complete.into());
+    fn window_record(&self, plan: &Plan, w: &Closed, with_complete: bool) -> WindowRecord {
+        WindowRecord {
+            window_start: ts(w.start),
+            window_end: ts(w.end),
+            group_by: plan.group_by.clone(),
+            group: plan.group_by.as_ref().map(|_| w.group.clone()),
+            count: w.records,
+            aggregates: plan
+                .outputs
+                .iter()
+                .zip(&w.values)
+                .map(|(o, &v)| (o.label.clone(), v))
+                .collect(),
+            complete: with_complete.then_some(w.complete),
         }
-        v
     }
 
     fn alert_parts<'p>(
         &self,
         plan: &'p Plan,
         f: &Fired,
-    ) -> Option<(String, serde_json::Value, &'p RulePlan)> {
+    ) -> Option<(String, WindowAlert, &'p RulePlan)> {
         let rule = plan.rules.get(f.rule)?;
         let group = match &plan.group_by {
             Some(g) => format!(" for {g} `{}`", f.group),
@@ -227,21 +224,113 @@ impl WindowStrategy {
                 String::new()
             }
         );
-        let context = json!({
-            "rule": rule.name,
-            "condition": rule.condition,
-            "aggregate": rule.output.label,
-            "value": json_num(f.value),
-            "threshold": rule.threshold,
-            "group_by": plan.group_by,
-            "group": plan.group_by.as_ref().map(|_| f.group.clone()),
-            "window_start": ts(f.start),
-            "window_end": ts(f.end),
-            "windows_in_a_row": f.streak,
-            "suppressed": f.suppressed,
-            "suppression_minutes": rule.suppression as f64 / 60e6,
-        });
+        let context = WindowAlert {
+            rule: rule.name.clone(),
+            condition: rule.condition.clone(),
+            aggregate: rule.output.label.clone(),
+            value: f.value,
+            threshold: rule.threshold,
+            group_by: plan.group_by.clone(),
+            group: plan.group_by.as_ref().map(|_| f.group.clone()),
+            window_start: ts(f.start),
+            window_end: ts(f.end),
+            windows_in_a_row: f.streak,
+            suppressed: f.suppressed,
+            suppression_minutes: rule.suppression as f64 / 60e6,
+            level: None,
+            message: None,
+        };
         Some((message, context, rule))
+    }
+
+    /// Runs over a whole frame: the typed report with the result built from it (what
+    /// [`Strategy::execute`](stratos_core::Strategy::execute) returns).
+    ///
+    /// # Errors
+    /// As [`Strategy::execute`](stratos_core::Strategy::execute):
+    /// [`StrategyError::NotEnoughData`] for an empty frame, [`StrategyError::Config`] for a
+    /// missing field or group.
+    pub fn run(&self, frame: &Frame) -> Result<Reported<WindowReport>, StrategyError> {
+        let plan = self.plan(frame.schema())?;
+        let columns: Vec<&[f64]> = plan
+            .fields
+            .iter()
+            .map(|f| frame.column(f).unwrap_or(&[]))
+            .collect();
+        let groups = match &plan.group_by {
+            Some(g) => Some(frame.category(g).ok_or_else(|| ConfigError::MissingField {
+                strategy: ID.to_owned(),
+                field: g.clone(),
+                available: frame.schema().category_fields.join(", "),
+            })?),
+            None => None,
+        };
+        let n = frame.len();
+        if n == 0 {
+            return Err(StrategyError::NotEnoughData {
+                strategy: ID.to_owned(),
+                field: plan.fields.join(", "),
+                needed: 1,
+                got: 0,
+            });
+        }
+        let times = frame.timestamps();
+        let mut windows = Windows::new();
+        let mut out = aggregate::Output::default();
+        let mut values = vec![f64::NAN; columns.len()];
+        for i in 0..n {
+            for (v, col) in values.iter_mut().zip(&columns) {
+                *v = col.get(i).copied().unwrap_or(f64::NAN);
+            }
+            let group = groups.and_then(|g| g.get(i)).unwrap_or("");
+            let t = times.and_then(|t| t.get(i)).map(|t| t.micros());
+            windows.push(&plan, t, &values, group, &mut out);
+        }
+        windows.flush(&plan, &mut out);
+        let window_list: Vec<WindowRecord> = out
+            .closed
+            .iter()
+            .map(|w| self.window_record(&plan, w, true))
+            .collect();
+        let alerts: Vec<WindowAlert> = out
+            .fired
+            .iter()
+            .filter_map(|f| {
+                let (message, context, rule) = self.alert_parts(&plan, f)?;
+                Some(WindowAlert {
+                    level: Some(rule.level),
+                    message: Some(message),
+                    ..context
+                })
+            })
+            .collect();
+        let complete = out.closed.iter().filter(|w| w.complete).count();
+        let report = WindowReport {
+            window: self.config.window.0,
+            slide: self.config.step().0,
+            group_by: plan.group_by.clone(),
+            aggregations: plan.outputs.iter().map(|o| o.label.clone()).collect(),
+            points: n,
+            window_count: window_list.len(),
+            windows: window_list,
+            alert_count: alerts.len(),
+            alerts,
+            late_records: windows.late,
+            suppressed_alerts: windows.suppressed,
+            other_group_records: windows.overflow,
+        };
+        let confidence = if n > 0 {
+            (n as u64 - windows.late) as f64 / n as f64
+        } else {
+            0.0
+        };
+        let result = StrategyResult::from_report(ResultType::Aggregate, &report, confidence)
+            .map_err(|e| StrategyError::numeric(ID, e))?
+            .with_metric("windows", out.closed.len() as f64)
+            .with_metric("complete_windows", complete as f64)
+            .with_metric("alerts", out.fired.len() as f64)
+            .with_metric("late_records", windows.late as f64);
+        Ok(Reported { report, result })
     }
 }
 
@@ -290,86 +379,7 @@ impl BuiltinStrategy for WindowStrategy {
     }
 
     fn batch(&self, frame: &Frame) -> Result<StrategyResult, StrategyError> {
-        let plan = self.plan(frame.schema())?;
-        let columns: Vec<&[f64]> = plan
-            .fields
-            .iter()
-            .map(|f| frame.column(f).unwrap_or(&[]))
-            .collect();
-        let groups = match &plan.group_by {
-            Some(g) => Some(frame.category(g).ok_or_else(|| ConfigError::MissingField {
-                strategy: ID.to_owned(),
-                field: g.clone(),
-                available: frame.schema().category_fields.join(", "),
-            })?),
-            None => None,
-        };
-        let n = frame.len();
-        if n == 0 {
-            return Err(StrategyError::NotEnoughData {
-                strategy: ID.to_owned(),
-                field: plan.fields.join(", "),
-                needed: 1,
-                got: 0,
-            });
-        }
-        let times = frame.timestamps();
-        let mut windows = Windows::new();
-        let mut out = aggregate::Output::default();
-        let mut values = vec![f64::NAN; columns.len()];
-        for i in 0..n {
-            for (v, col) in values.iter_mut().zip(&columns) {
-                *v = col.get(i).copied().unwrap_or(f64::NAN);
-            }
-            let group = groups.and_then(|g| g.get(i)).unwrap_or("");
-            let t = times.and_then(|t| t.get(i)).map(|t| t.micros());
-            windows.push(&plan, t, &values, group, &mut out);
-        }
-        windows.flush(&plan, &mut out);
-        let window_list: Vec<serde_json::Value> = out
-            .closed
-            .iter()
-            .map(|w| self.window_json(&plan, w, true))
-            .collect();
-        let alerts: Vec<serde_json::Value> = out
-            .fired
-            .iter()
-            .filter_map(|f| {
-                let (message, mut context, rule) = self.alert_parts(&plan, f)?;
-                if let Some(m) = context.as_object_mut() {
-                    m.insert("level".to_owned(), json!(rule.level));
-                    m.insert("message".to_owned(), message.into());
-                }
-                Some(context)
-            })
-            .collect();
-        let complete = out.closed.iter().filter(|w| w.complete).count();
-        let data = json!({
-            "window": self.config.window.0,
-            "slide": self.config.step().0,
-            "groupBy": plan.group_by,
-            "aggregations": plan.outputs.iter().map(|o| o.label.clone()).collect::<Vec<_>>(),
-            "points": n,
-            "windowCount": window_list.len(),
-            "windows": window_list,
-            "alertCount": alerts.len(),
-            "alerts": alerts,
-            "lateRecords": windows.late,
-            "suppressedAlerts": windows.suppressed,
-            "otherGroupRecords": windows.overflow,
-        });
-        let confidence = if n > 0 {
-            (n as u64 - windows.late) as f64 / n as f64
-        } else {
-            0.0
-        };
-        Ok(
-            StrategyResult::new(ID, ResultType::Aggregate, data, confidence)
-                .with_metric("windows", out.closed.len() as f64)
-                .with_metric("complete_windows", complete as f64)
-                .with_metric("alerts", out.fired.len() as f64)
-                .with_metric("late_records", windows.late as f64),
-        )
+        self.run(frame).map(|r| r.result)
     }
 
     fn bind(&self, schema: &Schema) -> Result<Option<Self::Online>, ConfigError> {
@@ -457,7 +467,9 @@ impl OnlineStrategy for WindowOnline {
                 strategy_id: ID.to_owned(),
                 timestamp: ts(w.end),
                 kind: ResultType::Aggregate,
-                data: self.strategy.window_json(&self.plan, &w, false),
+                // Text keys and derived impls only: writing it cannot fail.
+                data: serde_json::to_value(self.strategy.window_record(&self.plan, &w, false))
+                    .unwrap_or_default(),
                 signal: None,
             }));
             while let Some(f) = fired.next_if(|f| f.end == w.end && f.group == w.group) {
@@ -468,7 +480,7 @@ impl OnlineStrategy for WindowOnline {
                         timestamp: ts(f.end),
                         level: rule.level,
                         message,
-                        context,
+                        context: serde_json::to_value(context).unwrap_or_default(),
                     }));
                 }
             }
