@@ -2,12 +2,15 @@
 //! leave-one-category-out cross-validation on the 41 public NAB files (see the README's anomaly
 //! section and `tests/nab_cv.rs`, which re-makes the choice).
 //!
-//! Per field, two cheap members and a rule:
+//! Per field, two cheap members and two rules:
 //!
 //! * **level**: an EWMA chart with smoothing [`LEVEL_ALPHA`] (warm-up [`LEVEL_WARMUP`] rows),
 //!   its score made relative to the [`LEVEL_QUANTILE`] quantile of its last [`LEVEL_RECENT`]
 //!   surprises (the `adaptiveThreshold` rule), kept only when above the previous
-//!   [`LEVEL_SUPPRESS`] scores (the `suppress_window` rule);
+//!   [`LEVEL_SUPPRESS`] scores (the `suppress_window` rule); a level surprise (score ≥ 0.5)
+//!   whose gap to the previous surprise matches the gap before it within [`RHYTHM_TOLERANCE`]
+//!   (and is at least [`RHYTHM_MIN_GAP`] rows) has its score multiplied by [`RHYTHM_FACTOR`]:
+//!   a spike that comes back on a beat, daily or every 100 rows, is not news (the rhythm rule);
 //! * **shape**: the relative-entropy test ([`super::RelativeEntropy`], NAB's 5 bins, 52-value
 //!   windows, χ² 0.99), 0 or 1, quiet for [`ENTROPY_REST`] rows after it fires (a histogram
 //!   that no hypothesis explains stays unexplained for a few rows: one report, not a run);
@@ -17,8 +20,10 @@
 //!
 //! The field score is 1 when the range rule fires, else `(level + ENTROPY_WEIGHT · shape) /
 //! (1 + ENTROPY_WEIGHT)`; the row score is the largest over fields. After a row scoring at least
-//! [`REST_FROM`] the next [`REST`] rows score 0, so a lasting anomaly alerts once. A row is
-//! flagged when its score reaches [`FLAG`], the threshold NAB's optimisation picks for this
+//! [`REST_FROM`] the next [`REST`] rows score 0, so a lasting anomaly alerts once. After a
+//! flagged row, the scores of the next [`SOFT_REST`] rows are multiplied by
+//! [`SOFT_REST_FACTOR`] (a soft rest: a second alert close to the first must be stronger). A row
+//! is flagged when its score reaches [`FLAG`], the threshold NAB's optimisation picks for this
 //! detector on the 41 files (standard profile).
 //!
 //! Cost per record and field: an EWMA update, a streaming-histogram update of `LEVEL_RECENT`
@@ -59,6 +64,17 @@ pub struct AutoParams {
     pub rest: usize,
     /// A row is flagged when its score reaches this.
     pub flag: f64,
+    /// After a row scoring at least [`AutoParams::flag`], the scores of the next `soft_rest`
+    /// rows are multiplied by [`AutoParams::soft_rest_factor`] (0: off).
+    pub soft_rest: usize,
+    /// See [`AutoParams::soft_rest`].
+    pub soft_rest_factor: f64,
+    /// Rhythm: a level surprise (score ≥ 0.5) that comes as long after the previous one as
+    /// that one after its own previous, within this share, has its level score multiplied by
+    /// [`AutoParams::rhythm_factor`] (a periodic spike is not news; `None`: off).
+    pub rhythm_tolerance: Option<f64>,
+    /// See [`AutoParams::rhythm_tolerance`].
+    pub rhythm_factor: f64,
 }
 
 impl Default for AutoParams {
@@ -76,6 +92,10 @@ impl Default for AutoParams {
             rest_from: REST_FROM,
             rest: REST,
             flag: FLAG,
+            soft_rest: SOFT_REST,
+            soft_rest_factor: SOFT_REST_FACTOR,
+            rhythm_tolerance: Some(RHYTHM_TOLERANCE),
+            rhythm_factor: RHYTHM_FACTOR,
         }
     }
 }
@@ -109,9 +129,9 @@ pub const LEVEL_SUPPRESS: usize = 30;
 /// Weight of the relative-entropy member.
 pub const ENTROPY_WEIGHT: f64 = 0.8;
 /// Rows the relative-entropy member stays quiet after it fires.
-pub const ENTROPY_REST: usize = 20;
+pub const ENTROPY_REST: usize = 30;
 /// Share of the running range a value must exceed it by to score 1 (the range rule).
-pub const SPATIAL_TOLERANCE: f64 = 0.2;
+pub const SPATIAL_TOLERANCE: f64 = 0.15;
 /// Finite values a field needs before the range rule applies: the default relative-entropy
 /// window, so that nothing scores before the strategy's warm-up.
 pub const SPATIAL_MIN_VALUES: usize = 52;
@@ -119,6 +139,17 @@ pub const SPATIAL_MIN_VALUES: usize = 52;
 pub const REST_FROM: f64 = 0.5;
 /// Rows that score 0 after a rest starts.
 pub const REST: usize = 100;
+/// Rows after a flagged row whose scores are damped by [`SOFT_REST_FACTOR`].
+pub const SOFT_REST: usize = 40;
+/// The damping of the soft rest.
+pub const SOFT_REST_FACTOR: f64 = 0.7;
+/// The rhythm rule's tolerance: a level surprise whose gap to the previous one is within this
+/// share of the gap before is periodic.
+pub const RHYTHM_TOLERANCE: f64 = 0.2;
+/// The factor on a periodic level surprise's score.
+pub const RHYTHM_FACTOR: f64 = 0.3;
+/// Gaps shorter than this many rows are never periodic (a run of surprises is one event).
+pub const RHYTHM_MIN_GAP: u64 = 10;
 /// A row is flagged when its score reaches this.
 pub const FLAG: f64 = 0.2784;
 
@@ -147,6 +178,12 @@ pub struct AutoDetector {
     range: Vec<RunningRange>,
     row: RowOutcome,
     gap: usize,
+    /// Rows since a row was flagged (for the soft rest).
+    soft_gap: usize,
+    /// Per field: the rows of the last two level surprises.
+    beats: Vec<[u64; 2]>,
+    /// Rows seen.
+    rows: u64,
 }
 
 /// The running minimum and maximum of a field's finite values (the range rule's state).
@@ -196,6 +233,9 @@ impl AutoDetector {
             range: vec![RunningRange::EMPTY; fields],
             row: RowOutcome::default(),
             gap: params.rest,
+            soft_gap: params.soft_rest,
+            beats: vec![[u64::MAX; 2]; fields],
+            rows: 0,
             params,
         }
     }
@@ -216,9 +256,25 @@ impl AutoDetector {
             .zip(&mut self.shape)
             .zip(&mut self.shape_gap)
             .zip(&mut self.range);
+        let row = self.rows;
+        self.rows = self.rows.saturating_add(1);
+        let mut beats = self.beats.iter_mut();
         for ((((level, shape), shape_gap), range), &x) in fields.zip(values) {
             level.step(&[x], &mut self.row);
-            let a = self.row.score;
+            let mut a = self.row.score;
+            if let Some(tol) = p.rhythm_tolerance
+                && let Some(beat) = beats.next()
+                && let Some(v) = a
+                && v >= 0.5
+            {
+                if beat[1] != u64::MAX {
+                    let (g1, g2) = ((row - beat[0]) as f64, (beat[0] - beat[1]) as f64);
+                    if g1 >= RHYTHM_MIN_GAP as f64 && (g1 - g2).abs() <= tol * g2 {
+                        a = Some(v * p.rhythm_factor);
+                    }
+                }
+                *beat = [row, beat[0]];
+            }
             let b = shape.update(x);
             // The entropy member's own rest: quiet for `entropy_rest` rows after it fires.
             let b_out = if *shape_gap < p.entropy_rest {
@@ -247,13 +303,21 @@ impl AutoDetector {
         }
         let Some(s) = best else {
             self.gap = self.gap.saturating_add(1);
+            self.soft_gap = self.soft_gap.saturating_add(1);
             return None;
         };
         let out = if self.gap < p.rest {
             0.0
+        } else if self.soft_gap < p.soft_rest {
+            (s * p.soft_rest_factor).clamp(0.0, 1.0)
         } else {
             s.clamp(0.0, 1.0)
         };
+        if out >= p.flag {
+            self.soft_gap = 0;
+        } else {
+            self.soft_gap = self.soft_gap.saturating_add(1);
+        }
         if out >= p.rest_from {
             self.gap = 0;
         } else {
@@ -281,6 +345,7 @@ impl AutoDetector {
                 .sum::<usize>()
             + self.shape_gap.capacity() * std::mem::size_of::<usize>()
             + self.range.capacity() * std::mem::size_of::<RunningRange>()
+            + self.beats.capacity() * std::mem::size_of::<[u64; 2]>()
     }
 
     /// Forgets everything.
@@ -290,6 +355,9 @@ impl AutoDetector {
         self.shape_gap.fill(self.params.entropy_rest);
         self.range.fill(RunningRange::EMPTY);
         self.gap = self.params.rest;
+        self.soft_gap = self.params.soft_rest;
+        self.beats.fill([u64::MAX; 2]);
+        self.rows = 0;
     }
 }
 
@@ -307,6 +375,7 @@ mod tests {
             },
             spatial_tolerance: Some(tolerance),
             rest: 0,
+            soft_rest: 0,
             ..AutoParams::default()
         }
     }
@@ -365,6 +434,7 @@ mod tests {
             entropy_rest,
             spatial_tolerance: None,
             rest: 0,
+            soft_rest: 0,
             ..AutoParams::default()
         };
         // Regimes of 30 rows with different spreads and offsets: the test fires on and off.
@@ -400,6 +470,84 @@ mod tests {
         // The rest removes firings that follow one another closely.
         assert!(fired(&by_hand(20)) < fired(&by_hand(0)));
         assert!(fired(&by_hand(0)) > 3);
+    }
+
+    #[test]
+    fn the_soft_rest_damps_the_rows_after_a_flagged_row() {
+        // Only the range rule: a value beyond the range scores 1 (flagged), and the next
+        // `soft_rest` rows' scores are multiplied by the factor.
+        let p = AutoParams {
+            soft_rest: 3,
+            soft_rest_factor: 0.5,
+            ..range_only(0.2)
+        };
+        let mut d = AutoDetector::new(p, 1);
+        for i in 0..52 {
+            d.update(&[f64::from(i % 11)]); // range [0, 10]
+        }
+        assert_eq!(d.update(&[100.0]), Some(1.0)); // flagged: the soft rest starts
+        assert_eq!(d.update(&[1000.0]), Some(0.5)); // damped, and still flagged (0.5 ≥ flag)
+        assert_eq!(d.update(&[5.0]), None);
+        assert_eq!(d.update(&[5.0]), None);
+        assert_eq!(d.update(&[5.0]), None); // three rows after the last flagged one
+        assert_eq!(d.update(&[1e5]), Some(1.0)); // the soft rest is over
+    }
+
+    #[test]
+    fn the_rhythm_rule_damps_surprises_that_come_back_on_a_beat() {
+        // Only the level member (no entropy weight, no range rule, no rests): the row score is
+        // the level score, damped by the rhythm rule.
+        let p = |rhythm_tolerance| AutoParams {
+            entropy_weight: 0.0,
+            spatial_tolerance: None,
+            rest: 0,
+            soft_rest: 0,
+            rhythm_tolerance,
+            ..AutoParams::default()
+        };
+        let mut state = 7u64;
+        let xs: Vec<f64> = (0..4000)
+            .map(|i| {
+                state = state
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1);
+                let u = (state >> 33) as f64 / (1u64 << 31) as f64;
+                // A spike every 300 rows, and one off the beat at row 1_900.
+                u + if (i % 300 == 250 && i > 500) || i == 1900 {
+                    10.0
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let off = AutoDetector::scores(&p(None), &xs);
+        let on = AutoDetector::scores(&p(Some(0.2)), &xs);
+        // The rule by hand over the undamped scores: a surprise (≥ 0.5) whose gap to the
+        // previous surprise is within 20 % of the gap before it, and at least 10 rows.
+        let (mut beats, mut damped) = ([None::<usize>; 2], 0);
+        for (i, (&a, &b)) in off.iter().zip(&on).enumerate() {
+            if a < 0.5 {
+                assert_eq!(a, b, "row {i}");
+                continue;
+            }
+            let periodic = match beats {
+                [Some(r0), Some(r1)] => {
+                    let (g1, g2) = ((i - r0) as f64, (r0 - r1) as f64);
+                    g1 >= 10.0 && (g1 - g2).abs() <= 0.2 * g2
+                }
+                _ => false,
+            };
+            beats = [Some(i), beats[0]];
+            if periodic {
+                assert!((b - 0.3 * a).abs() < 1e-12, "row {i}: {b} against {a}");
+                damped += 1;
+            } else {
+                assert_eq!(a, b, "row {i}");
+            }
+        }
+        assert!(damped >= 3, "{damped} damped");
+        // The off-beat spike stands.
+        assert!(on[1900] >= 0.5 && on[1900] == off[1900]);
     }
 
     #[test]
