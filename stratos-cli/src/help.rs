@@ -1,5 +1,5 @@
 //! The long help of every command (examples, formats, notes, exit codes), in one place.
-//! `cli.rs` holds the arguments; the CLI's help-examples test runs each example line.
+//! `cli/` holds the arguments; the CLI's help-examples test runs each example line.
 
 /// `stratos --help`: examples and notes after the options.
 pub(crate) const MAIN: &str = "Examples:

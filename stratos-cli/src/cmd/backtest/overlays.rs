@@ -13,18 +13,17 @@ use crate::plot::Overlay;
 /// average, an invalid config (the run reports that), or one that reads another column than
 /// the close (its average is not on the price's scale).
 pub(crate) fn overlays(request: &StrategyRequest, close: &[f64]) -> Vec<Overlay> {
-    let on_close = |field: Option<&str>| field.is_none_or(|f| f.eq_ignore_ascii_case("close"));
     let config = match request.strategy_id.as_str() {
         stratos_strategies::moving_average::ID => {
             MovingAverageConfig::from_json(request.config.clone()).ok()
         }
         stratos_strategies::hybrid::ID => HybridConfig::from_json(request.config.clone())
             .ok()
-            .filter(|h| on_close(h.data_field.as_deref()))
+            .filter(|h| reads_close(h.data_field.as_deref()))
             .map(|h| h.ma_config),
         _ => None,
     };
-    let Some(config) = config.filter(|c| on_close(c.data_field.as_deref())) else {
+    let Some(config) = config.filter(|c| reads_close(c.data_field.as_deref())) else {
         return Vec::new();
     };
     let periods = match config.crossover() {
@@ -38,6 +37,11 @@ pub(crate) fn overlays(request: &StrategyRequest, close: &[f64]) -> Vec<Overlay>
             values: MovingAverage::compute(config.kind, period, config.adjust, close),
         })
         .collect()
+}
+
+/// Whether a strategy reading `field` (none: its default, the close) reads the close.
+pub(super) fn reads_close(field: Option<&str>) -> bool {
+    field.is_none_or(|f| f.eq_ignore_ascii_case("close"))
 }
 
 #[cfg(test)]

@@ -7,14 +7,16 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::json;
 use stratos_core::strategy::input_series;
-use stratos_core::{Frame, StrategyRequest};
+use stratos_core::{Frame, StrategyConfig, StrategyRequest};
 use stratos_eval::backtest::RefitForecast;
 use stratos_eval::backtest::signals::RefitForecasts;
 use stratos_eval::rolling_origin::{
     ArimaForecaster, FORECASTING_STRATEGIES, ForecastError, Forecaster, ID, Naive, RollingOrigin,
     RollingOriginConfig, RollingOriginReport,
 };
+use stratos_strategies::hybrid::HybridConfig;
 
+use super::overlays::reads_close;
 use super::progress::Progress;
 use super::report::csv_err;
 use crate::cli::{BacktestArgs, BacktestFormat};
@@ -128,9 +130,13 @@ pub(crate) fn accuracy(
     };
     // The refits forecast the strategy's field; they score against the close only when that
     // is the field.
-    let on_close = |field: Option<&str>| field.is_none_or(|f| f.eq_ignore_ascii_case("close"));
-    let refits = if on_close(forecaster.config().data_field.as_deref())
-        && on_close(request.config.get("data_field").and_then(|v| v.as_str()))
+    // A hybrid request names its field at the top of its config, above its ARIMA part's.
+    let hybrid_field = (request.strategy_id == stratos_strategies::hybrid::ID)
+        .then(|| HybridConfig::from_json(request.config.clone()).ok())
+        .flatten()
+        .and_then(|h| h.data_field);
+    let refits = if reads_close(forecaster.config().data_field.as_deref())
+        && reads_close(hybrid_field.as_deref())
     {
         refits
     } else {
