@@ -105,7 +105,7 @@ pub mod reports {
     };
     pub use stratos_strategies::arima::{
         ArimaReport, ConfidenceInterval, DSelectionReport, ModelParams, OrderSearchReport,
-        SeasonalParams, Stationarity,
+        SeasonalOrder, Stationarity,
     };
     pub use stratos_strategies::auto_analysis::{
         AnalysisEntry, AnalysisOutcome, AutoAnalysisReport,

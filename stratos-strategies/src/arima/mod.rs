@@ -29,8 +29,7 @@ pub use error::ArimaError;
 pub use forecast::Forecast;
 pub use model::{Arima, ArimaOrder, ArimaParams, DiffuseStart, FittedArima, SeasonalOrder};
 pub use report::{
-    ArimaReport, ConfidenceInterval, DSelectionReport, ModelParams, OrderSearchReport,
-    SeasonalParams, Stationarity,
+    ArimaReport, ConfidenceInterval, DSelectionReport, ModelParams, OrderSearchReport, Stationarity,
 };
 pub use strategy::{ArimaStrategy, GapFilled, fill_gaps};
 pub use summary::{ArimaSummary, ParamRow, TestStat};

@@ -8,6 +8,7 @@ use stratos_core::result::{Report, nan_if_null};
 use stratos_core::{Signal, Timestamp};
 
 use super::config::{Criterion, ID};
+use super::model::SeasonalOrder;
 use super::order_search::DSelection;
 use super::seasonality::Seasonality;
 use super::summary::ArimaSummary;
@@ -130,23 +131,7 @@ pub struct ModelParams {
     pub q: usize,
     /// The seasonal order, for a seasonal model.
     #[serde(flatten)]
-    pub seasonal: Option<SeasonalParams>,
-}
-
-/// The seasonal part of [`ModelParams`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SeasonalParams {
-    /// Seasonal AR order.
-    #[serde(rename = "P")]
-    pub p: usize,
-    /// Seasonal differencing order.
-    #[serde(rename = "D")]
-    pub d: usize,
-    /// Seasonal MA order.
-    #[serde(rename = "Q")]
-    pub q: usize,
-    /// The seasonal period.
-    pub s: usize,
+    pub seasonal: Option<SeasonalOrder>,
 }
 
 /// The ADF test of an [`ArimaReport`]: its answer, or why it could not run.

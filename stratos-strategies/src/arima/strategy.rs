@@ -24,7 +24,7 @@ use stratos_core::{
 use super::config::{ArimaConfig, ID};
 use super::order_search::{OrderSearch, SeasonalSearch, search};
 use super::report::{
-    ArimaReport, ConfidenceInterval, ModelParams, OrderSearchReport, SeasonalParams, Stationarity,
+    ArimaReport, ConfidenceInterval, ModelParams, OrderSearchReport, Stationarity,
 };
 use super::seasonality::{self, STRENGTH_THRESHOLD, Seasonality};
 use super::{Arima, ArimaOrder, FittedArima, Forecast, adf, calendar};
@@ -326,12 +326,7 @@ impl ArimaStrategy {
                 p: order.p,
                 d: order.d,
                 q: order.q,
-                seasonal: seasonal.map(|so| SeasonalParams {
-                    p: so.p,
-                    d: so.d,
-                    q: so.q,
-                    s: so.s,
-                }),
+                seasonal,
             },
             stationarity,
             ar: params.ar.to_vec(),
