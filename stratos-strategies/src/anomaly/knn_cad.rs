@@ -21,6 +21,7 @@ use std::collections::VecDeque;
 use serde::{Deserialize, Serialize};
 use stratos_core::ConfigError;
 use stratos_core::config::{check_finite_range, check_range};
+use stratos_core::numeric::cholesky_upper;
 
 /// Parameters of [`KnnCad`] (the `knn_cad` key of the config).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -254,11 +255,11 @@ impl KnnCad {
             for i in 0..d {
                 g[i * d + i] += ridge;
             }
-            if cholesky_upper(&mut g, d) {
-                g
-            } else {
-                Vec::new()
-            }
+            ndarray::ArrayView2::from_shape((d, d), &g)
+                .ok()
+                .and_then(|m| cholesky_upper(m, 0.0))
+                .map(|r| r.iter().copied().collect())
+                .unwrap_or_default()
         } else {
             Vec::new()
         };
@@ -312,43 +313,9 @@ impl KnnCad {
     }
 }
 
-/// In-place upper Cholesky factor of the symmetric `d × d` matrix `g` (row-major): `g = RᵀR`,
-/// R in the upper triangle (the lower one is zeroed). False when `g` is not positive definite.
-fn cholesky_upper(g: &mut [f64], d: usize) -> bool {
-    for i in 0..d {
-        let mut s = g[i * d + i];
-        for k in 0..i {
-            s -= g[k * d + i] * g[k * d + i];
-        }
-        if !(s > 0.0 && s.is_finite()) {
-            return false;
-        }
-        let r = s.sqrt();
-        g[i * d + i] = r;
-        for j in i + 1..d {
-            let mut s = g[i * d + j];
-            for k in 0..i {
-                s -= g[k * d + i] * g[k * d + j];
-            }
-            g[j * d + i] = 0.0;
-            g[i * d + j] = s / r;
-        }
-    }
-    true
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn cholesky_by_hand() {
-        // [[4, 2], [2, 5]] = RᵀR with R = [[2, 1], [0, 2]].
-        let mut g = vec![4.0, 2.0, 2.0, 5.0];
-        assert!(cholesky_upper(&mut g, 2));
-        assert_eq!(g, [2.0, 1.0, 0.0, 2.0]);
-        assert!(!cholesky_upper(&mut [1.0, 2.0, 2.0, 1.0], 2));
-    }
 
     #[test]
     fn whitened_distance_is_the_mahalanobis_form() {
