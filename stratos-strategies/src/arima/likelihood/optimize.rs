@@ -22,7 +22,27 @@ use super::{Objective, mean_std};
 struct Problem<'o, 'a> {
     obj: &'o Objective<'a>,
     cache: &'o RefCell<Cache>,
+    /// The optima of the descents already finished (cost, point).
+    known: &'o [(f64, Vec<f64>)],
 }
+
+/// The error with which [`Problem`] stops L-BFGS once it reaches an optimum an earlier
+/// descent already found (see [`JOIN_DIST`]).
+#[derive(Debug, thiserror::Error)]
+#[error("joined the optimum of an earlier start")]
+struct Joined;
+
+/// A descent stops once an evaluated point is within this distance (largest coordinate
+/// difference, unconstrained parameters) of an earlier descent's optimum and its cost at
+/// most [`JOIN_COST`] above that optimum's (never below: a point lower than a known optimum
+/// is news): it is in that basin, and finishing only re-finds the same point; the stopped
+/// descent's own points are dropped. Only converged optima are joined (see [`fit`]). On the 1 000-row random walk with ARIMA(2,1,2) the Hannan–Rissanen and zero
+/// starts end at statsmodels' start's optimum and spent 54 of 114 and 9 of 74 evaluations
+/// creeping towards it inside this ball.
+const JOIN_DIST: f64 = 1e-3;
+
+/// See [`JOIN_DIST`] (cost units: `−log L / (n − d)`, relative to `max(1, |cost|)`).
+const JOIN_COST: f64 = 1e-6;
 
 #[derive(Default)]
 struct Cache {
@@ -30,6 +50,10 @@ struct Cache {
     recent: Vec<(Vec<f64>, f64, Vec<f64>)>,
     /// The lowest cost seen and where.
     best: Option<(f64, Vec<f64>)>,
+    /// Whether an evaluated point joined a known optimum (see [`JOIN_DIST`]).
+    joined: bool,
+    /// Number of (distinct) evaluations.
+    evaluations: u64,
 }
 
 impl Problem<'_, '_> {
@@ -43,6 +67,15 @@ impl Problem<'_, '_> {
         if c.is_finite() && cache.best.as_ref().is_none_or(|(b, _)| c < *b) {
             cache.best = Some((c, x.to_vec()));
         }
+        if c.is_finite()
+            && self.known.iter().any(|(kc, kx)| {
+                (0.0..=JOIN_COST * kc.abs().max(1.0)).contains(&(c - kc))
+                    && kx.iter().zip(x).all(|(a, b)| (a - b).abs() <= JOIN_DIST)
+            })
+        {
+            cache.joined = true;
+        }
+        cache.evaluations += 1;
         if cache.recent.len() >= 4 {
             cache.recent.remove(0);
         }
@@ -56,7 +89,11 @@ impl CostFunction for Problem<'_, '_> {
     type Output = f64;
 
     fn cost(&self, x: &Self::Param) -> Result<Self::Output, ArgminError> {
-        Ok(self.eval(x).0)
+        let (c, _) = self.eval(x);
+        if self.cache.borrow().joined {
+            return Err(Joined.into());
+        }
+        Ok(c)
     }
 }
 
@@ -65,7 +102,11 @@ impl Gradient for Problem<'_, '_> {
     type Gradient = Vec<f64>;
 
     fn gradient(&self, x: &Self::Param) -> Result<Self::Gradient, ArgminError> {
-        Ok(self.eval(x).1)
+        let (_, g) = self.eval(x);
+        if self.cache.borrow().joined {
+            return Err(Joined.into());
+        }
+        Ok(g)
     }
 }
 
@@ -75,11 +116,23 @@ struct Run {
     iterations: u64,
     reason: Option<TerminationReason>,
     error: Option<ArgminError>,
+    /// Stopped on reaching a known optimum (see [`JOIN_DIST`]).
+    joined: bool,
 }
 
-fn lbfgs(obj: &Objective<'_>, x0: Vec<f64>, max_iters: u64, grad_tol: f64, cost_tol: f64) -> Run {
+fn lbfgs(
+    obj: &Objective<'_>,
+    x0: Vec<f64>,
+    max_iters: u64,
+    (grad_tol, cost_tol): (f64, f64),
+    known: &[(f64, Vec<f64>)],
+) -> Run {
     let cache = RefCell::new(Cache::default());
-    let problem = Problem { obj, cache: &cache };
+    let problem = Problem {
+        obj,
+        cache: &cache,
+        known,
+    };
     let solver = LBFGS::new(MoreThuenteLineSearch::new(), 10);
     let solver = match solver
         .with_tolerance_grad(grad_tol)
@@ -92,6 +145,7 @@ fn lbfgs(obj: &Objective<'_>, x0: Vec<f64>, max_iters: u64, grad_tol: f64, cost_
                 iterations: 0,
                 reason: None,
                 error: Some(error),
+                joined: false,
             };
         }
     };
@@ -99,19 +153,33 @@ fn lbfgs(obj: &Objective<'_>, x0: Vec<f64>, max_iters: u64, grad_tol: f64, cost_
         .configure(|state| state.param(x0).max_iters(max_iters))
         .timer(false)
         .run();
-    let best = cache.borrow_mut().best.take();
+    let (best, joined, evaluations) = {
+        let mut c = cache.borrow_mut();
+        (c.best.take(), c.joined, c.evaluations)
+    };
     match result {
         Ok(res) => Run {
             best,
             iterations: res.state().get_iter(),
             reason: res.state().get_termination_reason().cloned(),
             error: None,
+            joined: false,
+        },
+        // argmin returns no state when the problem stops it: the evaluations stand in for
+        // the iterations (L-BFGS takes about one per iteration).
+        Err(_) if joined => Run {
+            best,
+            iterations: evaluations,
+            reason: None,
+            error: None,
+            joined: true,
         },
         Err(error) => Run {
             best,
             iterations: 0,
             reason: None,
             error: Some(error),
+            joined: false,
         },
     }
 }
@@ -131,9 +199,19 @@ struct Descent {
     iterations: u64,
     termination: String,
     error: Option<ArgminError>,
+    /// Stopped on reaching an earlier start's optimum.
+    joined: bool,
 }
 
-fn descend(obj: &Objective<'_>, x0: Vec<f64>, max_iters: u64, grad_tol: f64) -> Descent {
+/// One descent from `x0`; it stops early on reaching one of the `known` optima (see
+/// [`JOIN_DIST`]).
+fn descend(
+    obj: &Objective<'_>,
+    x0: Vec<f64>,
+    max_iters: u64,
+    grad_tol: f64,
+    known: &[(f64, Vec<f64>)],
+) -> Descent {
     let cost0 = obj.cost(&x0);
     // Stop when an iteration changes the cost by less than ~4 ulps of its size: below that
     // the line search only chases rounding.
@@ -148,6 +226,7 @@ fn descend(obj: &Objective<'_>, x0: Vec<f64>, max_iters: u64, grad_tol: f64) -> 
         iterations: 0,
         termination: String::from("not run"),
         error: None,
+        joined: false,
     };
     let mut x = x0;
     for _round in 0..3 {
@@ -155,7 +234,7 @@ fn descend(obj: &Objective<'_>, x0: Vec<f64>, max_iters: u64, grad_tol: f64) -> 
         if budget == 0 {
             break;
         }
-        let run = lbfgs(obj, x.clone(), budget, grad_tol, cost_tol);
+        let run = lbfgs(obj, x.clone(), budget, (grad_tol, cost_tol), known);
         out.iterations += run.iterations;
         let improved = match (&run.best, &out.best) {
             (Some((c, _)), Some((b, _))) => c < b,
@@ -168,6 +247,11 @@ fn descend(obj: &Objective<'_>, x0: Vec<f64>, max_iters: u64, grad_tol: f64) -> 
         if let Some(e) = run.error {
             out.termination = format!("optimizer error: {e}");
             out.error = Some(e);
+            break;
+        }
+        if run.joined {
+            out.termination = "joined the optimum of an earlier start".to_owned();
+            out.joined = true;
             break;
         }
         let Some((_, bx)) = &out.best else { break };
@@ -214,7 +298,7 @@ fn starts(obj: &Objective<'_>, model: &Arima) -> Vec<(&'static str, Vec<f64>)> {
         // CSS: minimise the conditional sum of squares from statsmodels' start, then take
         // sigma2 = SSE / m from the same residuals.
         let css = obj.css_objective();
-        let run = descend(&css, sm_x, model.max_iters(), model.grad_tol());
+        let run = descend(&css, sm_x, model.max_iters(), model.grad_tol(), &[]);
         if let Some((_, mut x)) = run.best {
             let params = css.params(&x);
             if let Some(s2) = css_sigma2(obj, &params) {
@@ -271,9 +355,21 @@ pub(crate) fn fit(model: &Arima, y: &[f64]) -> Result<(ArimaParams, Convergence)
     let mut iterations = 0;
     let mut best: Option<(f64, Vec<f64>, String)> = None;
     let mut last_error = None;
+    let mut known: Vec<(f64, Vec<f64>)> = Vec::new();
     for (name, x0) in starts(&obj, model) {
-        let run = descend(&obj, x0, model.max_iters(), model.grad_tol());
+        let run = descend(&obj, x0, model.max_iters(), model.grad_tol(), &known);
         iterations += run.iterations;
+        if run.joined {
+            continue;
+        }
+        // Only a converged optimum can be joined: a descent that stopped short may be
+        // overtaken by a later one passing by. (On the 300 statsmodels cases joining changes
+        // no result: the same log-likelihoods and convergence flags with it as without.)
+        if let Some(b) = &run.best
+            && gradient_norm(&obj, &b.1) <= ACCEPT_GRAD.max(model.grad_tol())
+        {
+            known.push(b.clone());
+        }
         if let Some((c, x)) = run.best
             && best.as_ref().is_none_or(|(b, _, _)| c < *b)
         {
