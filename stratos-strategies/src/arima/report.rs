@@ -52,7 +52,8 @@ pub struct ArimaReport {
     pub log_likelihood: f64,
     /// Whether the optimiser converged.
     pub converged: bool,
-    /// Optimiser iterations.
+    /// Optimiser iterations, summed over the fit's starts (see
+    /// `FittedArima::iterations`).
     pub iterations: u64,
     /// Points fitted (after gap filling).
     pub points: usize,

@@ -183,7 +183,9 @@ impl FittedArima {
         self.converged
     }
 
-    /// L-BFGS iterations used (0 for [`Arima::filter`]).
+    /// L-BFGS iterations used, summed over the starts of the multi-start fit (0 for
+    /// [`Arima::filter`]). A descent stopped on reaching an earlier start's optimum counts its
+    /// objective evaluations instead (L-BFGS takes about one per iteration).
     pub fn iterations(&self) -> u64 {
         self.iterations
     }
