@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal};
 
 use super::error::ArimaError;
-use super::kalman::apply_t;
+use super::kalman::FullSystem;
 use super::model::FittedArima;
 
 /// Forecasts of the levels of the series (for d > 0 too) with their standard errors and a
@@ -68,19 +68,18 @@ impl FittedArima {
         let sys = params.system(self.order);
         let integ = self.order.integration();
         let zi = integ.design();
-        let d = integ.k().min(self.levels.len());
+        let mut full = FullSystem::new(integ, &sys);
+        let m = full.m();
+        let k = integ.k();
         let r = sys.r;
-        let m = d + r;
         let mut s = vec![0.0; m];
-        let mut p = vec![vec![0.0; m]; m];
-        let mut tc = vec![0.0; m];
-        let mut col = vec![0.0; m];
-        let mut tp = vec![vec![0.0; m]; m];
-        s[..d].copy_from_slice(&self.levels[..d]);
+        let mut p = vec![0.0; m * m];
+        let known = k.min(self.levels.len());
+        s[..known].copy_from_slice(&self.levels[..known]);
         for i in 0..r {
-            s[d + i] = self.state.get(i).copied().unwrap_or(0.0);
+            s[k + i] = self.state.get(i).copied().unwrap_or(0.0);
             for j in 0..r {
-                p[d + i][d + j] = self.cov.get(i * r + j).copied().unwrap_or(0.0);
+                p[(k + i) * m + k + j] = self.cov.get(i * r + j).copied().unwrap_or(0.0);
             }
         }
         let offset = params.constant.unwrap_or(0.0);
@@ -95,32 +94,14 @@ impl FittedArima {
             let mean = offset + zi.iter().map(|&i| s[i]).sum::<f64>();
             let var: f64 = zi
                 .iter()
-                .map(|&i| zi.iter().map(|&j| p[i][j]).sum::<f64>())
+                .map(|&i| zi.iter().map(|&j| p[i * m + j]).sum::<f64>())
                 .sum();
             let se = var.max(0.0).sqrt();
             out.mean.push(mean);
             out.se.push(se);
             out.lower.push(mean - z * se);
             out.upper.push(mean + z * se);
-            apply_t(&s, &integ, &sys, &mut tc);
-            s.copy_from_slice(&tc);
-            for j in 0..m {
-                for i in 0..m {
-                    col[i] = p[i][j];
-                }
-                apply_t(&col, &integ, &sys, &mut tc);
-                for i in 0..m {
-                    tp[i][j] = tc[i];
-                }
-            }
-            for i in 0..m {
-                apply_t(&tp[i], &integ, &sys, &mut p[i]);
-            }
-            for i in 0..r {
-                for j in 0..r {
-                    p[d + i][d + j] += sys.rv[i] * sys.rv[j] * sys.sigma2;
-                }
-            }
+            full.predict(&mut s, &mut p);
         }
         Ok(out)
     }

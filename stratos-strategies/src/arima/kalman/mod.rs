@@ -356,6 +356,161 @@ fn differencing_prediction(y: &[f64], t: usize, d: usize, sd: usize, s: usize) -
         .sum()
 }
 
+/// A coefficient of the full transition `T`: 1, or the AR coefficient `φ_i`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Coef {
+    One,
+    Phi(usize),
+}
+
+/// `c · x`.
+#[inline]
+fn term<S: Real>(c: Coef, x: S, phi: &[S]) -> S {
+    match c {
+        Coef::One => x,
+        Coef::Phi(i) => phi[i] * x,
+    }
+}
+
+/// The full `[integration states, ARMA]` system — transition `T` ([`apply_t`]) and state
+/// noise `Q = σ² R R'` on the ARMA block — for the steps that carry the whole state: the
+/// approximate diffuse start and the forecasts.
+///
+/// `T` is kept as sparse rows: row i of `T x` is `Σ c · x_a` over its terms, summed in the
+/// order [`apply_t`] sums, with the AR terms whose coefficient is zero in value and every
+/// derivative left out (all of them in the airline model). Most rows of a seasonal model's
+/// transition are then a single unit term, a shift, and `T P` is mostly row copies.
+pub(crate) struct FullSystem<'a, S> {
+    integ: Integration,
+    sys: &'a ArmaSs<S>,
+    /// Row i's terms are `terms[starts[i]..starts[i + 1]]`.
+    starts: Vec<usize>,
+    terms: Vec<(usize, Coef)>,
+    /// Whether `φ_i` is not identically zero.
+    live: [bool; MAX_SR],
+    /// `σ² R_i R_j`, r × r row-major.
+    q: Vec<S>,
+    /// Scratch: `T a` and `T P`.
+    ta: Vec<S>,
+    tp: Vec<S>,
+}
+
+impl<'a, S: Real> FullSystem<'a, S> {
+    /// The system of `integ` and `sys`.
+    pub(crate) fn new(integ: Integration, sys: &'a ArmaSs<S>) -> Self {
+        let (d, k, r) = (integ.d, integ.k(), sys.r);
+        let zero = S::cst(0.0);
+        let live: [bool; MAX_SR] = std::array::from_fn(|i| sys.phi[i] != zero);
+        let mut starts = Vec::with_capacity(k + r + 1);
+        let mut terms = Vec::with_capacity(3 * (k + r));
+        for i in 0..d {
+            starts.push(terms.len());
+            terms.push((k, Coef::One));
+            terms.extend((i..d).map(|a| (a, Coef::One)));
+            terms.extend((0..integ.sd).map(|j| (integ.last(j), Coef::One)));
+        }
+        for j in 0..integ.sd {
+            let b = d + j * integ.s;
+            starts.push(terms.len());
+            terms.push((k, Coef::One));
+            terms.extend((j..integ.sd).map(|jj| (integ.last(jj), Coef::One)));
+            for i in 1..integ.s {
+                starts.push(terms.len());
+                terms.push((b + i - 1, Coef::One));
+            }
+        }
+        for i in 0..r {
+            starts.push(terms.len());
+            if live[i] {
+                terms.push((k, Coef::Phi(i)));
+            }
+            if i + 1 < r {
+                terms.push((k + i + 1, Coef::One));
+            }
+        }
+        starts.push(terms.len());
+        let mut q = vec![zero; r * r];
+        for i in 0..r {
+            for j in 0..r {
+                q[i * r + j] = sys.rv[i] * sys.rv[j] * sys.sigma2;
+            }
+        }
+        let m = k + r;
+        FullSystem {
+            integ,
+            sys,
+            starts,
+            terms,
+            live,
+            q,
+            ta: vec![zero; m],
+            tp: vec![zero; m * m],
+        }
+    }
+
+    /// The state dimension `d + s·D + r`.
+    pub(crate) fn m(&self) -> usize {
+        self.integ.k() + self.sys.r
+    }
+
+    /// The prediction step: `a ← T a`, `P ← T P T' + Q` (`P` row-major `m × m`, both
+    /// triangles). `T P` is formed row by row from the sparse rows of `T` (a shift row is a
+    /// row copy), then each row of it is multiplied by `T'` with [`apply_t`]: the same sums in
+    /// the same order as two dense passes of [`apply_t`], for O(m · nnz(T)) arithmetic.
+    pub(crate) fn predict(&mut self, a: &mut [S], p: &mut [S]) {
+        let m = self.m();
+        let (k, r) = (self.integ.k(), self.sys.r);
+        let phi = &self.sys.phi[..r];
+        let zero = S::cst(0.0);
+        for i in 0..m {
+            let row = &self.terms[self.starts[i]..self.starts[i + 1]];
+            self.ta[i] = match row {
+                [] => zero,
+                [(a0, c0), rest @ ..] => {
+                    let mut s = term(*c0, a[*a0], phi);
+                    for &(x, c) in rest {
+                        s += term(c, a[x], phi);
+                    }
+                    s
+                }
+            };
+        }
+        a[..m].copy_from_slice(&self.ta);
+        for i in 0..m {
+            let out = &mut self.tp[i * m..(i + 1) * m];
+            match &self.terms[self.starts[i]..self.starts[i + 1]] {
+                [] => out.fill(zero),
+                [(x, Coef::One)] => out.copy_from_slice(&p[x * m..(x + 1) * m]),
+                [(x0, c0), rest @ ..] => {
+                    for (o, &x) in out.iter_mut().zip(&p[x0 * m..(x0 + 1) * m]) {
+                        *o = term(*c0, x, phi);
+                    }
+                    for &(x, c) in rest {
+                        for (o, &v) in out.iter_mut().zip(&p[x * m..(x + 1) * m]) {
+                            *o += term(c, v, phi);
+                        }
+                    }
+                }
+            }
+        }
+        for i in 0..m {
+            apply_t(
+                &self.tp[i * m..(i + 1) * m],
+                &self.integ,
+                self.sys,
+                &self.live,
+                &mut p[i * m..(i + 1) * m],
+            );
+        }
+        for i in 0..r {
+            let row = &mut p[(k + i) * m + k..(k + i + 1) * m];
+            for (x, &qv) in row.iter_mut().zip(&self.q[i * r..(i + 1) * r]) {
+                *x += qv;
+            }
+        }
+    }
+}
+
 /// The first `d + s·D` steps with the full `[integration states, ARMA]` state; leaves the
 /// ARMA block's predicted mean and covariance for time `d + s·D` in `a` and `p`.
 fn diffuse_phase<S: Real, R: Recorder<S>, const C: usize>(
@@ -368,23 +523,19 @@ fn diffuse_phase<S: Real, R: Recorder<S>, const C: usize>(
 ) -> Result<(), FilterError> {
     let r = sys.r;
     let d = integ.k();
-    let m = d + r;
+    let mut full = FullSystem::new(*integ, sys);
+    let m = full.m();
     let z = integ.design();
     let zero = S::cst(0.0);
     let mut fa = vec![zero; m];
-    let mut fp = vec![vec![zero; m]; m];
+    let mut fp = vec![zero; m * m];
     for i in 0..d {
-        fp[i][i] = S::cst(KAPPA);
+        fp[i * m + i] = S::cst(KAPPA);
     }
     for i in 0..r {
-        for j in 0..r {
-            fp[d + i][d + j] = p[i][j];
-        }
+        fp[(d + i) * m + d..(d + i + 1) * m].copy_from_slice(&p[i][..r]);
     }
     let mut mz = vec![zero; m];
-    let mut col = vec![zero; m];
-    let mut tc = vec![zero; m];
-    let mut tp = vec![vec![zero; m]; m];
     for (t, &yt) in y.iter().enumerate().take(d) {
         let mut pred = zero;
         for &i in &z {
@@ -392,9 +543,10 @@ fn diffuse_phase<S: Real, R: Recorder<S>, const C: usize>(
         }
         let v = S::cst(yt) - pred;
         for i in 0..m {
+            let row = &fp[i * m..(i + 1) * m];
             let mut s = zero;
             for &j in &z {
-                s += fp[i][j];
+                s += row[j];
             }
             mz[i] = s;
         }
@@ -414,44 +566,32 @@ fn diffuse_phase<S: Real, R: Recorder<S>, const C: usize>(
         }
         for i in 0..m {
             let mi = mz[i] * finv;
-            for j in 0..m {
-                fp[i][j] -= mi * mz[j];
+            for (x, &mj) in fp[i * m..(i + 1) * m].iter_mut().zip(&mz) {
+                *x -= mi * mj;
             }
         }
         // Predicted: T a, T P T' + Q.
-        apply_t(&fa, integ, sys, &mut tc);
-        fa.copy_from_slice(&tc);
-        for j in 0..m {
-            for i in 0..m {
-                col[i] = fp[i][j];
-            }
-            apply_t(&col, integ, sys, &mut tc);
-            for i in 0..m {
-                tp[i][j] = tc[i];
-            }
-        }
-        for i in 0..m {
-            apply_t(&tp[i], integ, sys, &mut fp[i]);
-        }
-        for i in 0..r {
-            for j in 0..r {
-                fp[d + i][d + j] += sys.rv[i] * sys.rv[j] * sys.sigma2;
-            }
-        }
+        full.predict(&mut fa, &mut fp);
     }
     for i in 0..r {
         a[i] = fa[d + i];
-        for j in 0..r {
-            p[i][j] = fp[d + i][d + j];
-        }
+        p[i][..r].copy_from_slice(&fp[(d + i) * m + d..(d + i + 1) * m]);
     }
     Ok(())
 }
 
 /// `out = T x` for the full state `[integration states, ARMA (r)]` (see [`Integration`];
-/// statsmodels' transition with `hamilton_representation=False`).
+/// statsmodels' transition with `hamilton_representation=False`), leaving out the AR terms
+/// `φ_i x_0` where `live[i]` is false (`φ_i` identically zero: the same sum but for the sign of
+/// a zero).
 #[inline]
-pub(crate) fn apply_t<S: Real>(x: &[S], integ: &Integration, sys: &ArmaSs<S>, out: &mut [S]) {
+fn apply_t<S: Real>(
+    x: &[S],
+    integ: &Integration,
+    sys: &ArmaSs<S>,
+    live: &[bool; MAX_SR],
+    out: &mut [S],
+) {
     let r = sys.r;
     let d = integ.d;
     let k = integ.k();
@@ -473,16 +613,16 @@ pub(crate) fn apply_t<S: Real>(x: &[S], integ: &Integration, sys: &ArmaSs<S>, ou
             s += x[integ.last(jj)];
         }
         out[b] = s;
-        for i in 1..integ.s {
-            out[b + i] = x[b + i - 1];
-        }
+        out[b + 1..b + integ.s].copy_from_slice(&x[b..b + integ.s - 1]);
     }
     for i in 0..r {
-        let mut s = sys.phi[i] * x0;
-        if i + 1 < r {
-            s += x[k + i + 1];
-        }
-        out[k + i] = s;
+        let next = if i + 1 < r { Some(x[k + i + 1]) } else { None };
+        out[k + i] = match (live[i], next) {
+            (true, Some(n)) => sys.phi[i] * x0 + n,
+            (true, None) => sys.phi[i] * x0,
+            (false, Some(n)) => n,
+            (false, None) => S::cst(0.0),
+        };
     }
 }
 
@@ -506,6 +646,7 @@ fn arma_phase<S: Real, R: Recorder<S>, const C: usize>(
         }
     }
     let phi: [S; C] = std::array::from_fn(|i| sys.phi[i]);
+    let q_live: [bool; C] = std::array::from_fn(|i| i < r && sys.rv[i] != zero);
     let has_offset = offset.is_some();
     // w_t − c = (w_t − c₀) − δ with c₀ the value of c and δ = c − c₀ (value 0, the
     // derivatives of c): the data stay plain numbers, and no precision is lost to a large
@@ -550,20 +691,29 @@ fn arma_phase<S: Real, R: Recorder<S>, const C: usize>(
         // Copied into a buffer that lives across steps: building a fresh `[S; C]` each step
         // cost a 616-byte memcpy per step with 6 dual lanes (15% of a fit).
         g[..r - 1].copy_from_slice(&p[0][1..r]);
-        let mut maxdiff = 0.0_f64;
+        // The largest change, in four running maxima (one chain through every entry would be
+        // the loop's critical path).
+        let mut maxdiff = [0.0_f64; 4];
         for i in 0..r {
             let gi = g[i] * finv;
+            let (head, tail) = p.split_at_mut(i + 1);
+            let (row, below) = (&mut head[i], tail.first());
             for j in i..r {
-                let new = if j + 1 < r {
-                    p[i + 1][j + 1] - gi * g[j] + q[i][j]
-                } else {
-                    q[i][j]
+                let mut new = match below {
+                    Some(below) if j + 1 < r => below[j + 1] - gi * g[j],
+                    _ => zero,
                 };
-                maxdiff = maxdiff.max((new.val() - p[i][j].val()).abs());
-                p[i][j] = new;
+                // Rows of R R' that are identically zero add nothing (most of a seasonal MA's).
+                if q_live[i] {
+                    new += q[i][j];
+                }
+                let diff = (new.val() - row[j].val()).abs();
+                maxdiff[j & 3] = if diff > maxdiff[j & 3] { diff } else { maxdiff[j & 3] };
+                row[j] = new;
             }
         }
         t += 1;
+        let maxdiff = maxdiff[0].max(maxdiff[1]).max(maxdiff[2].max(maxdiff[3]));
         if maxdiff <= STEADY_TOL * p[0][0].val() {
             break;
         }
