@@ -56,6 +56,8 @@ use crate::linalg::{Real, solve_in_place};
 pub(crate) const MAX_R: usize = MAX_LAG + 1;
 /// Largest ARMA state dimension of a seasonal model, `max(p + sP, q + sQ + 1)`.
 pub(crate) const MAX_SR: usize = 40;
+/// The smallest state capacity, `max(p, q + 1) ≤ 4` (e.g. ARIMA(2, d, 2), (3, d, 3)).
+const SMALL_R: usize = 4;
 /// The middle state capacity (the airline model and its neighbours have r ≤ 16).
 const MID_R: usize = 16;
 /// Largest integration order (regular or seasonal).
@@ -269,8 +271,12 @@ pub(crate) fn filter<S: Real, R: Recorder<S>>(
     offset: Option<S>,
     rec: &mut R,
 ) -> Result<FilterOut<S>, FilterError> {
-    // The smallest stack capacity that holds the ARMA state (one monomorphisation each).
-    if sys.r <= MAX_R {
+    // The smallest stack capacity that holds the ARMA state (one monomorphisation each): the
+    // small orders most fits use keep their matrices (zeroed and copied once per pass) in a
+    // few cache lines.
+    if sys.r <= SMALL_R {
+        filter_in::<S, R, SMALL_R>(data, sys, offset, rec)
+    } else if sys.r <= MAX_R {
         filter_in::<S, R, MAX_R>(data, sys, offset, rec)
     } else if sys.r <= MID_R {
         filter_in::<S, R, MID_R>(data, sys, offset, rec)
