@@ -714,7 +714,11 @@ fn arma_phase<S: Real, R: Recorder<S>, const C: usize>(
                     new += q[i][j];
                 }
                 let diff = (new.val() - row[j].val()).abs();
-                maxdiff[j & 3] = if diff > maxdiff[j & 3] { diff } else { maxdiff[j & 3] };
+                maxdiff[j & 3] = if diff > maxdiff[j & 3] {
+                    diff
+                } else {
+                    maxdiff[j & 3]
+                };
                 row[j] = new;
             }
         }
