@@ -619,7 +619,9 @@ fn apply_t<S: Real>(
             s += x[integ.last(jj)];
         }
         out[b] = s;
-        out[b + 1..b + integ.s].copy_from_slice(&x[b..b + integ.s - 1]);
+        if integ.s > 1 {
+            out[b + 1..b + integ.s].copy_from_slice(&x[b..b + integ.s - 1]);
+        }
     }
     for i in 0..r {
         let next = if i + 1 < r { Some(x[k + i + 1]) } else { None };
