@@ -128,7 +128,9 @@ fn scores_are_pinned() {
 
 /// Scoring (stopping at 0.75) and learning across 1 000 interleaved random-walk streams with
 /// the default forest (25 trees, ψ 32, window 100): records per second.
-/// `cargo test --release -p stratos-strategies --lib -- --ignored --nocapture forest_throughput`.
+/// `cargo test --release -p stratos-strategies --lib -- --ignored --nocapture forest_throughput`;
+/// `STRATOS_FOREST_STREAMS` (1 000), `STRATOS_FOREST_ROWS` (10⁶ records in all) and
+/// `STRATOS_FOREST_THRESHOLD` (0.75; 0.99 stops every row after the first 8 trees) vary it.
 #[test]
 #[ignore = "a timing run"]
 fn forest_throughput_1000_streams() {
@@ -140,6 +142,10 @@ fn forest_throughput_1000_streams() {
     };
     let streams = var("STRATOS_FOREST_STREAMS", 1000);
     let rows = var("STRATOS_FOREST_ROWS", 1_000_000 / streams);
+    let threshold: f64 = std::env::var("STRATOS_FOREST_THRESHOLD")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0.75);
     let mut states: Vec<IsolationForestState> = (0..streams)
         .map(|_| IsolationForestState::new(1, 100, 25, 32, 100, 42))
         .collect();
@@ -159,7 +165,7 @@ fn forest_throughput_1000_streams() {
     let mut flagged = 0usize;
     for row in values.chunks_exact(streams) {
         for (state, x) in states.iter_mut().zip(row) {
-            flagged += usize::from(state.score_above(&[*x], 0.75).is_some());
+            flagged += usize::from(state.score_above(&[*x], threshold).is_some());
             state.add(&[*x]);
         }
     }
