@@ -220,6 +220,18 @@ impl IsolationForest {
         self.roots.clear();
         self.lens.clear();
         self.dims = dims;
+        // Every tree is replaced: room for all of them at once (growing tree by tree would
+        // leave up to half the node array unused).
+        let n = rows.len().checked_div(dims).unwrap_or(0);
+        if n >= 2 {
+            let stride = self.stride.max(sample_size.clamp(2, n) - 1);
+            let slots = trees.saturating_mul(stride);
+            if slots > self.nodes.capacity() {
+                self.nodes.clear();
+                // If that much cannot be had at once, the array grows tree by tree instead.
+                let _ = self.nodes.try_reserve_exact(slots);
+            }
+        }
         for t in 0..trees {
             if !self.refit_tree(t, rows, sample_size, rng) {
                 self.roots.clear();
@@ -251,6 +263,12 @@ impl IsolationForest {
     /// Re-lays the node array out with `stride` slots per tree (keeping every tree).
     fn set_stride(&mut self, stride: usize) {
         if stride == self.stride {
+            return;
+        }
+        if self.lens.is_empty() {
+            // No tree to keep (and the array's room, reserved for the forest, stays).
+            self.nodes.clear();
+            self.stride = stride;
             return;
         }
         let mut nodes = Vec::new();
