@@ -699,34 +699,27 @@ fn arma_phase<S: Real, R: Recorder<S>, const C: usize>(
         // Copied into a buffer that lives across steps: building a fresh `[S; C]` each step
         // cost a 616-byte memcpy per step with 6 dual lanes (15% of a fit).
         g[..r - 1].copy_from_slice(&p[0][1..r]);
-        // The largest change, in four running maxima (one chain through every entry would be
-        // the loop's critical path).
-        let mut maxdiff = [0.0_f64; 4];
-        for i in 0..r {
-            let gi = g[i] * finv;
-            let (head, tail) = p.split_at_mut(i + 1);
-            let (row, below) = (&mut head[i], tail.first());
-            for j in i..r {
-                let mut new = match below {
-                    Some(below) if j + 1 < r => below[j + 1] - gi * g[j],
-                    _ => zero,
-                };
-                // Rows of R R' that are identically zero add nothing (most of a seasonal MA's).
-                if q_live[i] {
-                    new += q[i][j];
-                }
-                let diff = (new.val() - row[j].val()).abs();
-                maxdiff[j & 3] = if diff > maxdiff[j & 3] {
-                    diff
-                } else {
-                    maxdiff[j & 3]
-                };
-                row[j] = new;
+        // Converged when no entry moves by more than `STEADY_TOL · P_00` (the new P_00). P_00 is
+        // computed first: while it alone moves by more, the step cannot be the converged one
+        // and the other entries' changes need not be tracked (the common case: a slowly
+        // converging filter, e.g. a seasonal MA near −1, never converges within the data).
+        // (The small states, whose filter converges within a few dozen steps and whose update
+        // is a handful of entries, always track: there the extra entry costs more.)
+        let converged = if C > SMALL_R {
+            let new00 = cov_entry(p, &g, &q, &q_live, g[0] * finv, r);
+            let tol = STEADY_TOL * new00.val();
+            if (new00.val() - p[0][0].val()).abs() <= tol {
+                cov_update::<S, C, true>(p, &g, &q, &q_live, finv, r) <= tol
+            } else {
+                cov_update::<S, C, false>(p, &g, &q, &q_live, finv, r);
+                false
             }
-        }
+        } else {
+            let maxdiff = cov_update::<S, C, true>(p, &g, &q, &q_live, finv, r);
+            maxdiff <= STEADY_TOL * p[0][0].val()
+        };
         t += 1;
-        let maxdiff = maxdiff[0].max(maxdiff[1]).max(maxdiff[2].max(maxdiff[3]));
-        if maxdiff <= STEADY_TOL * p[0][0].val() {
+        if converged {
             break;
         }
     }
@@ -749,6 +742,65 @@ fn arma_phase<S: Real, R: Recorder<S>, const C: usize>(
         sum_q += sv2 * finv;
     }
     Ok((sum_log_f, sum_q))
+}
+
+/// Entry (0, 0) of the ARMA filter's next predicted covariance, `P_11 − g_0² / F + σ²`
+/// (`g0f = g_0 / F`), as [`cov_update`] computes it.
+#[inline(always)]
+fn cov_entry<S: Real, const C: usize>(
+    p: &Mat<S, C>,
+    g: &[S; C],
+    q: &Mat<S, C>,
+    q_live: &[bool; C],
+    g0f: S,
+    r: usize,
+) -> S {
+    let mut new = if r > 1 {
+        p[1][1] - g0f * g[0]
+    } else {
+        S::cst(0.0)
+    };
+    if q_live[0] {
+        new += q[0][0];
+    }
+    new
+}
+
+/// The ARMA filter's covariance step in place (upper triangle, ascending order reads only
+/// entries not yet written), `g` the previous first row `P_{0,1..}`. With `TRACK`, returns
+/// the largest change of an entry (kept in four running maxima: one chain through every
+/// entry would be the loop's critical path); else 0.
+#[inline(never)]
+fn cov_update<S: Real, const C: usize, const TRACK: bool>(
+    p: &mut Mat<S, C>,
+    g: &[S; C],
+    q: &Mat<S, C>,
+    q_live: &[bool; C],
+    finv: S,
+    r: usize,
+) -> f64 {
+    let mut maxdiff = [0.0_f64; 4];
+    for i in 0..r {
+        let gi = g[i] * finv;
+        let (head, tail) = p.split_at_mut(i + 1);
+        let (row, below) = (&mut head[i], tail.first());
+        for j in i..r {
+            let mut new = match below {
+                Some(below) if j + 1 < r => below[j + 1] - gi * g[j],
+                _ => S::cst(0.0),
+            };
+            if q_live[i] {
+                new += q[i][j];
+            }
+            if TRACK {
+                let diff = (new.val() - row[j].val()).abs();
+                let m = &mut maxdiff[j & 3];
+                *m = if diff > *m { diff } else { *m };
+            }
+            row[j] = new;
+        }
+    }
+    maxdiff[0].max(maxdiff[1]).max(maxdiff[2].max(maxdiff[3]))
 }
 
 /// The frozen-gain recursion: `Σ v_t²` over `w − c₀`, updating `a`. `C` is false when
