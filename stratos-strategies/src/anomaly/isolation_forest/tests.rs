@@ -134,18 +134,15 @@ fn scores_are_pinned() {
 #[test]
 #[ignore = "a timing run"]
 fn forest_throughput_1000_streams() {
-    let var = |name: &str, default: usize| {
+    fn var<T: std::str::FromStr>(name: &str, default: T) -> T {
         std::env::var(name)
             .ok()
             .and_then(|s| s.parse().ok())
             .unwrap_or(default)
-    };
-    let streams = var("STRATOS_FOREST_STREAMS", 1000);
+    }
+    let streams = var("STRATOS_FOREST_STREAMS", 1000_usize);
     let rows = var("STRATOS_FOREST_ROWS", 1_000_000 / streams);
-    let threshold: f64 = std::env::var("STRATOS_FOREST_THRESHOLD")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0.75);
+    let threshold = var("STRATOS_FOREST_THRESHOLD", 0.75_f64);
     let mut states: Vec<IsolationForestState> = (0..streams)
         .map(|_| IsolationForestState::new(1, 100, 25, 32, 100, 42))
         .collect();

@@ -699,25 +699,7 @@ fn arma_phase<S: Real, R: Recorder<S>, const C: usize>(
         // Copied into a buffer that lives across steps: building a fresh `[S; C]` each step
         // cost a 616-byte memcpy per step with 6 dual lanes (15% of a fit).
         g[..r - 1].copy_from_slice(&p[0][1..r]);
-        // Converged when no entry moves by more than `STEADY_TOL · P_00` (the new P_00). P_00 is
-        // computed first: while it alone moves by more, the step cannot be the converged one
-        // and the other entries' changes need not be tracked (the common case: a slowly
-        // converging filter, e.g. a seasonal MA near −1, never converges within the data).
-        // (The small states, whose filter converges within a few dozen steps and whose update
-        // is a handful of entries, always track: there the extra entry costs more.)
-        let converged = if C > SMALL_R {
-            let new00 = cov_entry(p, &g, &q, &q_live, g[0] * finv, r);
-            let tol = STEADY_TOL * new00.val();
-            if (new00.val() - p[0][0].val()).abs() <= tol {
-                cov_update::<S, C, true>(p, &g, &q, &q_live, finv, r) <= tol
-            } else {
-                cov_update::<S, C, false>(p, &g, &q, &q_live, finv, r);
-                false
-            }
-        } else {
-            let maxdiff = cov_update::<S, C, true>(p, &g, &q, &q_live, finv, r);
-            maxdiff <= STEADY_TOL * p[0][0].val()
-        };
+        let converged = cov_step(p, &g, &q, &q_live, finv, r);
         t += 1;
         if converged {
             break;
@@ -744,32 +726,65 @@ fn arma_phase<S: Real, R: Recorder<S>, const C: usize>(
     Ok((sum_log_f, sum_q))
 }
 
-/// Entry (0, 0) of the ARMA filter's next predicted covariance, `P_11 − g_0² / F + σ²`
-/// (`g0f = g_0 / F`), as [`cov_update`] computes it.
+/// Entry (i, j), j ≥ i, of the ARMA filter's next predicted covariance,
+/// `P_{i+1,j+1} − g_i g_j / F + σ² R_i R_j`: `below` is row i + 1 of P, `gi = g_i / F`, and
+/// `q` is `σ² R_i R_j`, `None` for a row of R R' that is identically zero (most of a
+/// seasonal MA's).
 #[inline(always)]
 fn cov_entry<S: Real, const C: usize>(
-    p: &Mat<S, C>,
+    below: Option<&[S; C]>,
+    gi: S,
     g: &[S; C],
-    q: &Mat<S, C>,
-    q_live: &[bool; C],
-    g0f: S,
+    j: usize,
     r: usize,
+    q: Option<S>,
 ) -> S {
-    let mut new = if r > 1 {
-        p[1][1] - g0f * g[0]
-    } else {
-        S::cst(0.0)
+    let mut new = match below {
+        Some(below) if j + 1 < r => below[j + 1] - gi * g[j],
+        _ => S::cst(0.0),
     };
-    if q_live[0] {
-        new += q[0][0];
+    if let Some(q) = q {
+        new += q;
     }
     new
 }
 
-/// The ARMA filter's covariance step in place (upper triangle, ascending order reads only
-/// entries not yet written), `g` the previous first row `P_{0,1..}`. With `TRACK`, returns
-/// the largest change of an entry (kept in four running maxima: one chain through every
-/// entry would be the loop's critical path); else 0.
+/// The ARMA filter's covariance step in place, `g` the previous first row `P_{0,1..}`;
+/// true when it converged: no entry moved by more than `STEADY_TOL · P_00` (the new P_00).
+///
+/// For states above [`SMALL_R`], P_00 is computed first: while it alone moves by more, the
+/// step cannot be the converged one and the other entries' changes are not tracked (the
+/// common case: a slowly converging filter, e.g. a seasonal MA near −1, never converges
+/// within the data). The small states, whose filter converges within a few dozen steps and
+/// whose update is a handful of entries, always track: there the extra entry costs more.
+#[inline(always)]
+fn cov_step<S: Real, const C: usize>(
+    p: &mut Mat<S, C>,
+    g: &[S; C],
+    q: &Mat<S, C>,
+    q_live: &[bool; C],
+    finv: S,
+    r: usize,
+) -> bool {
+    if C > SMALL_R {
+        let q00 = q_live[0].then(|| q[0][0]);
+        let new00 = cov_entry(p.get(1), g[0] * finv, g, 0, r, q00);
+        let tol = STEADY_TOL * new00.val();
+        if (new00.val() - p[0][0].val()).abs() <= tol {
+            cov_update::<S, C, true>(p, g, q, q_live, finv, r) <= tol
+        } else {
+            cov_update::<S, C, false>(p, g, q, q_live, finv, r);
+            false
+        }
+    } else {
+        let maxdiff = cov_update::<S, C, true>(p, g, q, q_live, finv, r);
+        maxdiff <= STEADY_TOL * p[0][0].val()
+    }
+}
+
+/// The covariance update in place (upper triangle, ascending order reads only entries not
+/// yet written). With `TRACK`, returns the largest change of an entry (kept in four running
+/// maxima: one chain through every entry would be the loop's critical path); else 0.
 #[inline(never)]
 fn cov_update<S: Real, const C: usize, const TRACK: bool>(
     p: &mut Mat<S, C>,
@@ -785,13 +800,7 @@ fn cov_update<S: Real, const C: usize, const TRACK: bool>(
         let (head, tail) = p.split_at_mut(i + 1);
         let (row, below) = (&mut head[i], tail.first());
         for j in i..r {
-            let mut new = match below {
-                Some(below) if j + 1 < r => below[j + 1] - gi * g[j],
-                _ => S::cst(0.0),
-            };
-            if q_live[i] {
-                new += q[i][j];
-            }
+            let new = cov_entry(below, gi, g, j, r, q_live[i].then(|| q[i][j]));
             if TRACK {
                 let diff = (new.val() - row[j].val()).abs();
                 let m = &mut maxdiff[j & 3];
