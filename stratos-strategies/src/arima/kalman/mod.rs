@@ -662,6 +662,9 @@ fn arma_phase<S: Real, R: Recorder<S>, const C: usize>(
     let c0 = offset.map_or(0.0, |c| c.val());
     let offset = offset.map_or(zero, |c| c - c0);
     let pc: [S; C] = std::array::from_fn(|i| phi[i] * offset);
+    // No AR polynomial (e.g. the airline model) and no constant: the state update is the
+    // shift plus the gain alone (the dropped terms are zeros).
+    let pure_ma = !has_offset && phi[..r].iter().all(|f| *f == zero);
     // Σ ln F_t: the value from a running product of the F_t (folded into `log_acc` before it
     // can overflow or underflow; one `ln` per fold instead of one per step, ~10% of a fit),
     // the derivatives from `Σ (F_t − F_t.val()) / F_t.val()` (value exactly 0).
@@ -691,10 +694,17 @@ fn arma_phase<S: Real, R: Recorder<S>, const C: usize>(
         sum_q += v * v * finv;
         // State: a'_i = φ_i x + a_{i+1} + k_{i+1} v, k_i = P_0i / F.
         let vf = v * finv;
-        for i in 0..r - 1 {
-            a[i] = sys.phi[i] * x - pc[i] + a[i + 1] + p[0][i + 1] * vf;
+        if pure_ma {
+            for i in 0..r - 1 {
+                a[i] = a[i + 1] + p[0][i + 1] * vf;
+            }
+            a[r - 1] = zero;
+        } else {
+            for i in 0..r - 1 {
+                a[i] = sys.phi[i] * x - pc[i] + a[i + 1] + p[0][i + 1] * vf;
+            }
+            a[r - 1] = phi[r - 1] * x - pc[r - 1];
         }
-        a[r - 1] = phi[r - 1] * x - pc[r - 1];
         // Covariance (upper triangle, ascending order reads only not-yet-written entries).
         // Copied into a buffer that lives across steps: building a fresh `[S; C]` each step
         // cost a 616-byte memcpy per step with 6 dual lanes (15% of a fit).
@@ -795,6 +805,31 @@ fn cov_update<S: Real, const C: usize, const TRACK: bool>(
     r: usize,
 ) -> f64 {
     let mut maxdiff = [0.0_f64; 4];
+    if !TRACK {
+        // The same sums as `cov_entry`, in branch-free loops: the shifted row minus the
+        // rank-one term, the last column 0 (`P_{0,r} = 0`), then the noise row if any.
+        for i in 0..r {
+            let gi = g[i] * finv;
+            let (head, tail) = p.split_at_mut(i + 1);
+            let row = &mut head[i];
+            if let Some(below) = tail.first().filter(|_| i + 1 < r) {
+                for ((x, &b), &gj) in row[i..r - 1]
+                    .iter_mut()
+                    .zip(&below[i + 1..r])
+                    .zip(&g[i..r - 1])
+                {
+                    *x = b - gi * gj;
+                }
+            }
+            row[r - 1] = S::cst(0.0);
+            if q_live[i] {
+                for (x, &qv) in row[i..r].iter_mut().zip(&q[i][i..r]) {
+                    *x += qv;
+                }
+            }
+        }
+        return 0.0;
+    }
     for i in 0..r {
         let gi = g[i] * finv;
         let (head, tail) = p.split_at_mut(i + 1);

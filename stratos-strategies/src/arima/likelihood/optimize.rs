@@ -46,12 +46,33 @@ const JOIN_DIST: f64 = 1e-2;
 /// See [`JOIN_DIST`] (cost units: `−log L / (n − d)`, relative to `max(1, |cost|)`).
 const JOIN_COST: f64 = 1e-6;
 
+/// The lowest-cost point of a descent, with the gradient computed there (the gradient test
+/// reads it instead of running the filter again).
+#[derive(Debug, Clone)]
+struct Best {
+    cost: f64,
+    x: Vec<f64>,
+    grad: Vec<f64>,
+}
+
+impl Best {
+    /// The Euclidean norm of the gradient.
+    fn grad_norm(&self) -> f64 {
+        self.grad.iter().map(|v| v * v).sum::<f64>().sqrt()
+    }
+
+    /// `(cost, point)`, the form of a known optimum.
+    fn known(&self) -> (f64, Vec<f64>) {
+        (self.cost, self.x.clone())
+    }
+}
+
 #[derive(Default)]
 struct Cache {
     /// Recent evaluations: (x, cost, gradient).
     recent: Vec<(Vec<f64>, f64, Vec<f64>)>,
-    /// The lowest cost seen and where.
-    best: Option<(f64, Vec<f64>)>,
+    /// The lowest cost seen, where, and the gradient there.
+    best: Option<Best>,
     /// Whether an evaluated point joined a known optimum (see [`JOIN_DIST`]).
     joined: bool,
     /// Number of (distinct) evaluations.
@@ -66,8 +87,12 @@ impl Problem<'_, '_> {
         }
         let mut g = vec![0.0; x.len()];
         let c = self.obj.cost_grad(x, &mut g);
-        if c.is_finite() && cache.best.as_ref().is_none_or(|(b, _)| c < *b) {
-            cache.best = Some((c, x.to_vec()));
+        if c.is_finite() && cache.best.as_ref().is_none_or(|b| c < b.cost) {
+            cache.best = Some(Best {
+                cost: c,
+                x: x.to_vec(),
+                grad: g.clone(),
+            });
         }
         if c.is_finite()
             && self.known.iter().any(|(kc, kx)| {
@@ -114,7 +139,7 @@ impl Gradient for Problem<'_, '_> {
 
 /// The outcome of one L-BFGS run.
 struct Run {
-    best: Option<(f64, Vec<f64>)>,
+    best: Option<Best>,
     iterations: u64,
     reason: Option<TerminationReason>,
     error: Option<ArgminError>,
@@ -196,8 +221,8 @@ const COST_TOL: f64 = 1e-15;
 /// One maximum-likelihood descent: L-BFGS from `x0`, restarted from the best point (fresh
 /// curvature memory) while it stops early.
 struct Descent {
-    /// The lowest cost found and where.
-    best: Option<(f64, Vec<f64>)>,
+    /// The lowest cost found, where, and the gradient there.
+    best: Option<Best>,
     iterations: u64,
     termination: String,
     error: Option<ArgminError>,
@@ -239,7 +264,7 @@ fn descend(
         let run = lbfgs(obj, x.clone(), budget, (grad_tol, cost_tol), known);
         out.iterations += run.iterations;
         let improved = match (&run.best, &out.best) {
-            (Some((c, _)), Some((b, _))) => c < b,
+            (Some(c), Some(b)) => c.cost < b.cost,
             (Some(_), None) => true,
             _ => false,
         };
@@ -256,14 +281,15 @@ fn descend(
             out.joined = true;
             break;
         }
-        let Some((_, bx)) = &out.best else { break };
-        x = bx.clone();
+        let Some(b) = &out.best else { break };
+        x = b.x.clone();
+        let grad_norm = b.grad_norm();
         out.termination = match &run.reason {
             Some(TerminationReason::SolverExit(msg)) => msg.clone(),
             Some(r) => r.text().to_owned(),
             None => "unknown".to_owned(),
         };
-        if gradient_norm(obj, &x) <= grad_tol
+        if grad_norm <= grad_tol
             || !improved
             || matches!(run.reason, Some(TerminationReason::MaxItersReached))
         {
@@ -271,16 +297,6 @@ fn descend(
         }
     }
     out
-}
-
-/// The Euclidean norm of the cost's gradient at `x` (infinite where the cost is not
-/// finite).
-fn gradient_norm(obj: &Objective<'_>, x: &[f64]) -> f64 {
-    let mut g = vec![0.0; x.len()];
-    if !obj.cost_grad(x, &mut g).is_finite() {
-        return f64::INFINITY;
-    }
-    g.iter().map(|v| v * v).sum::<f64>().sqrt()
 }
 
 /// The starting points of the multi-start fit, in this order (duplicates dropped):
@@ -301,7 +317,7 @@ fn starts(obj: &Objective<'_>, model: &Arima) -> Vec<(&'static str, Vec<f64>)> {
         // sigma2 = SSE / m from the same residuals.
         let css = obj.css_objective();
         let run = descend(&css, sm_x, model.max_iters(), model.grad_tol(), &[]);
-        if let Some((_, mut x)) = run.best {
+        if let Some(Best { mut x, .. }) = run.best {
             let params = css.params(&x);
             if let Some(s2) = css_sigma2(obj, &params) {
                 if let Some(last) = x.last_mut() {
@@ -355,11 +371,12 @@ pub(crate) fn fit(model: &Arima, y: &[f64]) -> Result<(ArimaParams, Convergence)
     }
     let obj = Objective::new(model, y, &w);
     let mut iterations = 0;
-    let mut best: Option<(f64, Vec<f64>, String)> = None;
+    let mut best: Option<(Best, String)> = None;
     let mut last_error = None;
     let mut known: Vec<(f64, Vec<f64>)> = Vec::new();
-    // The gradient test `converged` reports (also what makes an optimum joinable).
-    let converged_at = |x: &[f64]| gradient_norm(&obj, x) <= ACCEPT_GRAD.max(model.grad_tol());
+    // The gradient test `converged` reports (also what makes an optimum joinable), on the
+    // gradient the descent computed at its best point.
+    let converged_at = |b: &Best| b.grad_norm() <= ACCEPT_GRAD.max(model.grad_tol());
     for (name, x0) in starts(&obj, model) {
         let run = descend(&obj, x0, model.max_iters(), model.grad_tol(), &known);
         iterations += run.iterations;
@@ -370,20 +387,20 @@ pub(crate) fn fit(model: &Arima, y: &[f64]) -> Result<(ArimaParams, Convergence)
         // overtaken by a later one passing by. (On the 300 statsmodels cases joining changes
         // no result: the same log-likelihoods and convergence flags with it as without.)
         if let Some(b) = &run.best
-            && converged_at(&b.1)
+            && converged_at(b)
         {
-            known.push(b.clone());
+            known.push(b.known());
         }
-        if let Some((c, x)) = run.best
-            && best.as_ref().is_none_or(|(b, _, _)| c < *b)
+        if let Some(b) = run.best
+            && best.as_ref().is_none_or(|(old, _)| b.cost < old.cost)
         {
-            best = Some((c, x, format!("{} (start: {name})", run.termination)));
+            best = Some((b, format!("{} (start: {name})", run.termination)));
         }
         if let Some(e) = run.error {
             last_error = Some(e);
         }
     }
-    let Some((_, bx, termination)) = best else {
+    let Some((b, termination)) = best else {
         return Err(match last_error {
             Some(e) => ArimaError::Optimizer {
                 message: e.to_string(),
@@ -394,9 +411,9 @@ pub(crate) fn fit(model: &Arima, y: &[f64]) -> Result<(ArimaParams, Convergence)
             },
         });
     };
-    let converged = converged_at(&bx);
+    let converged = converged_at(&b);
     Ok((
-        obj.params(&bx),
+        obj.params(&b.x),
         Convergence {
             converged,
             iterations,
