@@ -28,9 +28,14 @@ fn gradient_matches_central_differences() {
         ArimaOrder::new(1, 1, 2),
         ArimaOrder::new(3, 2, 3),
         ArimaOrder::new(0, 1, 1),
+        // 3 and 5 parameters: each parameter count up to 6 has its own lane count.
+        ArimaOrder::new(1, 1, 1),
+        ArimaOrder::new(2, 1, 2),
+        // A seasonal pure MA (the airline model's shape; 3 parameters).
+        ArimaOrder::new(0, 1, 1).with_seasonal(0, 1, 1, 4),
     ] {
         let model = Arima::new(order);
-        let w = kalman::difference(&y, order.d);
+        let w = order.integration().difference(&y);
         let obj = Objective::new(&model, &y, &w);
         // A generic point, and one with zero AR terms (statsmodels' fallback start, where
         // zero-valued pivot multipliers of the Lyapunov solve still carry derivatives).
