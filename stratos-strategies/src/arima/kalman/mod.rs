@@ -396,9 +396,11 @@ pub(crate) struct FullSystem<'a, S> {
     live: [bool; MAX_SR],
     /// `σ² R_i R_j`, r × r row-major.
     q: Vec<S>,
-    /// Scratch: `T a` and `T P`.
+    /// Scratch: `T a`, `T P` (its rows that are not shifts), and the matrix the next `P`
+    /// is built in.
     ta: Vec<S>,
     tp: Vec<S>,
+    spare: Vec<S>,
 }
 
 impl<'a, S: Real> FullSystem<'a, S> {
@@ -451,6 +453,7 @@ impl<'a, S: Real> FullSystem<'a, S> {
             q,
             ta: vec![zero; m],
             tp: vec![zero; m * m],
+            spare: vec![zero; m * m],
         }
     }
 
@@ -460,10 +463,11 @@ impl<'a, S: Real> FullSystem<'a, S> {
     }
 
     /// The prediction step: `a ← T a`, `P ← T P T' + Q` (`P` row-major `m × m`, both
-    /// triangles). `T P` is formed row by row from the sparse rows of `T` (a shift row is a
-    /// row copy), then each row of it is multiplied by `T'` with [`apply_t`]: the same sums in
-    /// the same order as two dense passes of [`apply_t`], for O(m · nnz(T)) arithmetic.
-    pub(crate) fn predict(&mut self, a: &mut [S], p: &mut [S]) {
+    /// triangles). `T P` is formed row by row from the sparse rows of `T` (a shift row's is a
+    /// row of `P` itself, not copied), then each row of it is multiplied by `T'` with
+    /// [`apply_t`] into a spare matrix that then takes `P`'s place: the same sums in the same
+    /// order as two dense passes of [`apply_t`], for O(m · nnz(T)) arithmetic.
+    pub(crate) fn predict(&mut self, a: &mut [S], p: &mut Vec<S>) {
         let m = self.m();
         let (k, r) = (self.integ.k(), self.sys.r);
         let phi = &self.sys.phi[..r];
@@ -482,11 +486,12 @@ impl<'a, S: Real> FullSystem<'a, S> {
             };
         }
         a[..m].copy_from_slice(&self.ta);
+        // Row i of T P; a shift row's is row x of P, read from P itself below.
         for i in 0..m {
             let out = &mut self.tp[i * m..(i + 1) * m];
             match &self.terms[self.starts[i]..self.starts[i + 1]] {
                 [] => out.fill(zero),
-                [(x, Coef::One)] => out.copy_from_slice(&p[x * m..(x + 1) * m]),
+                [(_, Coef::One)] => {}
                 [(x0, c0), rest @ ..] => {
                     for (o, &x) in out.iter_mut().zip(&p[x0 * m..(x0 + 1) * m]) {
                         *o = term(*c0, x, phi);
@@ -499,21 +504,28 @@ impl<'a, S: Real> FullSystem<'a, S> {
                 }
             }
         }
+        // (T P) T' into the spare matrix, which then changes places with P (the shift rows
+        // of T P were P's own rows: no copies of them).
         for i in 0..m {
+            let tp_row = match &self.terms[self.starts[i]..self.starts[i + 1]] {
+                [(x, Coef::One)] => &p[x * m..(x + 1) * m],
+                _ => &self.tp[i * m..(i + 1) * m],
+            };
             apply_t(
-                &self.tp[i * m..(i + 1) * m],
+                tp_row,
                 &self.integ,
                 self.sys,
                 &self.live,
-                &mut p[i * m..(i + 1) * m],
+                &mut self.spare[i * m..(i + 1) * m],
             );
         }
         for i in 0..r {
-            let row = &mut p[(k + i) * m + k..(k + i + 1) * m];
+            let row = &mut self.spare[(k + i) * m + k..(k + i + 1) * m];
             for (x, &qv) in row.iter_mut().zip(&self.q[i * r..(i + 1) * r]) {
                 *x += qv;
             }
         }
+        std::mem::swap(p, &mut self.spare);
     }
 }
 
