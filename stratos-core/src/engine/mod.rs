@@ -33,6 +33,9 @@
 //!   record ends up in exactly one of `processed`, `invalid`, `late_dropped`,
 //!   `duplicates_dropped`, `limit_rejected`, `unknown_tenant` or `stream_rejected`.
 //! - **Tenants.** See [`tenant`]. Without policies every tenant is allowed with no limits.
+//! - **Flushing.** The sink is flushed after each record that produced events or a notice
+//!   ([`FlushPolicy::EachRecord`], the default), or only by the caller
+//!   ([`FlushPolicy::Caller`]), e.g. when its input is about to wait for more bytes.
 //!
 //! # Examples
 //! ```
@@ -60,7 +63,8 @@ use std::collections::VecDeque;
 use rustc_hash::FxHashMap;
 
 pub use config::{
-    DropReason, EngineConfig, EngineStats, Input, MissingPolicy, Overflow, Processed, TimePolicy,
+    DropReason, EngineConfig, EngineStats, FlushPolicy, Input, MissingPolicy, Overflow, Processed,
+    TimePolicy,
 };
 pub use error::{EngineError, SinkError};
 pub use sink::{CallbackSink, ChannelSink, Emitted, LimitExceeded, NdjsonSink, Notice, Sink};
@@ -343,7 +347,9 @@ impl Engine {
             for e in self.events.drain(..) {
                 sink.event(&tenant.name, e)?;
             }
-            sink.flush()?;
+            if self.config.flush == FlushPolicy::EachRecord {
+                sink.flush()?;
+            }
         }
         if self.tick.is_multiple_of(SWEEP_EVERY) {
             self.sweep();
@@ -581,7 +587,11 @@ impl Engine {
                 message,
             });
             self.stats.notices += 1;
-            if let Err(e) = sink.notice(notice).and_then(|()| sink.flush()) {
+            let flush = self.config.flush == FlushPolicy::EachRecord;
+            if let Err(e) = sink
+                .notice(notice)
+                .and_then(|()| if flush { sink.flush() } else { Ok(()) })
+            {
                 return EngineError::Sink(e);
             }
         }

@@ -11,6 +11,7 @@ pub struct NdjsonRows<R> {
     buf: Vec<u8>,
     limits: Limits,
     rules: RecordRules,
+    next_buffered: bool,
 }
 
 impl<R: BufRead> NdjsonRows<R> {
@@ -28,12 +29,44 @@ impl<R: BufRead> NdjsonRows<R> {
                 stream_field: options.stream_field().map(str::to_owned),
                 date_format: date_pattern(options)?,
             },
+            next_buffered: false,
         })
     }
 
     /// The last line read (1-based).
     pub fn line(&self) -> u64 {
         self.line
+    }
+
+    /// Whether the next line is already whole in the input's buffer, so that
+    /// [`NdjsonRows::next_record`] will return without reading from the source
+    /// ([`BufRead::fill_buf`] reads only once the buffer is empty). False before the first
+    /// line, after a line that ended the buffered bytes or left only part of the next line,
+    /// and at the end of the input: the next call may then wait for input.
+    ///
+    /// This is the moment for a caller writing output as it goes to flush it: output leaves
+    /// before the reader waits on a live feed (a pipe, a socket), yet a burst of buffered
+    /// lines costs one write instead of one per line.
+    ///
+    /// # Examples
+    /// ```
+    /// use stratos_core::Record;
+    /// use stratos_ingest::stream::NdjsonRows;
+    /// use stratos_ingest::ReadOptions;
+    /// # fn main() -> Result<(), stratos_ingest::IngestError> {
+    /// // The buffer holds two whole lines and the start of a third.
+    /// let input: &[u8] = b"{\"v\":1}\n{\"v\":2}\n{\"v\"";
+    /// let mut rows = NdjsonRows::new(input, &ReadOptions::default())?;
+    /// let mut record = Record::new("");
+    /// assert!(!rows.next_line_buffered());
+    /// rows.next_record(&mut record)?;
+    /// assert!(rows.next_line_buffered());
+    /// rows.next_record(&mut record)?;
+    /// assert!(!rows.next_line_buffered());
+    /// # Ok(()) }
+    /// ```
+    pub fn next_line_buffered(&self) -> bool {
+        self.next_buffered
     }
 
     /// Reads the next line into `record`: `Ok(None)` at the end of the input.
@@ -44,8 +77,13 @@ impl<R: BufRead> NdjsonRows<R> {
     pub fn next_record(&mut self, record: &mut Record) -> Result<Option<Pulled>, IngestError> {
         self.line += 1;
         let line = self.line;
-        match read_line(&mut self.input, &mut self.buf, self.limits.max_line_bytes)
-            .map_err(|e| io_failure(e, line))?
+        match read_line(
+            &mut self.input,
+            &mut self.buf,
+            self.limits.max_line_bytes,
+            &mut self.next_buffered,
+        )
+        .map_err(|e| io_failure(e, line))?
         {
             LineRead::Eof => return Ok(None),
             LineRead::TooLong => return Ok(Some(too_long(line, &self.limits))),
