@@ -55,6 +55,7 @@
 mod config;
 mod error;
 mod evict;
+mod key;
 mod sink;
 pub mod tenant;
 
@@ -118,7 +119,7 @@ pub struct Engine {
     policies: Option<TenantPolicies>,
     tenant_index: FxHashMap<Box<str>, usize>,
     tenants: Vec<TenantState>,
-    maps: Vec<FxHashMap<Box<str>, usize>>,
+    maps: Vec<FxHashMap<key::StreamKey, usize>>,
     /// Per tenant, its streams in order of (re)queueing: (slot, stream id, tick when queued).
     queues: Vec<VecDeque<(usize, u64, u64)>>,
     /// The streams of unlisted tenants, in the same form.
