@@ -664,9 +664,23 @@ fn a_line_over_the_budget_on_stdin_is_a_limit_not_an_abort() {
 
 /// A live feed: the alert of the last line sent must reach stdout while stdin is still open
 /// and nothing more has come, not when more input (or its end) arrives. Output is flushed
-/// whenever the reader would wait, not after each record.
+/// whenever the reader would wait, not after each record. NDJSON and CSV alike.
 #[test]
 fn an_alert_leaves_before_the_next_input_arrives() {
+    let values = [1, 2, 1, 2, 1, 100];
+    let ndjson: String = values
+        .iter()
+        .map(|v| format!("{{\"stream_id\":\"a\",\"value\":{v}}}\n"))
+        .collect();
+    let csv: String = std::iter::once("stream_id,value\n".to_owned())
+        .chain(values.iter().map(|v| format!("a,{v}\n")))
+        .collect();
+    for input in [ndjson, csv] {
+        alert_leaves_while_input_is_open(input);
+    }
+}
+
+fn alert_leaves_while_input_is_open(text: String) {
     let mut child = bin()
         .args([
             "stream",
@@ -682,14 +696,11 @@ fn an_alert_leaves_before_the_next_input_arrives() {
         .unwrap();
     let mut input = child.stdin.take().unwrap();
     let (seen, got) = mpsc::channel::<()>();
-    // Sends six lines, the last one anomalous, then keeps stdin open until the alert has been
+    // Sends the lines, the last one anomalous, then keeps stdin open until the alert has been
     // read (or, should it never come, for a minute: a guard against hanging, not a timing
     // check), and says which happened.
     let writer = std::thread::spawn(move || {
-        for v in [1, 2, 1, 2, 1, 100] {
-            let line = format!("{{\"stream_id\":\"a\",\"value\":{v}}}\n");
-            input.write_all(line.as_bytes()).unwrap();
-        }
+        input.write_all(text.as_bytes()).unwrap();
         input.flush().unwrap();
         let while_open = got.recv_timeout(Duration::from_secs(60)).is_ok();
         drop(input);
