@@ -545,7 +545,7 @@ impl IsolationForest {
     }
 
     /// Mean (expected) path length of `x` (`dims` values) over the trees. The trees' lengths
-    /// are summed group by group of [`LANES`] trees (each group from 0, in tree order), then
+    /// are summed group by group of 8 trees (each group from 0, in tree order), then
     /// the groups in order: [`IsolationForest::score_above`] sums in the same order.
     pub fn mean_path_length(&self, x: &[f64]) -> f64 {
         let n = self.roots.len();
@@ -565,10 +565,9 @@ impl IsolationForest {
     /// When `Some`, the score equals [`IsolationForest::score`], to the bit: the lengths are
     /// summed in the same order, whatever the trees walked at a time.
     ///
-    /// Trees are walked in lockstep, [`LANES`] at first; after that, as many as the row's mean
-    /// length so far says it needs before the bound can be checked again (at most [`LANES`],
-    /// at least [`MIN_WALK`]), so that a row stops close to the first tree where the bound
-    /// allows it.
+    /// Trees are walked in lockstep, 8 at first; after that, as many as the row's mean length
+    /// so far says it needs before the bound can be checked again (at most 8, at least 2), so
+    /// that a row stops close to the first tree where the bound allows it.
     pub fn score_above(&self, x: &[f64], threshold: f64) -> Option<f64> {
         if x.len() != self.dims || self.norm <= 0.0 || self.roots.is_empty() {
             return (0.0 > threshold).then_some(0.0);
