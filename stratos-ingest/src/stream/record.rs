@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{Map, Value as Json};
+use serde_json::Value as Json;
 use stratos_core::{DataType, Record, Timestamp, Value};
 
 use crate::convert::DatePattern;
@@ -56,8 +56,11 @@ pub(crate) struct RecordRules {
 pub(crate) struct RecordIssue(pub(crate) String);
 
 /// Fills `record` from one JSON object, reusing its maps.
+///
+/// `object` gives the object's members as a [`Map`](serde_json::Map) iterates them (sorted by key, each key
+/// once).
 pub(crate) fn fill_record(
-    object: Map<String, Json>,
+    object: impl IntoIterator<Item = (String, Json)>,
     rules: &RecordRules,
     record: &mut Record,
 ) -> Result<(), RecordIssue> {
@@ -373,6 +376,7 @@ fn excerpt(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Map;
 
     fn read(text: &str) -> Result<Record, RecordIssue> {
         let obj: Map<String, Json> = serde_json::from_str(text).unwrap();

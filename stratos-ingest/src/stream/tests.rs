@@ -177,3 +177,37 @@ fn a_buffered_next_line_is_read_without_going_to_the_source() {
     assert!(!rows.next_line_buffered());
     assert!(rows.next_row(&mut row).unwrap().is_none());
 }
+
+#[test]
+fn objects_read_directly_equal_objects_read_through_a_map() {
+    let lines: &[&str] = &[
+        r#"{"stream_id":"s1","value":1.5}"#,
+        r#"{"value":2,"stream_id":"s2","value":3}"#,
+        r#"{"b":1,"a":2,"stream_id":"x","a":4,"c":{"d":[1,2]}}"#,
+        r#"{"stream_id":"a","payload":{"value":2,"stream_id":"inner"},"timestamp":"2025-01-01T00:01:00Z"}"#,
+        r#"{"sensor_id":"b","value":3,"ts":1735689600,"metadata":{"x":1}}"#,
+        r#"{"stream":"c","data":{"value":4},"time":"2025-01-01T00:03:00Z","arr":[1,2]}"#,
+        r#"{"symbol":"d","value":5,"timestamp":null,"ts":1735689700}"#,
+        r#"{"stream_id":7,"value":6,"data_type":"SENSOR","dataType":"weird"}"#,
+        r#"{"stream_id":"a","value":8,"timestamp":"bad time"}"#,
+        r#"{"stream_id":"\u00e9t\"é","value":1e400}"#,
+        r#"{"v":1} trailing"#,
+        r#"{v:1, 'w': NaN}"#,
+        r#"[1,2]"#,
+        r#"{"a":[[[[[[[[[[1]]]]]]]]]]}"#,
+    ];
+    let opts = ReadOptions::default().with_limits(Limits::default().with_max_nesting_depth(6));
+    let rules = RecordRules::default();
+    for line in lines {
+        let mut rows = NdjsonRows::new(line.as_bytes(), &opts).unwrap();
+        let mut direct = Record::new("");
+        let got = rows.next_record(&mut direct).unwrap().unwrap();
+        let mut mapped = Record::new("");
+        let want = ndjson::decode_line(line.as_bytes(), 1, opts.limits(), &rules, &mut mapped);
+        match (&got, &want) {
+            (Pulled::Row, Pulled::Row) => assert_eq!(direct, mapped, "{line}"),
+            (Pulled::Bad(a), Pulled::Bad(b)) => assert_eq!(a.to_string(), b.to_string(), "{line}"),
+            _ => panic!("{line}: {got:?} vs {want:?}"),
+        }
+    }
+}
