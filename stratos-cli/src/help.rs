@@ -41,7 +41,7 @@ pub(crate) const STREAM: &str = "Input: NDJSON records in the seed's envelope
   {\"stream_id\":\"sensor_01\",\"payload\":{\"value\":23.5},\"timestamp\":\"2025-01-15T10:30:00Z\"}
 or CSV with a header, e.g. timestamp,stream_id,value (a `stream_id` or `stream` column names the
 stream; a `timestamp`, `time`, `ts`, `date`, `datetime` or `epoch` column gives the time).
-State is kept per stream_id. Each event is one JSON line, flushed as it happens.
+State is kept per stream_id. Each event is one JSON line, written out before more input is awaited.
 
 Examples:
   stratos stream --strategy anomaly_detection --config '{\"method\":\"z_score\",\"window_size\":50,\"threshold\":3}' < examples/data/sensor_stream.ndjson

@@ -5,7 +5,8 @@ pub(crate) mod table;
 
 use std::io::{self, BufWriter, Write};
 
-/// Buffered, locked stdout. Written per batch and flushed at the end (per event in `stream`).
+/// Buffered, locked stdout. Written per batch and flushed at the end (in `stream`, also
+/// whenever the input may wait).
 pub(crate) fn stdout() -> BufWriter<io::StdoutLock<'static>> {
     BufWriter::with_capacity(64 * 1024, io::stdout().lock())
 }

@@ -1,7 +1,12 @@
 //! `stratos stream` on the library engine: several strategies, tenants and their limits,
 //! `--stats-every`, and batch `run` agreeing with `stream` on the same records.
 
-use super::common::{file, run, stderr, stdout};
+use std::io::{BufRead, BufReader, Write};
+use std::process::Stdio;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use super::common::{bin, file, run, stderr, stdout};
 
 fn events(out: &str) -> Vec<serde_json::Value> {
     out.lines()
@@ -655,4 +660,67 @@ fn a_line_over_the_budget_on_stdin_is_a_limit_not_an_abort() {
         "{}",
         stderr(&o)
     );
+}
+
+/// A live feed: the alert of the last line sent must reach stdout while stdin is still open
+/// and nothing more has come, not when more input (or its end) arrives. Output is flushed
+/// whenever the reader would wait, not after each record. NDJSON and CSV alike.
+#[test]
+fn an_alert_leaves_before_the_next_input_arrives() {
+    let values = [1, 2, 1, 2, 1, 100];
+    let ndjson: String = values
+        .iter()
+        .map(|v| format!("{{\"stream_id\":\"a\",\"value\":{v}}}\n"))
+        .collect();
+    let csv: String = std::iter::once("stream_id,value\n".to_owned())
+        .chain(values.iter().map(|v| format!("a,{v}\n")))
+        .collect();
+    for input in [ndjson, csv] {
+        alert_leaves_while_input_is_open(input);
+    }
+}
+
+fn alert_leaves_while_input_is_open(text: String) {
+    let mut child = bin()
+        .args([
+            "stream",
+            "--strategy",
+            "anomaly_detection",
+            "--config",
+            r#"{"method":"z_score","window_size":5,"threshold":3}"#,
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    let (seen, got) = mpsc::channel::<()>();
+    // Sends the lines, the last one anomalous, then keeps stdin open until the alert has been
+    // read (or, should it never come, for a minute: a guard against hanging, not a timing
+    // check), and says which happened.
+    let writer = std::thread::spawn(move || {
+        input.write_all(text.as_bytes()).unwrap();
+        input.flush().unwrap();
+        let while_open = got.recv_timeout(Duration::from_secs(60)).is_ok();
+        drop(input);
+        while_open
+    });
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let _ = seen.send(());
+    let while_open = writer.join().unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        first.starts_with(r#"{"event":"alert","stream_id":"a""#),
+        "{first}"
+    );
+    assert!(
+        while_open,
+        "the alert came only once stdin was closed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success());
 }

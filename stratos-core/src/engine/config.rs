@@ -36,6 +36,20 @@ pub enum MissingPolicy {
     Accept,
 }
 
+/// When the engine flushes its sink ([`Sink::flush`](super::Sink::flush)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FlushPolicy {
+    /// After each record that produced events or a notice, so that they leave as they happen.
+    #[default]
+    EachRecord,
+    /// Never: the caller flushes the sink itself, at least before it waits for more input and
+    /// at the end (see `next_line_buffered` on the ingest crate's pull readers). Records
+    /// arriving in a burst then cost one write together instead of one per record with
+    /// events, and the output is the same.
+    Caller,
+}
+
 /// Engine settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct EngineConfig {
@@ -56,6 +70,8 @@ pub struct EngineConfig {
     /// Tenants listed in the policies are always admitted and do not count: unknown names,
     /// however many, cannot crowd them out.
     pub max_tenants: usize,
+    /// When the sink is flushed. Defaults to [`FlushPolicy::EachRecord`].
+    pub flush: FlushPolicy,
 }
 
 impl Default for EngineConfig {
@@ -68,6 +84,7 @@ impl Default for EngineConfig {
             duplicates: TimePolicy::Accept,
             missing: MissingPolicy::Reject,
             max_tenants: 10_000,
+            flush: FlushPolicy::EachRecord,
         }
     }
 }

@@ -33,6 +33,9 @@
 //!   record ends up in exactly one of `processed`, `invalid`, `late_dropped`,
 //!   `duplicates_dropped`, `limit_rejected`, `unknown_tenant` or `stream_rejected`.
 //! - **Tenants.** See [`tenant`]. Without policies every tenant is allowed with no limits.
+//! - **Flushing.** The sink is flushed after each record that produced events or a notice
+//!   ([`FlushPolicy::EachRecord`], the default), or only by the caller
+//!   ([`FlushPolicy::Caller`]), e.g. when its input is about to wait for more bytes.
 //!
 //! # Examples
 //! ```
@@ -52,6 +55,7 @@
 mod config;
 mod error;
 mod evict;
+mod key;
 mod sink;
 pub mod tenant;
 
@@ -60,7 +64,8 @@ use std::collections::VecDeque;
 use rustc_hash::FxHashMap;
 
 pub use config::{
-    DropReason, EngineConfig, EngineStats, Input, MissingPolicy, Overflow, Processed, TimePolicy,
+    DropReason, EngineConfig, EngineStats, FlushPolicy, Input, MissingPolicy, Overflow, Processed,
+    TimePolicy,
 };
 pub use error::{EngineError, SinkError};
 pub use sink::{CallbackSink, ChannelSink, Emitted, LimitExceeded, NdjsonSink, Notice, Sink};
@@ -114,7 +119,7 @@ pub struct Engine {
     policies: Option<TenantPolicies>,
     tenant_index: FxHashMap<Box<str>, usize>,
     tenants: Vec<TenantState>,
-    maps: Vec<FxHashMap<Box<str>, usize>>,
+    maps: Vec<FxHashMap<key::StreamKey, usize>>,
     /// Per tenant, its streams in order of (re)queueing: (slot, stream id, tick when queued).
     queues: Vec<VecDeque<(usize, u64, u64)>>,
     /// The streams of unlisted tenants, in the same form.
@@ -343,7 +348,9 @@ impl Engine {
             for e in self.events.drain(..) {
                 sink.event(&tenant.name, e)?;
             }
-            sink.flush()?;
+            if self.config.flush == FlushPolicy::EachRecord {
+                sink.flush()?;
+            }
         }
         if self.tick.is_multiple_of(SWEEP_EVERY) {
             self.sweep();
@@ -581,7 +588,11 @@ impl Engine {
                 message,
             });
             self.stats.notices += 1;
-            if let Err(e) = sink.notice(notice).and_then(|()| sink.flush()) {
+            let flush = self.config.flush == FlushPolicy::EachRecord;
+            if let Err(e) = sink
+                .notice(notice)
+                .and_then(|()| if flush { sink.flush() } else { Ok(()) })
+            {
                 return EngineError::Sink(e);
             }
         }

@@ -55,7 +55,9 @@ pub trait Sink {
     /// As [`Sink::event`].
     fn notice(&mut self, notice: Notice) -> Result<(), SinkError>;
 
-    /// Called after each record that produced events, so that they leave as they happen.
+    /// Sends on what has been written so far. The engine calls it after each record that
+    /// produced events or a notice, so that they leave as they happen, unless its
+    /// [`FlushPolicy`](super::FlushPolicy) leaves flushing to the caller.
     ///
     /// # Errors
     /// As [`Sink::event`].

@@ -760,3 +760,53 @@ proptest::proptest! {
         proptest::prop_assert_eq!(victim_events(&config, Some(&p), &victim, &bursts), alone);
     }
 }
+
+/// A sink counting what it is given and its flushes.
+#[derive(Debug, Default)]
+struct Counting {
+    items: usize,
+    flushes: usize,
+}
+
+impl Sink for Counting {
+    fn event(&mut self, _tenant: &str, _event: Event) -> Result<(), SinkError> {
+        self.items += 1;
+        Ok(())
+    }
+    fn notice(&mut self, _notice: Notice) -> Result<(), SinkError> {
+        self.items += 1;
+        Ok(())
+    }
+    fn flush(&mut self) -> Result<(), SinkError> {
+        self.flushes += 1;
+        Ok(())
+    }
+}
+
+#[test]
+fn the_sink_is_flushed_per_record_unless_the_caller_flushes() {
+    let limited = || policies(r#"[{"tenant_id": "t", "limits": {"rate_limit_per_minute": 2}}]"#);
+    for (flush, want) in [(FlushPolicy::EachRecord, 3), (FlushPolicy::Caller, 0)] {
+        let config = EngineConfig {
+            flush,
+            ..EngineConfig::default()
+        };
+        let mut e = engine(config).with_policies(limited());
+        let mut sink = Counting::default();
+        // Two records with events (the second with an alert); the third is refused with a
+        // notice, the fourth without.
+        for (i, v) in [1.0, 150.0, 1.0, 1.0].into_iter().enumerate() {
+            let _ = e.process(
+                Input::new("s", &[v])
+                    .with_tenant("t")
+                    .with_timestamp(ts(i as i64)),
+                &mut sink,
+            );
+        }
+        assert_eq!(e.stats().processed, 2, "{flush:?}");
+        assert_eq!(e.stats().notices, 1, "{flush:?}");
+        // Two results, one alert, one notice: the same items either way.
+        assert_eq!(sink.items, 4, "{flush:?}");
+        assert_eq!(sink.flushes, want, "{flush:?}");
+    }
+}

@@ -79,8 +79,20 @@ enum LineRead {
 
 /// Reads one line (without its `\n` or `\r\n`) into `buf`, keeping at most `cap` bytes; a
 /// longer line is consumed to its end and reported as [`LineRead::TooLong`].
-fn read_line<R: BufRead>(input: &mut R, buf: &mut Vec<u8>, cap: u64) -> io::Result<LineRead> {
+///
+/// `next_buffered` is set to whether the input's buffer still holds the whole next line (its
+/// `\n` included) after this one: then the next call returns without reading from the source,
+/// since [`BufRead::fill_buf`] reads only once the buffer is empty. Otherwise (a partial line
+/// or nothing left, the end of the input, an error) it is false: the next call may wait for
+/// input.
+fn read_line<R: BufRead>(
+    input: &mut R,
+    buf: &mut Vec<u8>,
+    cap: u64,
+    next_buffered: &mut bool,
+) -> io::Result<LineRead> {
     buf.clear();
+    *next_buffered = false;
     let mut seen = false;
     let mut too_long = false;
     loop {
@@ -108,10 +120,14 @@ fn read_line<R: BufRead>(input: &mut R, buf: &mut Vec<u8>, cap: u64) -> io::Resu
             }
         }
         let used = done.unwrap_or(available.len());
-        input.consume(used);
         if done.is_some() {
+            *next_buffered = available
+                .get(used..)
+                .is_some_and(|rest| memchr::memchr(b'\n', rest).is_some());
+            input.consume(used);
             break;
         }
+        input.consume(used);
     }
     if !seen {
         return Ok(LineRead::Eof);
@@ -301,6 +317,7 @@ pub struct CsvRows<R> {
     pattern: Option<DatePattern>,
     times: TimestampParser,
     before_rows: (u64, u64),
+    next_buffered: bool,
 }
 
 impl<R: BufRead> CsvRows<R> {
@@ -321,10 +338,16 @@ impl<R: BufRead> CsvRows<R> {
         let mut line = 0u64;
         let mut skipped = 0u64;
         let mut blank = 0u64;
+        let mut next_buffered = false;
         let header = loop {
             line += 1;
-            match read_line(&mut input, &mut buf, limits.max_line_bytes)
-                .map_err(|e| io_failure(e, line))?
+            match read_line(
+                &mut input,
+                &mut buf,
+                limits.max_line_bytes,
+                &mut next_buffered,
+            )
+            .map_err(|e| io_failure(e, line))?
             {
                 LineRead::Eof => break None,
                 LineRead::TooLong => {
@@ -410,6 +433,7 @@ impl<R: BufRead> CsvRows<R> {
             pattern: date_pattern(options)?,
             times: TimestampParser::new(),
             before_rows: (skipped, blank),
+            next_buffered,
         })
     }
 
@@ -439,6 +463,16 @@ impl<R: BufRead> CsvRows<R> {
         (skipped, blank, u64::from(!self.headers.is_empty()))
     }
 
+    /// Whether the next line is already whole in the input's buffer, so that
+    /// [`CsvRows::next_row`] will return without reading from the source. When false, the next
+    /// call may wait for input (a pipe or socket fed live): a caller writing output as it goes
+    /// flushes it first, so that nothing it has written waits on input that may be slow to
+    /// come, and writes many rows' output at once while input is plentiful. See
+    /// [`NdjsonRows::next_line_buffered`].
+    pub fn next_line_buffered(&self) -> bool {
+        self.next_buffered
+    }
+
     /// Reads the next line into `row`: `Ok(None)` at the end of the input.
     ///
     /// # Errors
@@ -449,8 +483,13 @@ impl<R: BufRead> CsvRows<R> {
         let line = self.line;
         row.line = line;
         row.ends.clear();
-        match read_line(&mut self.input, &mut row.cells, self.limits.max_line_bytes)
-            .map_err(|e| io_failure(e, line))?
+        match read_line(
+            &mut self.input,
+            &mut row.cells,
+            self.limits.max_line_bytes,
+            &mut self.next_buffered,
+        )
+        .map_err(|e| io_failure(e, line))?
         {
             LineRead::Eof => return Ok(None),
             LineRead::TooLong => return Ok(Some(too_long(line, &self.limits))),

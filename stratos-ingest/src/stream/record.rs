@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{Map, Value as Json};
+use serde_json::Value as Json;
 use stratos_core::{DataType, Record, Timestamp, Value};
 
 use crate::convert::DatePattern;
@@ -56,8 +56,11 @@ pub(crate) struct RecordRules {
 pub(crate) struct RecordIssue(pub(crate) String);
 
 /// Fills `record` from one JSON object, reusing its maps.
+///
+/// `object` gives the object's members as a [`Map`](serde_json::Map) iterates them (sorted by key, each key
+/// once).
 pub(crate) fn fill_record(
-    object: Map<String, Json>,
+    object: impl IntoIterator<Item = (String, Json)>,
     rules: &RecordRules,
     record: &mut Record,
 ) -> Result<(), RecordIssue> {
@@ -67,8 +70,10 @@ pub(crate) fn fill_record(
     record.data_type = DataType::Custom;
     record.stream_id.clear();
 
-    let mut stream: Option<String> = None;
-    let mut time: Option<(String, Json)> = None;
+    // The chosen keys are among STREAM_KEYS and TIME_KEYS (or the named stream field): held
+    // as those names, not copies.
+    let mut stream: Option<&str> = None;
+    let mut time: Option<(&str, Json)> = None;
     let mut payload_objects = Vec::new();
     let mut rest = Vec::new();
     let wanted_stream = rules.stream_field.as_deref();
@@ -97,36 +102,49 @@ pub(crate) fn fill_record(
         }
     }
     // Payload members first, then the top level's, so a top-level key wins a clash.
-    let mut members: Vec<(String, Json)> = Vec::new();
-    for p in payload_objects {
-        if let Json::Object(m) = p {
-            members.extend(m);
+    let members = if payload_objects.is_empty() {
+        rest
+    } else {
+        let mut members: Vec<(String, Json)> = Vec::new();
+        for p in payload_objects {
+            if let Json::Object(m) = p {
+                members.extend(m);
+            }
         }
-    }
-    members.extend(rest);
-    let stream_rank = |k: &str| -> Option<usize> {
+        members.extend(rest);
+        members
+    };
+    let stream_key = |k: &str| -> Option<(usize, &str)> {
         match wanted_stream {
-            Some(w) => (k == w).then_some(0),
-            None => STREAM_KEYS.iter().position(|s| *s == k),
+            Some(w) => (k == w).then_some((0, w)),
+            None => STREAM_KEYS
+                .iter()
+                .position(|s| *s == k)
+                .and_then(|r| Some((r, *STREAM_KEYS.get(r)?))),
         }
     };
-    let time_rank = |k: &str| TIME_KEYS.iter().position(|s| *s == k);
+    let time_key = |k: &str| {
+        TIME_KEYS
+            .iter()
+            .position(|s| *s == k)
+            .and_then(|r| Some((r, *TIME_KEYS.get(r)?)))
+    };
     let mut best_stream = usize::MAX;
     let mut best_time = usize::MAX;
     for (k, v) in &members {
-        if let Some(r) = stream_rank(k)
+        if let Some((r, name)) = stream_key(k)
             && r < best_stream
             && matches!(v, Json::String(_) | Json::Number(_))
         {
             best_stream = r;
-            stream = Some(k.clone());
+            stream = Some(name);
         }
-        if let Some(r) = time_rank(k)
+        if let Some((r, name)) = time_key(k)
             && r < best_time
             && !v.is_null()
         {
             best_time = r;
-            time = Some((k.clone(), v.clone()));
+            time = Some((name, v.clone()));
         }
     }
     if let Some(w) = wanted_stream
@@ -137,7 +155,7 @@ pub(crate) fn fill_record(
         )));
     }
     for (k, v) in members {
-        if Some(&k) == stream.as_ref() {
+        if stream == Some(k.as_str()) {
             match v {
                 Json::String(s) => record.stream_id = s,
                 Json::Number(n) => record.stream_id = n.to_string(),
@@ -154,7 +172,7 @@ pub(crate) fn fill_record(
         if time.as_ref().is_some_and(|(tk, _)| *tk == k) {
             continue;
         }
-        flatten_into(&mut record.payload, &k, v);
+        flatten_owned(&mut record.payload, k, v);
     }
     if record.stream_id.is_empty() {
         record.stream_id.push_str(DEFAULT_STREAM);
@@ -166,6 +184,19 @@ pub(crate) fn fill_record(
         );
     }
     Ok(())
+}
+
+/// [`flatten_into`] with the key owned: a value that is not an object keeps it (no copy).
+fn flatten_owned(map: &mut BTreeMap<String, Value>, key: String, value: Json) {
+    let value = match value {
+        object @ Json::Object(_) => return flatten_into(map, &key, object),
+        Json::Null => Value::Null,
+        Json::Bool(b) => Value::Bool(b),
+        Json::Number(n) => Value::Number(n.as_f64().unwrap_or(f64::NAN)),
+        Json::String(s) => Value::Text(s),
+        a @ Json::Array(_) => Value::Text(a.to_string()),
+    };
+    map.insert(key, value);
 }
 
 /// Adds `value` under `key`, nested objects as `key.inner`, arrays as their JSON text.
@@ -345,6 +376,7 @@ fn excerpt(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Map;
 
     fn read(text: &str) -> Result<Record, RecordIssue> {
         let obj: Map<String, Json> = serde_json::from_str(text).unwrap();

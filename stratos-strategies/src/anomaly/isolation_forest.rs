@@ -54,6 +54,47 @@ pub fn average_path_length(n: usize) -> f64 {
 /// Trees walked in lockstep (their node loads overlap).
 const LANES: usize = 8;
 
+/// The fewest trees walked at a time once the first [`LANES`] are.
+const MIN_WALK: usize = 2;
+
+/// Trees to walk next when the bound still misses by `deficit` and the trees walked so far
+/// average `mean`: each further tree raises the bound by its length less 1, so about
+/// `deficit / (mean − 1)` trees if the rest are like them, kept within
+/// [`MIN_WALK`]`..=`[`LANES`].
+#[inline]
+fn next_walk(deficit: f64, mean: f64) -> usize {
+    let need = deficit / (mean - 1.0);
+    if need.is_finite() && need > 0.0 && need < LANES as f64 {
+        (need.ceil() as usize).clamp(MIN_WALK, LANES)
+    } else {
+        LANES
+    }
+}
+
+/// Path lengths summed as [`IsolationForest::score`] sums them, whatever the trees walked at a
+/// time: tree by tree into the current group of [`LANES`] trees (from 0), each group then
+/// into the total, in tree order. (A floating-point sum depends on its order; this one is
+/// fixed so that every way of walking the forest gives the same bits.)
+#[derive(Debug, Default, Clone, Copy)]
+struct Sums {
+    /// The whole groups so far.
+    total: f64,
+    /// The current group so far.
+    group: f64,
+}
+
+impl Sums {
+    /// Adds the next tree's length; `closes` when it is the last of its group (or the forest).
+    #[inline]
+    fn add(&mut self, length: f64, closes: bool) {
+        self.group += length;
+        if closes {
+            self.total += self.group;
+            self.group = 0.0;
+        }
+    }
+}
+
 /// Marks a child reference as a leaf; the low bits then hold the leaf's sample size.
 const LEAF: u32 = 1 << 31;
 
@@ -434,27 +475,29 @@ impl IsolationForest {
         self.roots.len()
     }
 
-    /// The summed expected path lengths of `x` over the trees `first..first + LANES` (those that
-    /// exist), walked in lockstep so that their node loads overlap. Branch-free per node: the
-    /// child is selected, and the out-of-range isolation probability is
-    /// `p = gap / (gap + (hi − lo))`, with `gap` the distance from `x` to `[lo, hi]` (0 inside).
+    /// The expected path lengths of `x` in the trees `first..first + count` (those that
+    /// exist; `count` ≤ `N`), in lanes `0..count` (the other lanes stay idle and hold 0),
+    /// walked in lockstep so that their node loads overlap. Branch-free per node: the child is
+    /// selected, and the out-of-range isolation probability is `p = gap / (gap + (hi − lo))`,
+    /// with `gap` the distance from `x` to `[lo, hi]` (0 inside).
     #[inline]
-    fn path_lengths<const LANES: usize>(&self, first: usize, x: &[f64]) -> f64 {
-        let mut base = [0usize; LANES];
-        let mut reference = [LEAF; LANES];
-        for l in 0..LANES {
+    fn walk<const N: usize>(&self, first: usize, count: usize, x: &[f64], sums: &mut Sums) {
+        let mut base = [0usize; N];
+        let mut reference = [LEAF; N];
+        let count = count.min(N);
+        for l in 0..count {
             if let Some(&root) = self.roots.get(first + l) {
                 base[l] = (first + l) * self.stride;
                 reference[l] = root;
             }
         }
-        let mut depth = [0.0f64; LANES];
+        let mut depth = [0.0f64; N];
         // Probability that x is not yet isolated, and the expected length so far.
-        let mut alive = [1.0f64; LANES];
-        let mut expected = [0.0f64; LANES];
+        let mut alive = [1.0f64; N];
+        let mut expected = [0.0f64; N];
         loop {
             let mut active = false;
-            for l in 0..LANES {
+            for l in 0..N {
                 if reference[l] & LEAF != 0 {
                     continue;
                 }
@@ -489,50 +532,73 @@ impl IsolationForest {
                 break;
             }
         }
-        let mut total = 0.0;
-        for l in 0..LANES {
-            if first + l < self.roots.len() {
-                let size = (reference[l] & !LEAF) as usize;
-                total += expected[l]
-                    + alive[l] * (depth[l] + self.c_table.get(size).copied().unwrap_or(0.0));
+        let n = self.roots.len();
+        for l in 0..count {
+            let size = (reference[l] & !LEAF) as usize;
+            let length = expected[l]
+                + alive[l] * (depth[l] + self.c_table.get(size).copied().unwrap_or(0.0));
+            let tree = first + l;
+            if tree < n {
+                sums.add(length, tree + 1 == n || (tree + 1).is_multiple_of(LANES));
             }
         }
-        total
     }
 
-    /// Mean (expected) path length of `x` (`dims` values) over the trees.
+    /// Mean (expected) path length of `x` (`dims` values) over the trees. The trees' lengths
+    /// are summed group by group of 8 trees (each group from 0, in tree order), then
+    /// the groups in order: [`IsolationForest::score_above`] sums in the same order.
     pub fn mean_path_length(&self, x: &[f64]) -> f64 {
-        let total: f64 = (0..self.roots.len())
-            .step_by(LANES)
-            .map(|first| self.path_lengths::<LANES>(first, x))
-            .sum();
-        total / self.roots.len().max(1) as f64
+        let n = self.roots.len();
+        let mut sums = Sums::default();
+        for first in (0..n).step_by(LANES) {
+            self.walk::<LANES>(first, LANES, x, &mut sums);
+        }
+        let total = sums.total;
+        total / n.max(1) as f64
     }
 
     /// The score of `x` when it exceeds `threshold`, else `None`, walking only as many trees
     /// as needed: every tree's expected path length is at least 1, so once the summed lengths
     /// of the trees walked so far plus 1 per tree left reach `trees · c(ψ) · (−log₂ threshold)`
-    /// the score cannot exceed it (an inlier, about `c(ψ)` per tree, stops after about
-    /// `(−log₂ threshold − 1/c(ψ)) / (1 − 1/c(ψ))` of the forest, 30 % at 0.75 and ψ = 32,
-    /// rounded up to 8 trees). When `Some`, the score equals [`IsolationForest::score`].
+    /// the score cannot exceed it (an inlier, about `c(ψ)` per tree, can stop after about
+    /// `(−log₂ threshold − 1/c(ψ)) / (1 − 1/c(ψ))` of the forest, 30 % at 0.75 and ψ = 32).
+    /// When `Some`, the score equals [`IsolationForest::score`], to the bit: the lengths are
+    /// summed in the same order, whatever the trees walked at a time.
+    ///
+    /// Trees are walked in lockstep, 8 at first; after that, as many as the row's mean length
+    /// so far says it needs before the bound can be checked again (at most 8, at least 2), so
+    /// that a row stops close to the first tree where the bound allows it.
     pub fn score_above(&self, x: &[f64], threshold: f64) -> Option<f64> {
         if x.len() != self.dims || self.norm <= 0.0 || self.roots.is_empty() {
             return (0.0 > threshold).then_some(0.0);
         }
-        let trees = self.roots.len() as f64;
+        let n = self.roots.len();
+        let trees = n as f64;
         let limit = trees * self.norm * -threshold.log2();
-        let mut total = 0.0;
-        for first in (0..self.roots.len()).step_by(LANES) {
-            total += self.path_lengths::<LANES>(first, x);
+        let mut sums = Sums::default();
+        let mut walked = 0;
+        let mut count = LANES;
+        while walked < n {
+            let count_now = count.min(n - walked);
+            // Half the lanes when they do: no idle lane is stepped through.
+            if count_now <= LANES / 2 {
+                self.walk::<{ LANES / 2 }>(walked, count_now, x, &mut sums);
+            } else {
+                self.walk::<LANES>(walked, count_now, x, &mut sums);
+            }
+            walked += count_now;
             // Every tree adds at least 1 (ψ ≥ 2: a split root is depth 1, a leaf root
             // c(ψ) ≥ 1), so the trees not walked yet add at least their number (kept a hair
             // below, so rounding never decides).
-            let rest = self.roots.len().saturating_sub(first + LANES) as f64;
-            if total + rest * (1.0 - 1e-9) >= limit {
+            let sum = sums.total + sums.group;
+            let rest = (n - walked) as f64;
+            let deficit = limit - (sum + rest * (1.0 - 1e-9));
+            if deficit <= 0.0 {
                 return None;
             }
+            count = next_walk(deficit, sum / walked as f64);
         }
-        let score = (-(total / trees) / self.norm).exp2();
+        let score = (-(sums.total / trees) / self.norm).exp2();
         (score > threshold).then_some(score)
     }
 

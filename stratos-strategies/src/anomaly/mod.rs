@@ -96,6 +96,10 @@ pub const ID: &str = "anomaly_detection";
 #[derive(Debug, Clone)]
 pub struct AnomalyStrategy {
     config: AnomalyConfig,
+    /// The config's `threshold` and `score_threshold` as alert messages write them, formatted
+    /// once rather than per alert.
+    threshold_text: String,
+    score_threshold_text: String,
 }
 
 impl AnomalyStrategy {
@@ -172,23 +176,26 @@ impl AnomalyStrategy {
             return;
         }
         let score = row.score.unwrap_or(0.0);
-        let members: BTreeMap<String, f64> = row
-            .findings
-            .iter()
-            .map(|f| {
-                let key = match f.field {
-                    Some(j) if fields.len() > 1 => {
-                        format!(
-                            "{}:{}",
-                            f.method.name(),
-                            fields.get(j).map_or("", String::as_str)
-                        )
-                    }
-                    _ => f.method.name().to_owned(),
-                };
-                (key, f.score)
-            })
-            .collect();
+        let ensemble = method == AnomalyMethod::Ensemble;
+        // Only an ensemble's report lists its members' scores.
+        let members = ensemble.then(|| {
+            row.findings
+                .iter()
+                .map(|f| {
+                    let key = match f.field {
+                        Some(j) if fields.len() > 1 => {
+                            format!(
+                                "{}:{}",
+                                f.method.name(),
+                                fields.get(j).map_or("", String::as_str)
+                            )
+                        }
+                        _ => f.method.name().to_owned(),
+                    };
+                    (key, f.score)
+                })
+                .collect::<BTreeMap<String, f64>>()
+        });
         let rule = match row.adaptive {
             Some(t) => format!(
                 "above the adaptive threshold {} (the {} quantile of the last {} scores)",
@@ -211,7 +218,7 @@ impl AnomalyStrategy {
                     .len(),
                 c.members().len()
             ),
-            None => format!("above {}", num(c.score_threshold, 4)),
+            None => format!("above {}", self.score_threshold_text),
         };
         let message = format!(
             "anomaly in {}: {} score {} {}",
@@ -224,7 +231,6 @@ impl AnomalyStrategy {
             num(score, 4),
             rule
         );
-        let ensemble = method == AnomalyMethod::Ensemble;
         let score_threshold = !ensemble
             && (method == AnomalyMethod::IsolationForest
                 || method.is_score_only()
@@ -234,7 +240,7 @@ impl AnomalyStrategy {
             values: fields.iter().cloned().zip(values.iter().copied()).collect(),
             anomaly_score: score,
             adaptive_threshold: row.adaptive,
-            member_scores: ensemble.then_some(members),
+            member_scores: members,
             score_threshold: score_threshold.then_some(c.score_threshold),
         };
         emit(
@@ -257,7 +263,7 @@ impl AnomalyStrategy {
                 num(p.z.abs(), 2),
                 if p.z > 0.0 { "above" } else { "below" },
                 c.window_size,
-                num(c.threshold, 4),
+                self.threshold_text,
                 num(p.center, 6),
             ),
             AnomalyMethod::RobustZ => format!(
@@ -267,7 +273,7 @@ impl AnomalyStrategy {
                 if p.z > 0.0 { "above" } else { "below" },
                 num(p.center, 6),
                 c.window_size,
-                num(c.threshold, 4)
+                self.threshold_text
             ),
             AnomalyMethod::Ewma => format!(
                 "anomaly in `{field}`: {} is {}σ {} the EWMA {} (alpha {}, threshold {}σ)",
@@ -276,7 +282,7 @@ impl AnomalyStrategy {
                 if p.z > 0.0 { "above" } else { "below" },
                 num(p.center, 6),
                 num(c.ewma_alpha(), 4),
-                num(c.threshold, 4)
+                self.threshold_text
             ),
             _ => format!(
                 "anomaly in `{field}`: {} is {}σ {} the mean {} of the previous {} values (threshold {}σ)",
@@ -285,7 +291,7 @@ impl AnomalyStrategy {
                 if p.z > 0.0 { "above" } else { "below" },
                 num(p.center, 6),
                 c.window_size,
-                num(c.threshold, 4)
+                self.threshold_text
             ),
         }
     }
@@ -488,7 +494,11 @@ impl BuiltinStrategy for AnomalyStrategy {
     fn from_config(config: AnomalyConfig) -> Result<Self, ConfigError> {
         use stratos_core::StrategyConfig;
         config.validate()?;
-        Ok(AnomalyStrategy { config })
+        Ok(AnomalyStrategy {
+            threshold_text: num(config.threshold, 4),
+            score_threshold_text: num(config.score_threshold, 4),
+            config,
+        })
     }
 
     fn settings(&self) -> &AnomalyConfig {
