@@ -230,16 +230,16 @@ struct Descent {
     joined: bool,
 }
 
-/// One descent from `x0`; it stops early on reaching one of the `known` optima (see
-/// [`JOIN_DIST`]).
+/// One descent from `x0`, where the cost is `cost0`; it stops early on reaching one of the
+/// `known` optima (see [`JOIN_DIST`]).
 fn descend(
     obj: &Objective<'_>,
     x0: Vec<f64>,
+    cost0: f64,
     max_iters: u64,
     grad_tol: f64,
     known: &[(f64, Vec<f64>)],
 ) -> Descent {
-    let cost0 = obj.cost(&x0);
     // Stop when an iteration changes the cost by less than ~4 ulps of its size: below that
     // the line search only chases rounding.
     let cost_tol = COST_TOL
@@ -299,44 +299,63 @@ fn descend(
     out
 }
 
+/// A starting point: its name, the point, and the cost there.
+type StartPoint = (&'static str, Vec<f64>, f64);
+
 /// The starting points of the multi-start fit, in this order (duplicates dropped):
 /// statsmodels' own `start_params`, the conditional-sum-of-squares optimum (R's
-/// `method = "CSS-ML"` start), Hannan–Rissanen, and zero AR / MA coefficients.
-fn starts(obj: &Objective<'_>, model: &Arima) -> Vec<(&'static str, Vec<f64>)> {
+/// `method = "CSS-ML"` start), Hannan–Rissanen, and zero AR / MA coefficients; each with
+/// its cost, which the finiteness check computes anyway (and the descent needs).
+fn starts(obj: &Objective<'_>, model: &Arima) -> Vec<StartPoint> {
     let sm = obj.start();
     let zero = fallback_x(obj, &sm);
+    let zero_cost = obj.cost(&zero);
     let to_x = |params: &ArimaParams| {
         obj.unconstrain(params)
-            .filter(|x| obj.cost(x).is_finite())
-            .unwrap_or_else(|| zero.clone())
+            .map(|x| {
+                let c = obj.cost(&x);
+                (x, c)
+            })
+            .filter(|(_, c)| c.is_finite())
+            .unwrap_or_else(|| (zero.clone(), zero_cost))
     };
-    let sm_x = to_x(&sm);
-    let mut out: Vec<(&'static str, Vec<f64>)> = vec![("statsmodels", sm_x.clone())];
+    let (sm_x, sm_cost) = to_x(&sm);
+    let mut out: Vec<StartPoint> = vec![("statsmodels", sm_x.clone(), sm_cost)];
     if obj.p + obj.q + obj.sp + obj.sq > 0 {
         // CSS: minimise the conditional sum of squares from statsmodels' start, then take
         // sigma2 = SSE / m from the same residuals.
         let css = obj.css_objective();
-        let run = descend(&css, sm_x, model.max_iters(), model.grad_tol(), &[]);
+        let css_cost = css.cost(&sm_x);
+        let run = descend(
+            &css,
+            sm_x,
+            css_cost,
+            model.max_iters(),
+            model.grad_tol(),
+            &[],
+        );
         if let Some(Best { mut x, .. }) = run.best {
             let params = css.params(&x);
             if let Some(s2) = css_sigma2(obj, &params) {
                 if let Some(last) = x.last_mut() {
                     *last = s2.ln();
                 }
-                if obj.cost(&x).is_finite() {
-                    out.push(("css", x));
+                let c = obj.cost(&x);
+                if c.is_finite() {
+                    out.push(("css", x, c));
                 }
             }
         }
         if !obj.seasonal_arma() {
-            out.push(("hannan-rissanen", to_x(&obj.hannan_rissanen())));
+            let (x, c) = to_x(&obj.hannan_rissanen());
+            out.push(("hannan-rissanen", x, c));
         }
-        out.push(("zero", zero));
+        out.push(("zero", zero, zero_cost));
     }
-    let mut unique: Vec<(&'static str, Vec<f64>)> = Vec::with_capacity(out.len());
-    for (name, x) in out {
-        if !unique.iter().any(|(_, u)| u == &x) {
-            unique.push((name, x));
+    let mut unique: Vec<StartPoint> = Vec::with_capacity(out.len());
+    for (name, x, c) in out {
+        if !unique.iter().any(|(_, u, _)| u == &x) {
+            unique.push((name, x, c));
         }
     }
     unique
@@ -377,8 +396,8 @@ pub(crate) fn fit(model: &Arima, y: &[f64]) -> Result<(ArimaParams, Convergence)
     // The gradient test `converged` reports (also what makes an optimum joinable), on the
     // gradient the descent computed at its best point.
     let converged_at = |b: &Best| b.grad_norm() <= ACCEPT_GRAD.max(model.grad_tol());
-    for (name, x0) in starts(&obj, model) {
-        let run = descend(&obj, x0, model.max_iters(), model.grad_tol(), &known);
+    for (name, x0, cost0) in starts(&obj, model) {
+        let run = descend(&obj, x0, cost0, model.max_iters(), model.grad_tol(), &known);
         iterations += run.iterations;
         if run.joined {
             continue;
