@@ -181,7 +181,13 @@ impl<W: Write> NdjsonSink<W> {
 impl<W: Write> Sink for NdjsonSink<W> {
     fn event(&mut self, tenant: &str, event: Event) -> Result<(), SinkError> {
         if tenant.is_empty() {
-            serde_json::to_writer(&mut self.out, &event).map_err(std::io::Error::from)?;
+            // Written whole into the scratch line, then passed on at once (the serializer's
+            // many small writes cost less into a vector than through a writer).
+            self.scratch.clear();
+            serde_json::to_writer(&mut self.scratch, &event).map_err(std::io::Error::from)?;
+            self.scratch.push(b'\n');
+            self.out.write_all(&self.scratch)?;
+            return Ok(());
         } else {
             self.scratch.clear();
             self.scratch.extend_from_slice(b"{\"tenant\":");

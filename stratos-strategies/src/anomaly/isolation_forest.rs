@@ -479,9 +479,17 @@ impl IsolationForest {
     /// exist; `count` ≤ `N`), in lanes `0..count` (the other lanes stay idle and hold 0),
     /// walked in lockstep so that their node loads overlap. Branch-free per node: the child is
     /// selected, and the out-of-range isolation probability is `p = gap / (gap + (hi − lo))`,
-    /// with `gap` the distance from `x` to `[lo, hi]` (0 inside).
+    /// with `gap` the distance from `x` to `[lo, hi]` (0 inside). `SINGLE` when the forest
+    /// has one field: every node splits it, so its value is held rather than looked up.
     #[inline]
-    fn walk<const N: usize>(&self, first: usize, count: usize, x: &[f64], sums: &mut Sums) {
+    fn walk<const N: usize, const SINGLE: bool>(
+        &self,
+        first: usize,
+        count: usize,
+        x: &[f64],
+        sums: &mut Sums,
+    ) {
+        let x0 = x.first().copied().unwrap_or(0.0);
         let mut base = [0usize; N];
         let mut reference = [LEAF; N];
         let count = count.min(N);
@@ -506,7 +514,11 @@ impl IsolationForest {
                     continue;
                 };
                 active = true;
-                let v = x.get(node.feature as usize).copied().unwrap_or(0.0);
+                let v = if SINGLE {
+                    x0
+                } else {
+                    x.get(node.feature as usize).copied().unwrap_or(0.0)
+                };
                 let (lo, hi) = (f64::from(node.lo), f64::from(node.hi));
                 let above = v - hi;
                 let below = lo - v;
@@ -551,7 +563,7 @@ impl IsolationForest {
         let n = self.roots.len();
         let mut sums = Sums::default();
         for first in (0..n).step_by(LANES) {
-            self.walk::<LANES>(first, LANES, x, &mut sums);
+            self.walk::<LANES, false>(first, LANES, x, &mut sums);
         }
         let total = sums.total;
         total / n.max(1) as f64
@@ -581,10 +593,11 @@ impl IsolationForest {
         while walked < n {
             let count_now = count.min(n - walked);
             // Half the lanes when they do: no idle lane is stepped through.
-            if count_now <= LANES / 2 {
-                self.walk::<{ LANES / 2 }>(walked, count_now, x, &mut sums);
-            } else {
-                self.walk::<LANES>(walked, count_now, x, &mut sums);
+            match (count_now <= LANES / 2, self.dims == 1) {
+                (true, true) => self.walk::<{ LANES / 2 }, true>(walked, count_now, x, &mut sums),
+                (true, false) => self.walk::<{ LANES / 2 }, false>(walked, count_now, x, &mut sums),
+                (false, true) => self.walk::<LANES, true>(walked, count_now, x, &mut sums),
+                (false, false) => self.walk::<LANES, false>(walked, count_now, x, &mut sums),
             }
             walked += count_now;
             // Every tree adds at least 1 (ψ ≥ 2: a split root is depth 1, a leaf root

@@ -197,13 +197,13 @@ impl AnomalyStrategy {
                 .collect::<BTreeMap<String, f64>>()
         });
         let rule = match row.adaptive {
-            Some(t) => format!(
+            Some(t) => Some(format!(
                 "above the adaptive threshold {} (the {} quantile of the last {} scores)",
                 num(t, 4),
                 num(c.adaptive_quantile, 4),
                 c.adaptive_window
-            ),
-            None if method == AnomalyMethod::Ensemble => format!(
+            )),
+            None if method == AnomalyMethod::Ensemble => Some(format!(
                 "{} of {} methods agree",
                 row.findings
                     .iter()
@@ -217,20 +217,34 @@ impl AnomalyStrategy {
                     })
                     .len(),
                 c.members().len()
-            ),
-            None => format!("above {}", self.score_threshold_text),
+            )),
+            // "above {score_threshold}", written straight into the message.
+            None => None,
         };
-        let message = format!(
-            "anomaly in {}: {} score {} {}",
-            fields
-                .iter()
-                .map(|f| format!("`{f}`"))
-                .collect::<Vec<_>>()
-                .join(", "),
-            method.name(),
-            num(score, 4),
-            rule
-        );
+        // "anomaly in `a`, `b`: {method} score {score} {rule}", appended piece by piece (one
+        // allocation rather than one per piece).
+        let mut message = String::with_capacity(96);
+        message.push_str("anomaly in ");
+        for (i, f) in fields.iter().enumerate() {
+            if i > 0 {
+                message.push_str(", ");
+            }
+            message.push('`');
+            message.push_str(f);
+            message.push('`');
+        }
+        message.push_str(": ");
+        message.push_str(method.name());
+        message.push_str(" score ");
+        message.push_str(&num(score, 4));
+        message.push(' ');
+        match rule {
+            Some(rule) => message.push_str(&rule),
+            None => {
+                message.push_str("above ");
+                message.push_str(&self.score_threshold_text);
+            }
+        }
         let score_threshold = !ensemble
             && (method == AnomalyMethod::IsolationForest
                 || method.is_score_only()
@@ -564,8 +578,7 @@ impl OnlineStrategy for AnomalyOnline {
                     timestamp: row.timestamp,
                     level,
                     message,
-                    // Text keys and derived impls only: writing it cannot fail.
-                    context: serde_json::to_value(context).unwrap_or_default(),
+                    context: context.into_value(),
                 }));
             });
     }

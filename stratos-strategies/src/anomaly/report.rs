@@ -10,6 +10,7 @@ use stratos_core::Timestamp;
 use stratos_core::result::{Report, nan_if_null};
 
 use super::{AnomalyMethod, ID};
+use crate::number_text::json_num;
 
 /// The report of an `anomaly_detection` run: the settings, the counts and every anomaly.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -208,6 +209,59 @@ pub struct AnomalyContext {
     pub method: AnomalyMethod,
 }
 
+impl AnomalyContext {
+    /// The context as the JSON value an alert carries: the same value as
+    /// `serde_json::to_value(&context)`, built directly for a row-level anomaly (the
+    /// serializer's path through the flattened detail costs several times as much).
+    pub(crate) fn into_value(self) -> serde_json::Value {
+        use serde_json::{Map, Value};
+        let AnomalyContext {
+            detail,
+            threshold,
+            window_size,
+            method,
+        } = self;
+        let row = match detail {
+            AnomalyDetail::Row(row) => row,
+            detail => {
+                let context = AnomalyContext {
+                    detail,
+                    threshold,
+                    window_size,
+                    method,
+                };
+                // Text keys and derived impls only: writing it cannot fail.
+                return serde_json::to_value(context).unwrap_or_default();
+            }
+        };
+        let numbers = |m: BTreeMap<String, f64>| {
+            Value::Object(m.into_iter().map(|(k, v)| (k, json_num(v))).collect())
+        };
+        let mut map = Map::new();
+        map.insert(
+            "fields".to_owned(),
+            Value::Array(row.fields.into_iter().map(Value::String).collect()),
+        );
+        map.insert("values".to_owned(), numbers(row.values));
+        map.insert("anomaly_score".to_owned(), json_num(row.anomaly_score));
+        if let Some(t) = row.adaptive_threshold {
+            map.insert("adaptive_threshold".to_owned(), json_num(t));
+        }
+        if let Some(m) = row.member_scores {
+            map.insert("member_scores".to_owned(), numbers(m));
+        }
+        if let Some(t) = row.score_threshold {
+            map.insert("score_threshold".to_owned(), json_num(t));
+        }
+        if let Some(t) = threshold {
+            map.insert("threshold".to_owned(), json_num(t));
+        }
+        map.insert("window_size".to_owned(), Value::from(window_size));
+        map.insert("method".to_owned(), Value::String(method.name().to_owned()));
+        Value::Object(map)
+    }
+}
+
 impl Report for AnomalyReport {
     const STRATEGY_ID: &'static str = ID;
 }
@@ -218,6 +272,60 @@ mod tests {
 
     use super::*;
     use crate::anomaly::{AnomalyConfig, AnomalyStrategy};
+
+    #[test]
+    fn a_context_value_is_the_serialized_context() {
+        let methods = [
+            AnomalyMethod::ZScore,
+            AnomalyMethod::RobustZ,
+            AnomalyMethod::Iqr,
+            AnomalyMethod::Ewma,
+            AnomalyMethod::IsolationForest,
+            AnomalyMethod::Ensemble,
+            AnomalyMethod::Art,
+            AnomalyMethod::OneClassSvm,
+            AnomalyMethod::Seasonal,
+            AnomalyMethod::Contextual,
+            AnomalyMethod::KnnCad,
+            AnomalyMethod::RelativeEntropy,
+            AnomalyMethod::Auto,
+        ];
+        let numbers = [0.75, f64::NAN, -0.0, 1e300, f64::INFINITY];
+        let mut contexts = Vec::new();
+        for (i, &method) in methods.iter().enumerate() {
+            let x = numbers[i % numbers.len()];
+            let y = numbers[(i + 1) % numbers.len()];
+            let row = RowAnomaly {
+                fields: vec!["a".into(), "b \"q\"".into()],
+                values: [("a".to_owned(), x), ("b \"q\"".to_owned(), 2.5)].into(),
+                anomaly_score: y,
+                adaptive_threshold: (i % 2 == 0).then_some(x),
+                member_scores: (i % 3 == 0).then(|| [("z_score".to_owned(), y)].into()),
+                score_threshold: (i % 4 != 0).then_some(0.75),
+            };
+            contexts.push(AnomalyContext {
+                detail: AnomalyDetail::Row(row),
+                threshold: (i % 5 == 0).then_some(y),
+                window_size: i * 7,
+                method,
+            });
+            contexts.push(AnomalyContext {
+                detail: AnomalyDetail::Field(FieldAnomaly {
+                    field: "a".into(),
+                    value: x,
+                    statistic: FieldStatistic::of(method, y, 1.0, 2.0),
+                    anomaly_score: 0.5,
+                }),
+                threshold: Some(3.0),
+                window_size: 20,
+                method,
+            });
+        }
+        for context in contexts {
+            let want = serde_json::to_value(&context).unwrap();
+            assert_eq!(context.into_value(), want);
+        }
+    }
 
     #[test]
     fn the_report_reads_back_from_the_result_data() {
