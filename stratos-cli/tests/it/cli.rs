@@ -3,11 +3,10 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
-use std::process::Stdio;
 
 use stratos_core::{Frame, OutputValues};
 
-use super::common::{bin, file, run, stderr, stdout};
+use super::common::{bin, file, run, spawn, stderr, stdout};
 
 const PRICES: &str =
     "date,close\n2024-01-01,10\n2024-01-02,11\n2024-01-03,12\n2024-01-04,13\n2024-01-05,11\n";
@@ -319,19 +318,13 @@ fn stream_on_error_fail_stops_with_65() {
 
 #[test]
 fn stream_into_a_closed_pipe_exits_quietly() {
-    let mut child = bin()
-        .args([
-            "stream",
-            "--strategy",
-            "moving_average",
-            "--config",
-            r#"{"period":2}"#,
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn(&[
+        "stream",
+        "--strategy",
+        "moving_average",
+        "--config",
+        r#"{"period":2}"#,
+    ]);
     let mut input = child.stdin.take().unwrap();
     let writer = std::thread::spawn(move || {
         for i in 0..200_000 {

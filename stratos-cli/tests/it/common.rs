@@ -3,7 +3,7 @@
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 
 pub(crate) fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_stratos"))
@@ -18,14 +18,19 @@ pub(crate) fn file(name: &str, contents: &str) -> PathBuf {
     p
 }
 
-pub(crate) fn run(args: &[&str], stdin: &str) -> Output {
-    let mut child = bin()
+/// Starts the built `stratos` with `args` and all three standard streams piped.
+pub(crate) fn spawn(args: &[&str]) -> Child {
+    bin()
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap();
+        .unwrap()
+}
+
+pub(crate) fn run(args: &[&str], stdin: &str) -> Output {
+    let mut child = spawn(args);
     let mut input = child.stdin.take().unwrap();
     let data = stdin.to_owned();
     let writer = std::thread::spawn(move || {

@@ -2,11 +2,10 @@
 //! `--stats-every`, and batch `run` agreeing with `stream` on the same records.
 
 use std::io::{BufRead, BufReader, Write};
-use std::process::Stdio;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use super::common::{bin, file, run, stderr, stdout};
+use super::common::{file, run, spawn, stderr, stdout};
 
 fn events(out: &str) -> Vec<serde_json::Value> {
     out.lines()
@@ -681,19 +680,13 @@ fn an_alert_leaves_before_the_next_input_arrives() {
 }
 
 fn alert_leaves_while_input_is_open(text: String) {
-    let mut child = bin()
-        .args([
-            "stream",
-            "--strategy",
-            "anomaly_detection",
-            "--config",
-            r#"{"method":"z_score","window_size":5,"threshold":3}"#,
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn(&[
+        "stream",
+        "--strategy",
+        "anomaly_detection",
+        "--config",
+        r#"{"method":"z_score","window_size":5,"threshold":3}"#,
+    ]);
     let mut input = child.stdin.take().unwrap();
     let (seen, got) = mpsc::channel::<()>();
     // Sends the lines, the last one anomalous, then keeps stdin open until the alert has been
