@@ -180,16 +180,12 @@ impl<W: Write> NdjsonSink<W> {
 
 impl<W: Write> Sink for NdjsonSink<W> {
     fn event(&mut self, tenant: &str, event: Event) -> Result<(), SinkError> {
+        // The line is built whole in the scratch buffer, then passed on at once (the
+        // serializer's many small writes cost less into a vector than through a writer).
+        self.scratch.clear();
         if tenant.is_empty() {
-            // Written whole into the scratch line, then passed on at once (the serializer's
-            // many small writes cost less into a vector than through a writer).
-            self.scratch.clear();
             serde_json::to_writer(&mut self.scratch, &event).map_err(std::io::Error::from)?;
-            self.scratch.push(b'\n');
-            self.out.write_all(&self.scratch)?;
-            return Ok(());
         } else {
-            self.scratch.clear();
             self.scratch.extend_from_slice(b"{\"tenant\":");
             serde_json::to_writer(&mut self.scratch, tenant).map_err(std::io::Error::from)?;
             self.scratch.push(b',');
@@ -197,9 +193,9 @@ impl<W: Write> Sink for NdjsonSink<W> {
             serde_json::to_writer(&mut self.scratch, &event).map_err(std::io::Error::from)?;
             // The event's JSON is an object: drop its opening brace after the tenant key.
             self.scratch.remove(start);
-            self.out.write_all(&self.scratch)?;
         }
-        self.out.write_all(b"\n")?;
+        self.scratch.push(b'\n');
+        self.out.write_all(&self.scratch)?;
         Ok(())
     }
 

@@ -721,7 +721,14 @@ fn arma_phase<S: Real, R: Recorder<S>, const C: usize>(
         // Copied into a buffer that lives across steps: building a fresh `[S; C]` each step
         // cost a 616-byte memcpy per step with 6 dual lanes (15% of a fit).
         g[..r - 1].copy_from_slice(&p[0][1..r]);
-        let converged = cov_step(p, &g, &q, &q_live, finv, r);
+        let step = CovStep {
+            g: &g,
+            q: &q,
+            q_live: &q_live,
+            finv,
+            r,
+        };
+        let converged = cov_step(p, &step);
         t += 1;
         if converged {
             break;
@@ -771,8 +778,22 @@ fn cov_entry<S: Real, const C: usize>(
     new
 }
 
-/// The ARMA filter's covariance step in place, `g` the previous first row `P_{0,1..}`;
-/// true when it converged: no entry moved by more than `STEADY_TOL · P_00` (the new P_00).
+/// What one covariance step of the ARMA filter reads besides P.
+struct CovStep<'a, S, const C: usize> {
+    /// The previous first row, `g_j = P_{0,j+1}` (P's first row is overwritten by the update).
+    g: &'a [S; C],
+    /// `σ² R_i R_j` (upper triangle).
+    q: &'a Mat<S, C>,
+    /// The rows of `R R'` that are not identically zero.
+    q_live: &'a [bool; C],
+    /// `1 / F`.
+    finv: S,
+    /// The state dimension.
+    r: usize,
+}
+
+/// The ARMA filter's covariance step in place; true when it converged: no entry moved by more
+/// than `STEADY_TOL · P_00` (the new P_00).
 ///
 /// For states above [`SMALL_R`], P_00 is computed first: while it alone moves by more, the
 /// step cannot be the converged one and the other entries' changes are not tracked (the
@@ -780,26 +801,19 @@ fn cov_entry<S: Real, const C: usize>(
 /// within the data). The small states, whose filter converges within a few dozen steps and
 /// whose update is a handful of entries, always track: there the extra entry costs more.
 #[inline(always)]
-fn cov_step<S: Real, const C: usize>(
-    p: &mut Mat<S, C>,
-    g: &[S; C],
-    q: &Mat<S, C>,
-    q_live: &[bool; C],
-    finv: S,
-    r: usize,
-) -> bool {
+fn cov_step<S: Real, const C: usize>(p: &mut Mat<S, C>, step: &CovStep<'_, S, C>) -> bool {
     if C > SMALL_R {
-        let q00 = q_live[0].then(|| q[0][0]);
-        let new00 = cov_entry(p.get(1), g[0] * finv, g, 0, r, q00);
+        let q00 = step.q_live[0].then(|| step.q[0][0]);
+        let new00 = cov_entry(p.get(1), step.g[0] * step.finv, step.g, 0, step.r, q00);
         let tol = STEADY_TOL * new00.val();
         if (new00.val() - p[0][0].val()).abs() <= tol {
-            cov_update::<S, C, true>(p, g, q, q_live, finv, r) <= tol
+            cov_update::<S, C, true>(p, step) <= tol
         } else {
-            cov_update::<S, C, false>(p, g, q, q_live, finv, r);
+            cov_update::<S, C, false>(p, step);
             false
         }
     } else {
-        let maxdiff = cov_update::<S, C, true>(p, g, q, q_live, finv, r);
+        let maxdiff = cov_update::<S, C, true>(p, step);
         maxdiff <= STEADY_TOL * p[0][0].val()
     }
 }
@@ -810,12 +824,15 @@ fn cov_step<S: Real, const C: usize>(
 #[inline(never)]
 fn cov_update<S: Real, const C: usize, const TRACK: bool>(
     p: &mut Mat<S, C>,
-    g: &[S; C],
-    q: &Mat<S, C>,
-    q_live: &[bool; C],
-    finv: S,
-    r: usize,
+    step: &CovStep<'_, S, C>,
 ) -> f64 {
+    let &CovStep {
+        g,
+        q,
+        q_live,
+        finv,
+        r,
+    } = step;
     let mut maxdiff = [0.0_f64; 4];
     if !TRACK {
         // The same sums as `cov_entry`, in branch-free loops: the shifted row minus the

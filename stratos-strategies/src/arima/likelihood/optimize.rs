@@ -309,7 +309,7 @@ type StartPoint = (&'static str, Vec<f64>, f64);
 fn starts(obj: &Objective<'_>, model: &Arima) -> Vec<StartPoint> {
     let sm = obj.start();
     let zero = fallback_x(obj, &sm);
-    let zero_cost = obj.cost(&zero);
+    let zero_start = || (zero.clone(), obj.cost(&zero));
     let to_x = |params: &ArimaParams| {
         obj.unconstrain(params)
             .map(|x| {
@@ -317,7 +317,7 @@ fn starts(obj: &Objective<'_>, model: &Arima) -> Vec<StartPoint> {
                 (x, c)
             })
             .filter(|(_, c)| c.is_finite())
-            .unwrap_or_else(|| (zero.clone(), zero_cost))
+            .unwrap_or_else(zero_start)
     };
     let (sm_x, sm_cost) = to_x(&sm);
     let mut out: Vec<StartPoint> = vec![("statsmodels", sm_x.clone(), sm_cost)];
@@ -350,7 +350,8 @@ fn starts(obj: &Objective<'_>, model: &Arima) -> Vec<StartPoint> {
             let (x, c) = to_x(&obj.hannan_rissanen());
             out.push(("hannan-rissanen", x, c));
         }
-        out.push(("zero", zero, zero_cost));
+        let (x, c) = zero_start();
+        out.push(("zero", x, c));
     }
     let mut unique: Vec<StartPoint> = Vec::with_capacity(out.len());
     for (name, x, c) in out {
