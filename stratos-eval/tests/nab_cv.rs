@@ -41,21 +41,24 @@ fn corpus() -> Option<NabCorpus> {
 /// The candidate grid (216 configs), the default's values first in every dimension.
 fn grid() -> Vec<AutoParams> {
     let mut out = Vec::new();
-    for &rhythm in &[Some(0.2), Some(0.1), None] {
-        for &soft_rest in &[40usize, 0] {
-            for &entropy_rest in &[30usize, 20, 50] {
-                for &w in &[0.8, 0.6] {
-                    for &spatial in &[Some(0.15), Some(0.2), Some(0.3)] {
-                        for &rest in &[100usize, 150] {
-                            out.push(AutoParams {
-                                rhythm_tolerance: rhythm,
-                                soft_rest,
-                                entropy_rest,
-                                entropy_weight: w,
-                                spatial_tolerance: spatial,
-                                rest,
-                                ..AutoParams::default()
-                            });
+    for &rate_window in &[1000usize, 0] {
+        for &rhythm in &[Some(0.2), Some(0.1), None] {
+            for &soft_rest in &[40usize, 0] {
+                for &entropy_rest in &[30usize, 20, 50] {
+                    for &w in &[0.8, 0.6] {
+                        for &spatial in &[Some(0.2), Some(0.15), Some(0.3)] {
+                            for &rest in &[100usize, 150] {
+                                out.push(AutoParams {
+                                    rate_window,
+                                    rhythm_tolerance: rhythm,
+                                    soft_rest,
+                                    entropy_rest,
+                                    entropy_weight: w,
+                                    spatial_tolerance: spatial,
+                                    rest,
+                                    ..AutoParams::default()
+                                });
+                            }
                         }
                     }
                 }
@@ -313,6 +316,9 @@ fn params_from(spec: &str) -> AutoParams {
             "soft_rest" => p.soft_rest = f as usize,
             "soft_rest_factor" => p.soft_rest_factor = f,
             "flag" => p.flag = f,
+            "event" => p.event = f,
+            "rate_window" => p.rate_window = f as usize,
+            "rate_scale" => p.rate_scale = f,
             "rhythm" => p.rhythm_tolerance = (v != "none").then_some(f),
             "rhythm_factor" => p.rhythm_factor = f,
             _ => panic!("unknown parameter {k}"),
@@ -390,6 +396,70 @@ fn auto_explore() {
                     f.counts.fp
                 );
             }
+        }
+    }
+}
+
+/// Analysis aid: writes per-row member outputs of `AUTO_DUMP_SPEC` (see [`params_from`]) to
+/// `AUTO_DUMP` (one CSV per corpus: file, row, in-window, probation, level, entropy, range).
+#[test]
+#[ignore = "needs STRATOS_NAB_DIR and AUTO_DUMP"]
+fn auto_dump() {
+    use std::io::Write;
+    let (Some(corpus), Ok(out)) = (corpus(), std::env::var("AUTO_DUMP")) else {
+        return;
+    };
+    let base = AutoParams {
+        rate_window: 0,
+        ..params_from(&std::env::var("AUTO_DUMP_SPEC").unwrap_or_default())
+    };
+    let level = AutoParams {
+        entropy_weight: 0.0,
+        spatial_tolerance: None,
+        rest: 0,
+        soft_rest: 0,
+        ..base.clone()
+    };
+    let shape = AutoParams {
+        level_warmup: 1_000_000_000,
+        entropy_weight: 1.0,
+        spatial_tolerance: None,
+        rest: 0,
+        soft_rest: 0,
+        ..base.clone()
+    };
+    let range = AutoParams {
+        level_warmup: 1_000_000_000,
+        entropy: stratos_strategies::anomaly::RelativeEntropyParams {
+            window: 1_000_000_000,
+            ..base.entropy.clone()
+        },
+        rest: 0,
+        soft_rest: 0,
+        ..base.clone()
+    };
+    let mut w = std::io::BufWriter::new(std::fs::File::create(out).unwrap());
+    writeln!(w, "file,row,window,probation,value,level,entropy,range").unwrap();
+    for (f, s) in corpus.files().iter().zip(corpus.series()) {
+        let mut dl = AutoDetector::new(level.clone(), 1);
+        let mut ds = AutoDetector::new(shape.clone(), 1);
+        let mut dr = AutoDetector::new(range.clone(), 1);
+        let windows = f.windows();
+        for (i, &x) in s.values.iter().enumerate() {
+            let a = dl.update(&[x]).unwrap_or(0.0);
+            let b = 2.0 * ds.update(&[x]).unwrap_or(0.0);
+            let r = dr.update(&[x]).unwrap_or(0.0);
+            let win = windows
+                .iter()
+                .position(|&(lo, hi)| lo <= i && i <= hi)
+                .map_or(-1, |k| k as i64);
+            writeln!(
+                w,
+                "{},{i},{win},{},{x},{a},{b},{r}",
+                f.name(),
+                f.probation()
+            )
+            .unwrap();
         }
     }
 }
