@@ -19,16 +19,26 @@
 //!   after [`SPATIAL_MIN_VALUES`] values).
 //!
 //! The field score is 1 when the range rule fires, else `(level + ENTROPY_WEIGHT · shape) /
-//! (1 + ENTROPY_WEIGHT)`; the row score is the largest over fields. After a row scoring at least
-//! [`REST_FROM`] the next [`REST`] rows score 0, so a lasting anomaly alerts once. After a
-//! flagged row, the scores of the next [`SOFT_REST`] rows are multiplied by
-//! [`SOFT_REST_FACTOR`] (a soft rest: a second alert close to the first must be stronger). A row
-//! is flagged when its score reaches [`FLAG`], the threshold NAB's optimisation picks for this
-//! detector on the 41 files (standard profile).
+//! (1 + ENTROPY_WEIGHT)`; the row's combined score is the largest over fields. After a row
+//! scoring at least [`REST_FROM`] the next [`REST`] rows score 0, so a lasting anomaly alerts
+//! once. A row whose combined score reaches [`EVENT`] is an alert event; after one, the scores
+//! of the next [`SOFT_REST`] rows are multiplied by [`SOFT_REST_FACTOR`] (a soft rest: a second
+//! alert close to the first must be stronger).
+//!
+//! The reported score ranks the alert events (the alert-rate ranking): rows that are no event
+//! score below [`EVENT_FLOOR`], events from it up (`EVENT_FLOOR + (1 − EVENT_FLOOR) · score`),
+//! and an event the relative-entropy member carried (the range rule did not fire and the level
+//! score is below 0.5) is divided by `1 + c / RATE_SCALE`, `c` the stream's recent alert count
+//! (its earlier events, exponentially decayed with time constant [`RATE_WINDOW`] rows). In a
+//! stream that alerted often of late a shape change is nearly always a false alarm; ranked
+//! below the level and range alerts, it is cut by a threshold that asks for few false
+//! positives (NAB's Reward Low FP) and kept by one that does not. A row is flagged when its
+//! reported score reaches [`FLAG`], the threshold NAB's optimisation picks for this detector on
+//! the 41 files (standard profile).
 //!
 //! Cost per record and field: an EWMA update, a streaming-histogram update of `LEVEL_RECENT`
 //! surprises, a monotone deque, a 52-value histogram against at most 256 hypotheses of 5 bins,
-//! and a min/max. Memory per field is bounded (about 30 kB: 10 kB of recent surprises, 4 kB of
+//! and a min/max; per row, one multiply-add for the alert count. Memory per field is bounded (about 30 kB: 10 kB of recent surprises, 4 kB of
 //! histogram, the rest the relative-entropy hypotheses), flat in stream length.
 
 use super::config::{AnomalyConfig, AnomalyMethod};
