@@ -4,7 +4,7 @@
 //! than 1e-6, and `converged` is the gradient test at the returned point.
 //!
 //! Status: all 300 pass (gain min −3.8e-9, median 3.9e-7, p95 2.17, max 5.91; higher by
-//! > 1e-6 in 128; `over_036` and `over_048` not converged). `over_027` (ARIMA(2,1,3) on an
+//! more than 1e-6 in 128; `over_036` and `over_048` not converged). `over_027` (ARIMA(2,1,3) on an
 //! over-differenced MA(1)) ends 0.35 below statsmodels from all four starts and reaches
 //! statsmodels' boundary ridge (+0.0023) only through the boundary push after them
 //! (`stratos-strategies/src/arima/likelihood/optimize.rs`, `boundary_pushes`).
