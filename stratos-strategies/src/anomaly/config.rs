@@ -479,7 +479,7 @@ impl StrategyConfig for AnomalyConfig {
             ConfigKey::new(
                 "method",
                 "z_score | robust_z | iqr | ewma | isolation_forest | ensemble | contextual | knn_cad | relative_entropy | art | one_class_svm | seasonal | auto",
-                "detection method; auto: the recommended fixed detector (EWMA level + relative entropy + a range rule, with rests, chosen by cross-validation on NAB)",
+                "detection method; auto: the recommended fixed detector (EWMA level + relative entropy + a range rule, with rests; alert events ranked by the stream's recent alert rate; chosen by cross-validation on NAB)",
             ),
             ConfigKey::new(
                 "methods",
