@@ -619,8 +619,13 @@ impl Arima {
     /// (forward-mode dual numbers through the Kalman filter), in the unconstrained space of
     /// statsmodels' `transform_params` (stationary AR, invertible MA), with `log sigma2` and
     /// `(const − mean(y)) / std(y)`, so the fit does not depend on the scale of the data.
-    /// Starting values are statsmodels' conditional-sum-of-squares `start_params` (zeros
-    /// when those are not stationary / invertible).
+    /// Multi-start: a descent from statsmodels' `start_params`, from the conditional-sum-of-
+    /// squares optimum, from Hannan–Rissanen and from zero AR / MA coefficients (a start that
+    /// is not stationary / invertible falls back to zero), keeping the highest likelihood; then,
+    /// when a polynomial's last partial autocorrelation at that point is close to ±1 but not
+    /// saturated, a descent from that point with the polynomial pushed toward the unit circle
+    /// (at most two such rounds), for optima on the boundary of the stationary / invertible
+    /// region. [`FittedArima::converged`] is the gradient test at the returned point.
     ///
     /// # Errors
     /// [`ArimaError::InvalidOrder`], [`ArimaError::NonFinite`],
