@@ -28,9 +28,7 @@
 //! `auto_explore` scores variants without a rebuild: one `key=value …` variant per line of
 //! `AUTO_GRID` (see [`params_from`]; it prints the held-out score of each category for the
 //! three profiles), with `AUTO_DETAIL=1` for per-file windows and false alarms and
-//! `AUTO_FILE=<part of a name>` for a file's flagged rows. `auto_dump` writes every row's member
-//! outputs to a CSV (`AUTO_DUMP=<path>`), for analysis outside Rust. `AUTO_BASE` moves the
-//! grid's fixed values (exploration only; the grid's own dimensions still override them).
+//! `AUTO_FILE=<part of a name>` for a file's flagged rows.
 //!
 //! Run time: about 25 s for this test on 2 shared cores once built (the release build of the
 //! test and its dependencies takes a few minutes).
@@ -48,8 +46,6 @@ fn corpus() -> Option<NabCorpus> {
 
 /// The candidate grid (432 configs), the default's values first in every dimension.
 fn grid() -> Vec<AutoParams> {
-    // `AUTO_BASE` (explorer notation) moves the grid's other values, for exploring only.
-    let base = params_from(&std::env::var("AUTO_BASE").unwrap_or_default());
     let mut out = Vec::new();
     for &rate_window in &[1000usize, 0] {
         for &rhythm in &[Some(0.2), Some(0.1), None] {
@@ -66,7 +62,7 @@ fn grid() -> Vec<AutoParams> {
                                     entropy_weight: w,
                                     spatial_tolerance: spatial,
                                     rest,
-                                    ..base.clone()
+                                    ..AutoParams::default()
                                 });
                             }
                         }
@@ -407,70 +403,6 @@ fn auto_explore() {
                     f.counts.fp
                 );
             }
-        }
-    }
-}
-
-/// Analysis aid: writes per-row member outputs of `AUTO_DUMP_SPEC` (see [`params_from`]) to
-/// `AUTO_DUMP` (one CSV per corpus: file, row, in-window, probation, level, entropy, range).
-#[test]
-#[ignore = "needs STRATOS_NAB_DIR and AUTO_DUMP"]
-fn auto_dump() {
-    use std::io::Write;
-    let (Some(corpus), Ok(out)) = (corpus(), std::env::var("AUTO_DUMP")) else {
-        return;
-    };
-    let base = AutoParams {
-        rate_window: 0,
-        ..params_from(&std::env::var("AUTO_DUMP_SPEC").unwrap_or_default())
-    };
-    let level = AutoParams {
-        entropy_weight: 0.0,
-        spatial_tolerance: None,
-        rest: 0,
-        soft_rest: 0,
-        ..base.clone()
-    };
-    let shape = AutoParams {
-        level_warmup: 1_000_000_000,
-        entropy_weight: 1.0,
-        spatial_tolerance: None,
-        rest: 0,
-        soft_rest: 0,
-        ..base.clone()
-    };
-    let range = AutoParams {
-        level_warmup: 1_000_000_000,
-        entropy: stratos_strategies::anomaly::RelativeEntropyParams {
-            window: 1_000_000_000,
-            ..base.entropy.clone()
-        },
-        rest: 0,
-        soft_rest: 0,
-        ..base.clone()
-    };
-    let mut w = std::io::BufWriter::new(std::fs::File::create(out).unwrap());
-    writeln!(w, "file,row,window,probation,value,level,entropy,range").unwrap();
-    for (f, s) in corpus.files().iter().zip(corpus.series()) {
-        let mut dl = AutoDetector::new(level.clone(), 1);
-        let mut ds = AutoDetector::new(shape.clone(), 1);
-        let mut dr = AutoDetector::new(range.clone(), 1);
-        let windows = f.windows();
-        for (i, &x) in s.values.iter().enumerate() {
-            let a = dl.update(&[x]).unwrap_or(0.0);
-            let b = 2.0 * ds.update(&[x]).unwrap_or(0.0);
-            let r = dr.update(&[x]).unwrap_or(0.0);
-            let win = windows
-                .iter()
-                .position(|&(lo, hi)| lo <= i && i <= hi)
-                .map_or(-1, |k| k as i64);
-            writeln!(
-                w,
-                "{},{i},{win},{},{x},{a},{b},{r}",
-                f.name(),
-                f.probation()
-            )
-            .unwrap();
         }
     }
 }

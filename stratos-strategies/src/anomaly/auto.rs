@@ -433,6 +433,14 @@ impl AutoDetector {
 mod tests {
     use super::*;
 
+    /// The tests' uniform draws in [0, 1): a 64-bit LCG's top 31 bits.
+    fn next_uniform(state: &mut u64) -> f64 {
+        *state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1);
+        (*state >> 33) as f64 / (1u64 << 31) as f64
+    }
+
     /// Only the range rule: no level or entropy member can score (warm-ups out of reach).
     fn range_only(tolerance: f64) -> AutoParams {
         AutoParams {
@@ -511,10 +519,7 @@ mod tests {
         let mut state = 12_345u64;
         let xs: Vec<f64> = (0..600)
             .map(|i| {
-                state = state
-                    .wrapping_mul(6_364_136_223_846_793_005)
-                    .wrapping_add(1);
-                let u = (state >> 33) as f64 / (1u64 << 31) as f64;
+                let u = next_uniform(&mut state);
                 let regime = (i / 30) % 4;
                 [1.0, 4.0, 0.5, 2.0][regime] * u + [0.0, 1.0, 3.0, 0.5][regime]
             })
@@ -579,10 +584,7 @@ mod tests {
         let mut state = 7u64;
         let xs: Vec<f64> = (0..4000)
             .map(|i| {
-                state = state
-                    .wrapping_mul(6_364_136_223_846_793_005)
-                    .wrapping_add(1);
-                let u = (state >> 33) as f64 / (1u64 << 31) as f64;
+                let u = next_uniform(&mut state);
                 // A spike every 300 rows, and one off the beat at row 1_900.
                 u + if (i % 300 == 250 && i > 500) || i == 1900 {
                     10.0
@@ -628,10 +630,7 @@ mod tests {
         let mut state = 99u64;
         let xs: Vec<f64> = (0..6000)
             .map(|i| {
-                state = state
-                    .wrapping_mul(6_364_136_223_846_793_005)
-                    .wrapping_add(1);
-                let u = (state >> 33) as f64 / (1u64 << 31) as f64;
+                let u = next_uniform(&mut state);
                 let regime = (i / 400) % 3;
                 [1.0, 2.5, 0.6][regime] * u + if i % 1700 == 1650 { 6.0 } else { 0.0 }
             })

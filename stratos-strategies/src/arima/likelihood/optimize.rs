@@ -533,9 +533,14 @@ fn boundary_pushes(obj: &Objective<'_>, x: &[f64]) -> Vec<Vec<f64>> {
     let mut at = usize::from(obj.has_const);
     for len in [obj.p, obj.q, obj.sp, obj.sq] {
         at += len;
-        if len > 0 && (PUSH_MIN..=PUSH_MAX).contains(&x[at - 1].abs()) {
+        let Some(last) = at.checked_sub(1).filter(|_| len > 0) else {
+            continue;
+        };
+        if x.get(last)
+            .is_some_and(|v| (PUSH_MIN..=PUSH_MAX).contains(&v.abs()))
+        {
             let mut pushed = x.to_vec();
-            pushed[at - 1] *= 2.0;
+            pushed[last] *= 2.0;
             out.push(pushed);
         }
     }
