@@ -186,9 +186,32 @@ pub(crate) fn csv_reader(bytes: &[u8], delimiter: u8) -> csv::Reader<&[u8]> {
         .from_reader(bytes)
 }
 
-/// The first `max` non-blank records, as owned fields. Stops quietly at a tokenizer error
-/// (the full read reports it with its line).
-pub(crate) fn head_records(bytes: &[u8], delimiter: u8, max: usize) -> Vec<Vec<Vec<u8>>> {
+/// The first `max` non-blank records, as owned fields.
+///
+/// When `lines` (no quote anywhere in `bytes` and every carriage return part of a `\r\n`,
+/// see [`lines_are_records`]), the `csv` crate's records are exactly the lines split at the
+/// delimiter, so they are read that way without building a tokenizer. Otherwise the `csv`
+/// crate reads them, stopping quietly at a tokenizer error (the full read reports it with
+/// its line).
+pub(crate) fn head_records(
+    bytes: &[u8],
+    delimiter: u8,
+    max: usize,
+    lines: bool,
+) -> Vec<Vec<Vec<u8>>> {
+    if lines {
+        return bytes
+            .split(|&b| b == b'\n')
+            .map(|line| line.strip_suffix(b"\r").unwrap_or(line))
+            .filter(|line| !is_blank_line(line, delimiter))
+            .take(max)
+            .map(|line| {
+                line.split(|&b| b == delimiter)
+                    .map(<[u8]>::to_vec)
+                    .collect()
+            })
+            .collect();
+    }
     let mut reader = csv_reader(bytes, delimiter);
     let mut record = csv::ByteRecord::new();
     let mut rows = Vec::new();
@@ -200,11 +223,26 @@ pub(crate) fn head_records(bytes: &[u8], delimiter: u8, max: usize) -> Vec<Vec<V
     rows
 }
 
+/// True when the `csv` crate's records in `bytes` are exactly its lines: no quote character
+/// anywhere and every carriage return part of a `\r\n`.
+pub(crate) fn lines_are_records(bytes: &[u8]) -> bool {
+    memchr::memchr(b'"', bytes).is_none()
+        && memchr::memchr_iter(b'\r', bytes).all(|i| bytes.get(i + 1) == Some(&b'\n'))
+}
+
+/// A line (without its line break) that holds no record: only whitespace and no delimiter,
+/// as [`is_blank_record`] judges the `csv` crate's records.
+pub(crate) fn is_blank_line(line: &[u8], delimiter: u8) -> bool {
+    line.trim_ascii().is_empty() && !line.contains(&delimiter)
+}
+
 /// Picks the delimiter among [`DELIMITERS`]: the one that splits the first records into the
 /// same number (more than one) of fields, preferring more fields, then the order of
 /// [`DELIMITERS`]. When none is consistent, the one whose most common field count (above
 /// one) covers the most records; when every candidate yields one field, `,`.
-pub(crate) fn sniff_delimiter(bytes: &[u8]) -> u8 {
+///
+/// `lines` is [`lines_are_records`] of `bytes` (see [`head_records`]).
+pub(crate) fn sniff_delimiter(bytes: &[u8], lines: bool) -> u8 {
     let truncated = bytes.len() > SNIFF_BYTES;
     let head = bytes.get(..SNIFF_BYTES).unwrap_or(bytes);
     // Cut a truncated head at its last line break so no record is cut short.
@@ -218,7 +256,7 @@ pub(crate) fn sniff_delimiter(bytes: &[u8]) -> u8 {
     let mut consistent: Option<(usize, u8)> = None;
     let mut modal: Option<(usize, u8)> = None;
     for d in DELIMITERS {
-        let counts: Vec<usize> = head_records(head, d, SNIFF_RECORDS)
+        let counts: Vec<usize> = head_records(head, d, SNIFF_RECORDS, lines)
             .iter()
             .map(Vec::len)
             .collect();
@@ -287,8 +325,56 @@ pub(crate) fn sniff_header_with(rows: &[Vec<Vec<u8>>], extra: impl Fn(&[u8]) -> 
 mod tests {
     use super::*;
 
+    /// The head records, read both ways where the line reading applies (they must agree).
     fn rows(text: &str, d: u8) -> Vec<Vec<Vec<u8>>> {
-        head_records(text.as_bytes(), d, HEADER_RECORDS)
+        let tokenized = head_records(text.as_bytes(), d, HEADER_RECORDS, false);
+        if lines_are_records(text.as_bytes()) {
+            assert_eq!(
+                head_records(text.as_bytes(), d, HEADER_RECORDS, true),
+                tokenized,
+                "{text:?}"
+            );
+        }
+        tokenized
+    }
+
+    /// The delimiter, sniffed both ways where the line reading applies (they must agree).
+    fn sniff_delimiter(bytes: &[u8]) -> u8 {
+        let tokenized = super::sniff_delimiter(bytes, false);
+        if lines_are_records(bytes) {
+            assert_eq!(super::sniff_delimiter(bytes, true), tokenized);
+        }
+        tokenized
+    }
+
+    #[test]
+    fn lines_read_as_the_csv_crate_reads_quote_free_text() {
+        let texts = [
+            "a,b\n1,2\n",
+            "a,b\r\n1,2\r\n\r\n3,4",
+            "\n\n  \n\ta,b\n \t \n1,2\n,\n ,\n",
+            "a;b;c\n1;2\n3;4;5;6\n\n",
+            "x\ty\n\t\n 1 \t 2 \n",
+            "",
+            "\n",
+            "   ",
+            "a|b\n1|2|\n|\n",
+            "a,b\n\x0c\n1,2",
+        ];
+        for text in texts {
+            assert!(lines_are_records(text.as_bytes()), "{text:?}");
+            for d in DELIMITERS {
+                for max in [1, 2, 3, HEADER_RECORDS] {
+                    assert_eq!(
+                        head_records(text.as_bytes(), d, max, true),
+                        head_records(text.as_bytes(), d, max, false),
+                        "{text:?} split at {:?}, {max} records",
+                        char::from(d)
+                    );
+                }
+            }
+            let _ = sniff_delimiter(text.as_bytes());
+        }
     }
 
     #[test]

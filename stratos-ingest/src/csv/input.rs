@@ -13,11 +13,14 @@ pub(super) struct Input<'a> {
     pub(super) start: usize,
     /// Lines skipped before `bytes` (`--skip-rows`), added to reported lines.
     pub(super) line_base: u64,
+    /// The whole of `bytes` is known to pass [`lines_are_records`], so no part is checked
+    /// again.
+    pub(super) all_lines: bool,
 }
 
 impl Input<'_> {
     /// Feeds the rows in `range` (which starts at a row) to `v`, as lines when `lines` (see
-    /// [`fast_path_ok`]), else with the `csv` crate (to the end of the input); `Ok(true)`
+    /// [`lines_are_records`]), else with the `csv` crate (to the end of the input); `Ok(true)`
     /// when the range was read to its end.
     pub(super) fn drive<V: RowVisitor>(
         &self,
@@ -51,7 +54,7 @@ impl Input<'_> {
             if let [head @ .., b'\r'] = line {
                 line = head;
             }
-            let blank = line.trim_ascii().is_empty() && !line.contains(&delimiter);
+            let blank = is_blank_line(line, delimiter);
             if !blank && !v.row(pos, Fields::new(line, delimiter))? {
                 return Ok(false);
             }
@@ -118,7 +121,8 @@ impl Input<'_> {
         }
         let region = self.bytes.get(self.start..).unwrap_or_default();
         let mut block = Block::new(plan, rows_estimate);
-        self.drive(self.start..len, fast_path_ok(region), &mut block)?;
+        let lines = self.all_lines || lines_are_records(region);
+        self.drive(self.start..len, lines, &mut block)?;
         let mut out = Assembled::new(plan, 0);
         out.append(block);
         Ok(out)
@@ -148,7 +152,7 @@ impl Input<'_> {
     /// Parses blocks on `threads` threads; whichever thread finishes a block appends every
     /// finished block that is next in input order, so appending overlaps parsing.
     ///
-    /// Each block first checks that its rows are lines ([`fast_path_ok`]); a block that
+    /// Each block first checks that its rows are lines ([`lines_are_records`]); a block that
     /// fails the check fails the whole parse with [`RowErrorKind::NotLines`] (unless an
     /// earlier block has a real error), and the caller parses serially with the `csv` crate.
     /// Blocks before it had no quotes, so they started at rows and their errors stand.
@@ -181,16 +185,16 @@ impl Input<'_> {
                         let (Some(range), Some(slot)) = (ranges.get(i), slots.get(i)) else {
                             break;
                         };
-                        let result =
-                            if fast_path_ok(self.bytes.get(range.clone()).unwrap_or_default()) {
-                                let mut block = Block::new(plan, range.len() / row_bytes + 16);
-                                self.drive_lines(range.clone(), &mut block).map(|_| block)
-                            } else {
-                                Err(RowError {
-                                    offset: range.start,
-                                    kind: RowErrorKind::NotLines,
-                                })
-                            };
+                        let block_bytes = self.bytes.get(range.clone()).unwrap_or_default();
+                        let result = if self.all_lines || lines_are_records(block_bytes) {
+                            let mut block = Block::new(plan, range.len() / row_bytes + 16);
+                            self.drive_lines(range.clone(), &mut block).map(|_| block)
+                        } else {
+                            Err(RowError {
+                                offset: range.start,
+                                kind: RowErrorKind::NotLines,
+                            })
+                        };
                         if result.is_err() {
                             first_error.fetch_min(i, Ordering::Relaxed);
                         }

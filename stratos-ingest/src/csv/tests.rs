@@ -51,12 +51,47 @@ proptest::proptest! {
     }
 }
 
+proptest::proptest! {
+    /// Quote-free text is read as lines from sniffing on; a quoted header sends the sniffing,
+    /// the header and the type sample through the `csv` tokenizer instead. Both must give
+    /// the same frame (or the same error).
+    #[test]
+    fn quote_free_text_reads_as_lines_and_as_tokens_alike(
+        rows in proptest::collection::vec(
+            proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::strategy::Just("1.5"),
+                    proptest::strategy::Just("-2"),
+                    proptest::strategy::Just("x"),
+                    proptest::strategy::Just(""),
+                    proptest::strategy::Just(" "),
+                    proptest::strategy::Just("2025-01-02"),
+                    proptest::strategy::Just("NA"),
+                ],
+                0..4,
+            ),
+            0..12,
+        ),
+        delimiter in proptest::sample::select(vec![",", ";", "\t", "|"]),
+        crlf in proptest::prelude::any::<bool>(),
+    ) {
+        let eol = if crlf { "\r\n" } else { "\n" };
+        let body: String = rows.iter().map(|r| r.join(delimiter) + eol).collect();
+        let plain = format!("t{delimiter}v{eol}{body}");
+        let quoted = format!("\"t\"{delimiter}v{eol}{body}");
+        proptest::prop_assert!(lines_are_records(plain.as_bytes()));
+        let as_lines = read(&plain).map_err(|e| e.to_string());
+        let as_tokens = read(&quoted).map_err(|e| e.to_string());
+        proptest::prop_assert_eq!(format!("{as_lines:?}"), format!("{as_tokens:?}"));
+    }
+}
+
 #[test]
 fn fast_path_needs_no_quotes_and_no_lone_cr() {
-    assert!(fast_path_ok(b"a,b\r\n1,2\r\n"));
-    assert!(!fast_path_ok(b"a,\"b\"\n"));
-    assert!(!fast_path_ok(b"a,b\r1,2"));
-    assert!(!fast_path_ok(b"a,b\r"));
+    assert!(lines_are_records(b"a,b\r\n1,2\r\n"));
+    assert!(!lines_are_records(b"a,\"b\"\n"));
+    assert!(!lines_are_records(b"a,b\r1,2"));
+    assert!(!lines_are_records(b"a,b\r"));
 }
 
 #[test]
@@ -78,6 +113,7 @@ fn blocks_cut_at_line_breaks_and_parse_like_one_piece() {
         source: None,
         start: 26,
         line_base: 0,
+        all_lines: false,
     };
     let ranges = input.blocks();
     assert!(ranges.len() >= 2);
