@@ -200,10 +200,7 @@ pub(crate) fn head_records(
     lines: bool,
 ) -> Vec<Vec<Vec<u8>>> {
     if lines {
-        return bytes
-            .split(|&b| b == b'\n')
-            .map(|line| line.strip_suffix(b"\r").unwrap_or(line))
-            .filter(|line| !is_blank_line(line, delimiter))
+        return record_lines(bytes, delimiter)
             .take(max)
             .map(|line| {
                 line.split(|&b| b == delimiter)
@@ -223,11 +220,36 @@ pub(crate) fn head_records(
     rows
 }
 
+/// The field counts of the first [`SNIFF_RECORDS`] non-blank records (see [`head_records`]);
+/// lines are counted without copying a field.
+fn head_field_counts(bytes: &[u8], delimiter: u8, lines: bool) -> Vec<usize> {
+    if lines {
+        return record_lines(bytes, delimiter)
+            .take(SNIFF_RECORDS)
+            .map(|line| memchr::memchr_iter(delimiter, line).count() + 1)
+            .collect();
+    }
+    head_records(bytes, delimiter, SNIFF_RECORDS, false)
+        .iter()
+        .map(Vec::len)
+        .collect()
+}
+
+/// The non-blank lines of `bytes` without their line breaks: its records when
+/// [`lines_are_records`].
+fn record_lines(bytes: &[u8], delimiter: u8) -> impl Iterator<Item = &[u8]> {
+    bytes
+        .split(|&b| b == b'\n')
+        .map(|line| line.strip_suffix(b"\r").unwrap_or(line))
+        .filter(move |line| !is_blank_line(line, delimiter))
+}
+
 /// True when the `csv` crate's records in `bytes` are exactly its lines: no quote character
 /// anywhere and every carriage return part of a `\r\n`.
 pub(crate) fn lines_are_records(bytes: &[u8]) -> bool {
-    memchr::memchr(b'"', bytes).is_none()
-        && memchr::memchr_iter(b'\r', bytes).all(|i| bytes.get(i + 1) == Some(&b'\n'))
+    // One pass for both bytes: a quote fails at once, a carriage return unless `\r\n`.
+    memchr::memchr2_iter(b'"', b'\r', bytes)
+        .all(|i| bytes.get(i) == Some(&b'\r') && bytes.get(i + 1) == Some(&b'\n'))
 }
 
 /// A line (without its line break) that holds no record: only whitespace and no delimiter,
@@ -256,10 +278,7 @@ pub(crate) fn sniff_delimiter(bytes: &[u8], lines: bool) -> u8 {
     let mut consistent: Option<(usize, u8)> = None;
     let mut modal: Option<(usize, u8)> = None;
     for d in DELIMITERS {
-        let counts: Vec<usize> = head_records(head, d, SNIFF_RECORDS, lines)
-            .iter()
-            .map(Vec::len)
-            .collect();
+        let counts = head_field_counts(head, d, lines);
         let Some(&first) = counts.first() else {
             continue;
         };
