@@ -349,6 +349,20 @@ fn chi2_sf(x: f64, df: f64) -> f64 {
     ChiSquared::new(df).map_or(f64::NAN, |c| c.sf(x))
 }
 
+/// `2 · min(F.cdf(stat), F.sf(stat))` for `F` with `(h, h)` degrees of freedom. statrs'
+/// F distribution panics on a NaN statistic (0 / 0: residuals all zero, or underflowing)
+/// and on a finite one whose `h · stat` overflows; those give NaN and 0 (the limit as the
+/// statistic grows) here.
+fn f_two_sided(stat: f64, h: f64) -> f64 {
+    if stat.is_nan() {
+        return f64::NAN;
+    }
+    if !(h * stat).is_finite() {
+        return 0.0;
+    }
+    FisherSnedecor::new(h, h).map_or(f64::NAN, |f| 2.0 * f.cdf(stat).min(f.sf(stat)))
+}
+
 impl Diagnostics {
     fn of(e: &[f64]) -> Self {
         let m = e.len() as f64;
@@ -369,8 +383,7 @@ impl Diagnostics {
             let num: f64 = e[e.len() - h..].iter().map(|v| v * v).sum();
             let den: f64 = e[..h].iter().map(|v| v * v).sum();
             let stat = num / den;
-            let p = FisherSnedecor::new(h as f64, h as f64)
-                .map_or(f64::NAN, |f| 2.0 * f.cdf(stat).min(f.sf(stat)));
+            let p = f_two_sided(stat, h as f64);
             TestStat {
                 statistic: stat,
                 p_value: p,
@@ -506,5 +519,33 @@ impl fmt::Display for ArimaSummary {
             )
         )?;
         write!(f, "{eq}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_f_test_answers_where_statrs_would_panic() {
+        // Ordinary statistics go through statrs unchanged.
+        let f = FisherSnedecor::new(10.0, 10.0).expect("valid");
+        assert_eq!(f_two_sided(1.7, 10.0), 2.0 * f.cdf(1.7).min(f.sf(1.7)));
+        assert!((f_two_sided(1.0, 10.0) - 1.0).abs() < 1e-12);
+        // 0 / 0 residual energy, an overflowing h · H, and an infinite H.
+        assert!(f_two_sided(f64::NAN, 10.0).is_nan());
+        assert_eq!(f_two_sided(1e308, 10.0), 0.0);
+        assert_eq!(f_two_sided(f64::INFINITY, 10.0), 0.0);
+        assert_eq!(f_two_sided(0.0, 10.0), 0.0);
+    }
+
+    #[test]
+    fn diagnostics_of_zero_or_huge_residuals_do_not_panic() {
+        let zeros = Diagnostics::of(&[0.0; 12]);
+        assert!(zeros.het.statistic.is_nan() && zeros.het.p_value.is_nan());
+        let mut huge = vec![1e-3; 12];
+        huge[11] = 1e300;
+        let d = Diagnostics::of(&huge);
+        assert!(d.het.statistic > 1e300 && d.het.p_value == 0.0);
     }
 }
