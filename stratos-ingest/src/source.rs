@@ -93,7 +93,8 @@ impl std::fmt::Display for OverBudget {
 impl std::error::Error for OverBudget {}
 
 /// An I/O error as an ingest error: a budget overrun becomes [`IngestError::Limit`], a
-/// decoder's complaint about corrupt data [`IngestError::Decompress`], the rest
+/// decoder's complaint about corrupt data (or about a method it cannot decode, such as a
+/// zip entry's unknown compression method) [`IngestError::Decompress`], the rest
 /// [`IngestError::Io`].
 pub(crate) fn io_error(
     e: io::Error,
@@ -109,6 +110,7 @@ pub(crate) fn io_error(
             io::ErrorKind::InvalidData
             | io::ErrorKind::InvalidInput
             | io::ErrorKind::UnexpectedEof
+            | io::ErrorKind::Unsupported
             | io::ErrorKind::Other,
         ) => IngestError::Decompress {
             location: Box::new(location),
@@ -480,5 +482,27 @@ mod tests {
         .unwrap_err();
         assert!(e.is_bad_data(), "{e}");
         assert!(e.to_string().starts_with("x.gz: corrupt gzip data"), "{e}");
+    }
+
+    #[test]
+    fn a_zip_entry_with_an_unknown_compression_method_is_bad_data() {
+        // One stored entry, then its method (local header offset 8, central directory
+        // header offset 10) patched to 180, which no decoder knows.
+        let mut zipped = Vec::new();
+        {
+            let mut w = zip::ZipWriter::new(Cursor::new(&mut zipped));
+            let stored = zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Stored);
+            w.start_file("data.csv", stored).unwrap();
+            std::io::Write::write_all(&mut w, b"t,v\n2025-01-01,1\n").unwrap();
+            w.finish().unwrap();
+        }
+        zipped[8] = 180;
+        let central = zipped.windows(4).position(|w| w == b"PK\x01\x02").unwrap();
+        zipped[central + 10] = 180;
+        let e =
+            decompress(&zipped, Compression::Zip, &Limits::default(), Some("x.zip")).unwrap_err();
+        assert!(e.is_bad_data(), "{e:?}");
+        assert!(e.to_string().starts_with("x.zip: corrupt zip data"), "{e}");
     }
 }
