@@ -143,17 +143,32 @@ fn check_result(result: &StrategyResult, rows: usize) {
     for c in &result.outputs.columns {
         assert_eq!(c.values.len(), rows, "output `{}` length", c.name);
     }
-    // A forecast that succeeded forecasts numbers: NaN is an error, never an answer.
+    // A forecast that succeeded forecasts numbers: NaN is an error, never an answer. A
+    // frame of several streams is run stream by stream: each stream's result is under
+    // `data.streams[].result`.
     if result.strategy_id == stratos_strategies::arima::ID {
-        let report = result.report::<stratos_strategies::arima::ArimaReport>();
-        let predictions = report.map(|r| r.predictions);
-        assert!(
-            predictions
-                .as_ref()
-                .is_ok_and(|p| p.iter().all(|v| v.is_finite())),
-            "{}: predictions {predictions:?}",
-            result.strategy_id
-        );
+        let per_stream: Vec<StrategyResult> = match result.data.get("streams") {
+            Some(serde_json::Value::Array(streams)) => streams
+                .iter()
+                .map(|s| {
+                    let r = s.get("result").cloned().unwrap_or_default();
+                    serde_json::from_value(r).unwrap_or_else(|e| panic!("stream result: {e}"))
+                })
+                .collect(),
+            _ => vec![result.clone()],
+        };
+        for r in &per_stream {
+            let predictions = r
+                .report::<stratos_strategies::arima::ArimaReport>()
+                .map(|r| r.predictions);
+            assert!(
+                predictions
+                    .as_ref()
+                    .is_ok_and(|p| p.iter().all(|v| v.is_finite())),
+                "{}: predictions {predictions:?}",
+                result.strategy_id
+            );
+        }
     }
     let json = serde_json::to_string(result);
     assert!(json.is_ok(), "result does not serialize: {json:?}");
