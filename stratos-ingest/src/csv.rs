@@ -189,7 +189,7 @@ pub(crate) fn read_csv(
         source,
         start: 0,
         line_base: settings.skip_rows as u64,
-        all_lines: as_lines,
+        rows_are_lines: as_lines,
     };
 
     // The first non-blank record (the header, or the first data row) and where it ends.
@@ -242,7 +242,13 @@ pub(crate) fn read_csv(
         )
     };
     let region = bytes.get(start..).unwrap_or_default();
-    let input = Input { start, ..input };
+    // Rows from `start` on are lines when the whole input is, or when only the header
+    // (quoted, say) is not.
+    let input = Input {
+        start,
+        rows_are_lines: as_lines || lines_are_records(region),
+        ..input
+    };
     if names.len() as u64 > limits.max_columns {
         return Err(IngestError::limit(
             Location::source(source).with_line(line_at(0)),
@@ -269,9 +275,8 @@ pub(crate) fn read_csv(
         rows: 0,
         stopped_at: None,
     };
-    let region_lines = as_lines || lines_are_records(region);
     let complete = input
-        .drive(start..bytes.len(), region_lines, &mut sampler)
+        .drive(start..bytes.len(), input.rows_are_lines, &mut sampler)
         .map_err(|e| input.error(&names, &[], e.offset, e.kind))?;
     let mut inferred: Vec<Inferred> = sampler.tallies.iter().map(Tally::inferred).collect();
     let mut exact = vec![complete; names.len()];
@@ -299,7 +304,7 @@ pub(crate) fn read_csv(
                     tally: Tally::new(names.get(column).is_some_and(|n| cell::is_time_name(n))),
                 };
                 input
-                    .drive(start..bytes.len(), region_lines, &mut full)
+                    .drive(start..bytes.len(), input.rows_are_lines, &mut full)
                     .map_err(|e| input.error(&names, &plan.kinds, e.offset, e.kind))?;
                 if let (Some(i), Some(x)) = (inferred.get_mut(column), exact.get_mut(column)) {
                     *i = full.tally.inferred();

@@ -13,9 +13,9 @@ pub(super) struct Input<'a> {
     pub(super) start: usize,
     /// Lines skipped before `bytes` (`--skip-rows`), added to reported lines.
     pub(super) line_base: u64,
-    /// The whole of `bytes` is known to pass [`lines_are_records`], so no part is checked
-    /// again.
-    pub(super) all_lines: bool,
+    /// `bytes[start..]` passes [`lines_are_records`] (checked once, by the caller): its rows
+    /// are read as lines, and no part is checked again.
+    pub(super) rows_are_lines: bool,
 }
 
 impl Input<'_> {
@@ -119,10 +119,8 @@ impl Input<'_> {
                 }
             }
         }
-        let region = self.bytes.get(self.start..).unwrap_or_default();
         let mut block = Block::new(plan, rows_estimate);
-        let lines = self.all_lines || lines_are_records(region);
-        self.drive(self.start..len, lines, &mut block)?;
+        self.drive(self.start..len, self.rows_are_lines, &mut block)?;
         let mut out = Assembled::new(plan, 0);
         out.append(block);
         Ok(out)
@@ -186,7 +184,7 @@ impl Input<'_> {
                             break;
                         };
                         let block_bytes = self.bytes.get(range.clone()).unwrap_or_default();
-                        let result = if self.all_lines || lines_are_records(block_bytes) {
+                        let result = if self.rows_are_lines || lines_are_records(block_bytes) {
                             let mut block = Block::new(plan, range.len() / row_bytes + 16);
                             self.drive_lines(range.clone(), &mut block).map(|_| block)
                         } else {

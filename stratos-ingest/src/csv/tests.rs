@@ -113,7 +113,7 @@ fn blocks_cut_at_line_breaks_and_parse_like_one_piece() {
         source: None,
         start: 26,
         line_base: 0,
-        all_lines: false,
+        rows_are_lines: false,
     };
     let ranges = input.blocks();
     assert!(ranges.len() >= 2);

@@ -38,8 +38,9 @@
 //!
 //! Cost per record and field: an EWMA update, a streaming-histogram update of `LEVEL_RECENT`
 //! surprises, a monotone deque, a 52-value histogram against at most 256 hypotheses of 5 bins,
-//! and a min/max; per row, one multiply-add for the alert count. Memory per field is bounded (about 30 kB: 10 kB of recent surprises, 4 kB of
-//! histogram, the rest the relative-entropy hypotheses), flat in stream length.
+//! and a min/max; per row, one multiply-add for the alert count. Memory per field is bounded
+//! (about 30 kB: 10 kB of recent surprises, 4 kB of histogram, the rest the relative-entropy
+//! hypotheses), flat in stream length.
 
 use super::config::{AnomalyConfig, AnomalyMethod};
 use super::detector::{Detector, RowOutcome};
@@ -380,14 +381,15 @@ impl AutoDetector {
         }
         // The alert-rate ranking: every event above every other row, entropy-led events
         // ranked down by the stream's recent alert count (counted before this row's).
-        let reported = if !event {
-            EVENT_FLOOR * out / p.event.max(f64::MIN_POSITIVE)
-        } else if entropy_led {
-            EVENT_FLOOR
-                + (1.0 - EVENT_FLOOR) * out
-                    / (1.0 + self.rate / p.rate_scale.max(f64::MIN_POSITIVE))
+        let reported = if event {
+            let discount = if entropy_led {
+                1.0 + self.rate / p.rate_scale.max(f64::MIN_POSITIVE)
+            } else {
+                1.0
+            };
+            EVENT_FLOOR + (1.0 - EVENT_FLOOR) * out / discount
         } else {
-            EVENT_FLOOR + (1.0 - EVENT_FLOOR) * out
+            EVENT_FLOOR * out / p.event.max(f64::MIN_POSITIVE)
         };
         self.rate = self.rate * self.rate_decay + f64::from(u8::from(event));
         Some(reported.clamp(0.0, 1.0))
